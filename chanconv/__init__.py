@@ -1,0 +1,35 @@
+"""chanconv: convolutions with multiple input and output channels, from the lecture to the fast path.
+
+The lecture's functions (teaching versions)::
+
+    corr2d(X, K)                     X (n_h, n_w),      K (k_h, k_w)             -> (m_h, m_w)
+    corr2d_multi_in(X, K)            X (c_i, n_h, n_w), K (c_i, k_h, k_w)        -> (m_h, m_w)
+    corr2d_multi_in_out(X, K)        X (c_i, n_h, n_w), K (c_o, c_i, k_h, k_w)   -> (c_o, m_h, m_w)
+    corr2d_multi_in_out_1x1(X, K)    X (c_i, n_h, n_w), K (c_o, c_i, 1, 1)       -> (c_o, n_h, n_w)
+
+The general layer ``conv2d(X, weight, bias, stride=, padding=, method=)`` with the methods in
+``METHODS``, its cost ``conv2d_cost(...)``, and ``default_device()``.
+"""
+
+from .conv import auto_method, conv2d, output_size
+from .cost import ConvCost, conv2d_cost
+from .device import default_device, device_name
+from .lecture import corr2d, corr2d_multi_in, corr2d_multi_in_out, corr2d_multi_in_out_1x1
+from .methods import METHODS
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "METHODS",
+    "ConvCost",
+    "auto_method",
+    "conv2d",
+    "conv2d_cost",
+    "corr2d",
+    "corr2d_multi_in",
+    "corr2d_multi_in_out",
+    "corr2d_multi_in_out_1x1",
+    "default_device",
+    "device_name",
+    "output_size",
+]

@@ -1,0 +1,127 @@
+"""``conv2d``: the general convolutional layer (a cross-correlation), with a choice of method."""
+
+from __future__ import annotations
+
+import torch
+
+from . import methods as _m
+from .checks import (
+    as_float_tensor,
+    check_ndim,
+    check_nonempty,
+    check_same_device,
+    check_window,
+    pair,
+    promote,
+    shape_str,
+)
+
+__all__ = ["conv2d", "output_size", "auto_method"]
+
+
+def output_size(n: int, k: int, stride: int = 1, padding: int = 0) -> int:
+    """m = floor((n + 2 p - k) / s) + 1, the output size along one axis."""
+    return (n + 2 * padding - k) // stride + 1
+
+
+def auto_method(c_i: int, c_o: int, k_h: int, k_w: int, n_h: int, n_w: int,
+                stride=(1, 1), batch: int = 1, device="cpu") -> str:
+    """The method ``method="auto"`` uses for this shape and device.
+
+    A fixed rule (so that results are reproducible run to run), read off ``make bench``:
+
+    * 1×1 kernels: ``matmul1x1``, a single matrix product with nothing to rearrange;
+    * 3×3 kernels at stride 1 with enough channels to amortize the transforms
+      (c_i · c_o ≥ 256): ``winograd``, 2.25× fewer multiplications;
+    * other stride-1 layers: ``shift``, k_h k_w products straight from the input;
+    * strided layers: ``im2col``, one chunked matrix product.
+    """
+    stride = tuple(stride)
+    if (k_h, k_w) == (1, 1):
+        return "matmul1x1"
+    if stride == (1, 1):
+        if (k_h, k_w) == (3, 3) and c_i * c_o >= 256:
+            return "winograd"
+        return "shift"
+    return "im2col"
+
+
+def conv2d(X, weight, bias=None, *, stride=1, padding=0, method="auto"):
+    r"""2-D convolutional layer with c_i input and c_o output channels (a cross-correlation).
+
+    .. math::
+        Y[n, o, i, j] = b[o] + \sum_{c=0}^{c_i-1}\sum_{a=0}^{k_h-1}\sum_{d=0}^{k_w-1}
+                        X_{pad}[n, c, i s_h + a, j s_w + d]\, W[o, c, a, d]
+
+    The kernel is not flipped: this is what ``torch.nn.Conv2d`` and the lecture call a
+    convolution, mathematically a cross-correlation.
+
+    Args:
+        X: input, (c_i, n_h, n_w) or (batch, c_i, n_h, n_w).
+        weight: W, (c_o, c_i, k_h, k_w), the layout of ``torch.nn.Conv2d.weight``.
+        bias: b, (c_o,), one number per output channel; ``None`` for none.
+        stride: s, an int or a pair (s_h, s_w), each ≥ 1.
+        padding: p, an int or a pair (p_h, p_w), each ≥ 0: zeros on both sides.
+        method: ``"auto"`` (see :func:`auto_method`), one of :data:`chanconv.METHODS`, or
+            ``"torch"`` for ``torch.nn.functional.conv2d`` itself (the reference).
+
+    Shape:
+        - X: (c_i, n_h, n_w) or (batch, c_i, n_h, n_w)
+        - Y: (c_o, m_h, m_w) or (batch, c_o, m_h, m_w), with
+
+          m_h = floor((n_h + 2 p_h - k_h) / s_h) + 1,
+          m_w = floor((n_w + 2 p_w - k_w) / s_w) + 1.
+
+    The result is on X's device. NumPy arrays are converted to tensors, integer tensors to
+    ``torch.get_default_dtype()`` (float32); X, W and b are promoted to their common
+    floating dtype. Bad shapes, devices or arguments raise ``ValueError``/``TypeError``
+    naming them.
+    """
+    X = as_float_tensor(X, "X")
+    W = as_float_tensor(weight, "weight")
+    b = None if bias is None else as_float_tensor(bias, "bias")
+    check_ndim(X, "X", (3, 4), "(c_i, n_h, n_w) or (batch, c_i, n_h, n_w)")
+    check_ndim(W, "weight", (4,), "(c_o, c_i, k_h, k_w)")
+    check_nonempty(X, "X", "(batch, c_i, n_h, n_w)" if X.dim() == 4 else "(c_i, n_h, n_w)")
+    check_nonempty(W, "weight", "(c_o, c_i, k_h, k_w)")
+    check_same_device(X=X, weight=W, bias=b)
+    c_o, c_i, k_h, k_w = W.shape
+    if X.shape[-3] != c_i:
+        raise ValueError(
+            f"X has {X.shape[-3]} input channels but the weight expects {c_i}: "
+            f"X.shape = {shape_str(X.shape)}, weight.shape = {shape_str(W.shape)} is "
+            "(c_o, c_i, k_h, k_w); c_i must agree"
+        )
+    if b is not None and (b.dim() != 1 or b.shape[0] != c_o):
+        raise ValueError(
+            f"bias must have shape (c_o,) = ({c_o},), one number per output channel, "
+            f"got {shape_str(b.shape)}"
+        )
+    s = pair(stride, "stride", minimum=1)
+    p = pair(padding, "padding", minimum=0)
+    check_window(X.shape[-2], X.shape[-1], k_h, k_w, *p)
+    if not isinstance(method, str):
+        raise TypeError(f"method must be a string, got {method!r}")
+    if method == "auto":
+        method = auto_method(c_i, c_o, k_h, k_w, X.shape[-2], X.shape[-1], s,
+                             X.shape[0] if X.dim() == 4 else 1, X.device)
+    elif method != "torch":
+        if method not in _m.IMPLEMENTATIONS:
+            raise ValueError(
+                f"unknown method {method!r}: choose 'auto', 'torch' or one of {_m.METHODS}"
+            )
+        if not _m.applies(method, k_h, k_w, s):
+            raise ValueError(
+                f"method {method!r} does not handle a {k_h}×{k_w} kernel at stride {s}: "
+                + ("it needs k_h = k_w = 1" if method == "matmul1x1"
+                   else "it needs a 3×3 kernel at stride 1")
+                + "; use method='auto'"
+            )
+    X, W, b = promote(X, W, b)
+    single = X.dim() == 3
+    X4 = X.unsqueeze(0) if single else X
+    if method == "torch":
+        Y = torch.nn.functional.conv2d(X4, W, b, stride=s, padding=p)
+    else:
+        Y = _m.IMPLEMENTATIONS[method](X4, W, b, s, p)
+    return Y[0] if single else Y

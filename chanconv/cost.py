@@ -1,0 +1,95 @@
+"""What a convolutional layer costs: output shape, parameters, MACs, FLOPs and bytes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .checks import check_window, pair
+
+__all__ = ["ConvCost", "conv2d_cost"]
+
+FLOAT32_BYTES = 4
+
+
+@dataclass(frozen=True)
+class ConvCost:
+    """The cost of one ``conv2d`` call (forward pass).
+
+    out_shape: (c_o, m_h, m_w) per sample.
+    params: c_o·c_i·k_h·k_w weights + c_o biases (b has shape (c_o,), one per output channel).
+    macs: multiply-accumulates, batch·c_o·m_h·m_w·c_i·k_h·k_w: the O(c_i c_o k_h k_w m_h m_w).
+    flops: 2·macs, counting multiplications and additions separately.
+    input_bytes, weight_bytes, output_bytes: float32 storage of X (batch, c_i, n_h, n_w),
+    of W and b, and of Y (batch, c_o, m_h, m_w).
+    """
+
+    c_i: int
+    c_o: int
+    k_h: int
+    k_w: int
+    n_h: int
+    n_w: int
+    stride: tuple[int, int]
+    padding: tuple[int, int]
+    batch: int
+    bias: bool
+    out_shape: tuple[int, int, int]
+    params: int
+    macs: int
+    flops: int
+    input_bytes: int
+    weight_bytes: int
+    output_bytes: int
+
+    @property
+    def weights(self) -> int:
+        """c_o·c_i·k_h·k_w, the weights alone."""
+        return self.c_o * self.c_i * self.k_h * self.k_w
+
+    @property
+    def total_bytes(self) -> int:
+        return self.input_bytes + self.weight_bytes + self.output_bytes
+
+    def __str__(self) -> str:
+        c_o, m_h, m_w = self.out_shape
+        return (
+            f"X ({self.batch}, {self.c_i}, {self.n_h}, {self.n_w}) -> Y ({self.batch}, {c_o}, {m_h}, {m_w}); "
+            f"params {self.params:,}; MACs {self.macs:,} ({self.flops:,} FLOPs)"
+        )
+
+
+def conv2d_cost(c_i: int, c_o: int, k_h: int, k_w: int, n_h: int, n_w: int, *,
+                stride=1, padding=0, batch: int = 1, bias: bool = True) -> ConvCost:
+    """Shapes, parameters and operation counts of a conv2d layer, by formula.
+
+    m_h = floor((n_h + 2 p_h - k_h) / s_h) + 1 (likewise m_w);
+    params = c_o c_i k_h k_w + c_o (without the c_o biases if ``bias=False``);
+    macs = batch c_o m_h m_w c_i k_h k_w; flops = 2 macs.
+
+    The lecture's layer, c_i = c_o = 100, k_h = k_w = 5, a 68×68 input (64×64 output):
+
+    >>> cost = conv2d_cost(100, 100, 5, 5, 68, 68)
+    >>> cost.out_shape, cost.params, cost.macs
+    ((100, 64, 64), 250100, 1024000000)
+    """
+    for name, v in dict(c_i=c_i, c_o=c_o, k_h=k_h, k_w=k_w, n_h=n_h, n_w=n_w, batch=batch).items():
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise TypeError(f"{name} must be an int, got {v!r}")
+        if v < 1:
+            raise ValueError(f"{name} must be at least 1, got {v}")
+    s_h, s_w = pair(stride, "stride", minimum=1)
+    p_h, p_w = pair(padding, "padding", minimum=0)
+    check_window(n_h, n_w, k_h, k_w, p_h, p_w)
+    m_h = (n_h + 2 * p_h - k_h) // s_h + 1
+    m_w = (n_w + 2 * p_w - k_w) // s_w + 1
+    weights = c_o * c_i * k_h * k_w
+    params = weights + (c_o if bias else 0)
+    macs = batch * c_o * m_h * m_w * c_i * k_h * k_w
+    return ConvCost(
+        c_i=c_i, c_o=c_o, k_h=k_h, k_w=k_w, n_h=n_h, n_w=n_w,
+        stride=(s_h, s_w), padding=(p_h, p_w), batch=batch, bias=bias,
+        out_shape=(c_o, m_h, m_w), params=params, macs=macs, flops=2 * macs,
+        input_bytes=FLOAT32_BYTES * batch * c_i * n_h * n_w,
+        weight_bytes=FLOAT32_BYTES * params,
+        output_bytes=FLOAT32_BYTES * batch * c_o * m_h * m_w,
+    )
