@@ -11,6 +11,7 @@ The general layer ``conv2d(X, weight, bias, stride=, padding=, method=)`` with t
 ``METHODS``, its cost ``conv2d_cost(...)``, and ``default_device()``.
 """
 
+from . import data, explain
 from .conv import auto_method, conv2d, output_size
 from .cost import ConvCost, conv2d_cost
 from .device import default_device, device_name
@@ -21,6 +22,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "METHODS",
+    "data",
+    "explain",
     "ConvCost",
     "auto_method",
     "conv2d",

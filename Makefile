@@ -1,0 +1,54 @@
+# chanconv: the whole workflow. `make help` lists the targets.
+# Two commands get a newcomer running: `make lab` and `make test`.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+STAMP  := $(VENV)/.chanconv-setup
+PORT   ?= 8888
+
+NOTEBOOK_SOURCES := $(sort $(wildcard notebooks/*.py))
+NOTEBOOKS        := $(NOTEBOOK_SOURCES:.py=.ipynb)
+NBVAL_FLAGS      := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
+
+.PHONY: help setup lab test test-fast notebooks sync bench assets clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
+
+setup: $(STAMP)  ## create .venv, install the pinned dependencies, chanconv (editable) and the `chanconv` kernel
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(PY) -m ipykernel install --sys-prefix --name chanconv --display-name "chanconv (Python 3)" >/dev/null
+	@touch $@
+	@echo "setup done: $(VENV) holds the pinned dependencies, chanconv and the 'chanconv' kernel"
+
+lab: setup  ## start JupyterLab on 127.0.0.1 in notebooks/ (the URL it prints carries the token)
+	cd notebooks && ../$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --no-browser
+
+test: setup  ## the whole suite: pytest on tests/, strict nbval on every notebook, jupytext pairs, ruff
+	$(PY) -m pytest tests $(NOTEBOOKS) $(NBVAL_FLAGS)
+	$(PY) -m ruff check .
+	@echo "make test: all checks passed"
+
+test-fast: setup  ## pytest on tests/ only (no notebooks, no browser)
+	$(PY) -m pytest tests -m "not browser" -q
+
+sync: setup  ## bring every notebook and its py:percent text pair in line (the newer one wins)
+	$(BIN)/jupytext --sync $(NOTEBOOK_SOURCES)
+
+notebooks: sync  ## re-execute every notebook top to bottom and store its outputs (what nbval compares)
+	@for nb in $(NOTEBOOKS); do \
+	  echo "executing $$nb"; \
+	  CHANCONV_DEVICE=cpu $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.kernel_name=chanconv --ExecutePreprocessor.timeout=300 --ExecutePreprocessor.record_timing=False $$nb || exit 1; \
+	done
+	$(BIN)/jupytext --sync $(NOTEBOOK_SOURCES)
+
+clean:  ## remove caches and generated files (keeps .venv)
+	rm -rf .pytest_cache .ruff_cache .hypothesis artifacts bench-results _build
+	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +

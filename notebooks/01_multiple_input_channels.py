@@ -1,0 +1,192 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: chanconv (Python 3)
+#     language: python
+#     name: chanconv
+# ---
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # 1. Multiple input channels
+#
+# So far every input was one matrix of n_h × n_w numbers and every kernel one k_h × k_w matrix:
+# the single-channel **cross-correlation** `corr2d`. Real inputs have **channels**: a colour photo
+# has three (red, green, blue), so it is a tensor of shape c_i × n_h × n_w with c_i = 3.
+#
+# This notebook shows
+# 1. the channels of a real photo, and why we keep them instead of converting to grayscale;
+# 2. how a kernel with c_i channels cross-correlates with a c_i-channel input: one 2-D
+#    cross-correlation per channel, **summed**;
+# 3. the lecture's worked example, element by element, and its output 56 72 / 104 120.
+#
+# Prerequisite: the single-channel cross-correlation `corr2d` (previous lecture).
+
+# %% slideshow={"slide_type": "skip"}
+import matplotlib.pyplot as plt
+import torch
+import torch.nn.functional as F
+
+import chanconv
+from chanconv.data import PHOTO_CREDIT, lecture_K, lecture_X, load_photo
+from chanconv.plotting import plot_element, plot_maps, plot_photo_channels
+
+torch.manual_seed(0)
+device = chanconv.default_device()
+print("device:", device)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## A photo has three channels
+#
+# A colour image is stored as three matrices of the same size: how much red, green and blue
+# there is at each pixel. In the lecture's notation the photo is X of shape
+# c_i × n_h × n_w = 3 × n_h × n_w.
+
+# %%
+X_photo = load_photo(height=150, device=device)
+print("X shape (c_i, n_h, n_w):", tuple(X_photo.shape))
+print("photo:", PHOTO_CREDIT)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# What to see: each channel is a grayscale picture of its own. The uniform's dark blue is bright
+# only in the blue channel; the skin is bright in red, darker in blue.
+
+# %%
+fig = plot_photo_channels(X_photo.cpu())
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Converting to grayscale loses information
+#
+# Grayscale keeps one number per pixel, a weighted sum of the channels (luminance,
+# ITU-R BT.601): gray = 0.299 R + 0.587 G + 0.114 B. Different colours can have the same gray.
+# Below, the left half is a red, the right half a green chosen to have **the same luminance**.
+
+# %%
+luma = torch.tensor([0.299, 0.587, 0.114])
+red = torch.tensor([0.9, 0.2, 0.2])
+green = red.clone()
+green[0], green[1] = 0.0, (luma @ red - 0.114 * 0.2) / 0.587  # same luminance, no red
+patch = torch.empty(3, 6, 8)
+patch[:, :, :4] = red.view(3, 1, 1)
+patch[:, :, 4:] = green.view(3, 1, 1)
+gray = torch.einsum("c,chw->hw", luma, patch)
+print("gray of red:", round(float(luma @ red), 4), " gray of green:", round(float(luma @ green), 4))
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# A vertical-edge kernel [1, -1] finds the border between the two halves in the red channel,
+# but finds nothing in the grayscale image: the edge is gone.
+
+# %%
+edge = torch.tensor([[1.0, -1.0]])
+edge_in_red = chanconv.corr2d(patch[0], edge)
+edge_in_gray = chanconv.corr2d(gray, edge)
+print("largest |response| in the red channel:", round(float(edge_in_red.abs().max()), 4))
+print("largest |response| in grayscale:      ", round(float(edge_in_gray.abs().max()), 4))
+fig = plot_maps([patch.permute(1, 2, 0), gray, edge_in_red, edge_in_gray],
+                ["the patch (RGB)", "grayscale", "edge in the red channel", "edge in grayscale"],
+                cmap="gray")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## One kernel channel per input channel, then a sum
+#
+# With c_i input channels the kernel needs a k_h × k_w matrix **for every input channel**: it has
+# shape c_i × k_h × k_w. Cross-correlate channel i of the input with channel i of the kernel,
+# and add the c_i results:
+#
+# $$\mathbf{Y} = \sum_{i=0}^{c_i-1} \mathbf{X}_{i,:,:} \star \mathbf{K}_{i,:,:}
+# \qquad \mathbf{X}: c_i \times n_h \times n_w,\;
+# \mathbf{K}: c_i \times k_h \times k_w,\;
+# \mathbf{Y}: m_h \times m_w$$
+#
+# with m_h = n_h − k_h + 1 and m_w = n_w − k_w + 1. The output has **one** channel, however
+# many input channels there are. (The Chinese course notes write the sum up to c_i; with
+# indices from 0 it stops at c_i − 1.)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# In code this is one line on top of `corr2d`. `zip(X, K)` walks the channel axis (axis 0) of
+# X **and** of K together, pairing input channel i with kernel channel i. (The book's comment
+# "traverse along the 0th dimension of X and K" means exactly this pairing, not two separate
+# traversals.)
+
+# %%
+def corr2d_multi_in(X, K):
+    return sum(chanconv.corr2d(x, k) for x, k in zip(X, K))
+
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## The lecture's example
+#
+# Two input channels of 3 × 3 and a kernel of two 2 × 2 channels:
+
+# %%
+X = lecture_X(device)
+K = lecture_K(device)
+print("X:", tuple(X.shape), " K:", tuple(K.shape))
+print(X)
+print(K)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# What to see: the first output element uses the shaded 2 × 2 window of **each** input channel
+# and the whole kernel channel that goes with it. Each channel gives a partial sum, and the
+# partial sums add up to the output. The title is computed from the tensors.
+
+# %%
+fig = plot_element(X.cpu(), K.cpu(), 0, 0, 0, channels=(1, 0))
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The same sum as text, in the order the lecture writes it (channel 1 first; addition commutes),
+# and the partial sum of each channel:
+
+# %%
+terms = chanconv.explain.element_terms(X, K, 0, 0, 0)
+print(terms.text(channels=(1, 0)))
+print(terms.partial_text(channels=(1, 0)))
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The whole output, 56 72 / 104 120:
+
+# %%
+Y = corr2d_multi_in(X, K)
+print(Y)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Our one-liner is chanconv's `corr2d_multi_in`, and PyTorch's `conv2d` (which also computes a
+# cross-correlation) agrees. PyTorch wants a batch axis and an output-channel axis: X as
+# (1, c_i, n_h, n_w), K as (1, c_i, k_h, k_w).
+
+# %%
+print("equals chanconv.corr2d_multi_in:", torch.equal(Y, chanconv.corr2d_multi_in(X, K)))
+print("equals torch's conv2d:          ", torch.equal(Y, F.conv2d(X[None], K[None])[0, 0]))
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Every element, every channel
+#
+# What to see: each of the four output elements has its own window, shifted by one row or
+# column; the kernel channels stay the same.
+
+# %%
+for i in range(Y.shape[0]):
+    for j in range(Y.shape[1]):
+        print(f"Y[{i}, {j}] =", chanconv.explain.element_terms(X, K, 0, i, j).text())
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Recap
+#
+# - An input with c_i channels has shape c_i × n_h × n_w; a colour photo has c_i = 3.
+# - Grayscale keeps one weighted sum per pixel: colours with equal luminance become equal, and
+#   what told them apart is lost.
+# - A multi-input-channel kernel has shape c_i × k_h × k_w: one k_h × k_w kernel per input
+#   channel. Each channel is cross-correlated with its own kernel, and the c_i results are
+#   added: one output channel.
+# - The lecture's example gives 56 72 / 104 120.
+#
+# Next: many output channels, one c_i × k_h × k_w kernel each.
+
+# %% slideshow={"slide_type": "skip"}
+plt.close("all")
