@@ -7,10 +7,12 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 STAMP  := $(VENV)/.chanconv-setup
 PORT   ?= 8888
+# Jupyter refuses to run as root unless told; containers often are root (the token stays on).
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 NOTEBOOK_SOURCES := $(sort $(wildcard notebooks/*.py))
 NOTEBOOKS        := $(NOTEBOOK_SOURCES:.py=.ipynb)
-NBVAL_FLAGS      := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
+NBVAL_FLAGS      := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .PHONY: help setup lab test test-fast notebooks sync bench assets clean
 
@@ -28,7 +30,7 @@ $(STAMP): requirements.txt pyproject.toml
 	@echo "setup done: $(VENV) holds the pinned dependencies, chanconv and the 'chanconv' kernel"
 
 lab: setup  ## start JupyterLab on 127.0.0.1 in notebooks/ (the URL it prints carries the token)
-	cd notebooks && ../$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --no-browser
+	cd notebooks && ../$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --no-browser $(ROOT_FLAG)
 
 test: setup  ## the whole suite: pytest on tests/, strict nbval on every notebook, jupytext pairs, ruff
 	$(PY) -m pytest tests $(NOTEBOOKS) $(NBVAL_FLAGS)
