@@ -51,6 +51,9 @@ notebooks: sync  ## re-execute every notebook top to bottom and store its output
 	done
 	$(BIN)/jupytext --sync $(NOTEBOOK_SOURCES)
 
+assets: setup  ## regenerate the pictures in assets/ from the tensors (scripts/make_assets.py)
+	$(PY) scripts/make_assets.py
+
 clean:  ## remove caches and generated files (keeps .venv)
 	rm -rf .pytest_cache .ruff_cache .hypothesis artifacts bench-results _build
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +

@@ -17,11 +17,11 @@ from .checks import as_float_tensor, check_ndim, pair, shape_str
 __all__ = ["ElementTerms", "element_terms", "format_number"]
 
 
-def format_number(v: float) -> str:
-    """1.0 → '1', 0.4213 → '0.421', -2 → '(-2)': short, exact for the lecture's integers."""
+def format_number(v: float, *, paren: bool = True) -> str:
+    """1.0 → '1', 0.4213 → '0.421', -2 → '(-2)' (or '-2' with paren=False): short, exact for integers."""
     v = float(v)
     text = str(int(v)) if v.is_integer() and abs(v) < 1e15 else f"{v:.3g}"
-    return f"({text})" if v < 0 else text
+    return f"({text})" if v < 0 and paren else text
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class ElementTerms:
         parts = [f"({self.channel_text(c)})" for c in order]
         if self.bias is not None:
             parts.append(format_number(self.bias))
-        return " + ".join(parts) + f" = {format_number(self.value)}"
+        return " + ".join(parts) + f" = {format_number(self.value, paren=False)}"
 
     def partial_text(self, channels=None) -> str:
         """'24 + 32 = 56': the partial sums per input channel and the bias."""
@@ -62,7 +62,7 @@ class ElementTerms:
         parts = [format_number(self.partial_sums[c]) for c in order]
         if self.bias is not None:
             parts.append(format_number(self.bias))
-        return " + ".join(parts) + f" = {format_number(self.value)}"
+        return " + ".join(parts) + f" = {format_number(self.value, paren=False)}"
 
 
 def element_terms(X, K, out_channel: int = 0, row: int = 0, col: int = 0, *,

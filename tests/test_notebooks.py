@@ -46,3 +46,39 @@ def test_slideshow_metadata(path):
     types = [c.get("metadata", {}).get("slideshow", {}).get("slide_type") for c in nb["cells"]]
     assert types[0] == "slide", "the first cell opens a slide"
     assert types.count("slide") >= 2
+
+
+def compared_text():
+    """The text outputs nbval compares (cells not tagged nbval-ignore-output), all notebooks."""
+    out = []
+    for path in NOTEBOOKS:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        for c in nb["cells"]:
+            if c["cell_type"] != "code" or "nbval-ignore-output" in c.get("metadata", {}).get("tags", []):
+                continue
+            for o in c["outputs"]:
+                out.append("".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/plain", "")))
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize(
+    "printed",
+    [
+        "[[ 56.,  72.],\n        [104., 120.]]",  # corr2d_multi_in
+        "[[ 76., 100.],\n         [148., 172.]]",  # K + 1
+        "[[ 96., 128.],\n         [192., 224.]]",  # K + 2
+        "K: (3, 2, 2, 2)",
+        "X: (2, 3, 3)",
+        "(1×1 + 2×2 + 4×3 + 5×4) + (0×0 + 1×1 + 3×2 + 4×3) = 56",
+        "‖Y1 - Y2‖ < 1e-6: True",
+        "MACs  = 100·100·5·5·64·64 = 1,024,000,000",
+        "FLOPs = 2 · MACs          = 2,048,000,000",
+        "params 250,100",
+        "torch.nn.Conv2d(256, 64, 1) has 16448 parameters",
+        "slide CPU, 0.15 TFLOP/s:  18.5 h",
+        "slide GPU,   12 TFLOP/s:  13.9 min",
+        "W: (4, 3, 3, 3)  b: (4,)",
+    ],
+)
+def test_every_number_the_lecture_prints_is_a_compared_output(printed):
+    assert printed in compared_text()

@@ -1,0 +1,38 @@
+"""Timing that is fair on CPU and CUDA: warm-up, synchronization, medians."""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import torch
+
+__all__ = ["median_seconds", "sync"]
+
+
+def sync(device) -> None:
+    """Wait for queued work on ``device`` (CUDA launches are asynchronous)."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def median_seconds(fn, *, device="cpu", repeat: int = 5, warmup: int = 1,
+                   max_seconds: float | None = None) -> float:
+    """Median wall time of ``fn()`` over ``repeat`` runs after ``warmup`` runs.
+
+    ``max_seconds`` stops repeating early once that much time was spent (at least one run).
+    """
+    for _ in range(warmup):
+        fn()
+    sync(device)
+    times = []
+    start = time.perf_counter()
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        sync(device)
+        times.append(time.perf_counter() - t0)
+        if max_seconds is not None and time.perf_counter() - start > max_seconds:
+            break
+    return statistics.median(times)

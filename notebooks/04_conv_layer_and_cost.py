@@ -1,0 +1,158 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: chanconv (Python 3)
+#     language: python
+#     name: chanconv
+# ---
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # 4. The convolutional layer and its cost
+#
+# Notebooks 1–3 built every piece: c_i input channels summed, c_o output channels stacked, and
+# the 1 × 1 special case. Together with a bias they make the **2-D convolutional layer**,
+# `torch.nn.Conv2d`. This notebook gives
+# 1. the shapes of X, W, b and Y, and the check that `torch.nn.Conv2d` computes what chanconv does;
+# 2. the number of parameters, c_o · c_i · k_h · k_w + c_o;
+# 3. the cost O(c_i · c_o · k_h · k_w · m_h · m_w): the lecture's example counted, then timed on
+#    this machine, and the lecture's "10 layers × 1M samples" estimate redone.
+
+# %% slideshow={"slide_type": "skip"}
+import torch
+
+import chanconv
+from chanconv.timing import median_seconds
+
+torch.manual_seed(0)
+device = chanconv.default_device()
+print("device:", device)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Shapes
+#
+# | tensor | shape | |
+# | --- | --- | --- |
+# | input **X** | c_i × n_h × n_w | |
+# | kernel **W** | c_o × c_i × k_h × k_w | one c_i × k_h × k_w kernel per output channel |
+# | bias **b** | c_o | **one number per output channel** |
+# | output **Y** | c_o × m_h × m_w | Y = X ⋆ W + b |
+#
+# with m_h = ⌊(n_h + 2p_h − k_h) / s_h⌋ + 1 (likewise m_w) for padding p and stride s. The bias
+# is added to every pixel of its output channel. (The Chinese course notes give the bias the
+# shape c_o × c_i; it has shape c_o, as `torch.nn.Conv2d.bias` shows below.)
+
+# %%
+c_i, c_o, k_h, k_w, n_h, n_w = 3, 4, 3, 3, 8, 8
+layer = torch.nn.Conv2d(c_i, c_o, kernel_size=(k_h, k_w), padding=1, stride=2).to(device)
+print("W:", tuple(layer.weight.shape), " b:", tuple(layer.bias.shape))
+X = torch.randn(c_i, n_h, n_w, device=device)
+print("X:", tuple(X.shape), " Y:", tuple(layer(X[None])[0].shape))
+print("formula m_h = floor((8 + 2·1 − 3) / 2) + 1 =", chanconv.output_size(n_h, k_h, stride=2, padding=1))
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# `torch.nn.Conv2d`, given chanconv's weights and bias, gives chanconv's output (every method):
+
+# %%
+g = torch.Generator().manual_seed(0)
+W = torch.randn(c_o, c_i, k_h, k_w, generator=g).to(device)
+b = torch.randn(c_o, generator=g).to(device)
+with torch.no_grad():
+    layer.weight.copy_(W)
+    layer.bias.copy_(b)
+    Y_torch = layer(X[None])[0]
+for method in ["loops", "unfold", "im2col", "shift", "fft"]:
+    Y = chanconv.conv2d(X, W, b, stride=2, padding=1, method=method)
+    print(f"{method:7}", tuple(Y.shape), torch.allclose(Y, Y_torch, atol=1e-5))
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Parameters
+#
+# c_o · c_i · k_h · k_w weights plus c_o biases. The padding, the stride and the input size do
+# not change it: the same kernel is used at every position.
+
+# %%
+for c_i_, c_o_, k in [(3, 4, 3), (3, 64, 7), (256, 64, 1), (100, 100, 5)]:
+    cost = chanconv.conv2d_cost(c_i_, c_o_, k, k, 68, 68)
+    torch_count = sum(p.numel() for p in torch.nn.Conv2d(c_i_, c_o_, k).parameters())
+    print(f"c_i={c_i_:3} c_o={c_o_:3} k={k}: {c_o_}·{c_i_}·{k}·{k} + {c_o_} = {cost.params:7,}"
+          f"   torch.nn.Conv2d: {torch_count:7,}")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Cost: O(c_i · c_o · k_h · k_w · m_h · m_w)
+#
+# Every one of the c_o · m_h · m_w output elements is a sum of c_i · k_h · k_w products: that many
+# **multiply-accumulates** (MACs). The lecture's layer: c_i = c_o = 100, k_h = k_w = 5 (the notes'
+# "k_h = h_w = 5" means k_w), an output of 64 × 64 (input 68 × 68, no padding):
+
+# %%
+lecture = chanconv.conv2d_cost(100, 100, 5, 5, 68, 68)
+print(lecture)
+print(f"MACs  = 100·100·5·5·64·64 = {lecture.macs:,}  ≈ {lecture.macs / 1e9:.2f}e9")
+print(f"FLOPs = 2 · MACs          = {lecture.flops:,}  ≈ {lecture.flops / 1e9:.2f}e9")
+print(f"parameters = {lecture.params:,}; float32 bytes: X {lecture.input_bytes:,}, "
+      f"W and b {lecture.weight_bytes:,}, Y {lecture.output_bytes:,}")
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# MACs or FLOPs? The slide's "1 GFLOP" counts each multiply-add once: 1.02e9. Counting the
+# multiplication and the addition as two floating-point operations, as Dive into Deep Learning and
+# hardware peak figures do, it is 2.05e9 FLOPs. Both are right; say which one you mean.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Timed on this machine
+#
+# The same layer, one sample, on this notebook's device: chanconv's `conv2d` (its `auto` method)
+# and PyTorch's own `conv2d`. Median of 5 runs after a warm-up. These numbers differ from machine
+# to machine, so nbval does not compare them.
+
+# %%
+X_big = torch.randn(1, 100, 68, 68, generator=g).to(device)
+W_big = (torch.randn(100, 100, 5, 5, generator=g) / 50).to(device)
+method = chanconv.auto_method(100, 100, 5, 5, 68, 68, device=device)
+print("chanconv's method for this shape:", method)
+
+# %% tags=["nbval-ignore-output"]
+t_chanconv = median_seconds(lambda: chanconv.conv2d(X_big, W_big), device=device)
+t_torch = median_seconds(lambda: torch.nn.functional.conv2d(X_big, W_big), device=device)
+rate = lecture.flops / t_torch  # FLOP/s achieved by torch's conv2d
+print(f"chanconv.conv2d ({method}): {t_chanconv * 1e3:6.1f} ms  {lecture.flops / t_chanconv / 1e9:6.1f} GFLOP/s")
+print(f"torch conv2d:         {t_torch * 1e3:6.1f} ms  {rate / 1e9:6.1f} GFLOP/s")
+print(f"chanconv / torch: {t_chanconv / t_torch:.2f}×   ({torch.get_num_threads()} CPU threads)")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 10 layers, 1 million samples
+#
+# The slide's estimate: 10 such layers, 1M samples, "10 PFlops". That is an **amount of work**,
+# 10 · 10⁶ · 1.02 · 10⁹ ≈ 10¹⁶ multiply-adds (≈ 2 · 10¹⁶ FLOPs), forward pass only, not a rate.
+# At the slide's rates, CPU 0.15 TFLOP/s and GPU 12 TFLOP/s, it takes:
+
+# %%
+work_macs = 10 * 1_000_000 * lecture.macs
+print(f"work: {work_macs:.2e} MACs = {2 * work_macs:.2e} FLOPs (forward only)")
+slide_work = 1e16  # the slide's round "10 PFlops"
+print(f"slide CPU, 0.15 TFLOP/s: {slide_work / 0.15e12 / 3600:5.1f} h")
+print(f"slide GPU,   12 TFLOP/s: {slide_work / 12e12 / 60:5.1f} min")
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The same work at the rate measured above on this machine (2 FLOPs per MAC):
+
+# %% tags=["nbval-ignore-output"]
+seconds = 2 * work_macs / rate
+print(f"this {device.type}, {rate / 1e12:.3f} TFLOP/s: {seconds / 3600:,.1f} h = {seconds / 86400:,.1f} days")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Recap
+#
+# - A 2-D convolutional layer maps X (c_i × n_h × n_w) to Y (c_o × m_h × m_w) with a kernel W
+#   (c_o × c_i × k_h × k_w) and a bias b (c_o): Y = X ⋆ W + b.
+# - It has c_o · c_i · k_h · k_w + c_o parameters, independent of the input size.
+# - It costs c_i · c_o · k_h · k_w · m_h · m_w multiply-adds, twice that in FLOPs: 1.02e9 MACs for
+#   the lecture's layer, and about 10¹⁶ for 10 layers over a million samples, hours on a CPU.
+#
+# Next: the summary.
