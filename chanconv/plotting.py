@@ -99,17 +99,25 @@ def plot_photo_channels(X, *, title="The photo's c_i = 3 channels"):
     return fig
 
 
-def plot_maps(maps, titles, *, suptitle=None, cmap="gray", ncols=None, symmetric=False):
-    """Several 2-D maps side by side as heatmaps (e.g. the output channels of a layer)."""
+def plot_maps(maps, titles, *, suptitle=None, cmap="gray", ncols=None, symmetric=False, ranges=None):
+    """Several 2-D maps side by side as heatmaps (e.g. the output channels of a layer).
+
+    ``ranges``: one (vmin, vmax) per map (or None for automatic), so that a constant map shows
+    its value instead of being stretched; ``symmetric`` centres every automatic range on 0.
+    """
     maps = [_np(m) for m in maps]
+    ranges = list(ranges) if ranges is not None else [None] * len(maps)
     ncols = ncols or len(maps)
     nrows = -(-len(maps) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 3.2 * nrows), squeeze=False)
     for ax in axes.flat[len(maps):]:
         ax.axis("off")
-    for ax, m, t in zip(axes.flat, maps, titles):
-        lim = np.abs(m).max() if symmetric else None
-        ax.imshow(m, cmap=cmap, vmin=-lim if symmetric else None, vmax=lim)
+    for ax, m, t, r in zip(axes.flat, maps, titles, ranges):
+        if r is None and symmetric:
+            lim = float(np.abs(m).max()) or 1.0
+            r = (-lim, lim)
+        vmin, vmax = r if r is not None else (None, None)
+        ax.imshow(m, cmap=cmap, vmin=vmin, vmax=vmax)
         ax.set_title(t, fontsize=10)
         ax.axis("off")
     if suptitle:

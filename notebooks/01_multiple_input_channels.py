@@ -80,7 +80,8 @@ print("gray of red:", round(float(luma @ red), 4), " gray of green:", round(floa
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # A vertical-edge kernel [1, -1] finds the border between the two halves in the red channel,
-# but finds nothing in the grayscale image: the edge is gone.
+# but finds nothing in the grayscale image: the edge is gone. What to see: the white line in the
+# third map (response 0.9, mid-gray is 0) and a uniform mid-gray fourth map.
 
 # %%
 edge = torch.tensor([[1.0, -1.0]])
@@ -90,7 +91,7 @@ print("largest |response| in the red channel:", round(float(edge_in_red.abs().ma
 print("largest |response| in grayscale:      ", round(float(edge_in_gray.abs().max()), 4))
 fig = plot_maps([patch.permute(1, 2, 0), gray, edge_in_red, edge_in_gray],
                 ["the patch (RGB)", "grayscale", "edge in the red channel", "edge in grayscale"],
-                cmap="gray")
+                cmap="gray", ranges=[None, (0, 1), (-1, 1), (-1, 1)])
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## One kernel channel per input channel, then a sum
