@@ -51,6 +51,9 @@ notebooks: sync  ## re-execute every notebook top to bottom and store its output
 	done
 	$(BIN)/jupytext --sync $(NOTEBOOK_SOURCES)
 
+bench: setup  ## time every method against torch's conv2d on the full grid; CSV/JSON in bench-results/
+	$(PY) -m chanconv.bench --grid full --out bench-results
+
 assets: setup  ## regenerate the pictures in assets/ from the tensors (scripts/make_assets.py)
 	$(PY) scripts/make_assets.py
 

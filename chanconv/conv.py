@@ -25,23 +25,32 @@ def output_size(n: int, k: int, stride: int = 1, padding: int = 0) -> int:
 
 
 def auto_method(c_i: int, c_o: int, k_h: int, k_w: int, n_h: int, n_w: int,
-                stride=(1, 1), batch: int = 1, device="cpu") -> str:
+                stride=(1, 1), batch: int = 1, device="cpu", padding=(0, 0)) -> str:
     """The method ``method="auto"`` uses for this shape and device.
 
-    A fixed rule (so that results are reproducible run to run), read off ``make bench``:
+    A fixed rule (so that a result does not depend on a timing race), read off ``make bench``
+    on a 2-core AVX-512 CPU (see the README's figures):
 
     * 1×1 kernels: ``matmul1x1``, a single matrix product with nothing to rearrange;
-    * 3×3 kernels at stride 1 with enough channels to amortize the transforms
-      (c_i · c_o ≥ 256): ``winograd``, 2.25× fewer multiplications;
-    * other stride-1 layers: ``shift``, k_h k_w products straight from the input;
-    * strided layers: ``im2col``, one chunked matrix product.
+    * tiny layers (under 200,000 multiply-adds), where call overhead dominates: ``unfold``,
+      the method with the fewest operations;
+    * stride 1 with at least 2,048 output pixels per channel: ``shift``, k_h k_w products
+      read straight from the input;
+    * everything else: ``im2col``, one chunked matrix product.
+
+    ``winograd`` and ``fft`` do fewer multiplications but lose to these on the CPU at the
+    sizes measured (their transforms cost more memory traffic than they save); they are
+    chosen only by name.
     """
-    stride = tuple(stride)
+    stride = tuple(stride) if isinstance(stride, (tuple, list)) else (stride, stride)
+    padding = tuple(padding) if isinstance(padding, (tuple, list)) else (padding, padding)
     if (k_h, k_w) == (1, 1):
         return "matmul1x1"
-    if stride == (1, 1):
-        if (k_h, k_w) == (3, 3) and c_i * c_o >= 256:
-            return "winograd"
+    m_h = (n_h + 2 * padding[0] - k_h) // stride[0] + 1
+    m_w = (n_w + 2 * padding[1] - k_w) // stride[1] + 1
+    if batch * c_o * m_h * m_w * c_i * k_h * k_w < 200_000:
+        return "unfold"
+    if stride == (1, 1) and m_h * m_w >= 2048:
         return "shift"
     return "im2col"
 
@@ -104,7 +113,7 @@ def conv2d(X, weight, bias=None, *, stride=1, padding=0, method="auto"):
         raise TypeError(f"method must be a string, got {method!r}")
     if method == "auto":
         method = auto_method(c_i, c_o, k_h, k_w, X.shape[-2], X.shape[-1], s,
-                             X.shape[0] if X.dim() == 4 else 1, X.device)
+                             X.shape[0] if X.dim() == 4 else 1, X.device, p)
     elif method != "torch":
         if method not in _m.IMPLEMENTATIONS:
             raise ValueError(

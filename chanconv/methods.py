@@ -28,7 +28,7 @@ import torch.nn.functional as F
 __all__ = ["METHODS", "IMPLEMENTATIONS", "applies", "CHUNK_BYTES"]
 
 #: Upper bound, in bytes, of the column buffer that ``im2col`` builds at a time.
-CHUNK_BYTES = 32 * 2**20
+CHUNK_BYTES = 4 * 2**20
 
 
 def _pad(X, padding):
@@ -89,64 +89,80 @@ def unfold(X, W, b, stride, padding):
 
 # 3. im2col + one matrix product -----------------------------------------------------------------
 def im2col(X, W, b, stride, padding):
-    """Every convolution as a matrix product: (c_o, c_i k_h k_w) @ (c_i k_h k_w, m_h m_w).
+    """Every convolution as a matrix product: (pixels, k_h k_w c_i) @ (k_h k_w c_i, c_o).
 
-    The column matrix (one column per output pixel, holding its c_i × k_h × k_w window) is
-    built in chunks of output rows so that no chunk exceeds :data:`CHUNK_BYTES`; each chunk
-    is one matrix product with the (c_o, c_i k_h k_w) weight matrix.
+    The column matrix has one row per output pixel holding its k_h × k_w × c_i window (taken
+    from a channels-last copy of the input, so that each window row is contiguous). It is built
+    in chunks of at most :data:`CHUNK_BYTES` in one reused buffer, small enough to stay in the
+    cache, and each chunk is one matrix product written straight into the output. Peak extra
+    memory: one chunk plus a channels-last copy of the input and of the output.
     """
     Xp = _pad(X, padding)
     n, c_i = Xp.shape[:2]
     c_o, _, k_h, k_w = W.shape
     m_h, m_w = _out_size(Xp, W, stride)
-    K = c_i * k_h * k_w
-    Wm = W.reshape(c_o, K)
-    # (n, c_i, m_h, m_w, k_h, k_w) view -> (n, c_i, k_h, k_w, m_h, m_w) view
-    windows = Xp.unfold(2, k_h, stride[0]).unfold(3, k_w, stride[1]).permute(0, 1, 4, 5, 2, 3)
-    row_bytes = K * m_w * Xp.element_size()
-    if n * m_h * row_bytes <= CHUNK_BYTES:  # everything at once: one batched product
-        cols = windows.reshape(n, K, m_h * m_w)
-        Y = torch.matmul(Wm, cols).view(n, c_o, m_h, m_w)
-        return _add_bias(Y, b)
-    rows = max(1, CHUNK_BYTES // row_bytes)
-    Y = torch.empty((n, c_o, m_h, m_w), dtype=Xp.dtype, device=Xp.device)
-    for s in range(n):
-        for r0 in range(0, m_h, rows):
-            r1 = min(m_h, r0 + rows)
-            cols = windows[s, :, :, :, r0:r1].reshape(K, (r1 - r0) * m_w)
-            Y[s, :, r0:r1] = torch.matmul(Wm, cols).view(c_o, r1 - r0, m_w)
+    K = k_h * k_w * c_i
+    Xc = Xp.permute(0, 2, 3, 1).contiguous()  # (n, H, W, c_i)
+    windows = Xc.unfold(1, k_h, stride[0]).unfold(2, k_w, stride[1]).permute(0, 1, 2, 4, 5, 3)
+    Wt = W.permute(2, 3, 1, 0).reshape(K, c_o)  # rows in the windows' (k_h, k_w, c_i) order
+    Y = torch.empty((n * m_h * m_w, c_o), dtype=Xp.dtype, device=Xp.device)
+    rows = max(1, CHUNK_BYTES // (m_w * K * Xp.element_size()))  # output rows per chunk
+    if rows >= m_h:  # whole samples per chunk
+        per = min(n, rows // m_h)
+        buf = torch.empty(per * m_h * m_w * K, dtype=Xp.dtype, device=Xp.device)
+        for s0 in range(0, n, per):
+            s1 = min(n, s0 + per)
+            cols = buf[:(s1 - s0) * m_h * m_w * K].view(s1 - s0, m_h, m_w, k_h, k_w, c_i)
+            cols.copy_(windows[s0:s1])
+            torch.mm(cols.view(-1, K), Wt, out=Y[s0 * m_h * m_w:s1 * m_h * m_w])
+    else:  # a few output rows of one sample per chunk
+        buf = torch.empty(rows * m_w * K, dtype=Xp.dtype, device=Xp.device)
+        for s in range(n):
+            for r0 in range(0, m_h, rows):
+                r1 = min(m_h, r0 + rows)
+                cols = buf[:(r1 - r0) * m_w * K].view(r1 - r0, m_w, k_h, k_w, c_i)
+                cols.copy_(windows[s, r0:r1])
+                o = (s * m_h + r0) * m_w
+                torch.mm(cols.view(-1, K), Wt, out=Y[o:o + (r1 - r0) * m_w])
+    Y = Y.view(n, m_h, m_w, c_o).permute(0, 3, 1, 2).contiguous()
     return _add_bias(Y, b)
 
 
 # 4. Shift and accumulate ---------------------------------------------------------------------------
 def shift(X, W, b, stride, padding):
-    """One (c_o, c_i) @ (c_i, pixels) product per kernel offset (a, d), accumulated: no column buffer.
+    """One (pixels, c_i) @ (c_i, c_o) product per kernel offset (a, d), accumulated: no column buffer.
 
-    At stride 1 the input is used in place: a shifted flat view of the padded input is a
-    valid matrix operand, the products run over full input rows (n_w + 2 p_w wide) and the
-    k_w - 1 extra columns are cropped at the end.
+    The input is laid out channels-last (pixels × c_i). At stride 1 a shifted slice of the
+    flattened padded input is a valid matrix operand, so nothing is copied per offset: the
+    products run over full input rows (n_w + 2 p_w wide), accumulate in place (``addmm_``), and
+    the k_w - 1 extra columns are cropped at the end. Strided layers copy each shifted slice.
     """
     Xp = _pad(X, padding)
     n, c_i, H, Wd = Xp.shape
     c_o, _, k_h, k_w = W.shape
     m_h, m_w = _out_size(Xp, W, stride)
+    Wt = W.permute(2, 3, 1, 0).contiguous()  # (k_h, k_w, c_i, c_o)
+    opts = dict(dtype=Xp.dtype, device=Xp.device)
     if stride == (1, 1):
-        flat = F.pad(Xp.reshape(n, c_i, H * Wd), (0, k_w - 1))
+        flat = F.pad(Xp.permute(0, 2, 3, 1).reshape(n, H * Wd, c_i), (0, 0, 0, k_w - 1))
         L = m_h * Wd
-        Y = torch.zeros((n, c_o, L), dtype=Xp.dtype, device=Xp.device)
+        Y = torch.zeros((n, L, c_o), **opts)
         for a in range(k_h):
             for d in range(k_w):
                 off = a * Wd + d
-                Y.add_(torch.matmul(W[:, :, a, d], flat[:, :, off:off + L]))
-        Y = Y.view(n, c_o, m_h, Wd)[..., :m_w]
-        return _add_bias(Y.contiguous(), b)
-    s_h, s_w = stride
-    Y = torch.zeros((n, c_o, m_h * m_w), dtype=Xp.dtype, device=Xp.device)
-    for a in range(k_h):
-        for d in range(k_w):
-            Xs = Xp[:, :, a:a + s_h * (m_h - 1) + 1:s_h, d:d + s_w * (m_w - 1) + 1:s_w]
-            Y.add_(torch.matmul(W[:, :, a, d], Xs.reshape(n, c_i, m_h * m_w)))
-    return _add_bias(Y.view(n, c_o, m_h, m_w), b)
+                for s in range(n):
+                    Y[s].addmm_(flat[s, off:off + L], Wt[a, d])
+        Y = Y.view(n, m_h, Wd, c_o)[:, :, :m_w]
+    else:
+        s_h, s_w = stride
+        Xc = Xp.permute(0, 2, 3, 1)
+        Y = torch.zeros((n, m_h * m_w, c_o), **opts)
+        for a in range(k_h):
+            for d in range(k_w):
+                Xs = Xc[:, a:a + s_h * (m_h - 1) + 1:s_h, d:d + s_w * (m_w - 1) + 1:s_w]
+                Y.add_(torch.matmul(Xs.reshape(n, m_h * m_w, c_i), Wt[a, d]))
+        Y = Y.view(n, m_h, m_w, c_o)
+    return _add_bias(Y.permute(0, 3, 1, 2).contiguous(), b)
 
 
 # 5. The 1×1 convolution as a plain matrix product -----------------------------------------------
@@ -158,16 +174,20 @@ def matmul1x1(X, W, b, stride, padding):
     Xp = _pad(X, padding)
     Xs = Xp[:, :, ::stride[0], ::stride[1]]
     n, c_i, m_h, m_w = Xs.shape
-    Y = torch.matmul(W.reshape(W.shape[0], c_i), Xs.reshape(n, c_i, m_h * m_w))
+    Wm = W.reshape(W.shape[0], c_i)
+    if n == 1:  # a plain 2-D product: BLAS's fastest path
+        Y = torch.mm(Wm, Xs.reshape(c_i, m_h * m_w)).unsqueeze(0)
+    else:
+        Y = torch.matmul(Wm, Xs.reshape(n, c_i, m_h * m_w))
     return _add_bias(Y.view(n, -1, m_h, m_w), b)
 
 
 # 6. Fewer multiplications: Winograd F(2×2, 3×3) --------------------------------------------------
 # Lavin & Gray (2016), "Fast Algorithms for Convolutional Neural Networks": each 2×2 output
 # tile comes from a 4×4 input tile with 16 multiplications per (c_o, c_i) pair instead of 36.
-_WINOGRAD_BT = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]
+# Bᵀ = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], Aᵀ = [[1, 1, 1, 0], [0, 1, -1, -1]]
+# (applied below as additions), and G:
 _WINOGRAD_G = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
-_WINOGRAD_AT = [[1, 1, 1, 0], [0, 1, -1, -1]]
 
 #: Relative error bound ‖Y - Y_exact‖ / ‖Y_exact‖ that winograd meets in float32 for inputs and
 #: weights of one sign-mixed scale (checked in tests/test_methods.py); float32 direct sums
@@ -182,7 +202,8 @@ def winograd(X, W, b, stride, padding):
 
     U = G W Gᵀ (per (c_o, c_i)), V = Bᵀ d B (per 4×4 input tile d, overlapping by 2),
     M = U ⊙ V summed over c_i (16 matrix products (c_o, c_i) @ (c_i, tiles)), Y = Aᵀ M A.
-    The element-wise stage does 2.25× fewer multiplications than the direct sum; the
+    Bᵀ and Aᵀ hold only 0 and ±1, so both transforms are written as additions over all tiles
+    at once. The element-wise stage does 2.25× fewer multiplications than the direct sum; the
     transforms round a little more (see WINOGRAD_REL_ERROR).
     """
     Xp = _pad(X, padding)
@@ -192,14 +213,23 @@ def winograd(X, W, b, stride, padding):
     t_h, t_w = (m_h + 1) // 2, (m_w + 1) // 2
     # pad bottom/right so that the tiles cover an even-sized output
     Xp = F.pad(Xp, (0, 2 * t_w + 2 - Xp.shape[3], 0, 2 * t_h + 2 - Xp.shape[2]))
-    opts = dict(dtype=Xp.dtype, device=Xp.device)
-    BT, G, AT = (torch.tensor(m, **opts) for m in (_WINOGRAD_BT, _WINOGRAD_G, _WINOGRAD_AT))
+    G = torch.tensor(_WINOGRAD_G, dtype=Xp.dtype, device=Xp.device)
     U = (G @ W @ G.T).permute(2, 3, 0, 1).reshape(16, c_o, c_i)
-    tiles = Xp.unfold(2, 4, 2).unfold(3, 4, 2)  # (n, c_i, t_h, t_w, 4, 4)
-    V = (BT @ tiles @ BT.T).permute(4, 5, 1, 0, 2, 3).reshape(16, c_i, n * t_h * t_w)
-    M = torch.bmm(U, V).view(4, 4, c_o, n, t_h, t_w).permute(3, 2, 4, 5, 0, 1)
-    Y = (AT @ M @ AT.T)  # (n, c_o, t_h, t_w, 2, 2)
-    Y = Y.permute(0, 1, 2, 4, 3, 5).reshape(n, c_o, 2 * t_h, 2 * t_w)[:, :, :m_h, :m_w]
+    d = Xp.unfold(2, 4, 2).unfold(3, 4, 2).permute(4, 5, 1, 0, 2, 3)  # (4, 4, c_i, n, t_h, t_w) view
+    rows = (d[0] - d[2], d[1] + d[2], d[2] - d[1], d[1] - d[3])  # Bᵀ d
+    V = torch.empty((4, 4, c_i, n, t_h, t_w), dtype=Xp.dtype, device=Xp.device)
+    for i, r in enumerate(rows):  # (Bᵀ d) B
+        torch.sub(r[0], r[2], out=V[i, 0])
+        torch.add(r[1], r[2], out=V[i, 1])
+        torch.sub(r[2], r[1], out=V[i, 2])
+        torch.sub(r[1], r[3], out=V[i, 3])
+    M = torch.bmm(U, V.view(16, c_i, n * t_h * t_w)).view(4, 4, c_o, n, t_h, t_w)
+    R = (M[0] + M[1] + M[2], M[1] - M[2] - M[3])  # Aᵀ M
+    Y = torch.empty((n, c_o, t_h, 2, t_w, 2), dtype=Xp.dtype, device=Xp.device)
+    for i, r in enumerate(R):  # (Aᵀ M) A
+        Y[:, :, :, i, :, 0] = (r[0] + r[1] + r[2]).transpose(0, 1)
+        Y[:, :, :, i, :, 1] = (r[1] - r[2] - r[3]).transpose(0, 1)
+    Y = Y.view(n, c_o, 2 * t_h, 2 * t_w)[:, :, :m_h, :m_w]
     return _add_bias(Y.contiguous(), b)
 
 

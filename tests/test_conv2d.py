@@ -110,8 +110,10 @@ def test_methods_list_and_auto():
     assert set(cc.METHODS) >= {"loops", "unfold", "im2col", "shift", "matmul1x1", "winograd", "fft"}
     assert "torch" not in cc.METHODS
     assert cc.auto_method(8, 8, 1, 1, 10, 10) == "matmul1x1"
-    assert cc.auto_method(64, 64, 3, 3, 10, 10) == "winograd"
-    assert cc.auto_method(3, 3, 5, 5, 10, 10, (2, 2)) == "im2col"
+    assert cc.auto_method(2, 3, 2, 2, 3, 3) == "unfold"  # tiny: the lecture's example
+    assert cc.auto_method(100, 100, 5, 5, 68, 68) == "shift"  # the lecture's layer
+    assert cc.auto_method(64, 64, 3, 3, 32, 32, padding=1) == "im2col"
+    assert cc.auto_method(64, 128, 3, 3, 56, 56, (2, 2), padding=1) == "im2col"
 
 
 def test_im2col_chunks_stay_bounded(monkeypatch):

@@ -1,0 +1,336 @@
+"""Benchmark every chanconv method against ``torch.nn.functional.conv2d``: ``make bench``.
+
+    python -m chanconv.bench [--grid full|small] [--out bench-results] [--repeat 5]
+
+For every shape of the grid and every method that handles it: the median time (after a
+warm-up), GFLOP/s (2 FLOPs per multiply-add), the ratio to torch's conv2d (> 1: slower than
+torch) and the peak memory the call added. The loop method runs only where it finishes
+quickly; the output says where it was skipped. The machine's attainable peak is measured with a
+large float32 matrix product, and each method's GFLOP/s is also given as a share of it.
+Results go to ``<out>/bench-<device>.csv`` and ``.json``; the summary gives the geometric mean
+of the ratios over the grid for each method and for the fastest from-scratch method per shape.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from .conv import auto_method, conv2d
+from .cost import conv2d_cost
+from .device import default_device, device_name
+from .methods import METHODS, applies
+from .timing import median_seconds, sync
+
+__all__ = ["GRIDS", "Shape", "run", "machine_peak_gflops", "main"]
+
+LOOPS_MAX_STEPS = 20_000  # batch · c_o · c_i · m_h · m_w Python-level steps allowed for "loops"
+
+
+@dataclass(frozen=True)
+class Shape:
+    family: str
+    c_i: int
+    c_o: int
+    k: int
+    n: int
+    batch: int = 1
+    stride: int = 1
+    padding: int = 0
+
+    @property
+    def label(self) -> str:
+        extra = (f" s{self.stride}" if self.stride > 1 else "") + (
+            f" p{self.padding}" if self.padding else ""
+        )
+        return f"{self.family}: b{self.batch} c_i{self.c_i} c_o{self.c_o} k{self.k} n{self.n}{extra}"
+
+    def cost(self):
+        return conv2d_cost(
+            self.c_i,
+            self.c_o,
+            self.k,
+            self.k,
+            self.n,
+            self.n,
+            stride=self.stride,
+            padding=self.padding,
+            batch=self.batch,
+        )
+
+
+def _grid_full():
+    g = [Shape("lecture", 100, 100, 5, 68)]
+    g += [Shape("channels", c, c, 3, 32, padding=1) for c in (16, 64, 128, 256)]
+    g += [Shape("c_i", c_i, 64, 3, 32, padding=1) for c_i in (3, 32, 128)]
+    g += [Shape("kernel", 64, 64, k, 32, padding=k // 2) for k in (1, 3, 5, 7, 11)]
+    g += [Shape("batch", 64, 64, 3, 32, batch=b, padding=1) for b in (1, 8, 32)]
+    g += [Shape("1x1", 256, 64, 1, 28), Shape("1x1", 64, 256, 1, 28)]
+    g += [
+        Shape("stride", 64, 128, 3, 56, stride=2, padding=1),
+        Shape("stride", 3, 64, 7, 112, stride=2, padding=3),
+    ]
+    g += [Shape("small", 2, 3, 2, 3), Shape("small", 3, 8, 3, 16, padding=1)]
+    return g
+
+
+def _grid_small():
+    return [
+        Shape("lecture", 100, 100, 5, 68),
+        Shape("channels", 16, 16, 3, 32, padding=1),
+        Shape("channels", 64, 64, 3, 32, padding=1),
+        Shape("kernel", 64, 64, 7, 32, padding=3),
+        Shape("1x1", 256, 64, 1, 28),
+        Shape("small", 3, 8, 3, 16, padding=1),
+    ]
+
+
+GRIDS = {"full": _grid_full, "small": _grid_small}
+
+
+def _rss_peak_reset() -> bool:
+    """Reset the process's peak resident memory (Linux: /proc/self/clear_refs)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _rss_kib(field: str) -> int | None:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def peak_memory_mib(fn, device) -> float | None:
+    """Memory one call of ``fn`` adds at its peak, in MiB (CUDA: allocator; CPU: resident set)."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        sync(device)
+        base = torch.cuda.memory_allocated(device)
+        torch.cuda.reset_peak_memory_stats(device)
+        fn()
+        sync(device)
+        return (torch.cuda.max_memory_allocated(device) - base) / 2**20
+    if not _rss_peak_reset():
+        return None
+    base = _rss_kib("VmRSS")
+    fn()
+    peak = _rss_kib("VmHWM")
+    return None if base is None or peak is None else max(0, peak - base) / 1024
+
+
+def machine_peak_gflops(device, n: int = 2048) -> float:
+    """Attainable float32 rate: a large n × n matrix product, median of 5 (GFLOP/s)."""
+    g = torch.Generator().manual_seed(0)
+    A = torch.randn(n, n, generator=g).to(device)
+    B = torch.randn(n, n, generator=g).to(device)
+    t = median_seconds(lambda: A @ B, device=device, repeat=5, warmup=2)
+    return 2 * n**3 / t / 1e9
+
+
+def _inputs(shape: Shape, device):
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(shape.batch, shape.c_i, shape.n, shape.n, generator=g).to(device)
+    W = (
+        torch.randn(shape.c_o, shape.c_i, shape.k, shape.k, generator=g)
+        / math.sqrt(shape.c_i * shape.k * shape.k)
+    ).to(device)
+    b = torch.randn(shape.c_o, generator=g).to(device)
+    return X, W, b
+
+
+def run(grid="full", device=None, repeat=5, methods=METHODS, progress=True, max_seconds=3.0):
+    """Time the grid; returns a list of row dicts (one per shape and method, torch included)."""
+    device = torch.device(device) if device is not None else default_device()
+    shapes = GRIDS[grid]() if isinstance(grid, str) else list(grid)
+    rows = []
+    jobs = [(s, m) for s in shapes for m in ("torch", *methods)]
+    started = time.perf_counter()
+    for done, (shape, method) in enumerate(jobs, 1):
+        if progress:
+            _progress(done, len(jobs), started, f"{shape.label} {method}")
+        cost = shape.cost()
+        row = dict(
+            family=shape.family,
+            shape=shape.label,
+            method=method,
+            batch=shape.batch,
+            c_i=shape.c_i,
+            c_o=shape.c_o,
+            k=shape.k,
+            n=shape.n,
+            stride=shape.stride,
+            padding=shape.padding,
+            macs=cost.macs,
+            seconds=None,
+            gflops=None,
+            ratio_to_torch=None,
+            peak_mib=None,
+            note="",
+        )
+        if method != "torch" and not applies(method, shape.k, shape.k, (shape.stride, shape.stride)):
+            continue
+        if method == "loops" and cost.macs // (shape.c_i * shape.k * shape.k) * shape.c_i > LOOPS_MAX_STEPS:
+            row["note"] = f"skipped: more than {LOOPS_MAX_STEPS:,} Python-level steps"
+            rows.append(row)
+            continue
+        X, W, b = _inputs(shape, device)
+        def fn(X=X, W=W, b=b, m=method, s=shape):
+            return conv2d(X, W, b, stride=s.stride, padding=s.padding, method=m)
+
+        t = median_seconds(
+            fn, device=device, repeat=repeat if method != "loops" else 1, warmup=1, max_seconds=max_seconds
+        )
+        row.update(seconds=t, gflops=2 * cost.macs / t / 1e9, peak_mib=peak_memory_mib(fn, device))
+        rows.append(row)
+    if progress:
+        sys.stderr.write("\n")
+    torch_time = {r["shape"]: r["seconds"] for r in rows if r["method"] == "torch"}
+    for r in rows:
+        if r["seconds"] is not None:
+            r["ratio_to_torch"] = r["seconds"] / torch_time[r["shape"]]
+    for shape in shapes:
+        r = next(r for r in rows if r["shape"] == shape.label and r["method"] == "torch")
+        picked = auto_method(shape.c_i, shape.c_o, shape.k, shape.k, shape.n, shape.n,
+                             (shape.stride,) * 2, shape.batch, device, (shape.padding,) * 2)
+        r["note"] = f"auto picks {picked}"
+    return rows
+
+
+def _progress(done, total, started, what):
+    width = 30
+    filled = width * done // total
+    elapsed = time.perf_counter() - started
+    sys.stderr.write(
+        f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {elapsed:5.0f}s {what[:60]:60}"
+    )
+    sys.stderr.flush()
+
+
+def geomean(values):
+    values = [v for v in values if v]
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else float("nan")
+
+
+def summarize(rows):
+    """Per method: geometric mean of the ratio to torch over the shapes it ran; and the best per shape."""
+    out = {}
+    for method in sorted({r["method"] for r in rows} - {"torch"}):
+        ratios = [r["ratio_to_torch"] for r in rows if r["method"] == method and r["ratio_to_torch"]]
+        if ratios:
+            out[method] = dict(geomean_ratio=geomean(ratios), shapes=len(ratios))
+    best = {}
+    for r in rows:
+        if r["method"] in ("torch", "loops") or r["ratio_to_torch"] is None:
+            continue
+        if r["shape"] not in best or r["ratio_to_torch"] < best[r["shape"]]["ratio_to_torch"]:
+            best[r["shape"]] = r
+    out["fastest from-scratch per shape"] = dict(
+        geomean_ratio=geomean([r["ratio_to_torch"] for r in best.values()]), shapes=len(best)
+    )
+    auto = []
+    for r in rows:
+        if r["method"] == "torch" and r["note"].startswith("auto picks "):
+            picked = r["note"].split()[-1]
+            match = [x for x in rows if x["shape"] == r["shape"] and x["method"] == picked]
+            if match and match[0]["ratio_to_torch"]:
+                auto.append(match[0]["ratio_to_torch"])
+    out["auto"] = dict(geomean_ratio=geomean(auto), shapes=len(auto))
+    return out, best
+
+
+def format_table(rows, peak):
+    lines = [
+        f"{'shape':44} {'method':10} {'ms':>9} {'GFLOP/s':>8} {'% peak':>7} {'×torch':>7} {'MiB':>7}  note"
+    ]
+    for r in rows:
+        if r["seconds"] is None:
+            lines.append(
+                f"{r['shape']:44} {r['method']:10} {'-':>9} {'-':>8} {'-':>7} {'-':>7} {'-':>7}  {r['note']}"
+            )
+            continue
+        mem = "-" if r["peak_mib"] is None else f"{r['peak_mib']:.1f}"
+        lines.append(
+            f"{r['shape']:44} {r['method']:10} {r['seconds'] * 1e3:9.3f} {r['gflops']:8.1f} "
+            f"{100 * r['gflops'] / peak:6.1f}% {r['ratio_to_torch']:7.2f} {mem:>7}  {r['note']}"
+        )
+    return "\n".join(lines)
+
+
+def describe_machine(device) -> dict:
+    device = torch.device(device)
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    return dict(
+        device=device_name(device),
+        cpu=cpu,
+        cores=os.cpu_count(),
+        torch_threads=torch.get_num_threads(),
+        torch=torch.__version__,
+        python=platform.python_version(),
+    )
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m chanconv.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--grid", choices=sorted(GRIDS), default="full")
+    parser.add_argument("--out", default="bench-results")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--device", default=None, help="cpu or cuda (default: chanconv.default_device())")
+    args = parser.parse_args(argv)
+    device = torch.device(args.device) if args.device else default_device()
+    machine = describe_machine(device)
+    print("machine:", ", ".join(f"{k} {v}" for k, v in machine.items()))
+    peak = machine_peak_gflops(device)
+    print(f"attainable peak (float32 matrix product 2048³): {peak:.1f} GFLOP/s")
+    rows = run(args.grid, device, args.repeat)
+    print(format_table(rows, peak))
+    summary, _ = summarize(rows)
+    print("\ngeometric mean of time / torch's conv2d time (lower is faster; 1 = torch):")
+    for name, s in summary.items():
+        print(f"  {name:32} {s['geomean_ratio']:6.2f}×  over {s['shapes']} shapes")
+    faster = sorted(
+        {
+            r["family"]
+            for r in rows
+            if r["method"] not in ("torch", "loops") and r["ratio_to_torch"] and r["ratio_to_torch"] < 1
+        }
+    )
+    print("families where a from-scratch method beats torch:", ", ".join(faster) or "none")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = out / f"bench-{device.type}"
+    with open(stem.with_suffix(".csv"), "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    stem.with_suffix(".json").write_text(
+        json.dumps(dict(machine=machine, peak_gflops=peak, summary=summary, rows=rows), indent=1)
+    )
+    print(f"wrote {stem}.csv and {stem}.json")
+
+
+if __name__ == "__main__":
+    main()
