@@ -14,7 +14,7 @@ NOTEBOOK_SOURCES := $(sort $(wildcard notebooks/*.py))
 NOTEBOOKS        := $(NOTEBOOK_SOURCES:.py=.ipynb)
 NBVAL_FLAGS      := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help setup lab test test-fast notebooks sync bench assets clean
+.PHONY: help setup lab test test-fast notebooks sync bench bench-widgets assets clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -32,7 +32,10 @@ $(STAMP): requirements.txt pyproject.toml
 lab: setup  ## start JupyterLab on 127.0.0.1 in notebooks/ (the URL it prints carries the token)
 	cd notebooks && ../$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --no-browser $(ROOT_FLAG)
 
-test: setup  ## the whole suite: pytest on tests/, strict nbval on every notebook, jupytext pairs, ruff
+CHROMIUM ?= /usr/bin/chromium
+
+test: setup  ## the whole suite: pytest on tests/, strict nbval on every notebook, jupytext pairs, ruff, browser
+	@test -x $(CHROMIUM) || echo "NOTE: the browser test will be SKIPPED: no Chromium at $(CHROMIUM) (as root: apt-get install chromium)"
 	$(PY) -m pytest tests $(NOTEBOOKS) $(NBVAL_FLAGS)
 	$(PY) -m ruff check .
 	@echo "make test: all checks passed"
@@ -53,6 +56,9 @@ notebooks: sync  ## re-execute every notebook top to bottom and store its output
 
 bench: setup  ## time every method against torch's conv2d on the full grid; CSV/JSON in bench-results/
 	$(PY) -m chanconv.bench --grid full --out bench-results
+
+bench-widgets: setup  ## time the channel explorer's redraw for every control value (median and worst)
+	$(PY) -m chanconv.widgets
 
 assets: setup  ## regenerate the pictures in assets/ from the tensors (scripts/make_assets.py)
 	$(PY) scripts/make_assets.py

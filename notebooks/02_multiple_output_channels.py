@@ -144,6 +144,17 @@ fig = plot_maps([Y_photo[o].cpu() for o in range(4)],
 # convolution mixes channels into new ones.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
+# ## Try it
+#
+# The channel explorer (notebook 6) starts from this example: raise c_o and watch a new row of
+# kernels and a new output channel appear (K + 3 gives 116 at the first element, and so on).
+
+# %%
+from chanconv.widgets import ChannelExplorer
+
+ChannelExplorer(c_o=4)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Recap
 #
 # - A kernel for c_o output channels has shape c_o × c_i × k_h × k_w: one c_i × k_h × k_w kernel
