@@ -14,7 +14,7 @@ NOTEBOOK_SOURCES := $(sort $(wildcard notebooks/*.py))
 NOTEBOOKS        := $(NOTEBOOK_SOURCES:.py=.ipynb)
 NBVAL_FLAGS      := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help setup lab test test-fast notebooks sync bench bench-widgets assets clean
+.PHONY: help setup lab test test-fast notebooks sync bench bench-widgets slides student instructor assets clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -59,6 +59,20 @@ bench: setup  ## time every method against torch's conv2d on the full grid; CSV/
 
 bench-widgets: setup  ## time the channel explorer's redraw for every control value (median and worst)
 	$(PY) -m chanconv.widgets
+
+slides/node_modules/.installed: slides/package.json
+	cd slides && npm install --no-audit --no-fund --no-package-lock --silent
+	@touch $@
+
+slides: setup slides/node_modules/.installed  ## a reveal.js deck per notebook in _build/slides/ that opens offline
+	$(PY) scripts/build_slides.py _build/slides
+	@echo "open _build/slides/01_multiple_input_channels.slides.html in a browser (no network needed)"
+
+student: setup  ## the student edition in _build/student/: no solution cells, executed
+	$(PY) scripts/editions.py student _build/student --execute
+
+instructor: setup  ## the instructor edition in _build/instructor/: with worked solutions, executed
+	$(PY) scripts/editions.py instructor _build/instructor --execute
 
 assets: setup  ## regenerate the pictures in assets/ from the tensors (scripts/make_assets.py)
 	$(PY) scripts/make_assets.py

@@ -55,7 +55,7 @@ def auto_method(c_i: int, c_o: int, k_h: int, k_w: int, n_h: int, n_w: int,
     return "im2col"
 
 
-def conv2d(X, weight, bias=None, *, stride=1, padding=0, method="auto"):
+def conv2d(X, weight, bias=None, *, stride=1, padding=0, groups=1, method="auto"):
     r"""2-D convolutional layer with c_i input and c_o output channels (a cross-correlation).
 
     .. math::
@@ -71,6 +71,9 @@ def conv2d(X, weight, bias=None, *, stride=1, padding=0, method="auto"):
         bias: b, (c_o,), one number per output channel; ``None`` for none.
         stride: s, an int or a pair (s_h, s_w), each ≥ 1.
         padding: p, an int or a pair (p_h, p_w), each ≥ 0: zeros on both sides.
+        groups: g, splitting the channels into g independent groups (as ``torch.nn.Conv2d``):
+            weight then has shape (c_o, c_i / g, k_h, k_w) and output channels of group j read
+            only input channels of group j; g = c_i is a depthwise convolution.
         method: ``"auto"`` (see :func:`auto_method`), one of :data:`chanconv.METHODS`, or
             ``"torch"`` for ``torch.nn.functional.conv2d`` itself (the reference).
 
@@ -94,13 +97,19 @@ def conv2d(X, weight, bias=None, *, stride=1, padding=0, method="auto"):
     check_nonempty(X, "X", "(batch, c_i, n_h, n_w)" if X.dim() == 4 else "(c_i, n_h, n_w)")
     check_nonempty(W, "weight", "(c_o, c_i, k_h, k_w)")
     check_same_device(X=X, weight=W, bias=b)
-    c_o, c_i, k_h, k_w = W.shape
+    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
+        raise ValueError(f"groups must be a positive int, got {groups!r}")
+    c_o, c_i_group, k_h, k_w = W.shape
+    c_i = c_i_group * groups
     if X.shape[-3] != c_i:
+        layout = "(c_o, c_i, k_h, k_w)" if groups == 1 else f"(c_o, c_i / groups, k_h, k_w) with groups = {groups}"
         raise ValueError(
             f"X has {X.shape[-3]} input channels but the weight expects {c_i}: "
             f"X.shape = {shape_str(X.shape)}, weight.shape = {shape_str(W.shape)} is "
-            "(c_o, c_i, k_h, k_w); c_i must agree"
+            f"{layout}; c_i must agree"
         )
+    if c_o % groups:
+        raise ValueError(f"c_o = {c_o} output channels cannot be split into groups = {groups} equal groups")
     if b is not None and (b.dim() != 1 or b.shape[0] != c_o):
         raise ValueError(
             f"bias must have shape (c_o,) = ({c_o},), one number per output channel, "
@@ -112,7 +121,7 @@ def conv2d(X, weight, bias=None, *, stride=1, padding=0, method="auto"):
     if not isinstance(method, str):
         raise TypeError(f"method must be a string, got {method!r}")
     if method == "auto":
-        method = auto_method(c_i, c_o, k_h, k_w, X.shape[-2], X.shape[-1], s,
+        method = auto_method(c_i // groups, c_o // groups, k_h, k_w, X.shape[-2], X.shape[-1], s,
                              X.shape[0] if X.dim() == 4 else 1, X.device, p)
     elif method != "torch":
         if method not in _m.IMPLEMENTATIONS:
@@ -130,7 +139,14 @@ def conv2d(X, weight, bias=None, *, stride=1, padding=0, method="auto"):
     single = X.dim() == 3
     X4 = X.unsqueeze(0) if single else X
     if method == "torch":
-        Y = torch.nn.functional.conv2d(X4, W, b, stride=s, padding=p)
-    else:
+        Y = torch.nn.functional.conv2d(X4, W, b, stride=s, padding=p, groups=groups)
+    elif groups == 1:
         Y = _m.IMPLEMENTATIONS[method](X4, W, b, s, p)
+    else:  # each group is an independent convolution on its share of the channels
+        step_i, step_o = c_i // groups, c_o // groups
+        Y = torch.cat([
+            _m.IMPLEMENTATIONS[method](X4[:, g * step_i:(g + 1) * step_i], W[g * step_o:(g + 1) * step_o],
+                                       None if b is None else b[g * step_o:(g + 1) * step_o], s, p)
+            for g in range(groups)
+        ], dim=1)
     return Y[0] if single else Y

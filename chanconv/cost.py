@@ -33,6 +33,7 @@ class ConvCost:
     padding: tuple[int, int]
     batch: int
     bias: bool
+    groups: int
     out_shape: tuple[int, int, int]
     params: int
     macs: int
@@ -43,8 +44,8 @@ class ConvCost:
 
     @property
     def weights(self) -> int:
-        """c_o·c_i·k_h·k_w, the weights alone."""
-        return self.c_o * self.c_i * self.k_h * self.k_w
+        """c_o·(c_i / groups)·k_h·k_w, the weights alone."""
+        return self.c_o * (self.c_i // self.groups) * self.k_h * self.k_w
 
     @property
     def total_bytes(self) -> int:
@@ -59,12 +60,14 @@ class ConvCost:
 
 
 def conv2d_cost(c_i: int, c_o: int, k_h: int, k_w: int, n_h: int, n_w: int, *,
-                stride=1, padding=0, batch: int = 1, bias: bool = True) -> ConvCost:
+                stride=1, padding=0, batch: int = 1, bias: bool = True, groups: int = 1) -> ConvCost:
     """Shapes, parameters and operation counts of a conv2d layer, by formula.
 
     m_h = floor((n_h + 2 p_h - k_h) / s_h) + 1 (likewise m_w);
     params = c_o c_i k_h k_w + c_o (without the c_o biases if ``bias=False``);
     macs = batch c_o m_h m_w c_i k_h k_w; flops = 2 macs.
+    With ``groups`` = g each output channel reads c_i / g input channels: weights and MACs
+    are divided by g (g = c_i: a depthwise convolution).
 
     The lecture's layer, c_i = c_o = 100, k_h = k_w = 5, a 68×68 input (64×64 output):
 
@@ -72,7 +75,8 @@ def conv2d_cost(c_i: int, c_o: int, k_h: int, k_w: int, n_h: int, n_w: int, *,
     >>> cost.out_shape, cost.params, cost.macs
     ((100, 64, 64), 250100, 1024000000)
     """
-    for name, v in dict(c_i=c_i, c_o=c_o, k_h=k_h, k_w=k_w, n_h=n_h, n_w=n_w, batch=batch).items():
+    for name, v in dict(c_i=c_i, c_o=c_o, k_h=k_h, k_w=k_w, n_h=n_h, n_w=n_w, batch=batch,
+                        groups=groups).items():
         if isinstance(v, bool) or not isinstance(v, int):
             raise TypeError(f"{name} must be an int, got {v!r}")
         if v < 1:
@@ -82,12 +86,14 @@ def conv2d_cost(c_i: int, c_o: int, k_h: int, k_w: int, n_h: int, n_w: int, *,
     check_window(n_h, n_w, k_h, k_w, p_h, p_w)
     m_h = (n_h + 2 * p_h - k_h) // s_h + 1
     m_w = (n_w + 2 * p_w - k_w) // s_w + 1
-    weights = c_o * c_i * k_h * k_w
+    if c_i % groups or c_o % groups:
+        raise ValueError(f"c_i = {c_i} and c_o = {c_o} must both be divisible by groups = {groups}")
+    weights = c_o * (c_i // groups) * k_h * k_w
     params = weights + (c_o if bias else 0)
-    macs = batch * c_o * m_h * m_w * c_i * k_h * k_w
+    macs = batch * c_o * m_h * m_w * (c_i // groups) * k_h * k_w
     return ConvCost(
         c_i=c_i, c_o=c_o, k_h=k_h, k_w=k_w, n_h=n_h, n_w=n_w,
-        stride=(s_h, s_w), padding=(p_h, p_w), batch=batch, bias=bias,
+        stride=(s_h, s_w), padding=(p_h, p_w), batch=batch, bias=bias, groups=groups,
         out_shape=(c_o, m_h, m_w), params=params, macs=macs, flops=2 * macs,
         input_bytes=FLOAT32_BYTES * batch * c_i * n_h * n_w,
         weight_bytes=FLOAT32_BYTES * params,

@@ -92,12 +92,15 @@ def test_explorer_slider_changes_the_summary_in_jupyterlab(lab, tmp_path):
             # wait for the kernel, then Run > Run All Cells; a kernel that reports idle while it is
             # still connecting can drop the request, so try again (three times at most)
             page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
-            ready = "() => [...document.querySelectorAll('.ccx pre')].some(e => e.textContent.includes('Y: (c_o, m_h, m_w)'))"
+            # done: the explorer's summary is shown and the last code cell (the one-line message) has run
+            ready = ("() => [...document.querySelectorAll('.ccx pre')].some(e => e.textContent.includes('Y: (c_o, m_h, m_w)'))"
+                     " && document.body.innerText.includes('is larger than the padded 6×6 input')")
             for attempt in range(3):
                 page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
                 page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
                 try:
                     page.wait_for_function(ready, timeout=30_000)
+                    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=30_000)
                     break
                 except sync_api.TimeoutError:
                     if attempt == 2:

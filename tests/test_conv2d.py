@@ -175,3 +175,29 @@ def test_bad_input_is_a_clear_error(kwargs, error, words):
 def test_cpu_and_cuda_mixed_is_a_clear_error():
     with pytest.raises(ValueError, match="different devices"):
         cc.conv2d(torch.ones(2, 4, 4, device="cuda"), torch.ones(1, 2, 3, 3))
+
+
+@settings(max_examples=60)
+@given(layers(), st.sampled_from([1, 2, 3]))
+def test_groups_match_torch(layer, groups):
+    layer = {**layer, "c_i": layer["c_i"] * groups, "c_o": layer["c_o"] * groups}
+    X, W, b = make(layer)
+    W = W[:, : layer["c_i"] // groups].contiguous()
+    X4 = X if X.dim() == 4 else X[None]
+    ref = F.conv2d(X4.double(), W.double(), None if b is None else b.double(), stride=layer["stride"], padding=layer["padding"], groups=groups)
+    ref = ref if X.dim() == 4 else ref[0]
+    for method in ("auto", "im2col", "shift", "unfold"):
+        Y = cc.conv2d(X, W, b, stride=layer["stride"], padding=layer["padding"], groups=groups, method=method)
+        torch.testing.assert_close(Y.double(), ref, rtol=1e-4, atol=1e-4)
+    cost = cc.conv2d_cost(layer["c_i"], layer["c_o"], *layer["k"], *layer["n"], stride=layer["stride"], padding=layer["padding"], groups=groups)
+    torch_layer = torch.nn.Conv2d(layer["c_i"], layer["c_o"], layer["k"], groups=groups)
+    assert cost.params == sum(p.numel() for p in torch_layer.parameters())
+
+
+def test_groups_bad_input():
+    with pytest.raises(ValueError, match="cannot be split into groups = 2"):
+        cc.conv2d(torch.ones(4, 5, 5), torch.ones(3, 2, 3, 3), groups=2)
+    with pytest.raises(ValueError, match=r"X has 4 input channels but the weight expects 6.*groups = 3"):
+        cc.conv2d(torch.ones(4, 5, 5), torch.ones(3, 2, 3, 3), groups=3)
+    with pytest.raises(ValueError, match="groups must be a positive int"):
+        cc.conv2d(torch.ones(4, 5, 5), torch.ones(4, 4, 3, 3), groups=0)

@@ -1,0 +1,78 @@
+"""Write a reveal.js slide deck per notebook that opens offline: ``make slides``.
+
+    python scripts/build_slides.py OUT_DIR [NOTEBOOK ...]
+
+reveal.js, jQuery, RequireJS and MathJax come from slides/node_modules (``npm install`` in
+slides/, versions pinned in slides/package.json) and are copied to OUT_DIR/lib, so every
+deck refers only to files beside it. The notebooks' slideshow metadata (slide, subslide,
+fragment, skip) makes the slides; stored outputs are shown, nothing is re-executed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import nbformat
+from nbconvert import SlidesExporter
+
+ROOT = Path(__file__).resolve().parents[1]
+MODULES = ROOT / "slides" / "node_modules"
+LIBS = {  # what the template loads -> the file inside lib/
+    "reveal.js": "reveal.js",
+    "jquery": "jquery/dist/jquery.min.js",
+    "requirejs": "requirejs/require.js",
+    "mathjax": "mathjax/MathJax.js",
+}
+
+
+def copy_libs(out: Path) -> None:
+    missing = [name for name in LIBS if not (MODULES / name).exists()]
+    if missing:
+        raise SystemExit(f"missing {', '.join(missing)} in slides/node_modules: run `npm install` in slides/ "
+                         "(make slides does)")
+    for name in LIBS:
+        dest = out / "lib" / name
+        if not dest.exists():
+            shutil.copytree(MODULES / name, dest)
+
+
+def exporter() -> SlidesExporter:
+    ex = SlidesExporter(
+        extra_template_basedirs=[str(ROOT / "slides")],
+        template_name="template",
+        reveal_url_prefix="lib/reveal.js",
+        reveal_scroll=True,
+        reveal_theme="white",  # its fonts ship with reveal.js ("simple" loads web fonts)
+        jquery_url="lib/" + LIBS["jquery"],
+        require_js_url="lib/" + LIBS["requirejs"],
+        mathjax_url="lib/" + LIBS["mathjax"] + "?config=TeX-AMS_CHTML-full,Safe",
+    )
+    return ex
+
+
+def build(out: Path, notebooks=None) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    copy_libs(out)
+    ex = exporter()
+    written = []
+    for src in notebooks or sorted((ROOT / "notebooks").glob("*.ipynb")):
+        body, _ = ex.from_notebook_node(nbformat.read(src, as_version=4), resources={"metadata": {"name": src.stem}})
+        path = out / f"{Path(src).stem}.slides.html"
+        path.write_text(body, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        raise SystemExit(__doc__)
+    out = Path(argv[0])
+    for path in build(out, [Path(a) for a in argv[1:]] or None):
+        print("wrote", path)
+
+
+if __name__ == "__main__":
+    main()
