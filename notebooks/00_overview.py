@@ -38,6 +38,9 @@
 # | 3 | [The 1 × 1 convolution](03_1x1_convolution.ipynb) | a fully connected layer per pixel; 256 → 64; combining edge channels; learning RGB → gray |
 # | 4 | [The convolutional layer and its cost](04_conv_layer_and_cost.ipynb) | shapes of X, W, b, Y; parameters; MACs and FLOPs; timed on this machine |
 # | 5 | [Summary](05_summary.ipynb) | the lecture in a few lines, and what the sources get wrong |
+# | 6 | [Channel explorer](06_channel_explorer.ipynb) | sliders for c_i, c_o, the kernel, stride, padding: the whole computation live |
+# | 7 | [Exercises](07_exercises.ipynb) | the section's exercises, each with a check that says right or gives a hint |
+# | 8 | [Performance](08_performance.ipynb) | from the lecture's loops to one matrix product: what each idea buys, timed |
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The notation

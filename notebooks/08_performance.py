@@ -1,0 +1,182 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: chanconv (Python 3)
+#     language: python
+#     name: chanconv
+# ---
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # 8. From the lecture's loops to the hardware's limit
+#
+# Notebooks 1–4 computed every output element with the lecture's loops. Nobody runs a network
+# that way. This notebook climbs a ladder of implementations of the same layer, all in
+# `chanconv.methods` with one signature, and measures what each idea buys:
+#
+# | method | idea |
+# | --- | --- |
+# | `loops` | the lecture: corr2d per input channel, summed, stacked per output channel |
+# | `unfold` | all windows as one strided view, one `einsum`: no Python loop |
+# | `im2col` | every convolution as one matrix product (pixels × c_i k_h k_w) @ (c_i k_h k_w × c_o), built in cache-sized chunks |
+# | `shift` | one (pixels × c_i) @ (c_i × c_o) product per kernel offset, read straight from the input |
+# | `matmul1x1` | k_h = k_w = 1: the fully connected layer per pixel, one product |
+# | `winograd` | F(2×2, 3×3): 16 instead of 36 multiplications per 2 × 2 output tile |
+# | `fft` | products in the frequency domain: cost independent of the kernel size |
+#
+# Timings depend on the machine: nbval ignores those cells. `make bench` runs the full grid.
+
+# %% slideshow={"slide_type": "skip"}
+import matplotlib.pyplot as plt
+import torch
+
+import chanconv
+from chanconv.bench import Shape, machine_peak_gflops, run
+from chanconv.methods import FFT_REL_ERROR, WINOGRAD_REL_ERROR
+
+_ = torch.manual_seed(0)
+device = chanconv.default_device()
+print("device:", device)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Every method computes the same layer
+#
+# Before timing anything: on a random layer with stride, padding, batch and bias, every method
+# agrees with PyTorch's `conv2d` (the tests check hundreds of such layers).
+
+# %%
+g = torch.Generator().manual_seed(0)
+X = torch.randn(2, 6, 11, 11, generator=g).to(device)
+W = torch.randn(5, 6, 3, 3, generator=g).to(device)
+b = torch.randn(5, generator=g).to(device)
+reference = torch.nn.functional.conv2d(X, W, b, padding=1)
+for method in chanconv.METHODS:
+    if method == "matmul1x1":
+        continue
+    Y = chanconv.conv2d(X, W, b, padding=1, method=method)
+    print(f"{method:9} same as torch: {torch.allclose(Y, reference, atol=1e-4)}")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Step 1: leave the Python loops
+#
+# On a small layer (c_i = c_o = 4, 3 × 3 kernels, 12 × 12 input) the lecture's loops are still
+# bearable. The loops run O(c_i · c_o · m_h · m_w) tiny tensor operations, each costing
+# microseconds of Python and dispatch; the vectorized methods run a handful of large ones.
+
+# %% tags=["nbval-ignore-output"]
+small = run([Shape("small", 4, 4, 3, 12)], device=device, repeat=3, progress=False)
+loops_time = next(r["seconds"] for r in small if r["method"] == "loops")
+for r in small:
+    if r["seconds"] is not None:
+        print(f"{r['method']:9} {r['seconds'] * 1e3:9.3f} ms   {loops_time / r['seconds']:8.0f}× faster than loops")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Step 2: one big matrix product
+#
+# A realistic layer: c_i = c_o = 64, 3 × 3, 32 × 32, padding 1 (37.7 million multiply-adds).
+# `unfold` materializes every window and lets `einsum` pick the product; `im2col` lays the
+# windows out channels-last in cache-sized chunks so the product runs at the matrix unit's
+# speed; `shift` skips the column matrix entirely. The ratio column is time ÷ torch's time.
+
+# %% tags=["nbval-ignore-output"]
+layer = run([Shape("channels", 64, 64, 3, 32, padding=1)], device=device, repeat=5, progress=False)
+for r in layer:
+    if r["seconds"] is not None:
+        print(f"{r['method']:9} {r['seconds'] * 1e3:8.3f} ms  {r['gflops']:6.1f} GFLOP/s  ×torch {r['ratio_to_torch']:5.2f}")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Time against c_i = c_o and against k
+#
+# What to see: on log axes the matrix-product methods run parallel to torch, a constant factor
+# above it; the cost grows with c_i · c_o (four times per doubling of both) and with k_h · k_w.
+# `fft` barely depends on k: its cost is set by the image size, which is why it pays off only
+# for large kernels. Winograd applies to 3 × 3 kernels only.
+
+# %% tags=["nbval-ignore-output"]
+sweep_c = run([Shape("c", c, c, 3, 24, padding=1) for c in (8, 16, 32, 64, 128)], device=device, repeat=3,
+              methods=("unfold", "im2col", "shift", "winograd", "fft"), progress=False)
+sweep_k = run([Shape("k", 32, 32, k, 24, padding=k // 2) for k in (1, 3, 5, 7, 9)], device=device, repeat=3,
+              methods=("unfold", "im2col", "shift", "fft"), progress=False)
+
+
+COLORS = dict(zip(("torch", "unfold", "im2col", "shift", "winograd", "fft"), plt.get_cmap("tab10").colors))
+
+
+def plot_sweep(ax, rows, key, label):
+    for method in dict.fromkeys(r["method"] for r in rows):
+        pts = [(r[key], r["seconds"] * 1e3) for r in rows if r["method"] == method and r["seconds"]]
+        ax.plot(*zip(*pts), marker="o", label=method, color=COLORS[method], lw=2.5 if method == "torch" else 1.2)
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel(label)
+    ax.set_ylabel("time (ms)")
+    ax.grid(True, which="both", alpha=0.3)
+
+
+fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+plot_sweep(axes[0], sweep_c, "c_i", "c_i = c_o (3 × 3 kernel, 24 × 24 input)")
+plot_sweep(axes[1], sweep_k, "k", "k_h = k_w (c_i = c_o = 32, 24 × 24 input)")
+axes[0].legend()
+axes[1].legend()
+axes[0].set_title("time against channels")
+axes[1].set_title("time against kernel size")
+fig.tight_layout()
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## How close to the machine's limit?
+#
+# The attainable peak: a large float32 matrix product, the best this machine's BLAS does.
+# What to see: torch's convolution and chanconv's matrix-product methods reach a large share of
+# it on big layers; small layers are dominated by overheads.
+
+# %% tags=["nbval-ignore-output"]
+peak = machine_peak_gflops(device, n=1024)
+print(f"attainable peak on {chanconv.device_name(device)}: {peak:.0f} GFLOP/s")
+fig, ax = plt.subplots(figsize=(7, 3.5))
+for method in ("torch", "im2col", "shift", "unfold"):
+    pts = [(r["c_i"], r["gflops"]) for r in sweep_c if r["method"] == method and r["gflops"]]
+    ax.plot(*zip(*pts), marker="o", label=method, color=COLORS[method])
+ax.axhline(peak, color="k", ls="--", label="matrix-product peak")
+ax.set_xscale("log", base=2)
+ax.set_xlabel("c_i = c_o")
+ax.set_ylabel("GFLOP/s")
+ax.legend()
+fig.tight_layout()
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Fewer multiplications, a little more rounding
+#
+# Winograd and the FFT trade multiplications for transforms, and the transforms round. Their
+# error relative to a float64 reference is larger than the direct sum's but within each
+# method's stated bound:
+
+# %%
+X = torch.randn(2, 32, 30, 30, generator=g, dtype=torch.float64)
+W = torch.randn(16, 32, 3, 3, generator=g, dtype=torch.float64)
+exact = torch.nn.functional.conv2d(X, W, padding=1)
+for method, bound in [("im2col", None), ("winograd", WINOGRAD_REL_ERROR), ("fft", FFT_REL_ERROR)]:
+    Y = chanconv.conv2d(X.float().to(device), W.float().to(device), padding=1, method=method).double().cpu()
+    rel = float((Y - exact).norm() / exact.norm())
+    within = "" if bound is None else f"   within its bound {bound:.0e}: {rel < bound}"
+    print(f"{method:9} relative error {'below 1e-6' if rel < 1e-6 else 'above 1e-6'}{within}")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Recap
+#
+# - Leaving Python loops is the first and biggest step: hundreds of times faster already on a
+#   tiny layer.
+# - Expressing the convolution as matrix products (im2col, shift, the 1 × 1 product) gets
+#   within a small factor of PyTorch's tuned convolution; laying the data out for the product
+#   (channels last, cache-sized chunks) matters as much as the arithmetic.
+# - Methods with fewer multiplications (Winograd, FFT) pay in transforms and rounding; on a CPU
+#   at these sizes the transforms cost more than they save.
+# - The README lists the full grid's figures from `make bench`.
+
+# %% slideshow={"slide_type": "skip"}
+plt.close("all")
