@@ -38,9 +38,10 @@ def auto_method(c_i: int, c_o: int, k_h: int, k_w: int, n_h: int, n_w: int,
       read straight from the input;
     * everything else: ``im2col``, one chunked matrix product.
 
-    ``winograd`` and ``fft`` do fewer multiplications but lose to these on the CPU at the
-    sizes measured (their transforms cost more memory traffic than they save); they are
-    chosen only by name.
+    ``device`` is accepted so that a CUDA rule can be added once it is measured on a GPU; today
+    the CPU rule is used everywhere. ``winograd`` and ``fft`` do fewer multiplications but lose
+    to these on the CPU at the sizes measured (their transforms cost more memory traffic than
+    they save); they are chosen only by name.
     """
     stride = tuple(stride) if isinstance(stride, (tuple, list)) else (stride, stride)
     padding = tuple(padding) if isinstance(padding, (tuple, list)) else (padding, padding)
