@@ -12,7 +12,8 @@ The general layer ``conv2d(X, weight, bias, stride=, padding=, method=)`` with t
 """
 
 from . import data, explain
-from .conv import auto_method, conv2d, output_size
+from .checks import output_size
+from .conv import auto_method, conv2d
 from .cost import ConvCost, conv2d_cost
 from .device import default_device, device_name
 from .lecture import corr2d, corr2d_multi_in, corr2d_multi_in_out, corr2d_multi_in_out_1x1

@@ -22,11 +22,17 @@ import numpy as np
 import torch
 
 __all__ = [
+    "output_size",
     "as_float_tensor",
     "check_same_device",
     "pair",
     "shape_str",
 ]
+
+
+def output_size(n: int, k: int, stride: int = 1, padding: int = 0) -> int:
+    """m = floor((n + 2 p - k) / s) + 1, the output size along one axis (the one formula everyone uses)."""
+    return (n + 2 * padding - k) // stride + 1
 
 
 def shape_str(shape) -> str:

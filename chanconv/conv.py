@@ -11,17 +11,13 @@ from .checks import (
     check_nonempty,
     check_same_device,
     check_window,
+    output_size,
     pair,
     promote,
     shape_str,
 )
 
 __all__ = ["conv2d", "output_size", "auto_method"]
-
-
-def output_size(n: int, k: int, stride: int = 1, padding: int = 0) -> int:
-    """m = floor((n + 2 p - k) / s) + 1, the output size along one axis."""
-    return (n + 2 * padding - k) // stride + 1
 
 
 def auto_method(c_i: int, c_o: int, k_h: int, k_w: int, n_h: int, n_w: int,
@@ -43,12 +39,12 @@ def auto_method(c_i: int, c_o: int, k_h: int, k_w: int, n_h: int, n_w: int,
     to these on the CPU at the sizes measured (their transforms cost more memory traffic than
     they save); they are chosen only by name.
     """
-    stride = tuple(stride) if isinstance(stride, (tuple, list)) else (stride, stride)
-    padding = tuple(padding) if isinstance(padding, (tuple, list)) else (padding, padding)
+    stride = pair(stride, "stride", minimum=1)
+    padding = pair(padding, "padding", minimum=0)
     if (k_h, k_w) == (1, 1):
         return "matmul1x1"
-    m_h = (n_h + 2 * padding[0] - k_h) // stride[0] + 1
-    m_w = (n_w + 2 * padding[1] - k_w) // stride[1] + 1
+    m_h = output_size(n_h, k_h, stride[0], padding[0])
+    m_w = output_size(n_w, k_w, stride[1], padding[1])
     if batch * c_o * m_h * m_w * c_i * k_h * k_w < 200_000:
         return "unfold"
     if stride == (1, 1) and m_h * m_w >= 2048:

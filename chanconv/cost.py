@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .checks import check_window, pair
+from .checks import check_window, output_size, pair
 
 __all__ = ["ConvCost", "conv2d_cost"]
 
@@ -84,8 +84,7 @@ def conv2d_cost(c_i: int, c_o: int, k_h: int, k_w: int, n_h: int, n_w: int, *,
     s_h, s_w = pair(stride, "stride", minimum=1)
     p_h, p_w = pair(padding, "padding", minimum=0)
     check_window(n_h, n_w, k_h, k_w, p_h, p_w)
-    m_h = (n_h + 2 * p_h - k_h) // s_h + 1
-    m_w = (n_w + 2 * p_w - k_w) // s_w + 1
+    m_h, m_w = output_size(n_h, k_h, s_h, p_h), output_size(n_w, k_w, s_w, p_w)
     if c_i % groups or c_o % groups:
         raise ValueError(f"c_i = {c_i} and c_o = {c_o} must both be divisible by groups = {groups}")
     weights = c_o * (c_i // groups) * k_h * k_w

@@ -68,6 +68,27 @@ def _call(fn, *args):
         return None, f"{type(err).__name__}: {err}"
 
 
+def _close(got, want, tol: float = 1e-9) -> bool:
+    """got equals the number want (to tol, relative), whatever type the student returned."""
+    try:
+        return abs(float(got) - want) <= tol * max(1.0, abs(want))
+    except (TypeError, ValueError):
+        return False
+
+
+def _check_cases(fn, cases, want, hint) -> Verdict:
+    """Call ``fn(*case)`` for every case; right when each result equals ``want(*case)``."""
+    if _unanswered(fn):
+        return Verdict(False)
+    for case in cases:
+        got, err = _call(fn, *case)
+        if err:
+            return _report(False, f"your function raised {err}")
+        if not _close(got, want(*case)):
+            return _report(False, hint(*case))
+    return _report(True, "")
+
+
 def compose_kernels(K1: torch.Tensor, K2: torch.Tensor) -> torch.Tensor:
     """The one kernel K with conv2d(conv2d(X, K1), K2) == conv2d(X, K) (no padding, stride 1, no bias).
 
@@ -83,22 +104,16 @@ def compose_kernels(K1: torch.Tensor, K2: torch.Tensor) -> torch.Tensor:
 
 
 # 1 -------------------------------------------------------------------------------------------
-def check_combined_kernel_size(fn) -> bool:
+def check_combined_kernel_size(fn) -> Verdict:
     """Exercise 1: ``fn(k1, k2)`` is the size of the single kernel equal to a k1 then a k2 convolution."""
-    if _unanswered(fn):
-        return Verdict(False)
-    for k1, k2 in [(1, 1), (2, 3), (3, 3), (3, 5), (7, 1), (4, 6)]:
-        got, err = _call(fn, k1, k2)
-        if err:
-            return _report(False, f"your function raised {err}")
-        K = compose_kernels(torch.randn(2, 1, k1, k1), torch.randn(1, 2, k2, k2))
-        if got != K.shape[-1]:
-            return _report(False, f"try k1 = {k1}, k2 = {k2} by hand: how far apart are the input pixels that "
-                                  "reach one output through both windows?")
-    return _report(True, "")
+    return _check_cases(
+        fn, [(1, 1), (2, 3), (3, 3), (3, 5), (7, 1), (4, 6)],
+        lambda k1, k2: compose_kernels(torch.zeros(2, 1, k1, k1), torch.zeros(1, 2, k2, k2)).shape[-1],
+        lambda k1, k2: f"try k1 = {k1}, k2 = {k2} by hand: how far apart are the input pixels that reach one "
+                       "output through both windows?")
 
 
-def check_converse(every_convolution_splits: bool | None) -> bool:
+def check_converse(every_convolution_splits: bool | None) -> Verdict:
     """Exercise 1, second part: can every convolution be written as two smaller ones?"""
     if _unanswered(every_convolution_splits):
         return Verdict(False)
@@ -108,7 +123,7 @@ def check_converse(every_convolution_splits: bool | None) -> bool:
 
 
 # 2 -------------------------------------------------------------------------------------------
-def check_forward_backward(forward_macs, forward_memory, backward_macs, backward_memory) -> bool:
+def check_forward_backward(forward_macs, forward_memory, backward_macs, backward_memory) -> Verdict:
     """Exercise 2: four functions of (c_i, c_o, h, w, k_h, k_w, p_h, p_w, s_h, s_w), counts of numbers.
 
     forward_macs: multiply-adds of the forward pass; forward_memory: numbers stored (input,
@@ -141,7 +156,7 @@ def check_forward_backward(forward_macs, forward_memory, backward_macs, backward
 
 
 # 3 -------------------------------------------------------------------------------------------
-def check_cost_factors(double_channels, double_padding) -> bool:
+def check_cost_factors(double_channels, double_padding) -> Verdict:
     """Exercise 3: the factors by which the MACs grow for c_i = c_o = 64, 3×3, 32×32, padding 1
     when c_i and c_o both double, and when the padding doubles (to 2)."""
     if _unanswered(double_channels, double_padding):
@@ -149,17 +164,17 @@ def check_cost_factors(double_channels, double_padding) -> bool:
     base = conv2d_cost(64, 64, 3, 3, 32, 32, padding=1)
     ch = conv2d_cost(128, 128, 3, 3, 32, 32, padding=1).macs / base.macs
     pad = conv2d_cost(64, 64, 3, 3, 32, 32, padding=2).macs / base.macs
-    if abs(double_channels - ch) > 1e-6 * ch:
+    if not _close(double_channels, ch, 1e-6):
         return _report(False, "the cost is a product of c_i and c_o: what happens to a product of two "
                               "numbers that both double?")
-    if abs(double_padding - pad) > 1e-3:
+    if not _close(double_padding, pad, 1e-3):
         return _report(False, "padding changes only m_h and m_w: compute the output size with padding 1 and "
                               "with padding 2")
     return _report(True, "")
 
 
 # 4 -------------------------------------------------------------------------------------------
-def check_exactly_equal(always_exactly_equal: bool | None) -> bool:
+def check_exactly_equal(always_exactly_equal: bool | None) -> Verdict:
     """Exercise 4: are Y1 (matrix product) and Y2 (loops) of the 1×1 example always exactly equal?"""
     if _unanswered(always_exactly_equal):
         return Verdict(False)
@@ -169,7 +184,7 @@ def check_exactly_equal(always_exactly_equal: bool | None) -> bool:
 
 
 # 5 -------------------------------------------------------------------------------------------
-def check_conv_as_matmul(fn, trials: int = 20) -> bool:
+def check_conv_as_matmul(fn, trials: int = 20) -> Verdict:
     """Exercise 5: ``fn(X, K)`` for X (c_i, n_h, n_w), K (c_o, c_i, k_h, k_w), no padding, stride 1,
     computed as one matrix product; compared with chanconv.conv2d on random inputs."""
     if _unanswered(fn):
@@ -196,41 +211,29 @@ def check_conv_as_matmul(fn, trials: int = 20) -> bool:
 
 
 # 6 -------------------------------------------------------------------------------------------
-def check_strip_reads(reads_per_output) -> bool:
+def check_strip_reads(reads_per_output) -> Verdict:
     """Exercise 6: ``reads_per_output(k, delta)``: input values read per output when a k × (k + delta)
     strip gives delta outputs of a k × k convolution at once (one channel)."""
-    if _unanswered(reads_per_output):
-        return Verdict(False)
-    for k, delta in [(3, 1), (3, 2), (5, 4), (7, 8), (1, 1)]:
-        got, err = _call(reads_per_output, k, delta)
-        if err:
-            return _report(False, f"your function raised {err}")
-        if got is None or abs(got - k * (k + delta) / delta) > 1e-9:
-            return _report(False, f"k = {k}, Δ = {delta}: how many values does the strip hold, and how many "
-                                  "outputs share them?")
-    return _report(True, "")
+    return _check_cases(
+        reads_per_output, [(3, 1), (3, 2), (5, 4), (7, 8), (1, 1)],
+        lambda k, delta: k * (k + delta) / delta,
+        lambda k, delta: f"k = {k}, Δ = {delta}: how many values does the strip hold, and how many outputs "
+                         "share them?")
 
 
 # 7 -------------------------------------------------------------------------------------------
-def check_block_diagonal(speedup) -> bool:
+def check_block_diagonal(speedup) -> Verdict:
     """Exercise 7: ``speedup(c, b)``: how many times fewer multiply-adds a c × c matrix-vector
     product needs when the matrix is block-diagonal with b equal blocks."""
-    if _unanswered(speedup):
-        return Verdict(False)
-    for c, b in [(8, 2), (64, 4), (256, 8), (12, 3), (5, 1)]:
-        got, err = _call(speedup, c, b)
-        if err:
-            return _report(False, f"your function raised {err}")
-        dense = c * c
-        blocked = b * (c // b) ** 2
-        if got is None or abs(got - dense / blocked) > 1e-9:
-            return _report(False, "count the multiply-adds: c² for the full matrix; b blocks of size c/b × c/b "
-                                  "for the block-diagonal one")
-    return _report(True, "")
+    return _check_cases(
+        speedup, [(8, 2), (64, 4), (256, 8), (12, 3), (5, 1)],
+        lambda c, b: c * c / (b * (c // b) ** 2),
+        lambda c, b: "count the multiply-adds: c² for the full matrix; b blocks of size c/b × c/b for the "
+                     "block-diagonal one")
 
 
 # beyond the book ---------------------------------------------------------------------------------
-def check_grouped(grouped_params, separable_params, separable_fn) -> bool:
+def check_grouped(grouped_params, separable_params, separable_fn) -> Verdict:
     """Grouped and depthwise-separable convolutions, c_i = c_o = 64, 3 × 3, bias included.
 
     grouped_params: parameters of a 3 × 3 layer with groups = 4; separable_params: parameters of

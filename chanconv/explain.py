@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from .checks import as_float_tensor, check_ndim, pair, shape_str
+from .checks import as_float_tensor, check_ndim, output_size, pair, shape_str
 
 __all__ = ["ElementTerms", "element_terms", "format_number"]
 
@@ -86,8 +86,7 @@ def element_terms(X, K, out_channel: int = 0, row: int = 0, col: int = 0, *,
     s_h, s_w = pair(stride, "stride", minimum=1)
     p_h, p_w = pair(padding, "padding", minimum=0)
     Xp = F.pad(X, (p_w, p_w, p_h, p_h))
-    m_h = (Xp.shape[1] - k_h) // s_h + 1
-    m_w = (Xp.shape[2] - k_w) // s_w + 1
+    m_h, m_w = output_size(X.shape[1], k_h, s_h, p_h), output_size(X.shape[2], k_w, s_w, p_w)
     if not (0 <= out_channel < c_o and 0 <= row < m_h and 0 <= col < m_w):
         raise ValueError(f"Y[{out_channel}, {row}, {col}] is outside Y of shape (c_o, m_h, m_w) = "
                          f"({c_o}, {m_h}, {m_w})")

@@ -25,6 +25,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from .checks import output_size
+
 __all__ = ["METHODS", "IMPLEMENTATIONS", "applies", "CHUNK_BYTES"]
 
 #: Upper bound, in bytes, of the column buffer that ``im2col`` builds at a time.
@@ -37,8 +39,9 @@ def _pad(X, padding):
 
 
 def _out_size(Xp, W, stride):
+    """(m_h, m_w) of an already padded input."""
     k_h, k_w = W.shape[2:]
-    return (Xp.shape[2] - k_h) // stride[0] + 1, (Xp.shape[3] - k_w) // stride[1] + 1
+    return output_size(Xp.shape[2], k_h, stride[0]), output_size(Xp.shape[3], k_w, stride[1])
 
 
 def _add_bias(Y, b):

@@ -19,7 +19,6 @@ from .explain import element_terms, format_number
 
 __all__ = [
     "draw_grid",
-    "plot_channels",
     "plot_element",
     "plot_maps",
     "plot_multi_in_out",
@@ -122,16 +121,6 @@ def plot_maps(maps, titles, *, suptitle=None, cmap="gray", ncols=None, symmetric
         ax.axis("off")
     if suptitle:
         fig.suptitle(suptitle)
-    fig.tight_layout()
-    return fig
-
-
-def plot_channels(X, *, name="X", cmap="viridis"):
-    """The channels of X (c, h, w) side by side, values written in when small."""
-    A = _np(X)
-    fig, axes = plt.subplots(1, len(A), figsize=(2.6 * len(A), 2.8), squeeze=False)
-    for c, ax in enumerate(axes[0]):
-        draw_grid(ax, A[c], title=f"{name}[{c}]", cmap=cmap)
     fig.tight_layout()
     return fig
 

@@ -31,7 +31,7 @@ from .conv import auto_method, conv2d
 from .cost import conv2d_cost
 from .data import lecture_K, lecture_X, load_photo
 from .device import default_device, device_name
-from .explain import element_terms, format_number
+from .explain import element_terms
 from .timing import sync
 
 __all__ = ["ChannelExplorer", "SOURCES", "benchmark_redraws"]
@@ -252,25 +252,24 @@ class ChannelExplorer:
             self._cache.update(k_key=key, K=K.to(self.device), b=b.to(self.device) if v["bias"] else None)
         return self._cache["X"], self._cache["K"], self._cache["b"]
 
-    def _problem(self, v) -> str:
-        """'' when the controls can be computed, else the one-line reason."""
+    def _cost(self, v):
+        """(conv2d_cost, '') when the controls can be computed, else (None, the one-line reason)."""
         if v["source"] == "lecture" and (v["c_i"], v["n"], v["k_h"], v["k_w"]) != (2, 3, 2, 2):
-            return ("the lecture's X is 2 × 3 × 3 and its kernels are 2 × 2: set c_i = 2, n_h = n_w = 3, "
-                    "k_h = k_w = 2, or pick random integers")
+            return None, ("the lecture's X is 2 × 3 × 3 and its kernels are 2 × 2: set c_i = 2, n_h = n_w = 3, "
+                          "k_h = k_w = 2, or pick random integers")
         if v["source"] == "photo" and v["c_i"] != 3:
-            return f"the photo has c_i = 3 channels (red, green, blue), not {v['c_i']}: set c_i = 3"
-        try:
-            conv2d_cost(v["c_i"], v["c_o"], v["k_h"], v["k_w"], v["n"], v["n"], stride=v["stride"],
-                        padding=v["padding"], bias=v["bias"])
+            return None, f"the photo has c_i = 3 channels (red, green, blue), not {v['c_i']}: set c_i = 3"
+        try:  # conv2d_cost checks the window against the padded input, in chanconv's words
+            return conv2d_cost(v["c_i"], v["c_o"], v["k_h"], v["k_w"], v["n"], v["n"], stride=v["stride"],
+                               padding=v["padding"], bias=v["bias"]), ""
         except (ValueError, TypeError) as err:
-            return str(err)
-        return ""
+            return None, str(err)
 
     def update(self):
         """Recompute what changed and redraw (called on every control change)."""
         start = time.perf_counter()
         v = self.values()
-        self.message = self._problem(v)
+        cost, self.message = self._cost(v)
         if self.message:
             self.result, self.summary, self.element_text = None, "", ""
             self.status.value = f'<div class="ccx"><div class="msg">⚠ {html.escape(self.message)}</div></div>'
@@ -289,8 +288,6 @@ class ChannelExplorer:
         self.result = Y
         c_o, m_h, m_w = Y.shape
         self._set_ranges(c_o, m_h, m_w)
-        cost = conv2d_cost(v["c_i"], c_o, v["k_h"], v["k_w"], v["n"], v["n"], stride=v["stride"],
-                           padding=v["padding"], bias=v["bias"])
         self.summary = (
             f"X: (c_i, n_h, n_w) = ({v['c_i']}, {v['n']}, {v['n']}); "
             f"K: (c_o, c_i, k_h, k_w) = ({c_o}, {v['c_i']}, {v['k_h']}, {v['k_w']}); "
@@ -387,12 +384,10 @@ class ChannelExplorer:
             parts.append(f'<div><div class="cap">Y[{oo}]</div>'
                          + grid_html(Yc[oo], lim=lim_y, window=win) + "</div>")
         parts.append("</div>")
-        partial = " + ".join(format_number(t) for t in terms.partial_sums)
-        if terms.bias is not None:
-            partial += f" + b[{o}] {format_number(terms.bias)}"
+        with_bias = f", plus b[{o}]" if terms.bias is not None else ""
         parts.append('<div class="sum">' + html.escape(self.element_text)
-                     + "\none partial sum per input channel: " + html.escape(partial)
-                     + f" = {html.escape(format_number(terms.value, paren=False))}</div>")
+                     + f"\none partial sum per input channel{with_bias}: " + html.escape(terms.partial_text())
+                     + "</div>")
         parts.append("</div>")
         return "".join(parts)
 

@@ -46,6 +46,12 @@ def test_right_and_wrong(capsys, check, right, wrong):
         assert not ok and out.startswith("✗ not yet:")
 
 
+def test_answers_of_the_wrong_type_get_a_hint_not_a_traceback(capsys):
+    assert not verdict(capsys, ex.check_strip_reads, lambda k, d: "many")[0]
+    assert not verdict(capsys, ex.check_cost_factors, "four", 1.13)[0]
+    assert not verdict(capsys, ex.check_combined_kernel_size, lambda k1, k2: None)[0]
+
+
 def test_unanswered(capsys):
     ok, out = verdict(capsys, ex.check_converse, None)
     assert not ok and "not answered yet" in out
