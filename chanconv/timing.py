@@ -18,10 +18,13 @@ def sync(device) -> None:
 
 
 def median_seconds(fn, *, device="cpu", repeat: int = 5, warmup: int = 1,
-                   max_seconds: float | None = None) -> float:
+                   max_seconds: float | None = None, min_seconds: float = 0.0,
+                   max_repeat: int = 2000) -> float:
     """Median wall time of ``fn()`` over ``repeat`` runs after ``warmup`` runs.
 
-    ``max_seconds`` stops repeating early once that much time was spent (at least one run).
+    ``max_seconds`` stops repeating early once that much time was spent (at least one run);
+    ``min_seconds`` keeps repeating past ``repeat`` (up to ``max_repeat`` runs) until that much
+    time was spent, so that calls of a few microseconds get a median over many runs.
     """
     for _ in range(warmup):
         fn()
@@ -35,4 +38,9 @@ def median_seconds(fn, *, device="cpu", repeat: int = 5, warmup: int = 1,
         times.append(time.perf_counter() - t0)
         if max_seconds is not None and time.perf_counter() - start > max_seconds:
             break
+    while time.perf_counter() - start < min_seconds and len(times) < max_repeat:
+        t0 = time.perf_counter()
+        fn()
+        sync(device)
+        times.append(time.perf_counter() - t0)
     return statistics.median(times)

@@ -1,0 +1,63 @@
+"""The benchmark's bookkeeping (not its timings): rows, ratios, summary, files, the torch reference."""
+
+import json
+
+import pytest
+import torch
+
+from chanconv import bench
+from chanconv.timing import median_seconds
+
+TINY = [bench.Shape("small", 2, 3, 2, 5), bench.Shape("k", 3, 4, 3, 9, padding=1)]
+
+
+def test_median_seconds_repeats_fast_calls_until_min_seconds():
+    calls = []
+    median_seconds(lambda: calls.append(1), repeat=3, warmup=2, min_seconds=0.01)
+    assert len(calls) > 2 + 3  # warm-up, the repeats, and more until 10 ms had passed
+    calls.clear()
+    median_seconds(lambda: calls.append(1), repeat=3, warmup=2)
+    assert len(calls) == 5
+
+
+def test_run_times_every_method_against_torch_itself(monkeypatch):
+    called = []
+    real = torch.nn.functional.conv2d
+
+    def spy(*args, **kwargs):
+        called.append(args[0].shape)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(torch.nn.functional, "conv2d", spy)
+    rows = bench.run(TINY, "cpu", repeat=1, progress=False, min_seconds=0)
+    assert called, "the torch row calls torch.nn.functional.conv2d"
+    for shape in TINY:
+        by = {r["method"]: r for r in rows if r["shape"] == shape.label}
+        assert by["torch"]["ratio_to_torch"] == 1.0
+        assert by["torch"]["note"].startswith("auto picks ")
+        assert "winograd" not in by if shape.k != 3 else by["winograd"]["seconds"] > 0
+        for r in by.values():
+            assert r["seconds"] > 0 and r["gflops"] > 0
+            assert r["ratio_to_torch"] == pytest.approx(r["seconds"] / by["torch"]["seconds"])
+    summary, best = bench.summarize(rows)
+    assert set(best) == {s.label for s in TINY}
+    assert all(r["method"] not in ("torch", "loops") for r in best.values())
+    assert summary["fastest from-scratch per shape"]["shapes"] == len(TINY)
+
+
+def test_loops_are_skipped_on_large_shapes_and_say_so():
+    rows = bench.run([bench.Shape("big", 64, 64, 3, 32, padding=1)], "cpu", repeat=1, progress=False,
+                     methods=("loops", "im2col"), min_seconds=0)
+    loops = next(r for r in rows if r["method"] == "loops")
+    assert loops["seconds"] is None and loops["note"].startswith("skipped: more than")
+
+
+def test_main_writes_csv_and_json(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(bench.GRIDS, "small", lambda: TINY)
+    monkeypatch.setattr(bench, "machine_peak_gflops", lambda device: 100.0)
+    bench.main(["--grid", "small", "--out", str(tmp_path), "--repeat", "1"])
+    out = capsys.readouterr().out
+    assert "geometric mean" in out and "fastest from-scratch per shape" in out
+    data = json.loads((tmp_path / "bench-cpu.json").read_text())
+    assert data["peak_gflops"] == 100.0 and len(data["rows"]) > len(TINY)
+    assert (tmp_path / "bench-cpu.csv").read_text().startswith("family,shape,method")
