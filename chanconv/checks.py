@@ -40,11 +40,16 @@ def shape_str(shape) -> str:
     return "(" + ", ".join(str(int(s)) for s in shape) + ")"
 
 
+_FAST_DTYPES = frozenset({torch.float16, torch.bfloat16, torch.float32, torch.float64})
+
+
 def as_float_tensor(value, name: str) -> torch.Tensor:
     """Return ``value`` as a floating-point torch tensor, or raise a clear TypeError.
 
     NumPy arrays are converted; integer tensors become ``torch.get_default_dtype()``.
     """
+    if type(value) is torch.Tensor and value.dtype in _FAST_DTYPES:  # the common case, checked first
+        return value
     if isinstance(value, np.ndarray):
         if value.dtype == np.bool_ or value.dtype.kind not in "iuf":
             raise TypeError(
@@ -72,8 +77,8 @@ def as_float_tensor(value, name: str) -> torch.Tensor:
 def check_same_device(**tensors: torch.Tensor) -> None:
     """Raise a ValueError when the named tensors are not all on one device."""
     items = [(n, t) for n, t in tensors.items() if t is not None]
-    devices = {str(t.device) for _, t in items}
-    if len(devices) > 1:
+    first_device = items[0][1].device
+    if any(t.device != first_device for _, t in items[1:]):
         where = ", ".join(f"{n} on {t.device}" for n, t in items)
         first = items[0][0]
         raise ValueError(
@@ -84,6 +89,9 @@ def check_same_device(**tensors: torch.Tensor) -> None:
 
 def promote(*tensors: torch.Tensor) -> list[torch.Tensor]:
     """Cast floating tensors (None allowed) to their common dtype."""
+    dtypes = {t.dtype for t in tensors if t is not None}
+    if len(dtypes) == 1:  # nothing to cast (the common case)
+        return list(tensors)
     dtype = None
     for t in tensors:
         if t is not None:
@@ -93,6 +101,11 @@ def promote(*tensors: torch.Tensor) -> list[torch.Tensor]:
 
 def pair(value, name: str, *, minimum: int) -> tuple[int, int]:
     """An int or a pair of ints → ``(vertical, horizontal)``, each at least ``minimum``."""
+    if type(value) is int and value >= minimum:  # the common cases, checked first
+        return value, value
+    if type(value) is tuple and len(value) == 2 and type(value[0]) is int and type(value[1]) is int \
+            and value[0] >= minimum and value[1] >= minimum:
+        return value
     if isinstance(value, (tuple, list)):
         if len(value) != 2:
             raise ValueError(f"{name} must be an int or a pair (vertical, horizontal), got {value!r}")

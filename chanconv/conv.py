@@ -28,16 +28,20 @@ def auto_method(c_i: int, c_o: int, k_h: int, k_w: int, n_h: int, n_w: int,
     on a 2-core AVX-512 CPU (see the README's figures):
 
     * 1×1 kernels: ``matmul1x1``, a single matrix product with nothing to rearrange;
-    * tiny layers (under 200,000 multiply-adds), where call overhead dominates: ``unfold``,
-      the method with the fewest operations;
+    * tiny layers (under 200,000 multiply-adds), where call overhead dominates: ``im2col``,
+      one copy and one product;
+    * 3×3 kernels at stride 1 with c_i ≥ 128 and c_o ≥ 64: ``winograd``, whose 2.25× fewer
+      multiplications pay for its transforms once the products are large;
     * stride 1 with at least 2,048 output pixels per channel: ``shift``, k_h k_w products
       read straight from the input;
-    * everything else: ``im2col``, one chunked matrix product.
+    * c_o ≤ 128 with windows of at least 256 numbers (c_i k_h k_w): ``im2row``, whose product
+      has the pixels as rows, the orientation the CPU's matrix product prefers for few
+      output channels;
+    * everything else: ``im2col``.
 
     ``device`` is accepted so that a CUDA rule can be added once it is measured on a GPU; today
-    the CPU rule is used everywhere. ``winograd`` and ``fft`` do fewer multiplications but lose
-    to these on the CPU at the sizes measured (their transforms cost more memory traffic than
-    they save); they are chosen only by name.
+    the CPU rule is used everywhere. ``fft`` does fewer multiplications for large kernels but
+    loses on the CPU at the sizes measured; it is chosen only by name.
     """
     stride = pair(stride, "stride", minimum=1)
     padding = pair(padding, "padding", minimum=0)
@@ -46,9 +50,13 @@ def auto_method(c_i: int, c_o: int, k_h: int, k_w: int, n_h: int, n_w: int,
     m_h = output_size(n_h, k_h, stride[0], padding[0])
     m_w = output_size(n_w, k_w, stride[1], padding[1])
     if batch * c_o * m_h * m_w * c_i * k_h * k_w < 200_000:
-        return "unfold"
+        return "im2col"
+    if (k_h, k_w) == (3, 3) and stride == (1, 1) and c_i >= 128 and c_o >= 64:
+        return "winograd"
     if stride == (1, 1) and m_h * m_w >= 2048:
         return "shift"
+    if c_o <= 128 and c_i * k_h * k_w >= 256:
+        return "im2row"
     return "im2col"
 
 
@@ -89,37 +97,44 @@ def conv2d(X, weight, bias=None, *, stride=1, padding=0, groups=1, method="auto"
     X = as_float_tensor(X, "X")
     W = as_float_tensor(weight, "weight")
     b = None if bias is None else as_float_tensor(bias, "bias")
+    x_shape, w_shape = X.shape, W.shape  # read once: every check below works on these
+    single = len(x_shape) == 3
     check_ndim(X, "X", (3, 4), "(c_i, n_h, n_w) or (batch, c_i, n_h, n_w)")
     check_ndim(W, "weight", (4,), "(c_o, c_i, k_h, k_w)")
-    check_nonempty(X, "X", "(batch, c_i, n_h, n_w)" if X.dim() == 4 else "(c_i, n_h, n_w)")
-    check_nonempty(W, "weight", "(c_o, c_i, k_h, k_w)")
-    check_same_device(X=X, weight=W, bias=b)
-    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
+    if 0 in x_shape:
+        check_nonempty(X, "X", "(c_i, n_h, n_w)" if single else "(batch, c_i, n_h, n_w)")
+    if 0 in w_shape:
+        check_nonempty(W, "weight", "(c_o, c_i, k_h, k_w)")
+    device = X.device
+    if W.device != device or (b is not None and b.device != device):
+        check_same_device(X=X, weight=W, bias=b)
+    if type(groups) is not int or groups < 1:
         raise ValueError(f"groups must be a positive int, got {groups!r}")
-    c_o, c_i_group, k_h, k_w = W.shape
+    c_o, c_i_group, k_h, k_w = w_shape
     c_i = c_i_group * groups
-    if X.shape[-3] != c_i:
+    n_h, n_w = x_shape[-2], x_shape[-1]
+    if x_shape[-3] != c_i:
         layout = "(c_o, c_i, k_h, k_w)" if groups == 1 else f"(c_o, c_i / groups, k_h, k_w) with groups = {groups}"
         raise ValueError(
-            f"X has {X.shape[-3]} input channels but the weight expects {c_i}: "
-            f"X.shape = {shape_str(X.shape)}, weight.shape = {shape_str(W.shape)} is "
+            f"X has {x_shape[-3]} input channels but the weight expects {c_i}: "
+            f"X.shape = {shape_str(x_shape)}, weight.shape = {shape_str(w_shape)} is "
             f"{layout}; c_i must agree"
         )
     if c_o % groups:
         raise ValueError(f"c_o = {c_o} output channels cannot be split into groups = {groups} equal groups")
-    if b is not None and (b.dim() != 1 or b.shape[0] != c_o):
+    if b is not None and b.shape != (c_o,):
         raise ValueError(
             f"bias must have shape (c_o,) = ({c_o},), one number per output channel, "
             f"got {shape_str(b.shape)}"
         )
     s = pair(stride, "stride", minimum=1)
     p = pair(padding, "padding", minimum=0)
-    check_window(X.shape[-2], X.shape[-1], k_h, k_w, *p)
+    check_window(n_h, n_w, k_h, k_w, *p)
     if not isinstance(method, str):
         raise TypeError(f"method must be a string, got {method!r}")
     if method == "auto":
-        method = auto_method(c_i // groups, c_o // groups, k_h, k_w, X.shape[-2], X.shape[-1], s,
-                             X.shape[0] if X.dim() == 4 else 1, X.device, p)
+        method = auto_method(c_i // groups, c_o // groups, k_h, k_w, n_h, n_w, s,
+                             1 if single else x_shape[0], device, p)
     elif method != "torch":
         if method not in _m.IMPLEMENTATIONS:
             raise ValueError(
@@ -132,8 +147,8 @@ def conv2d(X, weight, bias=None, *, stride=1, padding=0, groups=1, method="auto"
                    else "it needs a 3×3 kernel at stride 1")
                 + "; use method='auto'"
             )
-    X, W, b = promote(X, W, b)
-    single = X.dim() == 3
+    if W.dtype != X.dtype or (b is not None and b.dtype != X.dtype):
+        X, W, b = promote(X, W, b)
     X4 = X.unsqueeze(0) if single else X
     if method == "torch":
         Y = torch.nn.functional.conv2d(X4, W, b, stride=s, padding=p, groups=groups)

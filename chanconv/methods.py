@@ -91,14 +91,77 @@ def unfold(X, W, b, stride, padding):
 
 
 # 3. im2col + one matrix product -----------------------------------------------------------------
-def im2col(X, W, b, stride, padding):
-    """Every convolution as a matrix product: (pixels, k_h k_w c_i) @ (k_h k_w c_i, c_o).
+def _mm(Wm, cols, bias, out=None):
+    """Wm @ cols, plus the bias column (c_o, 1) when there is one: one BLAS call either way."""
+    if bias is None:
+        return torch.mm(Wm, cols, out=out)
+    return torch.addmm(bias, Wm, cols, out=out)
 
-    The column matrix has one row per output pixel holding its k_h × k_w × c_i window (taken
-    from a channels-last copy of the input, so that each window row is contiguous). It is built
-    in chunks of at most :data:`CHUNK_BYTES` in one reused buffer, small enough to stay in the
-    cache, and each chunk is one matrix product written straight into the output. Peak extra
-    memory: one chunk plus a channels-last copy of the input and of the output.
+
+def im2col(X, W, b, stride, padding):
+    """Every convolution as one matrix product: Y (c_o, m_h m_w) = W (c_o, c_i k_h k_w) @ cols.
+
+    Column p of ``cols`` (c_i k_h k_w, m_h m_w) holds output pixel p's window in W's own
+    (c_i, k_h, k_w) order, so W is only reshaped and Y comes out channels-first, as PyTorch
+    lays it out: nothing is transposed. A layer whose column matrix fits in
+    :data:`CHUNK_BYTES` is one copy and one product; a larger one is built per sample in chunks
+    of output rows, in one reused buffer, each chunk's product written straight into its
+    columns of Y. The bias rides along in the product (``addmm``).
+    """
+    n, c_i, n_h, n_w = X.shape
+    c_o, _, k_h, k_w = W.shape
+    s_h, s_w = stride
+    p_h, p_w = padding
+    H, Wd = n_h + 2 * p_h, n_w + 2 * p_w
+    m_h, m_w = output_size(H, k_h, s_h), output_size(Wd, k_w, s_w)
+    K, P = c_i * k_h * k_w, m_h * m_w
+    Wm = W.reshape(c_o, K)
+    bias = None if b is None else b.view(c_o, 1)
+    rows = max(1, CHUNK_BYTES // (m_w * K * X.element_size()))  # output rows per chunk
+    if s_w == 1:
+        Xp = _pad(X, padding)
+        # every window at once, as a view (no copy): windows[s, c, a, d, i, j] = Xp[s, c, i s_h + a, j + d]
+        t_n, t_c, t_y, t_x = Xp.stride()
+        if n == 1 and rows >= m_h:  # the whole column matrix at once: one copy, one product
+            cols = Xp.as_strided((c_i, k_h, k_w, m_h, m_w), (t_c, t_y, t_x, t_y * s_h, t_x), Xp.storage_offset())
+            return _mm(Wm, cols.reshape(K, P), bias).view(1, c_o, m_h, m_w)
+        windows = Xp.as_strided((n, c_i, k_h, k_w, m_h, m_w), (t_n, t_c, t_y, t_x, t_y * s_h, t_x),
+                                Xp.storage_offset())
+        parts = [(slice(None), windows)]
+    else:
+        # Windows s_w apart would make every copy below read every s_w-th number. Instead the
+        # padded input is stored as s_w column phases, phase e holding columns e, e + s_w, ...
+        # (one copy): offset d then reads phase d % s_w at column j + d // s_w, contiguous in j.
+        q = -(-Wd // s_w)
+        Xp = F.pad(X, (p_w, p_w + q * s_w - Wd, p_h, p_h))
+        phases = Xp.view(n, c_i, H, q, s_w).permute(4, 0, 1, 2, 3).contiguous()  # (s_w, n, c_i, H, q)
+        t_n, t_c, t_y, _ = phases.stride()[1:]
+        parts = [(slice(e, None, s_w),  # offsets d = e, e + s_w, ... < k_w
+                  phases[e].as_strided((n, c_i, k_h, len(range(e, k_w, s_w)), m_h, m_w),
+                                       (t_n, t_c, t_y, 1, t_y * s_h, 1), phases[e].storage_offset()))
+                 for e in range(min(s_w, k_w))]
+    rows = min(rows, m_h)
+    Y = torch.empty((n, c_o, P), dtype=X.dtype, device=X.device)
+    buf = torch.empty(K * rows * m_w, dtype=X.dtype, device=X.device)
+    for s in range(n):
+        for r0 in range(0, m_h, rows):
+            r1 = min(m_h, r0 + rows)
+            cols = buf[:K * (r1 - r0) * m_w].view(c_i, k_h, k_w, r1 - r0, m_w)
+            for d, windows in parts:
+                cols[:, :, d].copy_(windows[s, :, :, :, r0:r1])
+            _mm(Wm, cols.view(K, -1), bias, out=Y[s, :, r0 * m_w:r1 * m_w])
+    return Y.view(n, c_o, m_h, m_w)
+
+
+def im2row(X, W, b, stride, padding):
+    """im2col transposed: (pixels, k_h k_w c_i) @ (k_h k_w c_i, c_o), from a channels-last input.
+
+    One row per output pixel holding its k_h × k_w × c_i window, taken from a channels-last
+    copy of the input so that each window row is contiguous. Built in chunks of at most
+    :data:`CHUNK_BYTES` in one reused buffer, each chunk one matrix product written straight
+    into the output. It pays for two layout changes (the input to channels-last, the output
+    back to channels-first) but its product has the pixels as rows, the orientation the CPU's
+    matrix product runs fastest when c_o is small.
     """
     Xp = _pad(X, padding)
     n, c_i = Xp.shape[:2]
@@ -127,45 +190,56 @@ def im2col(X, W, b, stride, padding):
                 cols.copy_(windows[s, r0:r1])
                 o = (s * m_h + r0) * m_w
                 torch.mm(cols.view(-1, K), Wt, out=Y[o:o + (r1 - r0) * m_w])
-    Y = Y.view(n, m_h, m_w, c_o).permute(0, 3, 1, 2).contiguous()
-    return _add_bias(Y, b)
+    Y = Y.view(n, m_h, m_w, c_o).permute(0, 3, 1, 2)
+    if b is None:
+        return Y.contiguous()
+    return torch.add(Y, b.view(1, c_o, 1, 1), out=torch.empty((n, c_o, m_h, m_w), dtype=Y.dtype, device=Y.device))
 
 
 # 4. Shift and accumulate ---------------------------------------------------------------------------
 def shift(X, W, b, stride, padding):
-    """One (pixels, c_i) @ (c_i, c_o) product per kernel offset (a, d), accumulated: no column buffer.
+    """One (c_o, c_i) @ (c_i, pixels) product per kernel offset (a, d), accumulated: no column buffer.
 
-    The input is laid out channels-last (pixels × c_i). At stride 1 a shifted slice of the
-    flattened padded input is a valid matrix operand, so nothing is copied per offset: the
-    products run over full input rows (n_w + 2 p_w wide), accumulate in place (``addmm_``), and
-    the k_w - 1 extra columns are cropped at the end. Strided layers copy each shifted slice.
+    At stride 1, the input channel c flattened to one row (padded, n_h + 2 p_h rows of
+    n_w + 2 p_w) and shifted by a (n_w + 2 p_w) + d is exactly what offset (a, d) multiplies, so
+    every product reads a slice of that one flat matrix (c_i, pixels) in place, accumulating into
+    Y (``addmm_``). The products run over full padded rows; the k_w - 1 extra columns per row are
+    cropped at the end. Channels-first throughout, like PyTorch. Strided layers copy each shifted
+    slice.
     """
-    Xp = _pad(X, padding)
-    n, c_i, H, Wd = Xp.shape
+    n, c_i, n_h, n_w = X.shape
     c_o, _, k_h, k_w = W.shape
-    m_h, m_w = _out_size(Xp, W, stride)
-    Wt = W.permute(2, 3, 1, 0).contiguous()  # (k_h, k_w, c_i, c_o)
-    opts = dict(dtype=Xp.dtype, device=Xp.device)
+    p_h, p_w = padding
+    H, Wd = n_h + 2 * p_h, n_w + 2 * p_w
+    m_h, m_w = output_size(H, k_h, stride[0]), output_size(Wd, k_w, stride[1])
+    Wt = W.permute(2, 3, 0, 1).contiguous()  # (k_h, k_w, c_o, c_i): one (c_o, c_i) matrix per offset
+    bias = None if b is None else b.view(c_o, 1)
     if stride == (1, 1):
-        flat = F.pad(Xp.permute(0, 2, 3, 1).reshape(n, H * Wd, c_i), (0, 0, 0, k_w - 1))
-        L = m_h * Wd
-        Y = torch.zeros((n, L, c_o), **opts)
+        L = m_h * Wd  # output pixels computed per channel, over full padded rows
+        flat = X.new_zeros((n, c_i, H * Wd + k_w - 1))  # the padded input, plus k_w - 1 zeros to shift into
+        flat[:, :, :H * Wd].view(n, c_i, H, Wd)[:, :, p_h:p_h + n_h, p_w:p_w + n_w] = X
+        Y = torch.empty((n, c_o, L), dtype=X.dtype, device=X.device)
+        for s in range(n):
+            _mm(Wt[0, 0], flat[s, :, :L], bias, out=Y[s])
+            for a in range(k_h):
+                for d in range(k_w):
+                    if a or d:
+                        off = a * Wd + d
+                        Y[s].addmm_(Wt[a, d], flat[s, :, off:off + L])
+        Y = Y.view(n, c_o, m_h, Wd)
+        return Y if m_w == Wd else Y[:, :, :, :m_w].contiguous()
+    s_h, s_w = stride
+    Xp = _pad(X, padding)
+    Y = torch.empty((n, c_o, m_h * m_w), dtype=X.dtype, device=X.device)
+    for s in range(n):
         for a in range(k_h):
             for d in range(k_w):
-                off = a * Wd + d
-                for s in range(n):
-                    Y[s].addmm_(flat[s, off:off + L], Wt[a, d])
-        Y = Y.view(n, m_h, Wd, c_o)[:, :, :m_w]
-    else:
-        s_h, s_w = stride
-        Xc = Xp.permute(0, 2, 3, 1)
-        Y = torch.zeros((n, m_h * m_w, c_o), **opts)
-        for a in range(k_h):
-            for d in range(k_w):
-                Xs = Xc[:, a:a + s_h * (m_h - 1) + 1:s_h, d:d + s_w * (m_w - 1) + 1:s_w]
-                Y.add_(torch.matmul(Xs.reshape(n, m_h * m_w, c_i), Wt[a, d]))
-        Y = Y.view(n, m_h, m_w, c_o)
-    return _add_bias(Y.permute(0, 3, 1, 2).contiguous(), b)
+                Xs = Xp[s, :, a:a + s_h * (m_h - 1) + 1:s_h, d:d + s_w * (m_w - 1) + 1:s_w].reshape(c_i, -1)
+                if a == 0 and d == 0:
+                    _mm(Wt[0, 0], Xs, bias, out=Y[s])
+                else:
+                    Y[s].addmm_(Wt[a, d], Xs)
+    return Y.view(n, c_o, m_h, m_w)
 
 
 # 5. The 1×1 convolution as a plain matrix product -----------------------------------------------
@@ -173,16 +247,18 @@ def matmul1x1(X, W, b, stride, padding):
     """k_h = k_w = 1: a fully connected layer at every pixel, Y = W (c_o, c_i) @ X (c_i, pixels).
 
     Stride keeps every s_h-th row and s_w-th column; padding adds pixels whose output is b.
+    The bias rides along in the product (``addmm``).
     """
     Xp = _pad(X, padding)
     Xs = Xp[:, :, ::stride[0], ::stride[1]]
     n, c_i, m_h, m_w = Xs.shape
-    Wm = W.reshape(W.shape[0], c_i)
+    c_o = W.shape[0]
+    Wm = W.reshape(c_o, c_i)
+    bias = None if b is None else b.view(c_o, 1)
     if n == 1:  # a plain 2-D product: BLAS's fastest path
-        Y = torch.mm(Wm, Xs.reshape(c_i, m_h * m_w)).unsqueeze(0)
-    else:
-        Y = torch.matmul(Wm, Xs.reshape(n, c_i, m_h * m_w))
-    return _add_bias(Y.view(n, -1, m_h, m_w), b)
+        return _mm(Wm, Xs.reshape(c_i, m_h * m_w), bias).view(1, c_o, m_h, m_w)
+    Y = torch.matmul(Wm, Xs.reshape(n, c_i, m_h * m_w))
+    return _add_bias(Y.view(n, c_o, m_h, m_w), b)
 
 
 # 6. Fewer multiplications: Winograd F(2×2, 3×3) --------------------------------------------------
@@ -191,9 +267,19 @@ def matmul1x1(X, W, b, stride, padding):
 # Bᵀ = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], Aᵀ = [[1, 1, 1, 0], [0, 1, -1, -1]]
 # (applied below as additions), and G:
 _WINOGRAD_G = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
+_WINOGRAD_GG = {}  # G ⊗ G (16 × 9) per (dtype, device), built once
+
+
+def _winograd_gg(dtype, device):
+    key = (dtype, device)
+    if key not in _WINOGRAD_GG:
+        G = torch.tensor(_WINOGRAD_G, dtype=dtype, device=device)
+        _WINOGRAD_GG[key] = torch.kron(G, G)  # row 4 i + j, column 3 a + d: (G W Gᵀ)[i, j] = Σ G[i, a] W[a, d] G[j, d]
+    return _WINOGRAD_GG[key]
+
 
 #: Relative error bound ‖Y - Y_exact‖ / ‖Y_exact‖ that winograd meets in float32 for inputs and
-#: weights of one sign-mixed scale (checked in tests/test_methods.py); float32 direct sums
+#: weights of one sign-mixed scale (checked in tests/test_conv2d.py); float32 direct sums
 #: land near 1e-7, Winograd's transforms add a few ulps more.
 WINOGRAD_REL_ERROR = 1e-5
 #: The same bound for the FFT method (its rounding grows with log(n_h n_w)).
@@ -205,35 +291,70 @@ def winograd(X, W, b, stride, padding):
 
     U = G W Gᵀ (per (c_o, c_i)), V = Bᵀ d B (per 4×4 input tile d, overlapping by 2),
     M = U ⊙ V summed over c_i (16 matrix products (c_o, c_i) @ (c_i, tiles)), Y = Aᵀ M A.
-    Bᵀ and Aᵀ hold only 0 and ±1, so both transforms are written as additions over all tiles
-    at once. The element-wise stage does 2.25× fewer multiplications than the direct sum; the
+    The element-wise stage does 2.25× fewer multiplications than the direct sum; the
     transforms round a little more (see WINOGRAD_REL_ERROR).
+
+    How it is kept fast: U for all (c_o, c_i) is one product with G ⊗ G (16 × 9, coefficients
+    0, ±1/4, ±1/2, 1: exact); Bᵀ and Aᵀ hold only 0 and ±1, so both tile transforms are eight
+    additions over all tiles at once, rows first, then columns. Tiles step by 2, so the padded
+    input is stored with its even and odd columns apart (one copy): every addition then reads
+    contiguous rows. The bias is added once, to M[1, 1], which Aᵀ M A adds to all four outputs
+    of its tile.
     """
-    Xp = _pad(X, padding)
-    n, c_i = Xp.shape[:2]
+    n, c_i, n_h, n_w = X.shape
     c_o = W.shape[0]
-    m_h, m_w = _out_size(Xp, W, (1, 1))
-    t_h, t_w = (m_h + 1) // 2, (m_w + 1) // 2
-    # pad bottom/right so that the tiles cover an even-sized output
-    Xp = F.pad(Xp, (0, 2 * t_w + 2 - Xp.shape[3], 0, 2 * t_h + 2 - Xp.shape[2]))
-    G = torch.tensor(_WINOGRAD_G, dtype=Xp.dtype, device=Xp.device)
-    U = (G @ W @ G.T).permute(2, 3, 0, 1).reshape(16, c_o, c_i)
-    d = Xp.unfold(2, 4, 2).unfold(3, 4, 2).permute(4, 5, 1, 0, 2, 3)  # (4, 4, c_i, n, t_h, t_w) view
-    rows = (d[0] - d[2], d[1] + d[2], d[2] - d[1], d[1] - d[3])  # Bᵀ d
-    V = torch.empty((4, 4, c_i, n, t_h, t_w), dtype=Xp.dtype, device=Xp.device)
-    for i, r in enumerate(rows):  # (Bᵀ d) B
-        torch.sub(r[0], r[2], out=V[i, 0])
-        torch.add(r[1], r[2], out=V[i, 1])
-        torch.sub(r[2], r[1], out=V[i, 2])
-        torch.sub(r[1], r[3], out=V[i, 3])
-    M = torch.bmm(U, V.view(16, c_i, n * t_h * t_w)).view(4, 4, c_o, n, t_h, t_w)
-    R = (M[0] + M[1] + M[2], M[1] - M[2] - M[3])  # Aᵀ M
-    Y = torch.empty((n, c_o, t_h, 2, t_w, 2), dtype=Xp.dtype, device=Xp.device)
-    for i, r in enumerate(R):  # (Aᵀ M) A
-        Y[:, :, :, i, :, 0] = (r[0] + r[1] + r[2]).transpose(0, 1)
-        Y[:, :, :, i, :, 1] = (r[1] - r[2] - r[3]).transpose(0, 1)
-    Y = Y.view(n, c_o, 2 * t_h, 2 * t_w)[:, :, :m_h, :m_w]
-    return _add_bias(Y.contiguous(), b)
+    p_h, p_w = padding
+    m_h, m_w = output_size(n_h, 3, 1, p_h), output_size(n_w, 3, 1, p_w)
+    t_h, t_w = (m_h + 1) // 2, (m_w + 1) // 2  # 2×2 output tiles; the last may stick out by one
+    opts = dict(dtype=X.dtype, device=X.device)
+    U = torch.mm(_winograd_gg(X.dtype, X.device), W.reshape(c_o * c_i, 9).T).view(16, c_o, c_i)
+    Y = torch.empty((n, c_o, t_h, 2, t_w, 2), **opts)  # output row 2t + r, column 2u + s
+    # samples in groups whose transformed tiles (16 per tile and channel) fit in CHUNK_BYTES
+    per = max(1, CHUNK_BYTES // (16 * max(c_i, c_o) * t_h * t_w * X.element_size()))
+    for s0 in range(0, n, per):
+        s1 = min(n, s0 + per)
+        _winograd_tiles(X[s0:s1], U, b, padding, t_h, t_w, Y[s0:s1])
+    Y = Y.view(n, c_o, 2 * t_h, 2 * t_w)
+    return Y if (2 * t_h, 2 * t_w) == (m_h, m_w) else Y[:, :, :m_h, :m_w].contiguous()
+
+
+def _winograd_tiles(X, U, b, padding, t_h, t_w, Y):
+    """Winograd's transforms and products for the samples X, written into Y (n, c_o, t_h, 2, t_w, 2)."""
+    n, c_i, n_h, n_w = X.shape
+    c_o = U.shape[1]
+    p_h, p_w = padding
+    opts = dict(dtype=X.dtype, device=X.device)
+    # The input padded to (2 t_h + 2) × (2 t_w + 2), columns apart: Xd[e, ..., y, x] = Xpad[..., y, 2 x + e]
+    Xd = torch.zeros((2, n, c_i, 2 * t_h + 2, t_w + 1), **opts)
+    for e in (0, 1):
+        j0 = (e - p_w) % 2  # first input column that lands on an even (e = 0) or odd padded column
+        cols = X[..., j0::2]
+        x0 = (j0 + p_w) // 2
+        Xd[e, :, :, p_h:p_h + n_h, x0:x0 + cols.shape[-1]] = cols
+    # Bᵀ d: tile rows 2t .. 2t + 3 are even row t, odd row t, even row t + 1, odd row t + 1
+    Ev, Od = Xd[:, :, :, 0::2], Xd[:, :, :, 1::2]
+    Q = torch.empty((4, 2, n, c_i, t_h, t_w + 1), **opts)
+    torch.sub(Ev[..., :-1, :], Ev[..., 1:, :], out=Q[0])
+    torch.add(Od[..., :-1, :], Ev[..., 1:, :], out=Q[1])
+    torch.sub(Ev[..., 1:, :], Od[..., :-1, :], out=Q[2])
+    torch.sub(Od[..., :-1, :], Od[..., 1:, :], out=Q[3])
+    # (Bᵀ d) B: the same additions on the columns (even column t, odd t, even t + 1, odd t + 1)
+    V = torch.empty((4, 4, c_i, n, t_h, t_w), **opts)
+    Ev, Od = Q[:, 0], Q[:, 1]
+    torch.sub(Ev[..., :-1], Ev[..., 1:], out=V[:, 0].transpose(1, 2))
+    torch.add(Od[..., :-1], Ev[..., 1:], out=V[:, 1].transpose(1, 2))
+    torch.sub(Ev[..., 1:], Od[..., :-1], out=V[:, 2].transpose(1, 2))
+    torch.sub(Od[..., :-1], Od[..., 1:], out=V[:, 3].transpose(1, 2))
+    M = torch.bmm(U, V.view(16, c_i, n * t_h * t_w))  # the 16 products: all the multiplications
+    if b is not None:
+        M[5].add_(b.view(c_o, 1))
+    M = M.view(4, 4, c_o, n, t_h, t_w)
+    R = ((M[1] + M[2]).add_(M[0]), (M[1] - M[2]).sub_(M[3]))  # Aᵀ M
+    for r, Rr in enumerate(R):  # (Aᵀ M) A
+        u = Rr[1] + Rr[2]
+        torch.add(u, Rr[0], out=Y[:, :, :, r, :, 0].transpose(0, 1))
+        torch.sub(Rr[1], Rr[2], out=u)
+        torch.sub(u, Rr[3], out=Y[:, :, :, r, :, 1].transpose(0, 1))
 
 
 # 7. Fewer multiplications for large kernels: the FFT -----------------------------------------
@@ -259,6 +380,7 @@ IMPLEMENTATIONS = {
     "loops": loops,
     "unfold": unfold,
     "im2col": im2col,
+    "im2row": im2row,
     "shift": shift,
     "matmul1x1": matmul1x1,
     "winograd": winograd,

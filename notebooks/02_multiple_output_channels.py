@@ -83,7 +83,7 @@ print(Y)
 
 # %%
 print("equals chanconv.corr2d_multi_in_out:", torch.equal(Y, chanconv.corr2d_multi_in_out(X, K)))
-for method in ["loops", "unfold", "im2col", "shift", "fft", "torch"]:
+for method in ["loops", "unfold", "im2col", "im2row", "shift", "fft", "torch"]:
     same = torch.allclose(chanconv.conv2d(X, K, method=method), Y)
     print(f"conv2d(method={method!r:9}) gives the same Y:", same)
 

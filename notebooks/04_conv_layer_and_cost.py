@@ -67,7 +67,7 @@ with torch.no_grad():
     layer.weight.copy_(W)
     layer.bias.copy_(b)
     Y_torch = layer(X[None])[0]
-for method in ["loops", "unfold", "im2col", "shift", "fft"]:
+for method in ["loops", "unfold", "im2col", "im2row", "shift", "fft"]:
     Y = chanconv.conv2d(X, W, b, stride=2, padding=1, method=method)
     print(f"{method:7}", tuple(Y.shape), torch.allclose(Y, Y_torch, atol=1e-5))
 

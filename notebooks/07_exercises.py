@@ -193,7 +193,8 @@ conv_as_matmul = None  # a function (X, K) -> Y of shape (c_o, m_h, m_w)
 # **Solution.** im2col: build a (c_i · k_h · k_w) × (m_h · m_w) matrix whose column p holds the
 # window of output pixel p, in the order of K's last three axes; then K reshaped to
 # c_o × (c_i · k_h · k_w) times that matrix is Y, reshaped to c_o × m_h × m_w. (chanconv's `im2col`
-# method does this in chunks, channels last.)
+# method is exactly this, in chunks for large layers; `im2row` is the transposed, channels-last
+# variant.)
 
 # %% tags=["solution"]
 def conv_as_matmul(X, K):

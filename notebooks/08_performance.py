@@ -24,10 +24,11 @@
 # | --- | --- |
 # | `loops` | the lecture: corr2d per input channel, summed, stacked per output channel |
 # | `unfold` | all windows as one strided view, one `einsum`: no Python loop |
-# | `im2col` | every convolution as one matrix product (pixels × c_i k_h k_w) @ (c_i k_h k_w × c_o), built in cache-sized chunks |
-# | `shift` | one (pixels × c_i) @ (c_i × c_o) product per kernel offset, read straight from the input |
+# | `im2col` | every convolution as one matrix product W (c_o × c_i k_h k_w) @ columns (c_i k_h k_w × pixels): W is only reshaped, nothing is transposed |
+# | `im2row` | the same product transposed, (pixels × k_h k_w c_i) @ (k_h k_w c_i × c_o), from a channels-last copy, in cache-sized chunks |
+# | `shift` | one (c_o × c_i) @ (c_i × pixels) product per kernel offset, read straight from the flattened input |
 # | `matmul1x1` | k_h = k_w = 1: the fully connected layer per pixel, one product |
-# | `winograd` | F(2×2, 3×3): 16 instead of 36 multiplications per 2 × 2 output tile |
+# | `winograd` | F(2×2, 3×3): 16 instead of 36 multiplications per 2 × 2 output tile, transforms as additions |
 # | `fft` | products in the frequency domain: cost independent of the kernel size |
 #
 # Timings depend on the machine: nbval ignores those cells. `make bench` runs the full grid.
@@ -80,9 +81,11 @@ for r in small:
 # ## Step 2: one big matrix product
 #
 # A realistic layer: c_i = c_o = 64, 3 × 3, 32 × 32, padding 1 (37.7 million multiply-adds).
-# `unfold` materializes every window and lets `einsum` pick the product; `im2col` lays the
-# windows out channels-last in cache-sized chunks so the product runs at the matrix unit's
-# speed; `shift` skips the column matrix entirely. The ratio column is time ÷ torch's time.
+# `unfold` materializes every window and lets `einsum` pick the product; `im2col` copies the
+# windows into one column matrix and multiplies once; `im2row` is the same product transposed,
+# which this CPU's matrix product prefers when c_o is small, at the price of two layout
+# changes; `shift` skips the column matrix entirely; `winograd` does 2.25× fewer
+# multiplications. The ratio column is time ÷ the time of `torch.nn.functional.conv2d`.
 
 # %% tags=["nbval-ignore-output"]
 layer = run([Shape("channels", 64, 64, 3, 32, padding=1)], device=device, repeat=5, progress=False)
@@ -95,17 +98,19 @@ for r in layer:
 #
 # What to see: on log axes the matrix-product methods run parallel to torch, a constant factor
 # above it; the cost grows with c_i · c_o (four times per doubling of both) and with k_h · k_w.
-# `fft` barely depends on k: its cost is set by the image size, which is why it pays off only
-# for large kernels. Winograd applies to 3 × 3 kernels only.
+# Winograd (3 × 3 kernels only) starts above the others, because its transforms cost a fixed
+# amount per channel, and ends below them: once the products dominate, 2.25× fewer
+# multiplications win. `fft` barely depends on k: its cost is set by the image size, which is
+# why it pays off only for large kernels.
 
 # %% tags=["nbval-ignore-output"]
 sweep_c = run([Shape("c", c, c, 3, 24, padding=1) for c in (8, 16, 32, 64, 128)], device=device, repeat=3,
-              methods=("unfold", "im2col", "shift", "winograd", "fft"), progress=False)
+              methods=("unfold", "im2col", "im2row", "shift", "winograd", "fft"), progress=False)
 sweep_k = run([Shape("k", 32, 32, k, 24, padding=k // 2) for k in (1, 3, 5, 7, 9)], device=device, repeat=3,
-              methods=("unfold", "im2col", "shift", "fft"), progress=False)
+              methods=("unfold", "im2col", "im2row", "shift", "fft"), progress=False)
 
 
-COLORS = dict(zip(("torch", "unfold", "im2col", "shift", "winograd", "fft"), plt.get_cmap("tab10").colors))
+COLORS = dict(zip(("torch", "unfold", "im2col", "im2row", "shift", "winograd", "fft"), plt.get_cmap("tab10").colors))
 
 
 def plot_sweep(ax, rows, key, label):
@@ -139,7 +144,7 @@ fig.tight_layout()
 peak = machine_peak_gflops(device, n=1024)
 print(f"attainable peak on {chanconv.device_name(device)}: {peak:.0f} GFLOP/s")
 fig, ax = plt.subplots(figsize=(7, 3.5))
-for method in ("torch", "im2col", "shift", "unfold"):
+for method in ("torch", "im2col", "im2row", "winograd", "unfold"):
     pts = [(r["c_i"], r["gflops"]) for r in sweep_c if r["method"] == method and r["gflops"]]
     ax.plot(*zip(*pts), marker="o", label=method, color=COLORS[method])
 ax.axhline(peak, color="k", ls="--", label="matrix-product peak")
@@ -171,11 +176,14 @@ for method, bound in [("im2col", None), ("winograd", WINOGRAD_REL_ERROR), ("fft"
 #
 # - Leaving Python loops is the first and biggest step: hundreds of times faster already on a
 #   tiny layer.
-# - Expressing the convolution as matrix products (im2col, shift, the 1 × 1 product) gets
-#   within a small factor of PyTorch's tuned convolution; laying the data out for the product
-#   (channels last, cache-sized chunks) matters as much as the arithmetic.
-# - Methods with fewer multiplications (Winograd, FFT) pay in transforms and rounding; on a CPU
-#   at these sizes the transforms cost more than they save.
+# - Expressing the convolution as matrix products (im2col, im2row, shift, the 1 × 1 product)
+#   gets within a small factor of PyTorch's tuned convolution; laying the data out for the
+#   product (which way round, cache-sized chunks, no needless transposes) matters as much as
+#   the arithmetic.
+# - Methods with fewer multiplications pay in transforms and rounding. Winograd's transforms
+#   are additions whose cost grows with c_i + c_o while the products grow with c_i · c_o, so it
+#   wins once the channels are many (on the README's machine from c_i = 128 on, where it beats
+#   PyTorch's own convolution); the FFT loses on a CPU at these kernel sizes.
 # - The README lists the full grid's figures from `make bench`.
 
 # %% slideshow={"slide_type": "skip"}

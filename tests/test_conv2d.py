@@ -107,22 +107,31 @@ def test_reduced_multiplication_methods_meet_their_bound():
 
 
 def test_methods_list_and_auto():
-    assert set(cc.METHODS) >= {"loops", "unfold", "im2col", "shift", "matmul1x1", "winograd", "fft"}
+    assert set(cc.METHODS) >= {"loops", "unfold", "im2col", "im2row", "shift", "matmul1x1", "winograd", "fft"}
     assert "torch" not in cc.METHODS
     assert cc.auto_method(8, 8, 1, 1, 10, 10) == "matmul1x1"
-    assert cc.auto_method(2, 3, 2, 2, 3, 3) == "unfold"  # tiny: the lecture's example
+    assert cc.auto_method(2, 3, 2, 2, 3, 3) == "im2col"  # tiny: the lecture's example
     assert cc.auto_method(100, 100, 5, 5, 68, 68) == "shift"  # the lecture's layer
-    assert cc.auto_method(64, 64, 3, 3, 32, 32, padding=1) == "im2col"
-    assert cc.auto_method(64, 128, 3, 3, 56, 56, (2, 2), padding=1) == "im2col"
+    assert cc.auto_method(64, 64, 3, 3, 32, 32, padding=1) == "im2row"
+    assert cc.auto_method(256, 256, 3, 3, 32, 32, padding=1) == "winograd"
+    assert cc.auto_method(256, 256, 3, 3, 32, 32, (2, 2), padding=1) != "winograd"  # stride 2
+    assert cc.auto_method(64, 128, 3, 3, 56, 56, (2, 2), padding=1) == "im2row"
+    assert cc.auto_method(3, 64, 7, 7, 112, 112, (2, 2), padding=3) == "im2col"
+    for shape in [(1, 1, 1, 1, 1, 1), (512, 512, 3, 3, 7, 7), (3, 5, 11, 3, 40, 13)]:
+        assert cc.auto_method(*shape) in cc.METHODS
 
 
-def test_im2col_chunks_stay_bounded(monkeypatch):
+@pytest.mark.parametrize("method, stride", [(m, s) for m in ("im2col", "im2row", "winograd")
+                                            for s in ((1, 1), (2, 1), (1, 3)) if applies(m, 3, 3, s)])
+def test_chunked_methods_match_torch_with_tiny_chunks(monkeypatch, method, stride):
     from chanconv import methods
 
-    monkeypatch.setattr(methods, "CHUNK_BYTES", 4096)  # forces many row chunks
-    X, W = torch.randn(2, 3, 17, 19), torch.randn(4, 3, 3, 2)
-    torch.testing.assert_close(cc.conv2d(X, W, stride=(2, 1), padding=1, method="im2col"),
-                               F.conv2d(X, W, stride=(2, 1), padding=1), rtol=1e-5, atol=1e-5)
+    monkeypatch.setattr(methods, "CHUNK_BYTES", 4096)  # forces many row (and sample) chunks
+    g = torch.Generator().manual_seed(1)
+    X = torch.randn(3, 19, 17, 3, generator=g).permute(0, 3, 2, 1)  # (3, 3, 17, 19), not contiguous
+    W, b = torch.randn(4, 3, 3, 3, generator=g), torch.randn(4, generator=g)
+    torch.testing.assert_close(cc.conv2d(X, W, b, stride=stride, padding=(1, 2), method=method),
+                               F.conv2d(X, W, b, stride=stride, padding=(1, 2)), rtol=1e-5, atol=1e-5)
 
 
 def test_numpy_and_integers_are_converted():
