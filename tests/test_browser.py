@@ -50,8 +50,10 @@ def lab(tmp_path_factory):
         cmd.append("--allow-root")
     settings = root / "settings"
     for name, text in {
-        # render every cell (no windowing), so that the explorer stays in the page when scrolled
-        "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": '{"windowingMode": "none"}',
+        # render every cell (no windowing), so that the explorer stays in the page when scrolled;
+        # start the notebook's kernel without asking (under load Lab may otherwise show "Select Kernel")
+        "@jupyterlab/notebook-extension/tracker.jupyterlab-settings":
+            '{"windowingMode": "none", "autoStartDefaultKernel": true}',
         "@jupyterlab/apputils-extension/notification.jupyterlab-settings": '{"fetchNews": "false"}',
     }.items():
         (settings / name).parent.mkdir(parents=True, exist_ok=True)
@@ -80,6 +82,14 @@ def lab(tmp_path_factory):
         log.close()
 
 
+def accept_kernel_dialog(page):
+    """A "Select Kernel" dialog (the notebook's own kernel preselected) would block the menus: accept it."""
+    button = page.locator(".jp-Dialog .jp-mod-accept")
+    if button.count() and button.first.is_visible():
+        button.first.click()
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+
+
 def test_explorer_slider_changes_the_summary_in_jupyterlab(lab, tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
     ARTIFACTS.mkdir(exist_ok=True)
@@ -91,11 +101,13 @@ def test_explorer_slider_changes_the_summary_in_jupyterlab(lab, tmp_path):
             page.wait_for_selector(".jp-Notebook", timeout=60_000)
             # wait for the kernel, then Run > Run All Cells; a kernel that reports idle while it is
             # still connecting can drop the request, so try again (three times at most)
+            accept_kernel_dialog(page)
             page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
             # done: the explorer's summary is shown and the last code cell (the one-line message) has run
             ready = ("() => [...document.querySelectorAll('.ccx pre')].some(e => e.textContent.includes('Y: (c_o, m_h, m_w)'))"
                      " && document.body.innerText.includes('is larger than the padded 6×6 input')")
             for attempt in range(3):
+                accept_kernel_dialog(page)
                 page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
                 page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
                 try:
