@@ -3,8 +3,9 @@
     python -m chanconv.bench [--grid full|small] [--out bench-results] [--repeat 5]
 
 For every shape of the grid and every method that handles it: the median time (after a
-warm-up), GFLOP/s (2 FLOPs per multiply-add), the ratio to torch's conv2d (> 1: slower than
-torch) and the peak memory the call added. The loop method runs only where it finishes
+warm-up; the grid is timed in three rounds, torch and the methods in turn), GFLOP/s (2 FLOPs per
+multiply-add), the ratio to torch's conv2d (> 1: slower than torch) and the peak memory the
+call added. The loop method runs only where it finishes
 quickly; the output says where it was skipped. The machine's attainable peak is measured with a
 large float32 matrix product, and each method's GFLOP/s is also given as a share of it.
 Results go to ``<out>/bench-<device>.csv`` and ``.json``; the summary gives the geometric mean
@@ -19,6 +20,7 @@ import json
 import math
 import os
 import platform
+import statistics
 import sys
 import time
 from dataclasses import dataclass
@@ -157,73 +159,91 @@ def _inputs(shape: Shape, device):
     return X, W, b
 
 
-def run(grid="full", device=None, repeat=5, methods=METHODS, progress=True, max_seconds=3.0, min_seconds=0.1):
+def _row(shape: Shape, method: str) -> dict:
+    return dict(
+        family=shape.family,
+        shape=shape.label,
+        method=method,
+        batch=shape.batch,
+        c_i=shape.c_i,
+        c_o=shape.c_o,
+        k=shape.k,
+        n=shape.n,
+        stride=shape.stride,
+        padding=shape.padding,
+        macs=shape.cost().macs,
+        seconds=None,
+        gflops=None,
+        ratio_to_torch=None,
+        peak_mib=None,
+        note="",
+    )
+
+
+def _timed(shape: Shape, method: str, device):
+    """The call that is timed: torch's conv2d itself, or chanconv's public entry point (checks included)."""
+    X, W, b = _inputs(shape, device)
+    if method == "torch":
+        return lambda: torch.nn.functional.conv2d(X, W, b, stride=shape.stride, padding=shape.padding)
+    return lambda: conv2d(X, W, b, stride=shape.stride, padding=shape.padding, method=method)
+
+
+def run(grid="full", device=None, repeat=5, methods=METHODS, progress=True, max_seconds=3.0, min_seconds=0.1,
+        rounds=3):
     """Time the grid; returns a list of row dicts (one per shape and method, torch included).
 
     ``torch`` is ``torch.nn.functional.conv2d`` called directly; every other method is called
-    through :func:`chanconv.conv2d`, checks included. Each time is a median over at least
-    ``repeat`` runs, and over as many as fit in ``min_seconds`` for fast calls.
+    through :func:`chanconv.conv2d`, checks included. The whole grid is timed ``rounds`` times
+    over, torch and the methods in turn for each shape: in each round a method's time is the
+    median of at least ``repeat`` runs (as many as fit in ``min_seconds / rounds`` for fast
+    calls), its ratio that time over torch's time in the same round. A row holds the median over
+    the rounds of both, so that a burst of load on a shared machine moves one round, not the
+    figures. ``loops`` runs once, in the first round only.
     """
     device = torch.device(device) if device is not None else default_device()
     shapes = GRIDS[grid]() if isinstance(grid, str) else list(grid)
-    rows = []
-    jobs = [(s, m) for s in shapes for m in ("torch", *methods)]
+    rows, timed = {}, {}  # (shape label, method) -> row, and -> the timed call
+    for shape in shapes:
+        for method in ("torch", *methods):
+            if method != "torch" and not applies(method, shape.k, shape.k, (shape.stride, shape.stride)):
+                continue
+            row = rows[shape.label, method] = _row(shape, method)
+            if method == "loops" and row["macs"] // (shape.k * shape.k) > LOOPS_MAX_STEPS:
+                row["note"] = f"skipped: more than {LOOPS_MAX_STEPS:,} Python-level steps"
+                continue
+            timed[shape.label, method] = _timed(shape, method, device)
+    times = {key: [] for key in timed}
     started = time.perf_counter()
-    for done, (shape, method) in enumerate(jobs, 1):
-        if progress:
-            _progress(done, len(jobs), started, f"{shape.label} {method}")
-        cost = shape.cost()
-        row = dict(
-            family=shape.family,
-            shape=shape.label,
-            method=method,
-            batch=shape.batch,
-            c_i=shape.c_i,
-            c_o=shape.c_o,
-            k=shape.k,
-            n=shape.n,
-            stride=shape.stride,
-            padding=shape.padding,
-            macs=cost.macs,
-            seconds=None,
-            gflops=None,
-            ratio_to_torch=None,
-            peak_mib=None,
-            note="",
-        )
-        if method != "torch" and not applies(method, shape.k, shape.k, (shape.stride, shape.stride)):
-            continue
-        if method == "loops" and cost.macs // (shape.c_i * shape.k * shape.k) * shape.c_i > LOOPS_MAX_STEPS:
-            row["note"] = f"skipped: more than {LOOPS_MAX_STEPS:,} Python-level steps"
-            rows.append(row)
-            continue
-        X, W, b = _inputs(shape, device)
-        if method == "torch":  # the library call itself, without chanconv's checks in front
-            def fn(X=X, W=W, b=b, s=shape):
-                return torch.nn.functional.conv2d(X, W, b, stride=s.stride, padding=s.padding)
-        else:  # chanconv's public entry point: its checks are part of the price
-            def fn(X=X, W=W, b=b, m=method, s=shape):
-                return conv2d(X, W, b, stride=s.stride, padding=s.padding, method=m)
-
-        loops = method == "loops"
-        t = median_seconds(
-            fn, device=device, repeat=1 if loops else repeat, warmup=1, max_seconds=max_seconds,
-            min_seconds=0 if loops else min_seconds,
-        )
-        row.update(seconds=t, gflops=2 * cost.macs / t / 1e9, peak_mib=peak_memory_mib(fn, device))
-        rows.append(row)
+    for r in range(rounds):  # the whole grid once per round: a burst of load hits one round of a shape
+        for number, shape in enumerate(shapes):
+            if progress:
+                _progress(r * len(shapes) + number + 1, rounds * len(shapes), started, f"round {r + 1}: {shape.label}")
+            for (label, method), fn in timed.items():
+                if label != shape.label:
+                    continue
+                if method == "loops":  # once, in the first round
+                    if r == 0:
+                        times[label, method].append(median_seconds(fn, device=device, repeat=1, warmup=0))
+                    continue
+                times[label, method].append(median_seconds(
+                    fn, device=device, repeat=repeat, warmup=1 if r == 0 else 0, max_seconds=max_seconds,
+                    min_seconds=min_seconds / rounds))
     if progress:
         sys.stderr.write("\n")
-    torch_time = {r["shape"]: r["seconds"] for r in rows if r["method"] == "torch"}
-    for r in rows:
-        if r["seconds"] is not None:
-            r["ratio_to_torch"] = r["seconds"] / torch_time[r["shape"]]
+    for (label, method), ts in times.items():
+        t = statistics.median(ts)
+        torch_ts = times[label, "torch"]
+        if method == "loops":  # timed in one round only
+            ratio = t / statistics.median(torch_ts)
+        else:
+            ratio = statistics.median([x / y for x, y in zip(ts, torch_ts)])
+        rows[label, method].update(seconds=t, gflops=2 * rows[label, method]["macs"] / t / 1e9,
+                                   ratio_to_torch=ratio, peak_mib=peak_memory_mib(timed[label, method], device))
     for shape in shapes:
-        r = next(r for r in rows if r["shape"] == shape.label and r["method"] == "torch")
         picked = auto_method(shape.c_i, shape.c_o, shape.k, shape.k, shape.n, shape.n,
                              (shape.stride,) * 2, shape.batch, device, (shape.padding,) * 2)
-        r["note"] = f"auto picks {picked}"
-    return rows
+        rows[shape.label, "torch"]["note"] = f"auto picks {picked}"
+    return list(rows.values())
 
 
 def _progress(done, total, started, what):

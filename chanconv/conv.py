@@ -30,8 +30,8 @@ def auto_method(c_i: int, c_o: int, k_h: int, k_w: int, n_h: int, n_w: int,
     * 1×1 kernels: ``matmul1x1``, a single matrix product with nothing to rearrange;
     * tiny layers (under 200,000 multiply-adds), where call overhead dominates: ``im2col``,
       one copy and one product;
-    * 3×3 kernels at stride 1 with c_i ≥ 128 and c_o ≥ 64: ``winograd``, whose 2.25× fewer
-      multiplications pay for its transforms once the products are large;
+    * 3×3 kernels at stride 1 with c_i, c_o ≥ 64 and c_i · batch ≥ 128: ``winograd``, whose
+      2.25× fewer multiplications pay for its transforms once the products are large;
     * stride 1 with at least 2,048 output pixels per channel: ``shift``, k_h k_w products
       read straight from the input;
     * c_o ≤ 128 with windows of at least 256 numbers (c_i k_h k_w): ``im2row``, whose product
@@ -51,7 +51,7 @@ def auto_method(c_i: int, c_o: int, k_h: int, k_w: int, n_h: int, n_w: int,
     m_w = output_size(n_w, k_w, stride[1], padding[1])
     if batch * c_o * m_h * m_w * c_i * k_h * k_w < 200_000:
         return "im2col"
-    if (k_h, k_w) == (3, 3) and stride == (1, 1) and c_i >= 128 and c_o >= 64:
+    if (k_h, k_w) == (3, 3) and stride == (1, 1) and min(c_i, c_o) >= 64 and c_i * batch >= 128:
         return "winograd"
     if stride == (1, 1) and m_h * m_w >= 2048:
         return "shift"

@@ -37,8 +37,8 @@ def test_run_times_every_method_against_torch_itself(monkeypatch):
         assert by["torch"]["note"].startswith("auto picks ")
         assert "winograd" not in by if shape.k != 3 else by["winograd"]["seconds"] > 0
         for r in by.values():
-            assert r["seconds"] > 0 and r["gflops"] > 0
-            assert r["ratio_to_torch"] == pytest.approx(r["seconds"] / by["torch"]["seconds"])
+            assert r["seconds"] > 0 and r["ratio_to_torch"] > 0
+            assert r["gflops"] == pytest.approx(2 * r["macs"] / r["seconds"] / 1e9)
     summary, best = bench.summarize(rows)
     assert set(best) == {s.label for s in TINY}
     assert all(r["method"] not in ("torch", "loops") for r in best.values())

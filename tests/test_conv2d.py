@@ -113,6 +113,7 @@ def test_methods_list_and_auto():
     assert cc.auto_method(2, 3, 2, 2, 3, 3) == "im2col"  # tiny: the lecture's example
     assert cc.auto_method(100, 100, 5, 5, 68, 68) == "shift"  # the lecture's layer
     assert cc.auto_method(64, 64, 3, 3, 32, 32, padding=1) == "im2row"
+    assert cc.auto_method(64, 64, 3, 3, 32, 32, batch=8, padding=1) == "winograd"
     assert cc.auto_method(256, 256, 3, 3, 32, 32, padding=1) == "winograd"
     assert cc.auto_method(256, 256, 3, 3, 32, 32, (2, 2), padding=1) != "winograd"  # stride 2
     assert cc.auto_method(64, 128, 3, 3, 56, 56, (2, 2), padding=1) == "im2row"
