@@ -267,15 +267,18 @@ def matmul1x1(X, W, b, stride, padding):
 # Bᵀ = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], Aᵀ = [[1, 1, 1, 0], [0, 1, -1, -1]]
 # (applied below as additions), and G:
 _WINOGRAD_G = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
-_WINOGRAD_GG = {}  # G ⊗ G (16 × 9) per (dtype, device), built once
+_WINOGRAD_A = [[1, 1, 1, 0], [0, 1, -1, -1]]  # Aᵀ
+_WINOGRAD_KRON = {}  # G ⊗ G (16 × 9) and Aᵀ ⊗ Aᵀ (4 × 16) per (dtype, device), built once
 
 
-def _winograd_gg(dtype, device):
+def _winograd_kron(dtype, device):
+    """G ⊗ G and Aᵀ ⊗ Aᵀ: (G W Gᵀ)[i, j] = Σ_ad (G ⊗ G)[4i + j, 3a + d] W[a, d], and likewise for Aᵀ M A."""
     key = (dtype, device)
-    if key not in _WINOGRAD_GG:
+    if key not in _WINOGRAD_KRON:
         G = torch.tensor(_WINOGRAD_G, dtype=dtype, device=device)
-        _WINOGRAD_GG[key] = torch.kron(G, G)  # row 4 i + j, column 3 a + d: (G W Gᵀ)[i, j] = Σ G[i, a] W[a, d] G[j, d]
-    return _WINOGRAD_GG[key]
+        A = torch.tensor(_WINOGRAD_A, dtype=dtype, device=device)
+        _WINOGRAD_KRON[key] = torch.kron(G, G), torch.kron(A, A)
+    return _WINOGRAD_KRON[key]
 
 
 #: Relative error bound ‖Y - Y_exact‖ / ‖Y_exact‖ that winograd meets in float32 for inputs and
@@ -295,11 +298,12 @@ def winograd(X, W, b, stride, padding):
     transforms round a little more (see WINOGRAD_REL_ERROR).
 
     How it is kept fast: U for all (c_o, c_i) is one product with G ⊗ G (16 × 9, coefficients
-    0, ±1/4, ±1/2, 1: exact); Bᵀ and Aᵀ hold only 0 and ±1, so both tile transforms are eight
-    additions over all tiles at once, rows first, then columns. Tiles step by 2, so the padded
-    input is stored with its even and odd columns apart (one copy): every addition then reads
-    contiguous rows. The bias is added once, to M[1, 1], which Aᵀ M A adds to all four outputs
-    of its tile.
+    0, ±1/4, ±1/2, 1: exact). Bᵀ holds only 0 and ±1, so the input transform is eight additions
+    over all tiles at once, rows first, then columns; tiles step by 2, so the padded input is
+    stored with its even and odd columns apart (one copy) and every addition reads contiguous
+    rows. Y = Aᵀ M A is one product with Aᵀ ⊗ Aᵀ (4 × 16, entries 0 and ±1) and one copy that
+    interleaves the tiles. The bias is added once, to M[1, 1], which Aᵀ M A adds to all four
+    outputs of its tile.
     """
     n, c_i, n_h, n_w = X.shape
     c_o = W.shape[0]
@@ -307,18 +311,19 @@ def winograd(X, W, b, stride, padding):
     m_h, m_w = output_size(n_h, 3, 1, p_h), output_size(n_w, 3, 1, p_w)
     t_h, t_w = (m_h + 1) // 2, (m_w + 1) // 2  # 2×2 output tiles; the last may stick out by one
     opts = dict(dtype=X.dtype, device=X.device)
-    U = torch.mm(_winograd_gg(X.dtype, X.device), W.reshape(c_o * c_i, 9).T).view(16, c_o, c_i)
+    GG, AA = _winograd_kron(X.dtype, X.device)
+    U = torch.mm(GG, W.reshape(c_o * c_i, 9).T).view(16, c_o, c_i)
     Y = torch.empty((n, c_o, t_h, 2, t_w, 2), **opts)  # output row 2t + r, column 2u + s
     # samples in groups whose transformed tiles (16 per tile and channel) fit in CHUNK_BYTES
     per = max(1, CHUNK_BYTES // (16 * max(c_i, c_o) * t_h * t_w * X.element_size()))
     for s0 in range(0, n, per):
         s1 = min(n, s0 + per)
-        _winograd_tiles(X[s0:s1], U, b, padding, t_h, t_w, Y[s0:s1])
+        _winograd_tiles(X[s0:s1], U, AA, b, padding, t_h, t_w, Y[s0:s1])
     Y = Y.view(n, c_o, 2 * t_h, 2 * t_w)
     return Y if (2 * t_h, 2 * t_w) == (m_h, m_w) else Y[:, :, :m_h, :m_w].contiguous()
 
 
-def _winograd_tiles(X, U, b, padding, t_h, t_w, Y):
+def _winograd_tiles(X, U, AA, b, padding, t_h, t_w, Y):
     """Winograd's transforms and products for the samples X, written into Y (n, c_o, t_h, 2, t_w, 2)."""
     n, c_i, n_h, n_w = X.shape
     c_o = U.shape[1]
@@ -348,13 +353,10 @@ def _winograd_tiles(X, U, b, padding, t_h, t_w, Y):
     M = torch.bmm(U, V.view(16, c_i, n * t_h * t_w))  # the 16 products: all the multiplications
     if b is not None:
         M[5].add_(b.view(c_o, 1))
-    M = M.view(4, 4, c_o, n, t_h, t_w)
-    R = ((M[1] + M[2]).add_(M[0]), (M[1] - M[2]).sub_(M[3]))  # Aᵀ M
-    for r, Rr in enumerate(R):  # (Aᵀ M) A
-        u = Rr[1] + Rr[2]
-        torch.add(u, Rr[0], out=Y[:, :, :, r, :, 0].transpose(0, 1))
-        torch.sub(Rr[1], Rr[2], out=u)
-        torch.sub(u, Rr[3], out=Y[:, :, :, r, :, 1].transpose(0, 1))
+    # Y = Aᵀ M A for every tile at once: one product with Aᵀ ⊗ Aᵀ (4 × 16, entries 0 and ±1), then
+    # one copy that interleaves the 2 × 2 tiles into the output
+    Y4 = torch.mm(AA, M.view(16, -1)).view(2, 2, c_o, n, t_h, t_w)  # (r, s, o, sample, t, u)
+    Y.copy_(Y4.permute(3, 2, 4, 0, 5, 1))
 
 
 # 7. Fewer multiplications for large kernels: the FFT -----------------------------------------
