@@ -182,8 +182,9 @@ for method, bound in [("im2col", None), ("winograd", WINOGRAD_REL_ERROR), ("fft"
 #   the arithmetic.
 # - Methods with fewer multiplications pay in transforms and rounding. Winograd's transforms
 #   are additions whose cost grows with c_i + c_o while the products grow with c_i · c_o, so it
-#   wins once the channels are many (on the README's machine from c_i = 128 on, where it beats
-#   PyTorch's own convolution); the FFT loses on a CPU at these kernel sizes.
+#   wins once the channels are many (on the README's machine it draws level with PyTorch's own
+#   convolution at c_i = c_o = 128 and beats it at 256); the FFT loses on a CPU at these kernel
+#   sizes.
 # - The README lists the full grid's figures from `make bench`.
 
 # %% slideshow={"slide_type": "skip"}
