@@ -31,16 +31,14 @@ def median_seconds(fn, *, device="cpu", repeat: int = 5, warmup: int = 1,
     sync(device)
     times = []
     start = time.perf_counter()
-    for _ in range(repeat):
+    while True:
         t0 = time.perf_counter()
         fn()
         sync(device)
         times.append(time.perf_counter() - t0)
-        if max_seconds is not None and time.perf_counter() - start > max_seconds:
+        elapsed = time.perf_counter() - start
+        if max_seconds is not None and elapsed > max_seconds:
             break
-    while time.perf_counter() - start < min_seconds and len(times) < max_repeat:
-        t0 = time.perf_counter()
-        fn()
-        sync(device)
-        times.append(time.perf_counter() - t0)
+        if len(times) >= repeat and (elapsed >= min_seconds or len(times) >= max_repeat):
+            break
     return statistics.median(times)
