@@ -11,24 +11,29 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch.nn.functional as F
 from matplotlib.colors import LinearSegmentedColormap
-from matplotlib.patches import Rectangle
+from matplotlib.patches import FancyArrowPatch, Rectangle
 
 from .checks import as_float_tensor, pair
 from .conv import conv2d
 from .explain import element_terms, format_number
+from .partials import partial_maps
 
 __all__ = [
     "draw_grid",
     "plot_element",
     "plot_maps",
     "plot_multi_in_out",
+    "plot_partial_maps",
     "plot_photo_channels",
+    "plot_volume",
 ]
 
 SHADE = "#9ecae1"       # the cells used by the highlighted output element
 EDGE = "#08519c"
 TEXT_CELLS_MAX = 12     # write values in the cells up to this many rows and columns
-CHANNEL_CMAPS = ("Reds", "Greens", "Blues")
+# black → full colour: 0 is dark, 1 is bright, as the channel's light adds up in the photo
+CHANNEL_CMAPS = tuple(LinearSegmentedColormap.from_list(f"black_{n}", ["black", c])
+                      for n, c in (("red", "red"), ("green", "lime"), ("blue", "blue")))
 
 
 def _np(t):
@@ -83,14 +88,19 @@ def draw_grid(ax, M, *, title=None, highlight=None, values=None, cmap=None, font
 
 
 def plot_photo_channels(X, *, title="The photo's c_i = 3 channels"):
-    """An RGB image X (3, n_h, n_w) in [0, 1]: the colour photo, then each channel on its own."""
+    """An RGB image X (3, n_h, n_w) in [0, 1]: the colour photo, then each channel on its own.
+
+    Each channel is drawn from black (0: none of that colour) to its full colour (1), with a
+    colourbar: bright means much of that colour, as in the photo.
+    """
     A = _np(X)
-    fig, axes = plt.subplots(1, 4, figsize=(12, 3.6))
+    fig, axes = plt.subplots(1, 4, figsize=(13, 3.8))
     axes[0].imshow(np.clip(A.transpose(1, 2, 0), 0, 1))
     axes[0].set_title(f"X: {A.shape[0]} × {A.shape[1]} × {A.shape[2]}")
-    for c, (ax, cmap, name) in enumerate(zip(axes[1:], CHANNEL_CMAPS, "RGB")):
-        ax.imshow(A[c], cmap=cmap, vmin=0, vmax=1)
+    for c, (ax, cmap, name) in enumerate(zip(axes[1:], CHANNEL_CMAPS, ("red", "green", "blue"))):
+        im = ax.imshow(A[c], cmap=cmap, vmin=0, vmax=1)
         ax.set_title(f"X[{c}] ({name}): {A.shape[1]} × {A.shape[2]}")
+        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03)
     for ax in axes:
         ax.axis("off")
     fig.suptitle(title)
@@ -98,17 +108,20 @@ def plot_photo_channels(X, *, title="The photo's c_i = 3 channels"):
     return fig
 
 
-def plot_maps(maps, titles, *, suptitle=None, cmap="gray", ncols=None, symmetric=False, ranges=None):
+def plot_maps(maps, titles, *, suptitle=None, cmap="gray", ncols=None, symmetric=False, ranges=None,
+              colorbar=True):
     """Several 2-D maps side by side as heatmaps (e.g. the output channels of a layer).
 
     ``ranges``: one (vmin, vmax) per map (or None for automatic), so that a constant map shows
     its value instead of being stretched; ``symmetric`` centres every automatic range on 0.
+    ``colorbar``: a colourbar beside every single-channel map (RGB images get none).
     """
     maps = [_np(m) for m in maps]
     ranges = list(ranges) if ranges is not None else [None] * len(maps)
     ncols = ncols or len(maps)
     nrows = -(-len(maps) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 3.2 * nrows), squeeze=False)
+    width = 3.9 if colorbar else 3.2
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, 3.3 * nrows), squeeze=False)
     for ax in axes.flat[len(maps):]:
         ax.axis("off")
     for ax, m, t, r in zip(axes.flat, maps, titles, ranges):
@@ -116,9 +129,11 @@ def plot_maps(maps, titles, *, suptitle=None, cmap="gray", ncols=None, symmetric
             lim = float(np.abs(m).max()) or 1.0
             r = (-lim, lim)
         vmin, vmax = r if r is not None else (None, None)
-        ax.imshow(m, cmap=cmap, vmin=vmin, vmax=vmax)
+        im = ax.imshow(m, cmap=cmap, vmin=vmin, vmax=vmax)
         ax.set_title(t, fontsize=10)
         ax.axis("off")
+        if colorbar and m.ndim == 2:
+            fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03)
     if suptitle:
         fig.suptitle(suptitle)
     fig.tight_layout()
@@ -169,29 +184,239 @@ def plot_element(X, K, out_channel=0, row=0, col=0, *, bias=None, stride=1, padd
     return fig
 
 
-def plot_multi_in_out(X, K, *, bias=None):
-    """c_i input channels, the c_o × c_i grid of kernels, and the c_o output channels.
+def _cells(ax, A, x0, y0, *, title=None, edge="0.3", face="white", values=None, cmap="gray",
+           vmin=None, vmax=None, fontsize=9):
+    """Draw the 2-D array A with its top-left corner at (x0, y0), one unit per cell.
 
-    X: (c_i, n_h, n_w); K: (c_o, c_i, k_h, k_w). Row o shows the kernels K[o, :] that make
-    output channel Y[o] from all input channels.
+    Small arrays (≤ TEXT_CELLS_MAX per side) get their values written in white cells; larger
+    ones become a heatmap on the same cell grid. Returns the image artist (or None).
     """
-    Y = conv2d(X, K, bias)
-    Xa, Ka, Ya = _np(X), _np(K), _np(Y)
-    c_o, c_i = Ka.shape[:2]
-    rows = max(c_o, c_i)
-    fig, axes = plt.subplots(rows, c_i + 2, figsize=(2.0 * (c_i + 2), 2.0 * rows), squeeze=False)
+    A = _np(A).astype(float)
+    h, w = A.shape
+    small = max(h, w) <= TEXT_CELLS_MAX if values is None else values
+    im = None
+    if small:
+        ax.add_patch(Rectangle((x0, y0), w, h, facecolor=face, edgecolor="none", zorder=1))
+        for r in range(h + 1):
+            ax.plot([x0, x0 + w], [y0 + r, y0 + r], color=edge, lw=0.8, zorder=2)
+        for c in range(w + 1):
+            ax.plot([x0 + c, x0 + c], [y0, y0 + h], color=edge, lw=0.8, zorder=2)
+        for r in range(h):
+            for c in range(w):
+                ax.text(x0 + c + 0.5, y0 + r + 0.5, format_number(A[r, c]).strip("()"),
+                        ha="center", va="center", fontsize=fontsize, zorder=3)
+    else:
+        im = ax.imshow(A, cmap=cmap, vmin=vmin, vmax=vmax, extent=(x0, x0 + w, y0 + h, y0),
+                       interpolation="nearest", zorder=1)
+    if title:
+        ax.text(x0 + w / 2, y0 - 0.25, title, ha="center", va="bottom", fontsize=fontsize)
+    return im
+
+
+CHANNEL_TINTS = ("#fde0dd", "#e5f5e0", "#deebf7", "#fff7bc", "#efedf5", "#fee6ce")
+
+
+def plot_multi_in_out(X, K, *, bias=None, cell=0.42):
+    """The lecture's picture of a layer: c_i inputs, c_o rows of c_i kernels, c_o outputs.
+
+    X: (c_i, n_h, n_w); K: (c_o, c_i, k_h, k_w); bias: (c_o,) or None. The inputs X[0] …
+    X[c_i − 1] are drawn once, on top. Row o holds output channel o: in the column of input
+    X[c] (same tint) its kernel K[o, c] and the partial result X[c] ⋆ K[o, c] (a
+    cross-correlation, m_h × m_w); "+" between the partial results, (+ b[o]), and an arrow to
+    Y[o]. Every cell has the same size, ``cell`` inches.
+    """
+    Xt = as_float_tensor(X, "X").detach().cpu()
+    Kt = as_float_tensor(K, "K").detach().cpu()
+    if Kt.dim() != 4:
+        raise ValueError(f"K must have shape (c_o, c_i, k_h, k_w), got {tuple(Kt.shape)}")
+    bt = None if bias is None else as_float_tensor(bias, "bias").detach().cpu()
+    Y = conv2d(Xt, Kt, bt)
+    c_o, c_i, k_h, k_w = Kt.shape
+    _, n_h, n_w = Xt.shape
+    _, m_h, m_w = Y.shape
+    parts = [partial_maps(Xt, Kt, o, bt) for o in range(c_o)]
+    gap, arrow = 1.6, 2.4
+    block = max(n_w, k_w + 1.4 + m_w)             # one input channel's column
+    row_h = max(k_h, m_h) + 1.6
+    top = n_h + 2.2                                # first output row
+    x_end = c_i * block + (c_i - 1) * gap           # right edge of the last column
+    x_bias = x_end + (1.8 if bt is not None else 0.0)
+    x_y = x_bias + arrow
+    width = x_y + m_w + 0.3
+    height = top + c_o * row_h - 0.6
+    fig, ax = plt.subplots(figsize=(cell * width + 0.3, cell * (height + 1.6) + 0.3))
+    ax.set_xlim(-0.3, width)
+    ax.set_ylim(height + 0.2, -1.4)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    for c in range(c_i):
+        x0 = c * (block + gap)
+        tint = CHANNEL_TINTS[c % len(CHANNEL_TINTS)]
+        ax.add_patch(Rectangle((x0 - 0.2, -0.9), block + 0.4, height + 0.9, facecolor=tint,
+                               edgecolor="none", zorder=0))
+        _cells(ax, Xt[c], x0 + (block - n_w) / 2, 0, title=f"input X[{c}]")
+    for o in range(c_o):
+        y0 = top + o * row_h
+        mid = y0 + m_h / 2
+        for c in range(c_i):
+            x0 = c * (block + gap)
+            _cells(ax, Kt[o, c], x0, y0 + (m_h - k_h) / 2 if m_h > k_h else y0, title=f"K[{o}, {c}]",
+                   edge=EDGE)
+            ax.text(x0 + k_w + 0.7, mid, "→", ha="center", va="center", fontsize=12)
+            _cells(ax, parts[o].partials[c], x0 + block - m_w, y0, title=f"X[{c}] ⋆ K[{o}, {c}]")
+            if c < c_i - 1:
+                ax.text(x0 + block + gap / 2, mid, "+", ha="center", va="center", fontsize=18,
+                        fontweight="bold")
+        if bt is not None:
+            ax.text(x_end + 0.9, mid, f"+ b[{o}]\n= {format_number(parts[o].bias).strip('()')}",
+                    ha="center", va="center", fontsize=9)
+        ax.add_patch(FancyArrowPatch((x_bias + 0.3, mid), (x_y - 0.3, mid), arrowstyle="-|>",
+                                     mutation_scale=16, lw=1.5, color="0.2"))
+        ax.text((x_bias + x_y) / 2, mid - 0.35, "sum", ha="center", va="bottom", fontsize=8)
+        _cells(ax, Y[o], x_y, y0, title=f"Y[{o}]", face="#fff5d6")
+    ax.set_title(f"c_i = {c_i} input channels, K: {c_o} × {c_i} × {k_h} × {k_w}, "
+                 f"c_o = {c_o} output channels: Y[o] = Σ_c X[c] ⋆ K[o, c]"
+                 + (" + b[o]" if bt is not None else ""), fontsize=11)
+    return fig
+
+
+def plot_partial_maps(X, K, out_channel=0, *, bias=None, padding=0, input_cmaps=None,
+                      cmap="RdBu_r", input_names=None):
+    """One output channel as the sum of whole maps: X[c] ⋆ K[o, c] for every c, + b[o] = Y[o].
+
+    X: (c_i, n_h, n_w); K: (c_o, c_i, k_h, k_w) or (c_i, k_h, k_w); bias (c_o,) or None.
+    Top row: the input channels X[c]; middle: their kernels K[o, c] (values written);
+    bottom: the partial maps X[c] ⋆ K[o, c], their sum, and Y[o] = sum + b[o]
+    (from ``chanconv.partials.partial_maps``). Small maps get their values written; large
+    ones are heatmaps sharing one colour range centred on 0 (one colourbar), so that the
+    partial maps, the sum and Y can be compared.
+    """
+    Xt = as_float_tensor(X, "X").detach().cpu()
+    Kt = as_float_tensor(K, "K").detach().cpu()
+    K4 = Kt if Kt.dim() == 4 else Kt.unsqueeze(0)
+    bt = None if bias is None else as_float_tensor(bias, "bias").detach().cpu()
+    o = out_channel
+    one = Kt.dim() == 3  # a single output channel: the notation of notebook 1, K[c] and Y
+    kname = (lambda c: f"K[{c}]") if one else (lambda c: f"K[{o}, {c}]")
+    yname = "Y" if one else f"Y[{o}]"
+    P = partial_maps(Xt, K4, o, bt, padding=padding)
+    c_i = Xt.shape[0]
+    names = input_names or [f"X[{c}]" for c in range(c_i)]
+    small = max(Xt.shape[1:]) <= TEXT_CELLS_MAX
+    # small maps: every panel spans as many cells as the input, so all cells have one size
+    frame = (max(Xt.shape[1], K4.shape[2], P.output.shape[0]), max(Xt.shape[2], K4.shape[3], P.output.shape[1]))
+    ncols = c_i + (2 if bt is not None else 1)
+    big_h = 1.0 if small else 1.15
+    fig, axes = plt.subplots(3, ncols, figsize=(2.9 * ncols + (0 if small else 0.8), 7.6 if small else 8.6),
+                             gridspec_kw=dict(height_ratios=[big_h, 1.0 if small else 0.75, big_h], wspace=0.45,
+                                              hspace=0.35))
     for ax in axes.flat:
         ax.axis("off")
+    lim = max(float(P.partials.abs().max()), float(P.summed.abs().max()),
+              float(P.output.abs().max())) or 1.0
     for c in range(c_i):
-        axes[c, 0].axis("on")
-        draw_grid(axes[c, 0], Xa[c], title=f"X[{c}]")
-    for o in range(c_o):
-        for c in range(c_i):
-            axes[o, 1 + c].axis("on")
-            draw_grid(axes[o, 1 + c], Ka[o, c], title=f"K[{o}, {c}]")
-        axes[o, c_i + 1].axis("on")
-        draw_grid(axes[o, c_i + 1], Ya[o], title=f"Y[{o}]")
-    fig.suptitle(f"c_i = {c_i} input channels → K: {c_o} × {c_i} × {Ka.shape[2]} × {Ka.shape[3]}"
-                 f" → c_o = {c_o} output channels")
-    fig.tight_layout()
+        in_cmap = (input_cmaps[c] if input_cmaps is not None else "gray")
+        if small:
+            draw_grid(axes[0, c], Xt[c], title=names[c], frame=frame)
+        else:
+            axes[0, c].imshow(Xt[c].numpy(), cmap=in_cmap, vmin=0, vmax=1)
+            axes[0, c].set_title(names[c], fontsize=10)
+        draw_grid(axes[1, c], K4[o, c], title=f"kernel {kname(c)}", values=True,
+                  fontsize=8 if K4.shape[3] > 2 else None, frame=frame)
+    if not small:
+        fig.colorbar(axes[0, 0].images[0], ax=list(axes[0, :c_i]), fraction=0.02, pad=0.02,
+                     label="input value")
+    bottoms = [(P.partials[c], f"X[{c}] ⋆ {kname(c)}") for c in range(c_i)]
+    if bt is not None:
+        bottoms += [(P.summed, f"sum over c = 0..{c_i - 1}"), (P.output, f"{yname} = sum + b[{o}]")]
+    else:
+        bottoms += [(P.output, f"{yname}: the sum")]
+    im = None
+    for ax, (m, t) in zip(axes[2], bottoms):
+        if small:
+            draw_grid(ax, m, title=t, frame=frame)
+        else:
+            im = ax.imshow(m.numpy(), cmap=cmap, vmin=-lim, vmax=lim)
+            ax.set_title(t, fontsize=10)
+    if im is not None:
+        fig.colorbar(im, ax=list(axes[2]), fraction=0.02, pad=0.02, label="value (shared range)")
+    fig.canvas.draw()
+    ops = ["+"] * (c_i - 1) + ["="]
+    if bt is not None:
+        ops.append(f"+ b[{o}] =\n({format_number(P.bias).strip('()')})")
+    m_h = P.output.shape[0]
+    for left, right, op in zip(axes[2, :-1], axes[2, 1:], ops):
+        a, b = left.get_position(), right.get_position()
+        # the middle row of the maps, in figure coordinates
+        y = fig.transFigure.inverted().transform(left.transData.transform((0, (m_h - 1) / 2)))[1]
+        fig.text((a.x1 + b.x0) / 2, y, op, ha="center", va="center",
+                 fontsize=16 if len(op) == 1 else 9, fontweight="bold")
+    fig.suptitle(("One output channel: " if one else f"Output channel o = {o}: ") + f"{yname} = "
+                 + " + ".join(f"X[{c}] ⋆ {kname(c)}" for c in range(c_i))
+                 + (f" + b[{o}]" if bt is not None else ""), fontsize=12)
+    return fig
+
+
+def plot_volume(c_i=3, n_h=5, n_w=5, k_h=3, k_w=3, c_o=2, *, row=0, col=0):
+    """The layer as volumes (3-D axes): X (c_i × n_h × n_w), kernel blocks, Y (c_o × m_h × m_w).
+
+    Left: one c_i × k_h × k_w kernel block covers the window at (row, col) through all c_i
+    channels (gold) and makes one element of one output channel. Right: c_o kernel blocks (one
+    colour each) applied to the same window make one element of each of the c_o output
+    channels (stride 1, no padding: m_h = n_h − k_h + 1, m_w = n_w − k_w + 1).
+    """
+    for name, v in dict(c_i=c_i, n_h=n_h, n_w=n_w, k_h=k_h, k_w=k_w, c_o=c_o).items():
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise ValueError(f"{name} must be a positive int, got {v!r}")
+    if k_h > n_h or k_w > n_w:
+        raise ValueError(f"kernel {k_h}×{k_w} is larger than the input {n_h}×{n_w}")
+    m_h, m_w = n_h - k_h + 1, n_w - k_w + 1
+    if not (0 <= row < m_h and 0 <= col < m_w):
+        raise ValueError(f"(row, col) = ({row}, {col}) is outside the {m_h}×{m_w} output")
+    colours = plt.get_cmap("tab10")
+    gold = (1.0, 0.78, 0.0, 0.55)
+    fig = plt.figure(figsize=(14, 6))
+    for panel, outs in enumerate((1, c_o)):
+        ax = fig.add_subplot(1, 2, panel + 1, projection="3d")
+        x_k, x_y = n_w + 2, n_w + k_w + 5
+        Z = max(n_h, outs * (k_h + 1) - 1)
+        D = max(c_i, 2 * outs - 1)
+        Wd = x_y + m_w
+        filled = np.zeros((Wd, D, Z), bool)
+        face = np.zeros((Wd, D, Z, 4))
+
+        def put(xs, ys, zs, rgba, filled=filled, face=face):
+            filled[xs, ys, zs] = True
+            face[xs, ys, zs] = rgba
+
+        # x: column, y: channel (depth), z: height with row 0 at the top (z = Z - 1)
+        put(slice(0, n_w), slice(0, c_i), slice(Z - n_h, Z), (0.8, 0.8, 0.8, 0.15))
+        put(slice(col, col + k_w), slice(0, c_i), slice(Z - row - k_h, Z - row), gold)
+        centre = (col + k_w / 2, c_i / 2, Z - row - k_h / 2)
+        for o in range(outs):
+            rgb = colours(o)[:3]
+            top = Z - o * (k_h + 1)
+            put(slice(x_k, x_k + k_w), slice(0, c_i), slice(top - k_h, top), rgb + (0.9,))
+            y_o = 2 * o  # output channels one apart in depth, so each can be seen
+            put(slice(x_y, x_y + m_w), slice(y_o, y_o + 1), slice(Z - m_h, Z), rgb + (0.22,))
+            put(slice(x_y + col, x_y + col + 1), slice(y_o, y_o + 1), slice(Z - 1 - row, Z - row), rgb + (0.95,))
+            ax.plot([centre[0], x_y + col + 0.5], [centre[1], y_o + 0.5], [centre[2], Z - row - 0.5],
+                    color=rgb, lw=1.2, ls="--")
+        ax.voxels(filled, facecolors=face, edgecolor=(0, 0, 0, 0.25), linewidth=0.3)
+        ax.set_box_aspect((Wd, D * 1.4, Z), zoom=1.25)
+        ax.view_init(elev=20, azim=-62)
+        ax.set_axis_off()
+        below = -1.2
+        ax.text(n_w / 2, 0, Z - n_h + below, f"X: {c_i} × {n_h} × {n_w}", ha="center", va="top", fontsize=9)
+        ax.text(x_k + k_w / 2, 0, Z - outs * (k_h + 1) + below + 1,
+                f"kernel: {c_i} × {k_h} × {k_w}" if outs == 1 else f"K: {outs} × {c_i} × {k_h} × {k_w}",
+                ha="center", va="top", fontsize=9)
+        ax.text(x_y + m_w / 2, 0, Z - m_h + below,
+                f"one output\nchannel: {m_h} × {m_w}" if outs == 1 else f"Y: {outs} × {m_h} × {m_w}",
+                ha="center", va="top", fontsize=9)
+        ax.set_title("one kernel block → one output channel" if outs == 1 else
+                     f"c_o = {outs} kernel blocks → c_o = {outs} output channels", fontsize=11)
+    fig.suptitle("The window (gold) spans all c_i channels; each kernel block multiplies all of it and "
+                 "gives one number (dashed) of its own output channel", fontsize=11)
+    fig.subplots_adjust(left=0, right=1, bottom=0, top=0.9, wspace=0)
     return fig

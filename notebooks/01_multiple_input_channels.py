@@ -35,7 +35,8 @@ import torch.nn.functional as F
 
 import chanconv
 from chanconv.data import PHOTO_CREDIT, lecture_K, lecture_X, load_photo
-from chanconv.plotting import plot_element, plot_maps, plot_photo_channels
+from chanconv.partials import partial_maps
+from chanconv.plotting import plot_element, plot_maps, plot_partial_maps, plot_photo_channels
 
 torch.manual_seed(0)
 device = chanconv.default_device()
@@ -54,11 +55,26 @@ print("X shape (c_i, n_h, n_w):", tuple(X_photo.shape))
 print("photo:", PHOTO_CREDIT)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# What to see: each channel is a grayscale picture of its own. The uniform's dark blue is bright
-# only in the blue channel; the skin is bright in red, darker in blue.
+# What to see: each channel is a picture of its own, drawn from black (0: none of that colour)
+# to full colour (1), with its colourbar. The blue backdrop on the right is brightest in the blue
+# channel; the face is bright in red, darker in green and darkest in blue; the dark uniform is
+# dark in all three; the white stars and collar are bright in all three.
 
 # %%
 fig = plot_photo_channels(X_photo.cpu())
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The same in numbers: the mean of each channel over three regions of the photo (rows and
+# columns of the 150 × 128 image).
+
+# %%
+regions = {"blue backdrop (rows 20-59, cols 112-127)": (slice(20, 60), slice(112, 128)),
+           "face (rows 55-84, cols 45-79)": (slice(55, 85), slice(45, 80)),
+           "uniform (rows 115-149, cols 10-119)": (slice(115, 150), slice(10, 120))}
+print(f"{'region':42} {'red':>5} {'green':>5} {'blue':>5}")
+for name, (rows, cols) in regions.items():
+    means = X_photo[:, rows, cols].mean(dim=(1, 2)).tolist()
+    print(f"{name:42}" + "".join(f"{m:6.2f}" for m in means))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Converting to grayscale loses information
@@ -81,7 +97,7 @@ print("gray of red:", round(float(luma @ red), 4), " gray of green:", round(floa
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # A vertical-edge kernel [1, -1] finds the border between the two halves in the red channel,
 # but finds nothing in the grayscale image: the edge is gone. What to see: the white line in the
-# third map (response 0.9, mid-gray is 0) and a uniform mid-gray fourth map.
+# third map (response 0.9; mid-gray is 0, see the colourbar) and a uniform mid-gray fourth map.
 
 # %%
 edge = torch.tensor([[1.0, -1.0]])
@@ -155,6 +171,19 @@ print(terms.partial_text(channels=(1, 0)))
 # %%
 Y = corr2d_multi_in(X, K)
 print(Y)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## Whole maps: one cross-correlation per channel, then a sum
+#
+# The same sum, map by map instead of element by element: X[0] ⋆ K[0] is a whole 2 × 2 map, and
+# so is X[1] ⋆ K[1]; Y is their sum. What to see: 19 + 37 = 56 in the top-left corner (the
+# partial sums of the figure above), and likewise in every other position.
+
+# %%
+fig = plot_partial_maps(X.cpu(), K.cpu())
+P = partial_maps(X, K)
+print("X[0] ⋆ K[0] =", P.partials[0].tolist(), "  X[1] ⋆ K[1] =", P.partials[1].tolist())
+print("their sum equals Y:", torch.equal(P.summed, Y))
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Our one-liner is chanconv's `corr2d_multi_in`, and PyTorch's `conv2d` (which also computes a

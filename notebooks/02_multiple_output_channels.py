@@ -32,7 +32,9 @@ import torch
 
 import chanconv
 from chanconv.data import lecture_K, lecture_X, load_photo
-from chanconv.plotting import plot_maps, plot_multi_in_out
+from chanconv.layouts import conv2d_nhwc, nchw_to_nhwc, nhwc_to_nchw, oihw_to_hwio
+from chanconv.partials import partial_maps
+from chanconv.plotting import CHANNEL_CMAPS, plot_maps, plot_multi_in_out, plot_partial_maps, plot_volume
 
 torch.manual_seed(0)
 device = chanconv.default_device()
@@ -51,6 +53,17 @@ print("device:", device)
 # \mathbf{Y}: c_o \times m_h \times m_w$$
 #
 # Every output channel reads **all** input channels, through its own kernel.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# As volumes: the input is a block of c_i × n_h × n_w numbers. One kernel is a block of
+# c_i × k_h × k_w: as deep as the input, so each position of the window (blue) multiplies all c_i
+# channels at once and gives **one** number of one output channel. c_o kernel blocks give c_o
+# output channels, stacked into Y of c_o × m_h × m_w. What to see: left, one kernel block and
+# the one element it makes at this window position; right, c_o = 3 kernel blocks, each making
+# its own output channel (same colour).
+
+# %%
+fig = plot_volume(c_i=3, n_h=5, n_w=5, k_h=3, k_w=3, c_o=3)
 
 # %% slideshow={"slide_type": "subslide"}
 def corr2d_multi_in_out(X, K):
@@ -87,9 +100,59 @@ for method in ["loops", "unfold", "im2col", "im2row", "shift", "fft", "torch"]:
     same = torch.allclose(chanconv.conv2d(X, K, method=method), Y)
     print(f"conv2d(method={method!r:9}) gives the same Y:", same)
 
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## The same code in MXNet and TensorFlow
+#
+# Two of the lecture's sources write this section in MXNet (the lecture, Dive into Deep Learning)
+# and TensorFlow (D2L's TensorFlow edition). Only the names of the sum and the stack change
+# (shown as text; the course runs on PyTorch):
+#
+# ```python
+# # MXNet (NDArray)                                  # PyTorch (this course)
+# def corr2d_multi_in(X, K):                         def corr2d_multi_in(X, K):
+#     return nd.add_n(*[d2l.corr2d(x, k)                 return sum(corr2d(x, k)
+#                       for x, k in zip(X, K)])                     for x, k in zip(X, K))
+#
+# def corr2d_multi_in_out(X, K):                     def corr2d_multi_in_out(X, K):
+#     return nd.stack(*[corr2d_multi_in(X, k)            return torch.stack([corr2d_multi_in(X, k)
+#                       for k in K])                                         for k in K], 0)
+#
+# # TensorFlow
+# def corr2d_multi_in(X, K):
+#     return tf.reduce_sum([corr2d(x, k) for x, k in zip(X, K)], axis=0)
+#
+# def corr2d_multi_in_out(X, K):
+#     return tf.stack([corr2d_multi_in(X, k) for k in K])
+# ```
+#
+# `nd.add_n(*maps)`, `tf.reduce_sum(maps, axis=0)` and Python's `sum(maps)` all add the c_i
+# maps; `nd.stack`, `tf.stack` and `torch.stack` put the c_o maps on a new axis 0. These
+# functions use the lecture's layout in all three: X as c_i × n_h × n_w, K as c_o × c_i × k_h × k_w.
+#
+# The frameworks' **layers** differ. PyTorch's `nn.Conv2d` and MXNet's `nn.Conv2D` take inputs
+# as **NCHW**, (batch, c_i, n_h, n_w), and store kernels as **(c_o, c_i, k_h, k_w)**.
+# TensorFlow's `tf.nn.conv2d` and `keras.layers.Conv2D` take **NHWC** inputs,
+# (batch, n_h, n_w, c_i), channels last, and kernels as **(k_h, k_w, c_i, c_o)**; the output is
+# NHWC too. Moving weights or data between them is a transpose (`permute`), never a `reshape`.
+# The check below converts the lecture's X and K to TensorFlow's layout, computes the layer in
+# that layout with NumPy (`chanconv.layouts.conv2d_nhwc`:
+# Y[b, i, j, o] = Σ_{u, v, c} X[b, i + u, j + v, c] · K[u, v, c, o]), and converts back:
+
+# %%
+X_nhwc = nchw_to_nhwc(X[None].cpu())             # (batch, n_h, n_w, c_i) = (1, 3, 3, 2)
+K_hwio = oihw_to_hwio(K.cpu())                    # (k_h, k_w, c_i, c_o) = (2, 2, 2, 3)
+Y_nhwc = conv2d_nhwc(X_nhwc.numpy(), K_hwio.numpy())
+print("TensorFlow layout: X", tuple(X_nhwc.shape), " K", tuple(K_hwio.shape), " Y", Y_nhwc.shape)
+Y_back = nhwc_to_nchw(torch.from_numpy(Y_nhwc))[0].float()
+print("back to (c_o, m_h, m_w):", tuple(Y_back.shape), " equals Y:", torch.equal(Y_back, Y.cpu()))
+wrong = K.cpu().reshape(2, 2, 2, 3)              # a reshape keeps the memory order: wrong
+Y_wrong = conv2d_nhwc(X_nhwc.numpy(), wrong.numpy())
+print("a reshape instead of the transpose gives the same Y:", bool((Y_wrong == Y_nhwc).all()))
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# What to see: row o holds the kernels K[o, 0] and K[o, 1] that turn **both** input channels into
-# output channel Y[o]. Adding 1 to every kernel entry adds the sum of each window (20 for the
+# What to see: the two inputs are drawn once, on top. Row o is output channel o: under input X[c]
+# (same tint) its kernel K[o, c] and the partial result X[c] ⋆ K[o, c]; the partial results are
+# added (+) into Y[o]. Adding 1 to every kernel entry adds the sum of each window (20 for the
 # first element: 0+1+3+4 plus 1+2+4+5) to the output: 56 + 20 = 76, and once more, 96.
 
 # %%
@@ -128,15 +191,48 @@ Y_photo = chanconv.conv2d(X_photo, W, padding=1)
 print("X:", tuple(X_photo.shape), " W:", tuple(W.shape), " Y:", tuple(Y_photo.shape))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# What to see: one input, four output channels, four different pictures. The edge channels light
-# up (bright or dark) along edges of their orientation: the brim of the cap and the stripes on
-# the sleeve in the first, the sides of the face and the flag's edges in the second; the blur is
-# the photo softened; the colour channel is bright where the photo is bluish (the background)
-# and dark on the skin, whatever the brightness.
+# What to see: one input, four output channels, four different pictures, each with its own
+# colourbar (gray is 0 for the edge channels). The edge channels are white or black along edges
+# of their orientation, depending on which side is brighter: the brim of the cap and the stripes
+# on the sleeve in the first, the sides of the face and of the body in the second. The blur is
+# the photo softened. The colour channel is bright where the photo is bluish and dark on the skin,
+# whatever the brightness.
+#
+# The frame around each map is the **zero padding**: `padding=1` adds a border of zeros (black)
+# around the photo so that Y keeps the photo's size. Windows on the border then cover some
+# zeros: the blur is darker there, and the edge detectors see an edge between the photo and the
+# black border.
 
 # %%
 fig = plot_maps([Y_photo[o].cpu() for o in range(4)],
-                [f"Y[{o}]: {name}" for o, name in enumerate(detectors)], ncols=4)
+                [f"Y[{o}]: {name}" for o, name in enumerate(detectors)], ncols=4,
+                ranges=[None, None, (0, 1), None], symmetric=True)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## One output channel, channel by channel
+#
+# Each output channel is a sum over the input channels: Y[o] = X[0] ⋆ K[o, 0] + X[1] ⋆ K[o, 1]
+# + X[2] ⋆ K[o, 2] (+ b[o]; these detectors have no bias). Below, every partial map is computed
+# on its own (`chanconv.partials.partial_maps`) for the horizontal-edge detector and for the
+# "blue minus red" detector; the maps of the bottom row share one colour range (blue negative,
+# white 0, red positive).
+#
+# What to see, horizontal edges: the three partial maps look alike, because the red, green and
+# blue channels of a photo have mostly the same edges; each is scaled by its luminance weight
+# (green's 0.587 gives the strongest), and their sum is Y[0].
+
+# %%
+names = ["X[0] (red)", "X[1] (green)", "X[2] (blue)"]
+fig = plot_partial_maps(X_photo.cpu(), W.cpu(), 0, padding=1, input_cmaps=CHANNEL_CMAPS, input_names=names)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# What to see, blue minus red: the partial maps are −X[0] (the red channel, negated), 0 (the green
+# channel has weight 0) and +X[2]; their sum is positive (red) only where blue outweighs red.
+
+# %%
+fig = plot_partial_maps(X_photo.cpu(), W.cpu(), 3, padding=1, input_cmaps=CHANNEL_CMAPS, input_names=names)
+P3 = partial_maps(X_photo, W, 3, padding=1)
+print("the partial maps add up to Y[3]:", torch.allclose(P3.output, Y_photo[3], atol=1e-6))
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # In a trained network nobody writes these kernels: they are learned, and a feature is often a

@@ -100,7 +100,7 @@ print(f"parameters = {lecture.params:,}; float32 bytes: X {lecture.input_bytes:,
       f"W and b {lecture.weight_bytes:,}, Y {lecture.output_bytes:,}")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# MACs or FLOPs? The slide's "1 GFLOP" counts each multiply-add once: 1.02e9. Counting the
+# MACs or FLOPs? The lecture's "1 GFLOP" counts each multiply-add once: 1.02e9. Counting the
 # multiplication and the addition as two floating-point operations, as Dive into Deep Learning and
 # hardware peak figures do, it is 2.05e9 FLOPs. Both are right; say which one you mean.
 
@@ -128,22 +128,41 @@ print(f"chanconv / torch: {t_chanconv / t_torch:.2f}×   ({torch.get_num_threads
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 10 layers, 1 million samples
 #
-# The slide's estimate: 10 such layers, 1M samples, "10 PFlops". That is an **amount of work**,
-# 10 · 10⁶ · 1.02 · 10⁹ ≈ 10¹⁶ multiply-adds (≈ 2 · 10¹⁶ FLOPs), forward pass only, not a rate.
-# At the slide's rates, CPU 0.15 TFLOP/s and GPU 12 TFLOP/s, it takes:
+# The notes' estimate: 10 such layers, 1M samples, "10 PFlops". That is an **amount of work**,
+# not a rate (FLOP/s): one forward pass of 10 layers over 10⁶ samples, counted below from
+# `conv2d_cost` with batch = 10⁶, in multiply-adds (MACs) and in FLOPs (2 per MAC).
+#
+# The lecture's slide (in the video; the rates are not in the written notes) then says
+# "CPU 0.15 TF = 18 h, GPU 12 TF = 14 min". Hardware rates in TFLOP/s count a multiply-add as
+# **two** FLOPs, so the work must be counted in FLOPs too:
 
 # %%
-work_macs = 10 * 1_000_000 * lecture.macs
-print(f"work: {work_macs:.2e} MACs = {2 * work_macs:.2e} FLOPs (forward only)")
-slide_work = 1e16  # the slide's round "10 PFlops"
-print(f"slide CPU, 0.15 TFLOP/s: {slide_work / 0.15e12 / 3600:5.1f} h")
-print(f"slide GPU,   12 TFLOP/s: {slide_work / 12e12 / 60:5.1f} min")
+samples, layers = 1_000_000, 10
+work = chanconv.conv2d_cost(100, 100, 5, 5, 68, 68, batch=samples)
+work_macs, work_flops = layers * work.macs, layers * work.flops
+print(f"work: {work_macs:.3e} MACs = {work_flops:.3e} FLOPs (forward pass only)")
+slide_rates = {"CPU": 0.15e12, "GPU": 12e12}  # FLOP/s, as the lecture's slide gives them
+for name, flop_per_s in slide_rates.items():
+    seconds = work_flops / flop_per_s
+    print(f"{name} at {flop_per_s / 1e12:5.2f} TFLOP/s: {seconds / 3600:5.1f} h = {seconds / 60:7.1f} min")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# The same work at the rate measured above on this machine (2 FLOPs per MAC):
+# About **38 hours** on the CPU and **28 minutes** on the GPU. The slide's 18 h and 14 min are
+# half of that: they divide the round "10 PFlops" = 10¹⁶, a count of **multiply-adds**, by
+# rates in **FLOP/s**, i.e. they count a multiply-add as one FLOP. The slide's own rounding
+# gives (read its rates as multiply-adds per second and 18 h / 14 min are right):
+
+# %%
+slide_work = 1e16  # the notes' round "10 PFlops": really 10¹⁶ multiply-adds
+for name, rate_ in slide_rates.items():
+    seconds = slide_work / rate_
+    print(f"slide's rounding, {name}: 1e16 / {rate_ / 1e12:g}e12 = {seconds / 3600:5.1f} h = {seconds / 60:7.1f} min")
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The same work at the rate measured above on this machine (in FLOP/s, 2 FLOPs per MAC):
 
 # %% tags=["nbval-ignore-output"]
-seconds = 2 * work_macs / rate
+seconds = work_flops / rate
 print(f"this {device.type}, {rate / 1e12:.3f} TFLOP/s: {seconds / 3600:,.1f} h = {seconds / 86400:,.1f} days")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -152,7 +171,9 @@ print(f"this {device.type}, {rate / 1e12:.3f} TFLOP/s: {seconds / 3600:,.1f} h =
 # - A 2-D convolutional layer maps X (c_i × n_h × n_w) to Y (c_o × m_h × m_w) with a kernel W
 #   (c_o × c_i × k_h × k_w) and a bias b (c_o): Y = X ⋆ W + b.
 # - It has c_o · c_i · k_h · k_w + c_o parameters, independent of the input size.
-# - It costs c_i · c_o · k_h · k_w · m_h · m_w multiply-adds, twice that in FLOPs: 1.02e9 MACs for
-#   the lecture's layer, and about 10¹⁶ for 10 layers over a million samples, hours on a CPU.
+# - It costs c_i · c_o · k_h · k_w · m_h · m_w multiply-adds, twice that in FLOPs: 1.02e9 MACs
+#   (2.05e9 FLOPs) for the lecture's layer; 10 layers over a million samples are ≈ 1.02e16 MACs
+#   = 2.05e16 FLOPs, ≈ 38 h at the slide's CPU rate of 0.15 TFLOP/s and ≈ 28 min at its GPU
+#   rate of 12 TFLOP/s (the slide's 18 h / 14 min count a multiply-add as one FLOP).
 #
 # Next: the summary.

@@ -62,13 +62,40 @@ print(chanconv.conv2d_cost(100, 100, 5, 5, 68, 68))
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## What the sources get wrong, and the course gets right
 #
-# | source says | correct |
-# | --- | --- |
-# | bias B: c_o × c_i | b has shape c_o, one per output channel (notebook 4) |
-# | a 1 × 1 layer has (c_o + 1) × (c_i + 1) parameters | c_o · c_i + c_o; in general c_o · c_i · k_h · k_w + c_o (notebook 3) |
-# | c_i = c_o = 100, k = 5, m = 64 → "1 GFLOP" | 1.02e9 multiply-adds = 2.05e9 FLOPs (notebook 4) |
-# | 10 layers, 1M samples, "10 PFlops" | 10¹⁶ operations of work, not a rate: ≈ 18 h at 0.15 TFLOP/s, 14 min at 12 TFLOP/s (notebook 4) |
-# | k_h = h_w = 5 | k_h = k_w = 5 |
-# | "traverse along the 0th dimension of X and K" | `zip(X, K)` walks both channel axes together, pairing X[i] with K[i] (notebook 1) |
+# The four sources are the lecture's transcript (MXNet), the Dive into Deep Learning notebook
+# (MXNet), its TensorFlow version with a student's bilingual notes, and the Chinese course notes
+# (PyTorch).
 #
+# | source | source says | correct |
+# | --- | --- | --- |
+# | course notes | bias B: c_o × c_i | b has shape c_o, one per output channel (notebook 4) |
+# | bilingual notes | a 1 × 1 layer has (c_o + 1) × (c_i + 1) parameters | c_o · c_i + c_o; in general c_o · c_i · k_h · k_w + c_o (notebook 3) |
+# | course notes | c_i = c_o = 100, k = 5, m = 64 → "1 GFLOP" | 1.02e9 multiply-adds (MACs) = 2.05e9 FLOPs (notebook 4) |
+# | course notes, slide | 10 layers, 1M samples, "10 PFlops"; slide: "CPU 0.15 TF = 18 h, GPU 12 TF = 14 min" | work, not a rate: 1.02e16 MACs = 2.05e16 FLOPs (forward only); at 0.15 TFLOP/s ≈ 37.9 h, at 12 TFLOP/s ≈ 28.4 min. The slide's 18 h / 14 min divide 10¹⁶ MACs by FLOP/s rates (notebook 4, computed below) |
+# | course notes | k_h = h_w = 5 | k_h = k_w = 5 |
+# | D2L (MXNet, TensorFlow) | "traverse along the 0th dimension of X and K" | `zip(X, K)` walks both channel axes together, pairing X[i] with K[i] (notebook 1) |
+# | course notes | `nn.Conv2d(input_channel, output_channel, kernel_size, padding, stride)` | the 4th positional parameter of `torch.nn.Conv2d` is `stride`, the 5th `padding`: written positionally this swaps them; pass them by name (checked below) |
+# | bilingual notes | n output channels, m input channels, "把 n 个 channels 变成了 m 个 channels" (turns n channels into m) | the layer turns the m input channels into n output channels (n kernel tensors of m 1 × 1 pieces) |
+# | transcript | "one by one convolutions are effectively multi-layer perceptrons applied on a per pixel basis" | one 1 × 1 layer is a fully connected (linear) layer at every pixel; stacked 1 × 1 layers act as an MLP per pixel only with a nonlinearity between them (Network in Network); without one, two 1 × 1 layers are one (checked below) |
+#
+# The numbers in the table, computed:
+
+# %%
+import inspect
+
+samples_work = chanconv.conv2d_cost(100, 100, 5, 5, 68, 68, batch=1_000_000)
+flops = 10 * samples_work.flops
+print(f"10 layers × 1M samples: {10 * samples_work.macs:.3e} MACs = {flops:.3e} FLOPs")
+print(f"at 0.15 TFLOP/s: {flops / 0.15e12 / 3600:.1f} h;  at 12 TFLOP/s: {flops / 12e12 / 60:.1f} min")
+print("torch.nn.Conv2d's positional parameters:", list(inspect.signature(torch.nn.Conv2d).parameters)[:5])
+W1, W2 = torch.randn(5, 4, 1, 1, generator=g), torch.randn(3, 5, 1, 1, generator=g)
+X4 = torch.rand(4, 6, 6, generator=g)
+stacked = chanconv.conv2d(chanconv.conv2d(X4, W1), W2)
+one = chanconv.conv2d(X4, (W2[:, :, 0, 0] @ W1[:, :, 0, 0])[:, :, None, None])
+with_relu = chanconv.conv2d(torch.relu(chanconv.conv2d(X4, W1)), W2)
+print("two 1×1 layers = one 1×1 layer with the product of their matrices:",
+      torch.allclose(stacked, one, atol=1e-5))
+print("with a ReLU between them they are not:", not torch.allclose(with_relu, one, atol=1e-3))
+
+# %% [markdown]
 # The exercises of the section come with their own notebook.
