@@ -319,13 +319,11 @@ def plot_partial_maps(X, K, out_channel=0, *, bias=None, padding=0, input_cmaps=
         if small:
             draw_grid(axes[0, c], Xt[c], title=names[c], frame=frame)
         else:
-            axes[0, c].imshow(Xt[c].numpy(), cmap=in_cmap, vmin=0, vmax=1)
+            im_in = axes[0, c].imshow(Xt[c].numpy(), cmap=in_cmap, vmin=0, vmax=1)
             axes[0, c].set_title(names[c], fontsize=10)
+            fig.colorbar(im_in, ax=axes[0, c], fraction=0.046, pad=0.03)
         draw_grid(axes[1, c], K4[o, c], title=f"kernel {kname(c)}", values=True,
-                  fontsize=8 if K4.shape[3] > 2 else None, frame=frame)
-    if not small:
-        fig.colorbar(axes[0, 0].images[0], ax=list(axes[0, :c_i]), fraction=0.02, pad=0.02,
-                     label="input value")
+                  fontsize=8 if K4.shape[3] > 2 else None, frame=frame if small else None)
     bottoms = [(P.partials[c], f"X[{c}] ⋆ {kname(c)}") for c in range(c_i)]
     if bt is not None:
         bottoms += [(P.summed, f"sum over c = 0..{c_i - 1}"), (P.output, f"{yname} = sum + b[{o}]")]

@@ -136,9 +136,14 @@ fig.tight_layout()
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## How close to the machine's limit?
 #
-# The attainable peak: a large float32 matrix product, the best this machine's BLAS does.
-# What to see: torch's convolution and chanconv's matrix-product methods reach a large share of
-# it on big layers; small layers are dominated by overheads.
+# A reference rate: a large float32 matrix product (1024 × 1024), what this machine's BLAS does
+# on one big product, measured once (so it varies with the machine's load). Every GFLOP/s below
+# is **nominal**: the layer's 2 · c_i · c_o · k_h · k_w · m_h · m_w FLOPs divided by its time.
+# What to see: chanconv's matrix-product methods (im2col, im2row, unfold) climb towards the
+# reference on big layers and stay below it; small layers are dominated by overheads. A method
+# that does fewer multiplications than the direct sum (Winograd, and whatever algorithm
+# PyTorch's backend picks for large layers) can show a nominal rate **above** the matrix-product
+# reference: it does less arithmetic than it is credited with, not more per second.
 
 # %% tags=["nbval-ignore-output"]
 peak = machine_peak_gflops(device, n=1024)
