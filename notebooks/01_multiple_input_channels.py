@@ -24,7 +24,8 @@
 # 1. the channels of a real photo, and why we keep them instead of converting to grayscale;
 # 2. how a kernel with c_i channels cross-correlates with a c_i-channel input: one 2-D
 #    cross-correlation per channel, **summed**;
-# 3. the lecture's worked example, element by element, and its output 56 72 / 104 120.
+# 3. the lecture's worked example, element by element and as whole maps (one map per input
+#    channel, then their sum), and its output 56 72 / 104 120.
 #
 # Prerequisite: the single-channel cross-correlation `corr2d` (previous lecture).
 
@@ -214,7 +215,8 @@ for i in range(Y.shape[0]):
 # - A multi-input-channel kernel has shape c_i × k_h × k_w: one k_h × k_w kernel per input
 #   channel. Each channel is cross-correlated with its own kernel, and the c_i results are
 #   added: one output channel.
-# - The lecture's example gives 56 72 / 104 120.
+# - The lecture's example gives 56 72 / 104 120 = (19 25 / 37 43) + (37 47 / 67 77): the map
+#   X[0] ⋆ K[0] plus the map X[1] ⋆ K[1].
 #
 # Next: many output channels, one c_i × k_h × k_w kernel each.
 

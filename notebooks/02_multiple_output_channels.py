@@ -22,9 +22,12 @@
 # take its own c_i × k_h × k_w kernel, and **stack** the results.
 #
 # This notebook shows
-# 1. the kernel tensor of shape c_o × c_i × k_h × k_w and the lecture's K, K + 1, K + 2;
+# 1. the kernel tensor of shape c_o × c_i × k_h × k_w, drawn as blocks, and the lecture's
+#    K, K + 1, K + 2;
 # 2. the three output channels 56 72 / 104 120, 76 100 / 148 172, 96 128 / 192 224;
-# 3. each output channel as a detector: edge and blur kernels applied to a photo.
+# 3. the same code in MXNet and TensorFlow, and their tensor layouts (NCHW and NHWC);
+# 4. each output channel as a detector: edge and blur kernels applied to a photo, and one
+#    output channel taken apart into its per-channel maps.
 
 # %% slideshow={"slide_type": "skip"}
 import matplotlib.pyplot as plt
@@ -100,6 +103,20 @@ for method in ["loops", "unfold", "im2col", "im2row", "shift", "fft", "torch"]:
     same = torch.allclose(chanconv.conv2d(X, K, method=method), Y)
     print(f"conv2d(method={method!r:9}) gives the same Y:", same)
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# What to see: the two inputs are drawn once, on top. Row o is output channel o: under input X[c]
+# (same tint) its kernel K[o, c] and the partial result X[c] ⋆ K[o, c]; the partial results are
+# added (+) into Y[o]. Adding 1 to every kernel entry adds the sum of each window (20 for the
+# first element: 0+1+3+4 plus 1+2+4+5) to the output: 56 + 20 = 76, and once more, 96.
+
+# %%
+fig = plot_multi_in_out(X.cpu(), K.cpu())
+
+# %%
+for o in range(3):
+    print(f"Y[{o}, 0, 0] =", chanconv.explain.element_terms(X, K, o, 0, 0).text())
+print("sum of the first window over both channels:", float(X[:, :2, :2].sum()))
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The same code in MXNet and TensorFlow
 #
@@ -149,20 +166,6 @@ wrong = K.cpu().reshape(2, 2, 2, 3)              # a reshape keeps the memory or
 Y_wrong = conv2d_nhwc(X_nhwc.numpy(), wrong.numpy())
 print("a reshape instead of the transpose gives the same Y:", bool((Y_wrong == Y_nhwc).all()))
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# What to see: the two inputs are drawn once, on top. Row o is output channel o: under input X[c]
-# (same tint) its kernel K[o, c] and the partial result X[c] ⋆ K[o, c]; the partial results are
-# added (+) into Y[o]. Adding 1 to every kernel entry adds the sum of each window (20 for the
-# first element: 0+1+3+4 plus 1+2+4+5) to the output: 56 + 20 = 76, and once more, 96.
-
-# %%
-fig = plot_multi_in_out(X.cpu(), K.cpu())
-
-# %%
-for o in range(3):
-    print(f"Y[{o}, 0, 0] =", chanconv.explain.element_terms(X, K, o, 0, 0).text())
-print("sum of the first window over both channels:", float(X[:, :2, :2].sum()))
-
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Each output channel is a detector
 #
@@ -198,15 +201,23 @@ print("X:", tuple(X_photo.shape), " W:", tuple(W.shape), " Y:", tuple(Y_photo.sh
 # the photo softened. The colour channel is bright where the photo is bluish and dark on the skin,
 # whatever the brightness.
 #
-# The frame around each map is the **zero padding**: `padding=1` adds a border of zeros (black)
-# around the photo so that Y keeps the photo's size. Windows on the border then cover some
-# zeros: the blur is darker there, and the edge detectors see an edge between the photo and the
-# black border.
+# The frame around the first three maps is the **zero padding**: `padding=1` adds a border of
+# zeros (black) around the photo so that Y keeps the photo's 150 × 128 size. A window on the
+# border covers 3 (in a corner 5) of those zeros: the blur is darker in its outermost rows and
+# columns, and the edge detectors see an edge between the photo and the black border (the
+# horizontal one a dark line along the top, where the bright backdrop meets the zeros above it;
+# the vertical one lines along the sides). The colour channel has no frame: its kernel reads only
+# the centre pixel, never the padding.
 
 # %%
 fig = plot_maps([Y_photo[o].cpu() for o in range(4)],
                 [f"Y[{o}]: {name}" for o, name in enumerate(detectors)], ncols=4,
                 ranges=[None, None, (0, 1), None], symmetric=True)
+
+# %%
+print("blur, mean of row 0:", round(float(Y_photo[2, 0].mean()), 3), "  of row 1:", round(float(Y_photo[2, 1].mean()), 3))
+print("horizontal edges, mean of row 0:", round(float(Y_photo[0, 0].mean()), 3),
+      "  of row 1:", round(float(Y_photo[0, 1].mean()), 3))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## One output channel, channel by channel
@@ -259,6 +270,10 @@ ChannelExplorer(c_o=4)
 #   stacked into Y of shape c_o × m_h × m_w.
 # - With K, K + 1, K + 2 the lecture's example gives 56 72 / 104 120, 76 100 / 148 172 and
 #   96 128 / 192 224.
+# - Each output channel is a sum of c_i whole maps X[c] ⋆ K[o, c] (+ b[o]).
+# - MXNet and TensorFlow write the same functions with `nd.add_n` / `nd.stack` and
+#   `tf.reduce_sum` / `tf.stack`; their layers differ in layout: NCHW and (c_o, c_i, k_h, k_w) in
+#   PyTorch and MXNet, NHWC and (k_h, k_w, c_i, c_o) in TensorFlow; convert with a transpose.
 # - Different kernels make different detectors: the number of output channels is a
 #   hyperparameter of the layer.
 #
