@@ -59,11 +59,12 @@ print("device:", device)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # As volumes: the input is a block of c_i × n_h × n_w numbers. One kernel is a block of
-# c_i × k_h × k_w: as deep as the input, so each position of the window (blue) multiplies all c_i
-# channels at once and gives **one** number of one output channel. c_o kernel blocks give c_o
-# output channels, stacked into Y of c_o × m_h × m_w. What to see: left, one kernel block and
-# the one element it makes at this window position; right, c_o = 3 kernel blocks, each making
-# its own output channel (same colour).
+# c_i × k_h × k_w: as deep as the input, so at each position of the window (gold) it multiplies
+# all c_i channels at once and gives **one** number of one output channel. c_o kernel blocks give
+# c_o output channels, stacked into Y of c_o × m_h × m_w. What to see: left, one kernel block and
+# the one element (dashed line) it makes from the gold window; right, c_o = 3 kernel blocks on
+# the same window, each making one element of its own output channel (same colour). Sliding the
+# window fills the rest of each output channel.
 
 # %%
 fig = plot_volume(c_i=3, n_h=5, n_w=5, k_h=3, k_w=3, c_o=3)
@@ -196,8 +197,9 @@ print("X:", tuple(X_photo.shape), " W:", tuple(W.shape), " Y:", tuple(Y_photo.sh
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # What to see: one input, four output channels, four different pictures, each with its own
 # colourbar (gray is 0 for the edge channels). The edge channels are white or black along edges
-# of their orientation, depending on which side is brighter: the brim of the cap and the stripes
-# on the sleeve in the first, the sides of the face and of the body in the second. The blur is
+# of their orientation, depending on which side is brighter: the brim of the cap, the glasses
+# and the ribbon bars in the first, the sides of the face, the collar and the flagpole in the
+# second. The blur is
 # the photo softened. The colour channel is bright where the photo is bluish and dark on the skin,
 # whatever the brightness.
 #

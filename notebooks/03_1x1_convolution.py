@@ -95,8 +95,10 @@ for name, (A, B) in {"c_i = 3  ": (Y1, Y2),
     print(f"{name}: exactly equal: {torch.equal(A, B)!s:5}   largest relative difference: {rel:.1e}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# What to see: with 1 × 1 kernels each output channel is a weighted sum of the input channels,
-# pixel by pixel; no window slides over neighbours.
+# What to see: the three inputs are drawn once, on top; each row pairs every input with its
+# 1 × 1 kernel, a single number (one cell, the size of a pixel), so each partial map is that
+# input channel times that number, and Y[o] is their sum, pixel by pixel: no window slides over
+# neighbours. Y[0] = X[0] − X[2] = −18 at every pixel.
 
 # %%
 X_small = torch.arange(27.0).reshape(3, 3, 3)
@@ -178,8 +180,8 @@ for name, img in tests.items():
     print(f"{name}: largest |D[0]| = {inner[0]:.3f}   largest |D[1]| = {inner[1]:.3f}")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# What to see: E[0] responds to horizontal edges (the cap's brim, the stripes on the sleeve),
-# E[1] to vertical ones (the sides of the face); the 1 × 1 mixtures respond to the two
+# What to see: E[0] responds to horizontal edges (the cap's brim, the glasses, the ribbon bars),
+# E[1] to vertical ones (the sides of the face and the collar, the flagpole); the 1 × 1 mixtures respond to the two
 # diagonals; the strength map outlines every edge. Gray is 0, white positive, black negative:
 # an edge shows white or black depending on which side is brighter. The bright line along the
 # top and the sides of the strength map (mean ≈ 1.4 there, ≈ 0.44 inside) is the zero padding:
@@ -195,7 +197,10 @@ fig = plot_maps([E[0].cpu(), E[1].cpu(), D[0].cpu(), D[1].cpu(), strength[0].cpu
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Without a nonlinearity in between, a 1 × 1 layer after a 3 × 3 layer is itself one 3 × 3 layer:
 # its kernel is the 1 × 1 weights applied to the 3 × 3 kernels. (The squaring above is what adds
-# something new.)
+# something new.) The same holds for 1 × 1 layers stacked on each other: the lecture's "one by
+# one convolutions are effectively multi-layer perceptrons applied on a per pixel basis" needs a
+# nonlinearity between them (Network in Network). One 1 × 1 layer is one fully connected,
+# linear layer per pixel; two without a nonlinearity are still one (notebook 5 checks it).
 
 # %%
 W_combined = torch.einsum("oc,cihw->oihw", W_diag[:, :, 0, 0], W_edges)
@@ -237,7 +242,8 @@ for step in range(501):
 learned_gray = chanconv.conv2d(photo, W.detach(), b.detach())
 print("learned weights (after 501 updates):", [round(w, 3) for w in W.flatten().tolist()], " bias:", round(b.item(), 4))
 print("equals the true grayscale within 1e-4:", torch.allclose(learned_gray, gray, atol=1e-4))
-fig = plot_maps([photo.permute(1, 2, 0).cpu(), learned_gray[0].cpu()], ["X (RGB)", "learned 1×1: Y"])
+fig = plot_maps([photo.permute(1, 2, 0).cpu(), learned_gray[0].cpu()], ["X (RGB)", "learned 1×1: Y"],
+                ranges=[None, (0, 1)])
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Recap
