@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
 from chanconv.data import lecture_K, lecture_X  # noqa: E402
-from chanconv.plotting import plot_element, plot_multi_in_out, plot_partial_maps, plot_volume  # noqa: E402
+from chanconv.plotting import plot_element, plot_multi_in_out, plot_partial_maps  # noqa: E402
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 SAVE = dict(dpi=100, metadata={"Software": None}, bbox_inches="tight")
@@ -21,7 +21,6 @@ def main():
         "lecture_example.png": plot_element(X, K, 0, 0, 0, channels=(1, 0)),
         "multi_in_out.png": plot_multi_in_out(X, torch.stack((K, K + 1, K + 2))),
         "partial_maps.png": plot_partial_maps(X, K),
-        "volume.png": plot_volume(c_i=3, n_h=5, n_w=5, k_h=3, k_w=3, c_o=3),
     }
     for name, fig in figures.items():
         fig.savefig(ASSETS / name, **SAVE)
