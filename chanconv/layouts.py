@@ -16,33 +16,31 @@ import numpy as np
 __all__ = ["nchw_to_nhwc", "nhwc_to_nchw", "oihw_to_hwio", "hwio_to_oihw", "conv2d_nhwc"]
 
 
-def _check(a, ndim, name, layout):
-    if a.ndim != ndim:
-        raise ValueError(f"{name} must have {ndim} axes {layout}, got shape {tuple(a.shape)}")
+def _permute(a, axes, name, layout):
+    """Transpose a torch tensor or a NumPy array (4 axes, ``layout``) to the order ``axes``."""
+    if a.ndim != 4:
+        raise ValueError(f"{name} must have 4 axes {layout}, got shape {tuple(a.shape)}")
+    return a.permute(*axes) if hasattr(a, "permute") else np.transpose(a, axes)
 
 
 def nchw_to_nhwc(X):
     """(batch, c_i, n_h, n_w) → (batch, n_h, n_w, c_i): PyTorch/MXNet input to TensorFlow's."""
-    _check(X, 4, "X", "(batch, c_i, n_h, n_w)")
-    return X.permute(0, 2, 3, 1) if hasattr(X, "permute") else np.transpose(X, (0, 2, 3, 1))
+    return _permute(X, (0, 2, 3, 1), "X", "(batch, c_i, n_h, n_w)")
 
 
 def nhwc_to_nchw(X):
     """(batch, n_h, n_w, c) → (batch, c, n_h, n_w): TensorFlow's layout back to PyTorch's."""
-    _check(X, 4, "X", "(batch, n_h, n_w, c)")
-    return X.permute(0, 3, 1, 2) if hasattr(X, "permute") else np.transpose(X, (0, 3, 1, 2))
+    return _permute(X, (0, 3, 1, 2), "X", "(batch, n_h, n_w, c)")
 
 
 def oihw_to_hwio(K):
     """(c_o, c_i, k_h, k_w) → (k_h, k_w, c_i, c_o): PyTorch/MXNet kernel to TensorFlow's."""
-    _check(K, 4, "K", "(c_o, c_i, k_h, k_w)")
-    return K.permute(2, 3, 1, 0) if hasattr(K, "permute") else np.transpose(K, (2, 3, 1, 0))
+    return _permute(K, (2, 3, 1, 0), "K", "(c_o, c_i, k_h, k_w)")
 
 
 def hwio_to_oihw(K):
     """(k_h, k_w, c_i, c_o) → (c_o, c_i, k_h, k_w): TensorFlow's kernel to PyTorch's."""
-    _check(K, 4, "K", "(k_h, k_w, c_i, c_o)")
-    return K.permute(3, 2, 0, 1) if hasattr(K, "permute") else np.transpose(K, (3, 2, 0, 1))
+    return _permute(K, (3, 2, 0, 1), "K", "(k_h, k_w, c_i, c_o)")
 
 
 def conv2d_nhwc(X, K):
@@ -54,8 +52,9 @@ def conv2d_nhwc(X, K):
     """
     X = np.asarray(X, dtype=np.float64)
     K = np.asarray(K, dtype=np.float64)
-    _check(X, 4, "X", "(batch, n_h, n_w, c_i)")
-    _check(K, 4, "K", "(k_h, k_w, c_i, c_o)")
+    for a, name, layout in ((X, "X", "(batch, n_h, n_w, c_i)"), (K, "K", "(k_h, k_w, c_i, c_o)")):
+        if a.ndim != 4:
+            raise ValueError(f"{name} must have 4 axes {layout}, got shape {tuple(a.shape)}")
     if X.shape[3] != K.shape[2]:
         raise ValueError(f"X has c_i = {X.shape[3]} channels (last axis, NHWC) but K has "
                          f"c_i = {K.shape[2]} (third axis, (k_h, k_w, c_i, c_o))")

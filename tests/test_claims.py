@@ -149,6 +149,13 @@ def test_lecture_example_in_tensorflow_layout_and_reshape_is_wrong():
     assert not np.array_equal(wrong, Y_tf)
 
 
+def test_layout_conversions_name_the_expected_axes():
+    with pytest.raises(ValueError, match=r"X must have 4 axes \(batch, c_i, n_h, n_w\)"):
+        nchw_to_nhwc(torch.zeros(3, 4, 4))
+    with pytest.raises(ValueError, match=r"K must have 4 axes \(k_h, k_w, c_i, c_o\)"):
+        hwio_to_oihw(np.zeros((3, 3, 2)))
+
+
 def test_conv2d_nhwc_names_the_mismatched_channels():
     with pytest.raises(ValueError, match="c_i = 3 .*c_i = 2"):
         conv2d_nhwc(np.zeros((1, 4, 4, 3)), np.zeros((2, 2, 2, 1)))
