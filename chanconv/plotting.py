@@ -355,66 +355,121 @@ def plot_partial_maps(X, K, out_channel=0, *, bias=None, padding=0, input_cmaps=
     return fig
 
 
+def _voxel_block(ax, size, box, colour_of, *, edge=(0, 0, 0, 0.35)):
+    """Draw a block of ``size = (depth, height, width)`` cells, centred in a ``box`` cube.
+
+    Axes of the drawing: x = column (to the right), y = channel (depth, channel 0 in front),
+    z = height (row 0 at the top). ``colour_of(d, r, c)`` gives the RGBA of one cell.
+    """
+    d, h, w = size
+    filled = np.zeros((box, box, box), bool)
+    face = np.zeros((box, box, box, 4))
+    x0, y0, z0 = (box - w) // 2, (box - d) // 2, (box - h) // 2
+    for ch in range(d):
+        for r in range(h):
+            for c in range(w):
+                filled[x0 + c, y0 + ch, z0 + h - 1 - r] = True
+                face[x0 + c, y0 + ch, z0 + h - 1 - r] = colour_of(ch, r, c)
+    ax.voxels(filled, facecolors=face, edgecolor=edge, linewidth=0.4)
+    ax.set_xlim(0, box)
+    ax.set_ylim(0, box)
+    ax.set_zlim(0, box)
+    ax.set_box_aspect((1, 1, 1), zoom=1.15)
+    ax.view_init(elev=22, azim=-58)
+    ax.set_axis_off()
+
+
 def plot_volume(c_i=3, n_h=5, n_w=5, k_h=3, k_w=3, c_o=2, *, row=0, col=0):
     """The layer as volumes (3-D axes): X (c_i × n_h × n_w), kernel blocks, Y (c_o × m_h × m_w).
 
-    Left: one c_i × k_h × k_w kernel block covers the window at (row, col) through all c_i
-    channels (gold) and makes one element of one output channel. Right: c_o kernel blocks (one
-    colour each) applied to the same window make one element of each of the c_o output
-    channels (stride 1, no padding: m_h = n_h − k_h + 1, m_w = n_w − k_w + 1).
+    Every block is drawn at the same scale, one cube per number, channel axis going into the
+    picture (channel 0 in front), row 0 at the top. Top row: one c_i × k_h × k_w kernel block
+    multiplies the window at (row, col) through all c_i channels of X (gold) and gives one
+    number (solid cell) of one output channel, m_h × m_w. Bottom row: the c_o kernel blocks
+    K[0] … K[c_o − 1] side by side, each applied to the same gold window, give one number of
+    each output channel; the c_o output channels are stacked into Y, c_o × m_h × m_w (channel o
+    in kernel o's colour). Stride 1, no padding: m_h = n_h − k_h + 1, m_w = n_w − k_w + 1.
     """
     for name, v in dict(c_i=c_i, n_h=n_h, n_w=n_w, k_h=k_h, k_w=k_w, c_o=c_o).items():
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
             raise ValueError(f"{name} must be a positive int, got {v!r}")
     if k_h > n_h or k_w > n_w:
         raise ValueError(f"kernel {k_h}×{k_w} is larger than the input {n_h}×{n_w}")
+    if c_o > 6:
+        raise ValueError(f"c_o = {c_o}: the figure draws at most 6 kernel blocks side by side")
     m_h, m_w = n_h - k_h + 1, n_w - k_w + 1
     if not (0 <= row < m_h and 0 <= col < m_w):
         raise ValueError(f"(row, col) = ({row}, {col}) is outside the {m_h}×{m_w} output")
-    colours = plt.get_cmap("tab10")
-    gold = (1.0, 0.78, 0.0, 0.55)
-    fig = plt.figure(figsize=(14, 6))
-    for panel, outs in enumerate((1, c_o)):
-        ax = fig.add_subplot(1, 2, panel + 1, projection="3d")
-        x_k, x_y = n_w + 2, n_w + k_w + 5
-        Z = max(n_h, outs * (k_h + 1) - 1)
-        D = max(c_i, 2 * outs - 1)
-        Wd = x_y + m_w
-        filled = np.zeros((Wd, D, Z), bool)
-        face = np.zeros((Wd, D, Z, 4))
+    colours = [plt.get_cmap("tab10")(o)[:3] for o in range(c_o)]
+    box = max(c_i, n_h, n_w, c_o, k_h, k_w)
+    gray, gold = (0.86, 0.86, 0.86, 1.0), (1.0, 0.78, 0.1, 1.0)
 
-        def put(xs, ys, zs, rgba, filled=filled, face=face):
-            filled[xs, ys, zs] = True
-            face[xs, ys, zs] = rgba
+    def pale(rgb):
+        return tuple(0.6 + 0.4 * v for v in rgb) + (1.0,)
 
-        # x: column, y: channel (depth), z: height with row 0 at the top (z = Z - 1)
-        put(slice(0, n_w), slice(0, c_i), slice(Z - n_h, Z), (0.8, 0.8, 0.8, 0.15))
-        put(slice(col, col + k_w), slice(0, c_i), slice(Z - row - k_h, Z - row), gold)
-        centre = (col + k_w / 2, c_i / 2, Z - row - k_h / 2)
-        for o in range(outs):
-            rgb = colours(o)[:3]
-            top = Z - o * (k_h + 1)
-            put(slice(x_k, x_k + k_w), slice(0, c_i), slice(top - k_h, top), rgb + (0.9,))
-            y_o = 2 * o  # output channels one apart in depth, so each can be seen
-            put(slice(x_y, x_y + m_w), slice(y_o, y_o + 1), slice(Z - m_h, Z), rgb + (0.22,))
-            put(slice(x_y + col, x_y + col + 1), slice(y_o, y_o + 1), slice(Z - 1 - row, Z - row), rgb + (0.95,))
-            ax.plot([centre[0], x_y + col + 0.5], [centre[1], y_o + 0.5], [centre[2], Z - row - 0.5],
-                    color=rgb, lw=1.2, ls="--")
-        ax.voxels(filled, facecolors=face, edgecolor=(0, 0, 0, 0.25), linewidth=0.3)
-        ax.set_box_aspect((Wd, D * 1.4, Z), zoom=1.25)
-        ax.view_init(elev=20, azim=-62)
-        ax.set_axis_off()
-        below = -1.2
-        ax.text(n_w / 2, 0, Z - n_h + below, f"X: {c_i} × {n_h} × {n_w}", ha="center", va="top", fontsize=9)
-        ax.text(x_k + k_w / 2, 0, Z - outs * (k_h + 1) + below + 1,
-                f"kernel: {c_i} × {k_h} × {k_w}" if outs == 1 else f"K: {outs} × {c_i} × {k_h} × {k_w}",
-                ha="center", va="top", fontsize=9)
-        ax.text(x_y + m_w / 2, 0, Z - m_h + below,
-                f"one output\nchannel: {m_h} × {m_w}" if outs == 1 else f"Y: {outs} × {m_h} × {m_w}",
-                ha="center", va="top", fontsize=9)
-        ax.set_title("one kernel block → one output channel" if outs == 1 else
-                     f"c_o = {outs} kernel blocks → c_o = {outs} output channels", fontsize=11)
-    fig.suptitle("The window (gold) spans all c_i channels; each kernel block multiplies all of it and "
-                 "gives one number (dashed) of its own output channel", fontsize=11)
-    fig.subplots_adjust(left=0, right=1, bottom=0, top=0.9, wspace=0)
+    def x_colour(ch, r, c):
+        return gold if (row <= r < row + k_h and col <= c < col + k_w) else gray
+
+    def y_colour(o):
+        return lambda ch, r, c: (colours[ch + o] + (1.0,) if (r, c) == (row, col) else pale(colours[ch + o]))
+
+    slots = c_o + 2                      # X, c_o kernel blocks, Y
+    fig = plt.figure(figsize=(2.45 * slots + 1.6, 8.2))
+    W, gap = 1 / (slots + 0.9), 0.9 / (slots + 0.9)   # slot width; the gaps after X and before Y
+    x_of = [0.0] + [W + gap / 2 + o * W for o in range(c_o)] + [W * (c_o + 1) + gap]
+    rows = {"top": 0.55, "bottom": 0.06}
+    size = 0.36
+
+    def panel(slot, where):
+        return fig.add_axes((x_of[slot], rows[where], W, size), projection="3d")
+
+    def label(slot, where, text):
+        fig.text(x_of[slot] + W / 2, rows[where] + 0.005, text, ha="center", va="top", fontsize=9.5)
+
+    def star(x_left, x_right, where):
+        fig.text((x_left + x_right) / 2, rows[where] + size / 2, "⋆", ha="center", va="center",
+                 fontsize=26)
+
+    def arrow(x_left, x_right, where, text):
+        y = rows[where] + size / 2
+        fig.patches.append(FancyArrowPatch((x_left + 0.01, y), (x_right - 0.01, y), arrowstyle="-|>",
+                                           mutation_scale=18, lw=1.6, color="0.25",
+                                           transform=fig.transFigure))
+        fig.text((x_left + x_right) / 2, y + 0.015, text, ha="center", va="bottom", fontsize=9.5)
+
+    # top row: one kernel block → one output channel
+    _voxel_block(panel(0, "top"), (c_i, n_h, n_w), box, x_colour)
+    _voxel_block(panel(1, "top"), (c_i, k_h, k_w), box, lambda *_: colours[0] + (1.0,))
+    _voxel_block(panel(slots - 1, "top"), (1, m_h, m_w), box, y_colour(0))
+    label(0, "top", f"input X: c_i × n_h × n_w\n= {c_i} × {n_h} × {n_w}")
+    label(1, "top", f"kernel block K[0]: c_i × k_h × k_w\n= {c_i} × {k_h} × {k_w}")
+    label(slots - 1, "top", f"output channel Y[0]: m_h × m_w\n= {m_h} × {m_w}")
+    star(x_of[0] + W, x_of[1], "top")
+    arrow(x_of[1] + W, x_of[slots - 1], "top",
+          "the gold window (all c_i channels)\ntimes K[0], summed:\none number (the solid cell)")
+    fig.text(0.01, rows["top"] + size + 0.04, "One kernel block → one output channel",
+             fontsize=12, fontweight="bold", va="bottom")
+    fig.text(0.01, rows["top"] + size + 0.015, "sliding the window over X fills the rest of Y[0]",
+             fontsize=9.5, va="bottom")
+
+    # bottom row: c_o kernel blocks side by side → c_o output channels stacked
+    _voxel_block(panel(0, "bottom"), (c_i, n_h, n_w), box, x_colour)
+    for o in range(c_o):
+        _voxel_block(panel(1 + o, "bottom"), (c_i, k_h, k_w), box, lambda *_, o=o: colours[o] + (1.0,))
+        label(1 + o, "bottom", f"K[{o}]: {c_i} × {k_h} × {k_w}")
+    _voxel_block(panel(slots - 1, "bottom"), (c_o, m_h, m_w), box, y_colour(0))
+    label(0, "bottom", f"input X: {c_i} × {n_h} × {n_w}")
+    label(slots - 1, "bottom", f"output Y: c_o × m_h × m_w\n= {c_o} × {m_h} × {m_w}\n"
+                                "(channel o in K[o]'s colour,\nY[0] in front)")
+    star(x_of[0] + W, x_of[1], "bottom")
+    arrow(x_of[c_o] + W, x_of[slots - 1], "bottom", "stack")
+    fig.text((x_of[1] + x_of[c_o] + W) / 2, rows["bottom"] - 0.045,
+             f"kernel K: c_o × c_i × k_h × k_w = {c_o} × {c_i} × {k_h} × {k_w}, one block per output channel",
+             ha="center", va="top", fontsize=9.5)
+    fig.text(0.01, rows["bottom"] + size + 0.04,
+             f"c_o = {c_o} kernel blocks → c_o = {c_o} output channels", fontsize=12, fontweight="bold",
+             va="bottom")
+    fig.text(0.01, rows["bottom"] + size + 0.015,
+             "each K[o] times the same gold window gives one number of its own output channel Y[o]",
+             fontsize=9.5, va="bottom")
     return fig

@@ -105,13 +105,20 @@ def test_plot_maps_colourbars_and_ranges():
     assert fig.axes[0].images[0].get_clim() == (-1, 1)
 
 
-def test_volume_has_two_3d_panels_and_checks_sizes():
+def test_volume_draws_x_kernel_blocks_side_by_side_and_y_stacked():
     fig = plot_volume(c_i=2, n_h=4, n_w=4, k_h=2, k_w=2, c_o=3)
     panels = [ax for ax in fig.axes if ax.name == "3d"]
-    assert len(panels) == 2
-    t = texts(fig)
-    assert "X: 2 × 4 × 4" in t and "Y: 3 × 3 × 3" in t and "K: 3 × 2 × 2 × 2" in t
+    # top row: X, one kernel block, Y[0]; bottom row: X, c_o kernel blocks, Y
+    assert len(panels) == 3 + (3 + 2)
+    bottom = sorted((ax for ax in panels if ax.get_position().y0 < 0.5), key=lambda ax: ax.get_position().x0)
+    boxes = [ax.get_position() for ax in bottom]
+    assert all(a.x1 <= b.x0 + 1e-9 for a, b in zip(boxes, boxes[1:]))  # side by side, no overlap
+    t = "\n".join(texts(fig))
+    assert "input X: 2 × 4 × 4" in t and "output Y: c_o × m_h × m_w\n= 3 × 3 × 3" in t
+    assert "K[0]: 2 × 2 × 2" in t and "K[2]: 2 × 2 × 2" in t and "c_o × c_i × k_h × k_w = 3 × 2 × 2 × 2" in t
     with pytest.raises(ValueError, match="larger than the input"):
         plot_volume(n_h=2, k_h=3)
     with pytest.raises(ValueError, match="outside"):
         plot_volume(n_h=5, k_h=3, row=3)
+    with pytest.raises(ValueError, match="at most 6"):
+        plot_volume(c_o=7)
