@@ -129,8 +129,8 @@ fig = plot_maps([patch.permute(1, 2, 0), gray, edge_in_red, edge_in_gray],
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # In code this is one line on top of `corr2d`. `zip(X, K)` walks the channel axis (axis 0) of
 # X **and** of K together, pairing input channel i with kernel channel i. (The book's comment
-# "traverse along the 0th dimension of X and K" means exactly this pairing, not two separate
-# traversals.)
+# "First, traverse along the 0th dimension (channel dimension) of X and K" — in its TensorFlow
+# edition "iterate through" — means exactly this pairing, not two separate traversals.)
 
 # %%
 def corr2d_multi_in(X, K):

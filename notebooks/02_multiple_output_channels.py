@@ -58,13 +58,16 @@ print("device:", device)
 # Every output channel reads **all** input channels, through its own kernel.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# As volumes: the input is a block of c_i × n_h × n_w numbers. One kernel is a block of
-# c_i × k_h × k_w: as deep as the input, so at each position of the window (gold) it multiplies
-# all c_i channels at once and gives **one** number of one output channel. c_o kernel blocks give
-# c_o output channels, stacked into Y of c_o × m_h × m_w. What to see: left, one kernel block and
-# the one element (dashed line) it makes from the gold window; right, c_o = 3 kernel blocks on
-# the same window, each making one element of its own output channel (same colour). Sliding the
-# window fills the rest of each output channel.
+# As volumes: the input is a block of c_i × n_h × n_w numbers (one cube per number, channel 0 in
+# front, row 0 on top). One kernel is a block of c_i × k_h × k_w: as deep as the input, so at each
+# position of the window (gold) it multiplies all c_i channels at once and gives **one** number of
+# one output channel. c_o kernel blocks give c_o output channels, stacked into Y of
+# c_o × m_h × m_w. All blocks are drawn at the same scale. What to see: top row, the kernel block
+# K[0] is exactly the size of the gold window, and the window gives the solid cell of Y[0];
+# bottom row, the c_o = 3 kernel blocks side by side, each applied to the same gold window, and
+# Y with its three channels stacked one behind the other, each in its kernel's colour (on Y's
+# top face the solid cells of Y[0], Y[1], Y[2] lie one behind the other). Sliding the window
+# fills the rest of each output channel.
 
 # %%
 fig = plot_volume(c_i=3, n_h=5, n_w=5, k_h=3, k_w=3, c_o=3)

@@ -114,8 +114,8 @@ print(chanconv.explain.element_terms(X_small, K_small, 0, 0, 0).text())
 #
 # Its parameters: one weight per (output channel, input channel) pair, c_o · c_i, plus **one
 # bias per output channel**, c_o. In general a layer has c_o · c_i · k_h · k_w + c_o parameters.
-# (The bilingual notes say (c_o + 1) × (c_i + 1); that counts a bias per input channel and one
-# more, which no layer has.)
+# (The bilingual notes say (c_o + 1) × (c_i + 1) = c_o · c_i + c_o + c_i + 1: besides the c_o
+# biases that counts c_i + 1 more parameters, which no layer has.)
 
 # %%
 reduce = chanconv.conv2d_cost(256, 64, 1, 1, 28, 28)
@@ -184,15 +184,19 @@ for name, img in tests.items():
 # E[1] to vertical ones (the sides of the face and the collar, the flagpole); the 1 × 1 mixtures respond to the two
 # diagonals; the strength map outlines every edge. Gray is 0, white positive, black negative:
 # an edge shows white or black depending on which side is brighter. The bright line along the
-# top and the sides of the strength map (mean ≈ 1.4 there, ≈ 0.44 inside) is the zero padding:
-# there the photo meets the zeros added around it; along the bottom the dark uniform is close to
-# 0 already, so the line is faint.
+# top and the sides of the strength map is the zero padding: there the photo meets the zeros
+# added around it. Along the bottom the dark uniform is close to 0 already, so there is no such
+# line (the means printed above the figure).
 
 # %%
 fig = plot_maps([E[0].cpu(), E[1].cpu(), D[0].cpu(), D[1].cpu(), strength[0].cpu()],
                 ["E[0]: horizontal edges", "E[1]: vertical edges", "D[0] (1×1): edges along /",
-                 "D[1] (1×1): edges along \\", "strength √(E[0]² + E[1]²)"], ncols=5, symmetric=True,
+                 "D[1] (1×1): edges along \\", "strength √(E[0]² + E[1]²)"], ncols=3, symmetric=True,
                 ranges=[None, None, None, None, (0, None)])
+S = strength[0]
+print("strength, mean of the top row:", round(float(S[0].mean()), 2),
+      "  left column:", round(float(S[:, 0].mean()), 2), "  right column:", round(float(S[:, -1].mean()), 2),
+      "  bottom row:", round(float(S[-1].mean()), 2), "  inside:", round(float(S[1:-1, 1:-1].mean()), 2))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Without a nonlinearity in between, a 1 × 1 layer after a 3 × 3 layer is itself one 3 × 3 layer:

@@ -73,7 +73,8 @@ print(chanconv.conv2d_cost(100, 100, 5, 5, 68, 68))
 # | course notes | c_i = c_o = 100, k = 5, m = 64 → "1 GFLOP" | 1.02e9 multiply-adds (MACs) = 2.05e9 FLOPs (notebook 4) |
 # | course notes, slide | 10 layers, 1M samples, "10 PFlops"; slide: "CPU 0.15 TF = 18 h, GPU 12 TF = 14 min" | work, not a rate: 1.02e16 MACs = 2.05e16 FLOPs (forward only); at 0.15 TFLOP/s ≈ 37.9 h, at 12 TFLOP/s ≈ 28.4 min. The slide's 18 h / 14 min divide 10¹⁶ MACs by FLOP/s rates (notebook 4, computed below) |
 # | course notes | k_h = h_w = 5 | k_h = k_w = 5 |
-# | D2L (MXNet, TensorFlow) | "traverse along the 0th dimension of X and K" | `zip(X, K)` walks both channel axes together, pairing X[i] with K[i] (notebook 1) |
+# | course notes | Y = Σ_{i=0}^{c_i} X_{i,:,:} ⋆ W_{i,:,:} | with channels counted from 0 the sum stops at c_i − 1: c_i terms (notebook 1) |
+# | D2L (MXNet, TensorFlow) | "First, traverse along the 0th dimension (channel dimension) of X and K" (TensorFlow: "iterate through") | `zip(X, K)` walks both channel axes together, pairing X[i] with K[i] (notebook 1) |
 # | course notes | `nn.Conv2d(input_channel, output_channel, kernel_size, padding, stride)` | the 4th positional parameter of `torch.nn.Conv2d` is `stride`, the 5th `padding`: written positionally this swaps them; pass them by name (checked below) |
 # | bilingual notes | n output channels, m input channels, "把 n 个 channels 变成了 m 个 channels" (turns n channels into m) | the layer turns the m input channels into n output channels (n kernel tensors of m 1 × 1 pieces) |
 # | transcript | "one by one convolutions are effectively multi-layer perceptrons applied on a per pixel basis" | one 1 × 1 layer is a fully connected (linear) layer at every pixel; stacked 1 × 1 layers act as an MLP per pixel only with a nonlinearity between them (Network in Network); without one, two 1 × 1 layers are one (checked below) |
