@@ -326,7 +326,9 @@ def plot_partial_maps(X, K, out_channel=0, *, bias=None, padding=0, input_cmaps=
                   fontsize=8 if K4.shape[3] > 2 else None, frame=frame if small else None)
     bottoms = [(P.partials[c], f"X[{c}] ⋆ {kname(c)}") for c in range(c_i)]
     if bt is not None:
-        bottoms += [(P.summed, f"sum over c = 0..{c_i - 1}"), (P.output, f"{yname} = sum + b[{o}]")]
+        bias_value = format_number(P.bias).strip("()")
+        bottoms += [(P.summed, f"sum over c = 0..{c_i - 1}"),
+                    (P.output, f"{yname} = sum + b[{o}]\n(b[{o}] = {bias_value})")]
     else:
         bottoms += [(P.output, f"{yname}: the sum")]
     im = None
@@ -341,14 +343,14 @@ def plot_partial_maps(X, K, out_channel=0, *, bias=None, padding=0, input_cmaps=
     fig.canvas.draw()
     ops = ["+"] * (c_i - 1) + ["="]
     if bt is not None:
-        ops.append(f"+ b[{o}] =\n({format_number(P.bias).strip('()')})")
+        ops.append(f"+ b[{o}] =")
     m_h = P.output.shape[0]
     for left, right, op in zip(axes[2, :-1], axes[2, 1:], ops):
         a, b = left.get_position(), right.get_position()
         # the middle row of the maps, in figure coordinates
         y = fig.transFigure.inverted().transform(left.transData.transform((0, (m_h - 1) / 2)))[1]
         fig.text((a.x1 + b.x0) / 2, y, op, ha="center", va="center",
-                 fontsize=16 if len(op) == 1 else 9, fontweight="bold")
+                 fontsize=16 if len(op) == 1 else 11, fontweight="bold")
     fig.suptitle(("One output channel: " if one else f"Output channel o = {o}: ") + f"{yname} = "
                  + " + ".join(f"X[{c}] ⋆ {kname(c)}" for c in range(c_i))
                  + (f" + b[{o}]" if bt is not None else ""), fontsize=12)

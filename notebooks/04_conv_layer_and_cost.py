@@ -25,9 +25,12 @@
 #    this machine, and the lecture's "10 layers × 1M samples" estimate redone.
 
 # %% slideshow={"slide_type": "skip"}
+import matplotlib.pyplot as plt
 import torch
 
 import chanconv
+from chanconv.data import lecture_K, lecture_X
+from chanconv.plotting import plot_partial_maps
 from chanconv.timing import median_seconds
 
 torch.manual_seed(0)
@@ -55,6 +58,19 @@ print("W:", tuple(layer.weight.shape), " b:", tuple(layer.bias.shape))
 X = torch.randn(c_i, n_h, n_w, device=device)
 print("X:", tuple(X.shape), " Y:", tuple(layer(X[None])[0].shape))
 print("formula m_h = floor((8 + 2·1 − 3) / 2) + 1 =", chanconv.output_size(n_h, k_h, stride=2, padding=1))
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Where the bias enters, on the lecture's example (K, K + 1, K + 2 of notebook 2) with a bias
+# b = (1, −2, 3) chosen for the picture: output channel o = 1 is the sum of the whole maps
+# X[0] ⋆ K[1, 0] and X[1] ⋆ K[1, 1] (76 100 / 148 172, as in notebook 2), and then b[1] = −2 is
+# added to **every** element of that channel: Y[1] = 74 98 / 146 170.
+
+# %%
+X_lec, K_lec = lecture_X(device), lecture_K(device)
+K_lec = torch.stack((K_lec, K_lec + 1, K_lec + 2))
+b_lec = torch.tensor([1.0, -2.0, 3.0], device=device)
+fig = plot_partial_maps(X_lec.cpu(), K_lec.cpu(), 1, bias=b_lec.cpu())
+print("Y = chanconv.conv2d(X, K, b), channel 1:", chanconv.conv2d(X_lec, K_lec, b_lec)[1].tolist())
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # `torch.nn.Conv2d`, given chanconv's weights and bias, gives chanconv's output (every method):
@@ -177,3 +193,6 @@ print(f"this {device.type}, {rate / 1e12:.3f} TFLOP/s: {seconds / 3600:,.1f} h =
 #   rate of 12 TFLOP/s (the slide's 18 h / 14 min count a multiply-add as one FLOP).
 #
 # Next: the summary.
+
+# %% slideshow={"slide_type": "skip"}
+plt.close("all")

@@ -122,3 +122,13 @@ def test_volume_draws_x_kernel_blocks_side_by_side_and_y_stacked():
         plot_volume(n_h=5, k_h=3, row=3)
     with pytest.raises(ValueError, match="at most 6"):
         plot_volume(c_o=7)
+
+
+def test_partial_maps_figure_adds_the_bias_and_names_y_o():
+    K = lecture_K()
+    fig = plot_partial_maps(lecture_X(), torch.stack((K, K + 1, K + 2)), 1, bias=torch.tensor([1.0, -2.0, 3.0]))
+    t = texts(fig)
+    for v in (27, 37, 57, 67, 49, 63, 91, 105, 76, 100, 148, 172, 74, 98, 146, 170):  # partials, sum, Y[1]
+        assert str(v) in t
+    assert "+ b[1] =" in t
+    assert "Y[1] = sum + b[1]\n(b[1] = -2)" in [ax.get_title() for ax in fig.axes]
