@@ -213,6 +213,9 @@ def _cells(ax, A, x0, y0, *, title=None, edge="0.3", face="white", values=None, 
     return im
 
 
+# the cross-correlation sign in figure text: "⋆" (U+22C6) renders as a dot at 9-12 pt and reads
+# like a product, so figures write the same star larger
+STAR = "★"
 CHANNEL_TINTS = ("#fde0dd", "#e5f5e0", "#deebf7", "#fff7bc", "#efedf5", "#fee6ce")
 
 
@@ -263,7 +266,7 @@ def plot_multi_in_out(X, K, *, bias=None, cell=0.42):
             _cells(ax, Kt[o, c], x0, y0 + (m_h - k_h) / 2 if m_h > k_h else y0, title=f"K[{o}, {c}]",
                    edge=EDGE)
             ax.text(x0 + k_w + 0.7, mid, "→", ha="center", va="center", fontsize=12)
-            _cells(ax, parts[o].partials[c], x0 + block - m_w, y0, title=f"X[{c}] ⋆ K[{o}, {c}]")
+            _cells(ax, parts[o].partials[c], x0 + block - m_w, y0, title=f"X[{c}] {STAR} K[{o}, {c}]")
             if c < c_i - 1:
                 ax.text(x0 + block + gap / 2, mid, "+", ha="center", va="center", fontsize=18,
                         fontweight="bold")
@@ -275,7 +278,7 @@ def plot_multi_in_out(X, K, *, bias=None, cell=0.42):
         ax.text((x_bias + x_y) / 2, mid - 0.35, "sum", ha="center", va="bottom", fontsize=8)
         _cells(ax, Y[o], x_y, y0, title=f"Y[{o}]", face="#fff5d6")
     ax.set_title(f"c_i = {c_i} input channels, K: {c_o} × {c_i} × {k_h} × {k_w}, "
-                 f"c_o = {c_o} output channels: Y[o] = Σ_c X[c] ⋆ K[o, c]"
+                 f"c_o = {c_o} output channels: Y[o] = Σ_c X[c] {STAR} K[o, c]"
                  + (" + b[o]" if bt is not None else ""), fontsize=11)
     return fig
 
@@ -324,7 +327,7 @@ def plot_partial_maps(X, K, out_channel=0, *, bias=None, padding=0, input_cmaps=
             fig.colorbar(im_in, ax=axes[0, c], fraction=0.046, pad=0.03)
         draw_grid(axes[1, c], K4[o, c], title=f"kernel {kname(c)}", values=True,
                   fontsize=8 if K4.shape[3] > 2 else None, frame=frame if small else None)
-    bottoms = [(P.partials[c], f"X[{c}] ⋆ {kname(c)}") for c in range(c_i)]
+    bottoms = [(P.partials[c], f"X[{c}] {STAR} {kname(c)}") for c in range(c_i)]
     if bt is not None:
         bias_value = format_number(P.bias).strip("()")
         bottoms += [(P.summed, f"sum over c = 0..{c_i - 1}"),
@@ -352,7 +355,7 @@ def plot_partial_maps(X, K, out_channel=0, *, bias=None, padding=0, input_cmaps=
         fig.text((a.x1 + b.x0) / 2, y, op, ha="center", va="center",
                  fontsize=16 if len(op) == 1 else 11, fontweight="bold")
     fig.suptitle(("One output channel: " if one else f"Output channel o = {o}: ") + f"{yname} = "
-                 + " + ".join(f"X[{c}] ⋆ {kname(c)}" for c in range(c_i))
+                 + " + ".join(f"X[{c}] {STAR} {kname(c)}" for c in range(c_i))
                  + (f" + b[{o}]" if bt is not None else ""), fontsize=12)
     return fig
 
@@ -429,8 +432,8 @@ def plot_volume(c_i=3, n_h=5, n_w=5, k_h=3, k_w=3, c_o=2, *, row=0, col=0):
         fig.text(x_of[slot] + W / 2, rows[where] + 0.005, text, ha="center", va="top", fontsize=9.5)
 
     def star(x_left, x_right, where):
-        fig.text((x_left + x_right) / 2, rows[where] + size / 2, "⋆", ha="center", va="center",
-                 fontsize=26)
+        fig.text((x_left + x_right) / 2, rows[where] + size / 2, STAR, ha="center", va="center",
+                 fontsize=20)
 
     def arrow(x_left, x_right, where, text):
         y = rows[where] + size / 2

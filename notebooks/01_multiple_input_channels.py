@@ -178,7 +178,8 @@ print(Y)
 #
 # The same sum, map by map instead of element by element: X[0] ⋆ K[0] is a whole 2 × 2 map, and
 # so is X[1] ⋆ K[1]; Y is their sum. What to see: 19 + 37 = 56 in the top-left corner (the
-# partial sums of the figure above), and likewise in every other position.
+# partial sums of the figure above), and likewise in every other position. (The figures write
+# the cross-correlation sign ⋆ as a larger star, ★, so that it is not read as a product.)
 
 # %%
 fig = plot_partial_maps(X.cpu(), K.cpu())

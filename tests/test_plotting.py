@@ -43,7 +43,7 @@ def test_multi_in_out_draws_inputs_once_kernels_partials_and_outputs():
     for o in range(3):
         assert f"Y[{o}]" in t
         for c in range(2):
-            assert f"K[{o}, {c}]" in t and f"X[{c}] ⋆ K[{o}, {c}]" in t
+            assert f"K[{o}, {c}]" in t and f"X[{c}] ★ K[{o}, {c}]" in t
     assert t.count("+") == 3 * (2 - 1)          # between the c_i partial results of each row
     assert len([p for p in ax.patches if type(p).__name__ == "FancyArrowPatch"]) == 3
     Y = cc.corr2d_multi_in_out(X, K3)
