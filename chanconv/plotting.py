@@ -415,8 +415,8 @@ def plot_volume(c_i=3, n_h=5, n_w=5, k_h=3, k_w=3, c_o=2, *, row=0, col=0):
     def x_colour(ch, r, c):
         return gold if (row <= r < row + k_h and col <= c < col + k_w) else gray
 
-    def y_colour(o):
-        return lambda ch, r, c: (colours[ch + o] + (1.0,) if (r, c) == (row, col) else pale(colours[ch + o]))
+    def y_colour(ch, r, c):  # output channel ch in its kernel's colour, solid where the window lands
+        return colours[ch] + (1.0,) if (r, c) == (row, col) else pale(colours[ch])
 
     slots = c_o + 2                      # X, c_o kernel blocks, Y
     fig = plt.figure(figsize=(2.45 * slots + 1.6, 8.2))
@@ -445,7 +445,7 @@ def plot_volume(c_i=3, n_h=5, n_w=5, k_h=3, k_w=3, c_o=2, *, row=0, col=0):
     # top row: one kernel block → one output channel
     _voxel_block(panel(0, "top"), (c_i, n_h, n_w), box, x_colour)
     _voxel_block(panel(1, "top"), (c_i, k_h, k_w), box, lambda *_: colours[0] + (1.0,))
-    _voxel_block(panel(slots - 1, "top"), (1, m_h, m_w), box, y_colour(0))
+    _voxel_block(panel(slots - 1, "top"), (1, m_h, m_w), box, y_colour)
     label(0, "top", f"input X: c_i × n_h × n_w\n= {c_i} × {n_h} × {n_w}")
     label(1, "top", f"kernel block K[0]: c_i × k_h × k_w\n= {c_i} × {k_h} × {k_w}")
     label(slots - 1, "top", f"output channel Y[0]: m_h × m_w\n= {m_h} × {m_w}")
@@ -462,7 +462,7 @@ def plot_volume(c_i=3, n_h=5, n_w=5, k_h=3, k_w=3, c_o=2, *, row=0, col=0):
     for o in range(c_o):
         _voxel_block(panel(1 + o, "bottom"), (c_i, k_h, k_w), box, lambda *_, o=o: colours[o] + (1.0,))
         label(1 + o, "bottom", f"K[{o}]: {c_i} × {k_h} × {k_w}")
-    _voxel_block(panel(slots - 1, "bottom"), (c_o, m_h, m_w), box, y_colour(0))
+    _voxel_block(panel(slots - 1, "bottom"), (c_o, m_h, m_w), box, y_colour)
     label(0, "bottom", f"input X: {c_i} × {n_h} × {n_w}")
     label(slots - 1, "bottom", f"output Y: c_o × m_h × m_w\n= {c_o} × {m_h} × {m_w}\n"
                                 "(channel o in K[o]'s colour,\nY[0] in front)")
