@@ -29,7 +29,7 @@ import numpy as np
 from .explain import format_number
 from .explorer_state import ExplorerState
 
-__all__ = ["render", "status_html", "legend_html", "grid_html", "color", "CSS"]
+__all__ = ["render", "status_html", "timing_html", "legend_html", "grid_html", "color", "CSS"]
 
 LEVELS = 50  # the palette: 2·LEVELS + 1 colours from −lim (blue) through 0 (white) to +lim (red)
 PAD_GREY = (226, 226, 226)
@@ -81,10 +81,13 @@ def _rgb(t: float) -> tuple[int, int, int]:
     return int(round(255 + 190 * t)), int(round(255 + 140 * t)), 255
 
 
+_HEX = ["#{:02x}{:02x}{:02x}".format(*_rgb(k / LEVELS)) for k in range(-LEVELS, LEVELS + 1)]
+
+
 def color(v: float, lim: float) -> str:
     """The colour of value v on a legend from −lim to +lim, as #rrggbb (quantized like the images)."""
-    t = 0.0 if lim == 0 else round(max(-1.0, min(1.0, v / lim)) * LEVELS) / LEVELS
-    return "#{:02x}{:02x}{:02x}".format(*_rgb(t))
+    t = 0.0 if lim == 0 else max(-1.0, min(1.0, v / lim))
+    return _HEX[LEVELS + round(t * LEVELS)]
 
 
 _PALETTE = b"".join(bytes(_rgb(k / LEVELS)) for k in range(-LEVELS, LEVELS + 1)) + bytes(PAD_GREY)
@@ -211,8 +214,12 @@ def _fig(caption: str, body: str) -> str:
 # -- the picture -------------------------------------------------------------------------------------
 
 def render(state: ExplorerState, *, projector: bool = False, full_terms: bool = False, view3d: bool = False,
-           stamp: int | None = None) -> str:
-    """The whole picture for ``state`` as one HTML string (CSS included)."""
+           stamp: int | None = None, css: bool = True) -> str:
+    """The whole picture for ``state`` as one HTML string.
+
+    ``css=False`` leaves out the style sheet (:data:`CSS`), for a page that holds it once: a new
+    ``<style>`` on every redraw makes the browser restyle the whole page.
+    """
     s = state.settings
     X = state.X.numpy().astype(np.float64)
     K = state.K.numpy().astype(np.float64)
@@ -228,7 +235,7 @@ def render(state: ExplorerState, *, projector: bool = False, full_terms: bool = 
     S = P.sum(axis=0) if P is not None else None
     lim_y, signed_y = _lim(Y, P, S)
     stamp_attr = f' data-redraw="{stamp}"' if stamp is not None else ""
-    out = [CSS, f'<div class="ccx{" proj" if projector else ""}"{stamp_attr}>']
+    out = [CSS if css else "", f'<div class="ccx{" proj" if projector else ""}"{stamp_attr}>']
 
     # the input X
     c_ig = s.c_i // s.groups
@@ -341,19 +348,22 @@ def sum_html(state: ExplorerState, *, projector: bool, full_terms: bool) -> str:
     return '<div class="sum">' + html.escape("\n".join(lines)) + "</div>"
 
 
-def status_html(state: ExplorerState, *, seconds: float | None = None, runs: int = 0, device: str = "",
-                projector: bool = False) -> str:
-    """The summary (shapes, parameters, MACs), the notes, the message, and the check against torch."""
+def status_html(state: ExplorerState, *, projector: bool = False) -> str:
+    """The notes, the message, the summary (shapes, parameters, MACs) and the check against torch."""
     lines = re.split(r"; (?=X:|K:|b:|Y:|dilation|parameters)", state.summary)
     text = [html.escape(line) for line in lines]
-    extra = []
     if state.torch_check is not None:
         line, same, diff = state.torch_check
-        timing = (f": {seconds * 1e3:.3g} ms, median of {runs} runs" if seconds is not None else "")
-        extra.append(html.escape(f"chanconv.conv2d (method {state.method!r}) on {device}{timing}"))
-        extra.append(html.escape(f"{line} gives the same Y: {'yes' if same else 'NO'} "
-                                 f"(largest difference {format_number(diff, paren=False) if diff else 0})"))
+        text.append(html.escape(f"{line} gives the same Y: {'yes' if same else 'NO'} "
+                                f"(largest difference {format_number(diff, paren=False) if diff else 0})"))
     notes = "".join(f'<div class="note">ℹ {html.escape(n)}</div>' for n in state.notes)
     msg = f'<div class="msg">⚠ {html.escape(state.message)}</div>' if state.message else ""
-    return (f'<div class="ccx{" proj" if projector else ""}">{notes}{msg}<pre>' + "\n".join(text + extra)
-            + "</pre></div>")
+    return f'<div class="ccx{" proj" if projector else ""}">{notes}{msg}<pre>' + "\n".join(text) + "</pre></div>"
+
+
+def timing_html(state: ExplorerState, seconds: float | None, runs: int, device: str, projector: bool = False) -> str:
+    """chanconv.conv2d's method and time for this layer (a median: one run of a tiny layer is noise)."""
+    if state.Y is None or seconds is None:
+        return ""
+    text = f"chanconv.conv2d (method {state.method!r}) on {device}: {seconds * 1e3:.3g} ms, median of {runs} runs"
+    return f'<div class="ccx{" proj" if projector else ""}"><pre>{html.escape(text)}</pre></div>'

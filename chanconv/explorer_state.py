@@ -26,6 +26,7 @@ import math
 from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -296,7 +297,7 @@ def _preset_problem(preset: str, k_h: int, k_w: int) -> str:
 
 @lru_cache(maxsize=32)
 def make_kernel(preset: str, c_o: int, c_ig: int, k_h: int, k_w: int, seed: int, bias: bool,
-                photo: bool) -> tuple[torch.Tensor, torch.Tensor | None, str, str]:
+                photo: bool, grouped: bool = False) -> tuple[torch.Tensor, torch.Tensor | None, str, str]:
     """(K, b, kind, note): K of shape (c_o, c_ig, k_h, k_w) and b (c_o,) or None."""
     g = torch.Generator().manual_seed(10_000 + seed)
     note = ""
@@ -306,7 +307,8 @@ def make_kernel(preset: str, c_o: int, c_ig: int, k_h: int, k_w: int, seed: int,
             K = torch.stack([lecture_K() + o for o in range(c_o)])  # K, K + 1, K + 2, ...
         else:
             kind = "random"
-            note = (f"c_i / groups × k_h × k_w = {c_ig} × {k_h} × {k_w} leaves the lecture's 2 × 2 × 2 K: "
+            name = "c_i / groups" if grouped else "c_i"
+            note = (f"{name} × k_h × k_w = {c_ig} × {k_h} × {k_w} leaves the lecture's 2 × 2 × 2 K: "
                     "K is random integers of that shape (c_i = 2, k_h = k_w = 2 bring K, K + 1, ... back)")
     elif preset != "random":
         problem = _preset_problem(preset, k_h, k_w)
@@ -388,22 +390,22 @@ def _partial(source, c_i, n_h, n_w, seed, preset, c_o, k_h, k_w, bias, stride, p
 
 
 def _element(X, K, b, s: Settings, channels: range) -> Element:
-    Xp = F.pad(X, (s.padding,) * 4)
+    Xp = F.pad(X, (s.padding,) * 4).numpy().astype("float64")
     rows = tuple(s.u * s.stride + a * s.dilation for a in range(s.k_h))
     cols = tuple(s.v * s.stride + d * s.dilation for d in range(s.k_w))
     n_h, n_w = X.shape[1:]
-    terms, partial = [], []
-    for il, i in enumerate(channels):
-        ts = []
-        for a, r in enumerate(rows):
-            for d, c in enumerate(cols):
-                pad = not (s.padding <= r < s.padding + n_h and s.padding <= c < s.padding + n_w)
-                ts.append(Term(float(Xp[i, r, c]), float(K[s.o, il, a, d]), pad))
-        terms.append(tuple(ts))
-        partial.append(math.fsum(t.x * t.k for t in ts))
+    r = np.asarray(rows)[:, None]
+    c = np.asarray(cols)[None, :]
+    pad = ~((s.padding <= r) & (r < s.padding + n_h) & (s.padding <= c) & (c < s.padding + n_w))
+    pad = np.broadcast_to(pad, (s.k_h, s.k_w)).ravel().tolist()
+    windows = Xp[np.asarray(channels)][:, rows][:, :, cols].reshape(len(channels), -1)  # (c_i / groups, k_h k_w)
+    kernels = K[s.o].numpy().astype("float64").reshape(len(channels), -1)
+    terms = tuple(tuple(Term(x, k, p) for x, k, p in zip(xs, ks, pad))
+                  for xs, ks in zip(windows.tolist(), kernels.tolist()))
+    partial = tuple(math.fsum(x * k for x, k in zip(xs, ks)) for xs, ks in zip(windows.tolist(), kernels.tolist()))
     bias = None if b is None else float(b[s.o])
     value = math.fsum(partial) + (bias or 0.0)
-    return Element(s.o, s.u, s.v, rows, cols, tuple(channels), tuple(terms), tuple(partial), bias, value)
+    return Element(s.o, s.u, s.v, rows, cols, tuple(channels), terms, partial, bias, value)
 
 
 def _clamp(value: int, lo: int, hi: int) -> int:
@@ -429,7 +431,7 @@ def explore(settings: Settings, device="cpu") -> ExplorerState:
     X, x_kind, x_note = make_input(shown.source, shown.c_i, shown.n_h, shown.n_w, shown.seed)
     c_ig = shown.c_i // shown.groups
     K, b, k_kind, k_note = make_kernel(shown.preset, shown.c_o, c_ig, shown.k_h, shown.k_w, shown.seed,
-                                       shown.bias, x_kind == "photo")
+                                       shown.bias, x_kind == "photo", shown.groups > 1)
     notes += [n for n in (x_note, k_note) if n]
     params = shown.c_o * c_ig * shown.k_h * shown.k_w + (shown.c_o if shown.bias else 0)
     k_eff_h = shown.dilation * (shown.k_h - 1) + 1

@@ -23,7 +23,7 @@ import torch
 
 from .conv import conv2d
 from .device import default_device, device_name
-from .explorer_html import render, status_html
+from .explorer_html import CSS, render, status_html, timing_html
 from .explorer_state import (
     DILATION_REASON,
     DILATION_SUPPORTED,
@@ -75,8 +75,8 @@ class ChannelExplorer:
             n = initial.pop("n")
             initial.setdefault("n_h", n)
             initial.setdefault("n_w", n)
-        style = {"description_width": "84px"}
-        lay = W.Layout(width="270px")
+        style = {"description_width": "74px"}
+        lay = W.Layout(width="236px")
 
         def slider(name, description, value, continuous=False):
             lo, hi = RANGES[name]
@@ -108,8 +108,10 @@ class ChannelExplorer:
             "play": W.Play(value=0, min=0, max=11, step=1, interval=800, description="walk"),
             "projector": W.ToggleButton(value=False, description="projector mode", icon="desktop",
                                         tooltip="text of 18 px and more, larger cells, a compact sum"),
-            "full_terms": W.Checkbox(value=False, description="every term", indent=False),
-            "view3d": W.Checkbox(value=False, description="3-D view", indent=False),
+            "full_terms": W.Checkbox(value=False, description="every term", indent=False,
+                                     layout=W.Layout(width="auto", margin="0 0 0 10px")),
+            "view3d": W.Checkbox(value=False, description="3-D view", indent=False,
+                                 layout=W.Layout(width="auto", margin="0 0 0 10px")),
         }
         self.dilation_reason = W.HTML("" if DILATION_SUPPORTED else
                                       f'<span style="color:#7a4b00">ℹ {DILATION_REASON}</span>')
@@ -118,6 +120,7 @@ class ChannelExplorer:
             self.controls["dilation"].tooltip = DILATION_REASON
         self.view = W.HTML()
         self.status = W.HTML()
+        self.timing = W.HTML()  # filled after the picture is sent, so that timing never delays it
         self.state: ExplorerState | None = None
         self.compute_seconds: float | None = None
         self.last_redraw_seconds: float | None = None
@@ -138,7 +141,7 @@ class ChannelExplorer:
         for widget in self.controls.values():
             widget.observe(self._on_change, names="value")
         c = self.controls
-        box = W.Layout(margin="0 12px 0 0")
+        box = W.Layout(margin="0 8px 0 0")
         inputs = W.VBox([W.HTML("<b>input X</b>"), c["source"], c["c_i"], c["n_h"], c["n_w"], c["seed"]], layout=box)
         kernels = W.VBox([W.HTML("<b>kernels K and bias b</b>"), c["preset"], c["c_o"], c["k_h"], c["k_w"], c["bias"]],
                          layout=box)
@@ -146,9 +149,10 @@ class ChannelExplorer:
                         self.dilation_reason], layout=box)
         picked = W.VBox([W.HTML("<b>the picked output element Y[o, u, v]</b>"), c["o"], c["u"], c["v"], c["play"],
                          W.HBox([c["projector"], c["full_terms"], c["view3d"]])])
-        self.widget = W.VBox([W.HTML(WIDGET_CSS), W.HBox([inputs, kernels, layer, picked],
-                                                         layout=W.Layout(flex_flow="row wrap")),
-                              self.status, self.view])
+        # the style sheets once, in a widget of their own: a <style> in every redraw would restyle the page
+        self.widget = W.VBox([W.HTML(CSS + WIDGET_CSS), W.HBox([inputs, kernels, layer, picked],
+                                                               layout=W.Layout(flex_flow="row wrap")),
+                              self.status, self.timing, self.view])
         self.update()
 
     # -- what code and tests read ------------------------------------------------------------------
@@ -232,14 +236,12 @@ class ChannelExplorer:
         state = explore(self.settings(), device=self.device)
         self.state = state
         self._sync_controls(state)
-        self.compute_seconds, runs = self._time_conv(state)
         c = self.controls
         projector = c["projector"].value
         self.redraws += 1
-        status = status_html(state, seconds=self.compute_seconds, runs=runs, device=device_name(self.device),
-                             projector=projector)
+        status = status_html(state, projector=projector)
         view = render(state, projector=projector, full_terms=c["full_terms"].value, view3d=c["view3d"].value,
-                      stamp=self.redraws)
+                      stamp=self.redraws, css=False)
         self.status.value = status
         self.view.value = view
         self.payload_bytes = len(status.encode()) + len(view.encode())
@@ -251,6 +253,11 @@ class ChannelExplorer:
         else:
             self.widget.remove_class("ccx-proj")
         self.last_redraw_seconds = time.perf_counter() - start
+        # after the picture: chanconv.conv2d timed as a median of 5 runs (once per layer)
+        self.compute_seconds, runs = self._time_conv(state)
+        timing = timing_html(state, self.compute_seconds, runs, device_name(self.device), projector)
+        self.timing.value = timing
+        self.payload_bytes += len(timing.encode())
 
     def _sync_controls(self, state: ExplorerState):
         """Ranges and options follow the state: o < c_o, u < m_h, v < m_w, groups divide c_i and c_o."""
