@@ -30,7 +30,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .checks import output_size
 from .conv import auto_method, conv2d
 from .cost import ConvCost, conv2d_cost
 from .data import lecture_K, lecture_X, load_photo
@@ -356,9 +355,9 @@ def _output(source, c_i, n_h, n_w, seed, preset, c_o, k_h, k_w, bias, stride, pa
     Xd, Kd = X.to(dev), K.to(dev)
     bd = None if b is None else b.to(dev)
     Y = conv2d(Xd, Kd, bd, **_conv_kwargs(s)).cpu()
-    k_eff_h, k_eff_w = dilation * (k_h - 1) + 1, dilation * (k_w - 1) + 1
-    method = auto_method(c_i // groups, c_o // groups, k_eff_h, k_eff_w, n_h, n_w, (stride,) * 2, 1, dev,
-                         (padding,) * 2)
+    extra = {"dilation": (dilation, dilation)} if dilation != 1 else {}
+    method = auto_method(c_i // groups, c_o // groups, k_h, k_w, n_h, n_w, (stride,) * 2, 1, dev, (padding,) * 2,
+                         **extra)
     layer = torch.nn.Conv2d(c_i, c_o, kernel_size=(k_h, k_w), stride=stride, padding=padding, dilation=dilation,
                             groups=groups, bias=b is not None)
     with torch.no_grad():
@@ -502,10 +501,3 @@ def _summary(s: Settings, x_kind: str, k_kind: str, params: int, cost: ConvCost 
         parts.append(f"Y: (c_o, m_h, m_w) = {cost.out_shape}")
         parts.append(f"parameters {cost.params:,}; MACs {cost.macs:,}; FLOPs {cost.flops:,}")
     return "; ".join(parts)
-
-
-def output_shape(s: Settings) -> tuple[int, int]:
-    """(m_h, m_w) for these settings (may be ≤ 0 when the kernel does not fit)."""
-    k_h = s.dilation * (s.k_h - 1) + 1
-    k_w = s.dilation * (s.k_w - 1) + 1
-    return output_size(s.n_h, k_h, s.stride, s.padding), output_size(s.n_w, k_w, s.stride, s.padding)

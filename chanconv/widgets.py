@@ -312,7 +312,8 @@ def benchmark_redraws(explorer: ChannelExplorer | None = None, repeat: int = 3):
     sweeps = {
         "c_i": range(1, 9), "c_o": range(1, 9), "k_h": range(1, 8), "k_w": range(1, 8),
         "stride": range(1, 4), "padding": range(0, 4), "n_h": range(3, 49, 5), "n_w": range(3, 49, 5),
-        "seed": range(0, 5), "bias": [True, False], "groups": [1], "o": range(0, 4), "u": range(0, 6),
+        "seed": range(0, 5), "bias": [True, False], "groups": [1], "dilation": range(1, 4),
+        "o": range(0, 4), "u": range(0, 6),
         "v": range(0, 6), "preset": list(PRESETS.values()), "projector": [True, False],
         "source": ["photo", "random", "lecture", "random"],
     }

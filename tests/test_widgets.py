@@ -174,7 +174,7 @@ def test_every_value_of_every_control_gives_a_picture(start):
 @given(
     c_i=st.integers(1, 8), c_o=st.integers(1, 8), k_h=st.integers(1, 7), k_w=st.integers(1, 7),
     stride=st.integers(1, 3), padding=st.integers(0, 3), n_h=st.integers(3, 48), n_w=st.integers(3, 48),
-    groups=st.integers(1, 8), bias=st.booleans(), seed=st.integers(0, 50),
+    groups=st.integers(1, 8), dilation=st.integers(1, 3), bias=st.booleans(), seed=st.integers(0, 50),
     source=st.sampled_from(["random", "photo", "lecture"]), preset=st.sampled_from(sorted(PRESETS.values())),
     o=st.integers(0, 7), u=st.integers(0, 50), v=st.integers(0, 50),
 )
