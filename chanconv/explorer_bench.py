@@ -220,7 +220,7 @@ def browser_latency(presses: int = 12, screenshot: Path | None = None) -> dict:
                         runs = [press_and_time(page, cell, handle, keys[k % 2]) for k in range(presses)]
                         results.setdefault(setting, {})[label] = runs
                     if screenshot is not None and setting == "largest":
-                        cell.locator("[data-redraw]").first.scroll_into_view_if_needed()
+                        cell.locator(".ccx-view").first.scroll_into_view_if_needed()
                         page.screenshot(path=str(screenshot))
             except Exception:
                 if screenshot is not None:

@@ -29,7 +29,8 @@ import numpy as np
 from .explain import format_number
 from .explorer_state import ExplorerState
 
-__all__ = ["render", "status_html", "timing_html", "legend_html", "grid_html", "color", "CSS"]
+__all__ = ["render", "render_sections", "SECTIONS", "status_html", "timing_html", "legend_html", "grid_html", "color",
+           "CSS"]
 
 LEVELS = 50  # the palette: 2·LEVELS + 1 colours from −lim (blue) through 0 (white) to +lim (red)
 PAD_GREY = (226, 226, 226)
@@ -213,12 +214,29 @@ def _fig(caption: str, body: str) -> str:
 
 # -- the picture -------------------------------------------------------------------------------------
 
+SECTIONS = ("x", "k", "partial", "y", "sum", "3d")
+
+
 def render(state: ExplorerState, *, projector: bool = False, full_terms: bool = False, view3d: bool = False,
            stamp: int | None = None, css: bool = True) -> str:
     """The whole picture for ``state`` as one HTML string.
 
     ``css=False`` leaves out the style sheet (:data:`CSS`), for a page that holds it once: a new
-    ``<style>`` on every redraw makes the browser restyle the whole page.
+    ``<style>`` on every redraw makes the browser restyle the whole page. ``stamp`` is written
+    as ``data-redraw`` (how a test or benchmark in the browser sees that the picture is new).
+    """
+    parts = render_sections(state, projector=projector, full_terms=full_terms, view3d=view3d)
+    stamp_attr = f' data-redraw="{stamp}"' if stamp is not None else ""
+    return ((CSS if css else "") + f'<div class="ccx{" proj" if projector else ""}"{stamp_attr}>'
+            + "".join(parts[name] for name in SECTIONS) + "</div>")
+
+
+def render_sections(state: ExplorerState, *, projector: bool = False, full_terms: bool = False,
+                    view3d: bool = False) -> dict[str, str]:
+    """The picture in parts (:data:`SECTIONS`: input, kernels, partial maps, output, sum, 3-D view).
+
+    A widget shows each part in its own HTML element, so that a change re-sends only the parts it
+    changes (moving c_o leaves the input as it is).
     """
     s = state.settings
     X = state.X.numpy().astype(np.float64)
@@ -234,8 +252,8 @@ def render(state: ExplorerState, *, projector: bool = False, full_terms: bool = 
     P = state.partial.numpy().astype(np.float64) if state.partial is not None else None
     S = P.sum(axis=0) if P is not None else None
     lim_y, signed_y = _lim(Y, P, S)
-    stamp_attr = f' data-redraw="{stamp}"' if stamp is not None else ""
-    out = [CSS if css else "", f'<div class="ccx{" proj" if projector else ""}"{stamp_attr}>']
+    sections = {name: [] for name in SECTIONS}
+    out = sections["x"]
 
     # the input X
     c_ig = s.c_i // s.groups
@@ -262,6 +280,7 @@ def render(state: ExplorerState, *, projector: bool = False, full_terms: bool = 
     out.append("</div>")
 
     # the kernels K
+    out = sections["k"]
     grp = f" in groups = {s.groups} groups (output channel o reads the c_i / groups = {c_ig} input channels of " \
           f"its group)" if s.groups > 1 else ""
     dil = f", dilation {s.dilation} (taps {s.dilation} apart)" if s.dilation > 1 else ""
@@ -285,6 +304,7 @@ def render(state: ExplorerState, *, projector: bool = False, full_terms: bool = 
         out.append(f"<tr{row_class}><th>{label}</th>{cells}{bcell}</tr>")
     out.append("</table>")
 
+    out = sections["partial"]
     if state.message:
         out.append(f'<div class="msg">⚠ {html.escape(state.message)}</div>')
     else:
@@ -313,6 +333,7 @@ def render(state: ExplorerState, *, projector: bool = False, full_terms: bool = 
         out.append(_fig(f"Y[{s.o}]", grid_html(Y[s.o], lim=lim_y, values=show_p, cell=cell_y, taps=taps, box=box)))
         out.append("</div>")
         # the output Y
+        out = sections["y"]
         out.append(f"<h4>output Y: c_o = {s.c_o} channels of m_h × m_w = {m_h} × {m_w} "
                    f"(m = ⌊(n + 2p − {'d(k − 1) − 1' if s.dilation > 1 else 'k'}) / s⌋ + 1); "
                    f"Y[{s.o}, {s.u}, {s.v}] outlined</h4>")
@@ -323,13 +344,12 @@ def render(state: ExplorerState, *, projector: bool = False, full_terms: bool = 
                             grid_html(Y[o], lim=lim_y, values=show_p, cell=cell_y,
                                       taps=taps if sel else None, box=box if sel else None)))
         out.append("</div>")
-        out.append(sum_html(state, projector=projector, full_terms=full_terms))
+        sections["sum"].append(sum_html(state, projector=projector, full_terms=full_terms))
     if view3d:
         from .explorer_3d import volumes_svg
 
-        out.append(volumes_svg(state, projector=projector))
-    out.append("</div>")
-    return "".join(out)
+        sections["3d"].append(volumes_svg(state, projector=projector))
+    return {name: "".join(parts) for name, parts in sections.items()}
 
 
 def sum_html(state: ExplorerState, *, projector: bool, full_terms: bool) -> str:

@@ -23,7 +23,7 @@ import torch
 
 from .conv import conv2d
 from .device import default_device, device_name
-from .explorer_html import CSS, render, status_html, timing_html
+from .explorer_html import CSS, SECTIONS, render_sections, status_html, timing_html
 from .explorer_state import (
     DILATION_REASON,
     DILATION_SUPPORTED,
@@ -118,13 +118,18 @@ class ChannelExplorer:
         if not DILATION_SUPPORTED:
             self.controls["dilation"].disabled = True
             self.controls["dilation"].tooltip = DILATION_REASON
-        self.view = W.HTML()
+        # the picture in parts, so that a change re-sends only what it changes; the stamp last
+        self.sections = {name: W.HTML() for name in SECTIONS}
+        self.stamp = W.HTML()
+        self.view = W.VBox(list(self.sections.values()) + [self.stamp])
+        self.view.add_class("ccx-view")
         self.status = W.HTML()
         self.timing = W.HTML()  # filled after the picture is sent, so that timing never delays it
         self.state: ExplorerState | None = None
         self.compute_seconds: float | None = None
         self.last_redraw_seconds: float | None = None
         self.payload_bytes = 0
+        self.picture_bytes = 0
         self.redraws = 0
         self._timings: dict = {}
         self._quiet = False
@@ -178,6 +183,11 @@ class ChannelExplorer:
     def element_text(self) -> str:
         """Y[o, u, v] written out: every product (those with a padding zero left out), = its value."""
         return self.state.element.full_text() if self.state.element is not None else ""
+
+    @property
+    def view_html(self) -> str:
+        """The whole picture as it stands in the page (every part)."""
+        return "".join(w.value for w in self.sections.values())
 
     @property
     def tensors(self):
@@ -240,12 +250,20 @@ class ChannelExplorer:
         projector = c["projector"].value
         self.redraws += 1
         status = status_html(state, projector=projector)
-        view = render(state, projector=projector, full_terms=c["full_terms"].value, view3d=c["view3d"].value,
-                      stamp=self.redraws, css=False)
+        parts = render_sections(state, projector=projector, full_terms=c["full_terms"].value,
+                                view3d=c["view3d"].value)
+        wrap = f'<div class="ccx{" proj" if projector else ""}">'
+        sent = len(status.encode())
         self.status.value = status
-        self.view.value = view
-        self.payload_bytes = len(status.encode()) + len(view.encode())
-        light = self.payload_bytes < LIGHT_PAYLOAD
+        for name, part in parts.items():
+            value = wrap + part + "</div>" if part else ""
+            if self.sections[name].value != value:
+                sent += len(value.encode())
+                self.sections[name].value = value
+        self.stamp.value = f'<div class="ccx" data-redraw="{self.redraws}"></div>'
+        self.payload_bytes = sent  # what this redraw sent (parts that did not change are not sent)
+        self.picture_bytes = len(status.encode()) + sum(len(w.value.encode()) for w in self.sections.values())
+        light = self.picture_bytes < LIGHT_PAYLOAD
         for name in ("o", "u", "v"):
             c[name].continuous_update = light
         if projector:
@@ -256,8 +274,9 @@ class ChannelExplorer:
         # after the picture: chanconv.conv2d timed as a median of 5 runs (once per layer)
         self.compute_seconds, runs = self._time_conv(state)
         timing = timing_html(state, self.compute_seconds, runs, device_name(self.device), projector)
-        self.timing.value = timing
-        self.payload_bytes += len(timing.encode())
+        if timing != self.timing.value:
+            self.payload_bytes += len(timing.encode())
+            self.timing.value = timing
 
     def _sync_controls(self, state: ExplorerState):
         """Ranges and options follow the state: o < c_o, u < m_h, v < m_w, groups divide c_i and c_o."""

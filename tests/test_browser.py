@@ -51,7 +51,7 @@ def test_a_students_first_moves_in_jupyterlab(lab):
         try:
             open_and_run(page, lab, "06_channel_explorer.ipynb", READY)
             cell = page.locator(".jp-CodeCell").first  # the first explorer
-            picture = cell.locator("[data-redraw]").first
+            picture = cell.locator(".ccx-view").first
 
             def input_maps():
                 return sorted(set(re.findall(r"^X\[(\d)\](?: \([RGB]\))?$", picture.inner_text(), re.M)))
@@ -64,7 +64,7 @@ def test_a_students_first_moves_in_jupyterlab(lab):
             page.keyboard.press("ArrowRight")
             # (each redraw replaces the picture's elements: look them up afresh)
             page.wait_for_function(
-                "() => document.querySelector('.jp-CodeCell [data-redraw]').innerText.includes('X[2]')",
+                "() => document.querySelector('.jp-CodeCell .ccx-view').innerText.includes('X[2]')",
                 timeout=30_000)
             assert input_maps() == ["0", "1", "2"]  # the picture shows the new number of channels
             status = text_of(cell, ".ccx pre")
@@ -81,15 +81,15 @@ def test_a_students_first_moves_in_jupyterlab(lab):
                 timeout=30_000)
             # projector mode on
             cell.locator("button", has_text="projector mode").click()
-            page.wait_for_selector(".jp-CodeCell .ccx.proj[data-redraw]", timeout=30_000)
+            page.wait_for_selector(".jp-CodeCell .ccx-view .ccx.proj", timeout=30_000)
             sizes = page.evaluate("""() => {
-                const root = document.querySelector('.jp-CodeCell .ccx.proj[data-redraw]');
+                const root = document.querySelector('.jp-CodeCell .ccx-view');
                 const px = (el) => parseFloat(getComputedStyle(el).fontSize);
                 const texts = [...root.querySelectorAll('h4, .cap, .lg, .sum, td, th')].filter(e => e.innerText.trim());
                 const labels = [...document.querySelectorAll('.ccx-proj .widget-label')];
                 return {picture: Math.min(...texts.map(px)), labels: Math.min(...labels.map(px)), n: texts.length};
             }""")
-            cell.locator("[data-redraw]").first.scroll_into_view_if_needed()
+            cell.locator(".ccx-view").first.scroll_into_view_if_needed()
             page.screenshot(path=str(ARTIFACTS / "explorer-projector.png"), full_page=False)
         except Exception:
             page.screenshot(path=str(ARTIFACTS / "explorer-jupyterlab-failure.png"))

@@ -160,7 +160,7 @@ def test_every_value_of_every_control_gives_a_picture(start):
             ex.controls[name].value = value
             state = ex.state
             assert ex.summary, (name, value)
-            assert "<table" in ex.view.value or "<img" in ex.view.value, (name, value)
+            assert "<table" in ex.view_html or "<img" in ex.view_html, (name, value)
             assert "\n" not in ex.message and all("\n" not in n for n in ex.notes)
             if ex.message:
                 assert ex.message in ex.status.value.replace("&#x27;", "'")
@@ -198,8 +198,8 @@ def test_impossible_combinations_explain_themselves(explorer, setting, words):
     assert words in explorer.message and explorer.result is None
     assert "Y: none (" + words in explorer.summary  # the summary says what is (not) shown
     assert "X: (c_i, n_h, n_w)" in explorer.summary and "K: (c_o, c_i, k_h, k_w)" in explorer.summary
-    assert "<table" in explorer.view.value  # X and K are still drawn
-    assert words in explorer.view.value and words in explorer.status.value
+    assert "<table" in explorer.view_html  # X and K are still drawn
+    assert words in explorer.view_html and words in explorer.status.value
     assert explorer.controls["u"].disabled
 
 
@@ -328,7 +328,7 @@ def test_the_written_sum_names_the_element_with_u_and_v(explorer):
     assert labels == {"Y[o]: o", "row u", "column v"}  # i stays the input channel of notebook 1
     explorer.controls["u"].value = 1
     assert explorer.element_text.startswith("Y[0, 1, 0] = ")
-    assert "Σ_i (X[i] ⋆ K[0, i])[1, 0]" in explorer.view.value
+    assert "Σ_i (X[i] ⋆ K[0, i])[1, 0]" in explorer.view_html
 
 
 def test_written_sum_equals_every_element_while_walking(explorer):
@@ -379,9 +379,11 @@ def test_projector_mode_has_large_text_and_a_compact_sum():
 
 def test_projector_toggle_and_payload_at_the_largest_settings():
     ex = ChannelExplorer(device="cpu", **LARGEST)
-    assert ex.payload_bytes <= MAX_PAYLOAD
+    assert ex.payload_bytes == ex.picture_bytes + len(ex.timing.value.encode()) <= MAX_PAYLOAD
+    ex.controls["c_o"].value = 7  # the input is not sent again
+    assert ex.payload_bytes < ex.picture_bytes - len(ex.sections["x"].value.encode()) + 1000
     ex.controls["projector"].value = True
-    assert "ccx-proj" in ex.widget._dom_classes and 'class="ccx proj"' in ex.view.value
+    assert "ccx-proj" in ex.widget._dom_classes and 'class="ccx proj"' in ex.view_html
     ex.controls["full_terms"].value = True
     ex.controls["view3d"].value = True
     assert ex.payload_bytes <= MAX_PAYLOAD, ex.payload_bytes
