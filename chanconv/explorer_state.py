@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import inspect
 import math
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 
 import numpy as np
@@ -188,8 +188,8 @@ class ExplorerState:
     element: Element | None
     method: str
     torch_check: tuple[str, bool, float] | None  # (the torch.nn.Conv2d line, same?, largest difference)
-    summary: str
-    shapes: dict = field(default_factory=dict)
+    summary: str  # what is shown: shapes with where X and K come from, parameters, MACs
+    shapes: str = ""  # the same without where X and K come from
 
     @property
     def group_channels(self) -> range:
@@ -463,8 +463,9 @@ def explore(settings: Settings, device="cpu") -> ExplorerState:
     else:
         shown = replace(shown, o=_clamp(shown.o, 0, shown.c_o - 1), u=0, v=0)
     summary = _summary(shown, x_kind, k_kind, params, cost, message)
+    shapes = _summary(shown, None, None, params, cost, message)
     return ExplorerState(s, shown, x_kind, k_kind, X, K, b, tuple(notes), message, params, cost, Y, partial,
-                         element, method, torch_check, summary)
+                         element, method, torch_check, summary, shapes)
 
 
 def _x_words(kind: str) -> str:
@@ -478,7 +479,9 @@ def _k_words(kind: str, c_o: int) -> str:
     return PRESET_NAMES.get(kind, kind)
 
 
-def _summary(s: Settings, x_kind: str, k_kind: str, params: int, cost: ConvCost | None, message: str) -> str:
+def _summary(s: Settings, x_kind: str | None, k_kind: str | None, params: int, cost: ConvCost | None,
+             message: str) -> str:
+    """Shapes, parameters and MACs of what is shown; with ``x_kind = k_kind = None`` the shapes alone."""
     c_ig = s.c_i // s.groups
     if s.groups == 1:
         k = f"K: (c_o, c_i, k_h, k_w) = ({s.c_o}, {s.c_i}, {s.k_h}, {s.k_w})"
@@ -487,8 +490,8 @@ def _summary(s: Settings, x_kind: str, k_kind: str, params: int, cost: ConvCost 
         k = (f"K: (c_o, c_i / groups, k_h, k_w) = ({s.c_o}, {c_ig}, {s.k_h}, {s.k_w}) "
              f"with groups = {s.groups}{depthwise}")
     parts = [
-        f"X: (c_i, n_h, n_w) = ({s.c_i}, {s.n_h}, {s.n_w}), {_x_words(x_kind)}",
-        f"{k}, {_k_words(k_kind, s.c_o)}",
+        f"X: (c_i, n_h, n_w) = ({s.c_i}, {s.n_h}, {s.n_w})" + (f", {_x_words(x_kind)}" if x_kind else ""),
+        k + (f", {_k_words(k_kind, s.c_o)}" if k_kind else ""),
         f"b: (c_o,) = ({s.c_o},)" if s.bias else "b: none",
     ]
     if s.dilation != 1:

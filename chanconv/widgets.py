@@ -206,7 +206,7 @@ class ChannelExplorer:
         if isinstance(bundle, tuple):
             bundle = bundle[0]
         bundle = dict(bundle or {})
-        bundle["text/plain"] = "ChannelExplorer: " + self.summary
+        bundle["text/plain"] = "ChannelExplorer: " + self.state.shapes  # shapes, parameters, MACs
         return bundle
 
     # -- events ------------------------------------------------------------------------------------

@@ -403,3 +403,10 @@ def test_redraw_benchmark_covers_every_control():
 def test_unknown_control_is_a_clear_error():
     with pytest.raises(TypeError, match="unknown control 'size'"):
         ChannelExplorer(size=3)
+
+
+def test_plain_text_repr_is_the_shapes_summary():
+    """What a frontend without widgets shows (and notebook 2 stores): shapes, parameters and MACs."""
+    text = ChannelExplorer(device="cpu", c_o=4)._repr_mimebundle_()["text/plain"]
+    assert text == ("ChannelExplorer: X: (c_i, n_h, n_w) = (2, 3, 3); K: (c_o, c_i, k_h, k_w) = (4, 2, 2, 2); "
+                    "b: none; Y: (c_o, m_h, m_w) = (4, 2, 2); parameters 32; MACs 128; FLOPs 256")
