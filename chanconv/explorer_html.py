@@ -114,8 +114,10 @@ def _png(pixels: np.ndarray, palette: bytes | None) -> str:
 @lru_cache(maxsize=512)
 def _map_png(data: bytes, h: int, w: int, lim: float, pad: tuple[int, int]) -> str:
     A = np.frombuffer(data, dtype=np.float64).reshape(h, w)
-    t = np.zeros_like(A) if lim == 0 else np.clip(A / lim, -1, 1)
+    gaps = np.isnan(A)
+    t = np.zeros_like(A) if lim == 0 else np.clip(np.nan_to_num(A) / lim, -1, 1)
     idx = (np.rint(t * LEVELS) + LEVELS).astype(np.uint8)
+    idx[gaps] = _PAD_INDEX
     p_h, p_w = pad
     if p_h:
         idx[:p_h], idx[h - p_h:] = _PAD_INDEX, _PAD_INDEX
@@ -289,15 +291,25 @@ def render_sections(state: ExplorerState, *, projector: bool = False, full_terms
     out.append(legend_html("K", lim_k, signed_k))
     show_k = _show_values(s.c_o * c_ig, s.k_h, s.k_w, projector)
     cell_k = max(_cell_px(s.k_h, s.k_w, projector) // 2, 6 if not projector else 9)
-    heads = "".join(f"<th>i = {il}</th>" if s.groups == 1 else f"<th>i = g·{c_ig} + {il}</th>"
-                    for il in range(c_ig))
-    out.append(f'<table class="kgrid"><tr><th></th>{heads}{"<th>b</th>" if state.b is not None else ""}</tr>')
     bias = state.b.numpy() if state.b is not None else None
+    bhead = "<th>b</th>" if bias is not None else ""
+    if show_k:  # every kernel a table with its values, one column per input channel
+        heads = "".join(f"<th>i = {il}</th>" if s.groups == 1 else f"<th>i = g·{c_ig} + {il}</th>"
+                        for il in range(c_ig))
+    else:  # one image per row (fewer images to decode); K[o]'s values are shown beside its partial maps
+        first = "i = 0" if s.groups == 1 else f"i = g·{c_ig}"
+        heads = f'<th style="text-align:left">{first}, … left to right (values of row {s.o}: below)</th>'
+    out.append(f'<table class="kgrid"><tr><th></th>{heads}{bhead}</tr>')
     for o in range(s.c_o):
         sel = o == s.o
-        cells = "".join(
-            '<td class="kc">' + grid_html(K[o, il], lim=lim_k, values=show_k or (sel and s.k_h * s.k_w * c_ig <= 400),
-                                          cell=cell_k) + "</td>" for il in range(c_ig))
+        if show_k:
+            cells = "".join('<td class="kc">' + grid_html(K[o, il], lim=lim_k, values=True, cell=cell_k) + "</td>"
+                            for il in range(c_ig))
+        else:
+            gap = np.full((s.k_h, 1), np.nan)
+            row = np.concatenate([part for il in range(c_ig) for part in ((gap,) if il else ()) + (K[o, il],)],
+                                 axis=1)
+            cells = '<td class="kc">' + grid_html(row, lim=lim_k, values=False, cell=cell_k) + "</td>"
         bcell = f'<td class="kc">{_fmt(bias[o])}</td>' if bias is not None else ""
         label = f"K[{o}]" if s.groups == 1 else f"K[{o}] (g = {o // (s.c_o // s.groups)})"
         row_class = ' class="sel"' if sel else ""
@@ -323,8 +335,15 @@ def render_sections(state: ExplorerState, *, projector: bool = False, full_terms
         for il, i in enumerate(sorted(chans)):
             if il:
                 out.append('<span class="op">+</span>')
-            out.append(_fig(f"X[{i}] ⋆ K[{s.o}, {il if s.groups > 1 else i}]",
-                            grid_html(P[il], lim=lim_y, values=show_p, cell=cell_y, taps=taps, box=box)))
+            name = f"X[{i}] ⋆ K[{s.o}, {il if s.groups > 1 else i}]"
+            body = grid_html(P[il], lim=lim_y, values=show_p, cell=cell_y, taps=taps, box=box)
+            if show_k:
+                out.append(_fig(name, body))
+            else:  # the kernel grid shows images: K[o, i] with its values here, above its partial map
+                kname = f"K[{s.o}, {il if s.groups > 1 else i}]"
+                out.append(f'<div><div class="cap">{kname}</div>'
+                           f'{grid_html(K[s.o, il], lim=lim_k, values=True, cell=cell_k)}'
+                           f'<div class="cap">{name}</div>{body}</div>')
         out.append('<span class="op">=</span>')
         out.append(_fig("the sum", grid_html(S, lim=lim_y, values=show_p, cell=cell_y, taps=taps, box=box)))
         if state.b is not None:
