@@ -232,17 +232,26 @@ def browser_latency(presses: int = 12, screenshot: Path | None = None) -> dict:
 
 
 def payloads() -> dict:
-    """Bytes of HTML one redraw sends (status + picture), default and largest, plain and projector with 3-D."""
+    """Bytes of HTML in the whole picture (status + every part), default and largest, plain and projector with
+    every term and the 3-D view; and the most one change of c_o, n_h or row u sends (only the parts it changes)."""
     from .widgets import ChannelExplorer
 
     out = {}
     for name, kw in (("default", {}), ("largest", LARGEST)):
         ex = ChannelExplorer(device="cpu", **kw)
-        out[name] = ex.payload_bytes
+        out[name] = ex.picture_bytes
+        sent = []
+        for control in ("c_o", "n_h", "u"):
+            widget = ex.controls[control]
+            start = widget.value
+            widget.value = start - 1 if start > widget.min else start + 1
+            sent.append(ex.payload_bytes)
+            widget.value = start
+        out[name + ": one change of c_o, n_h or u sends at most"] = max(sent)
         ex.controls["projector"].value = True
         ex.controls["full_terms"].value = True
         ex.controls["view3d"].value = True
-        out[name + " (projector, every term, 3-D)"] = ex.payload_bytes
+        out[name + " (projector, every term, 3-D)"] = ex.picture_bytes
     return out
 
 
@@ -262,9 +271,9 @@ def main(argv=None):
 
     report = {"cpu": cpu_name(), "python": platform.python_version(), "payload_bytes": payloads()}
     print(f"channel explorer on {report['cpu']} (timings on a shared machine move with its load)")
-    print("\npayload of one redraw (HTML sent to the browser; limit 150 KB):")
+    print("\npayload (HTML sent to the browser; limit 150 KB per redraw):")
     for name, size in report["payload_bytes"].items():
-        print(f"  {name:42} {size / 1000:7.1f} KB")
+        print(f"  {name:58} {size / 1000:7.1f} KB")
     times = benchmark_redraws(repeat=2)
     every = [t for ts in times.values() for t in ts]
     report["python_redraw_ms"] = {k: [t * 1e3 for t in v] for k, v in times.items()}

@@ -340,7 +340,7 @@ def render_sections(state: ExplorerState, *, projector: bool = False, full_terms
             if show_k:
                 out.append(_fig(name, body))
             else:  # the kernel grid shows images: K[o, i] with its values here, above its partial map
-                kname = f"K[{s.o}, {il if s.groups > 1 else i}]"
+                kname = f"K[{s.o}, {il if s.groups > 1 else i}] (colours of K)"
                 out.append(f'<div><div class="cap">{kname}</div>'
                            f'{grid_html(K[s.o, il], lim=lim_k, values=True, cell=cell_k)}'
                            f'<div class="cap">{name}</div>{body}</div>')
