@@ -433,23 +433,17 @@ def explore(settings: Settings, device="cpu") -> ExplorerState:
                                        shown.bias, x_kind == "photo", shown.groups > 1)
     notes += [n for n in (x_note, k_note) if n]
     params = shown.c_o * c_ig * shown.k_h * shown.k_w + (shown.c_o if shown.bias else 0)
-    k_eff_h = shown.dilation * (shown.k_h - 1) + 1
-    k_eff_w = shown.dilation * (shown.k_w - 1) + 1
-    h_pad, w_pad = shown.n_h + 2 * shown.padding, shown.n_w + 2 * shown.padding
     message = ""
-    if k_eff_h > h_pad or k_eff_w > w_pad:
-        spans = f" (spanning {k_eff_h}×{k_eff_w} at dilation {shown.dilation})" if shown.dilation > 1 else ""
-        padded = f"padded {h_pad}×{w_pad}" if shown.padding else f"{h_pad}×{w_pad}"
-        message = (f"the {shown.k_h}×{shown.k_w} kernel{spans} is larger than the {padded} input "
-                   f"(n_h × n_w = {shown.n_h}×{shown.n_w}, padding {shown.padding}): no output Y; "
-                   "use a smaller kernel, a larger input or more padding")
-    cost = Y = partial = element = torch_check = None
+    cost_kw = dict(stride=shown.stride, padding=shown.padding, bias=shown.bias, groups=shown.groups)
+    if shown.dilation != 1:
+        cost_kw["dilation"] = shown.dilation
+    try:  # conv2d_cost checks that the window fits the padded input, in chanconv's words
+        cost = conv2d_cost(shown.c_i, shown.c_o, shown.k_h, shown.k_w, shown.n_h, shown.n_w, **cost_kw)
+    except ValueError as err:
+        cost, message = None, f"no output Y: {err}"
+    Y = partial = element = torch_check = None
     method = ""
     if not message:
-        cost_kw = dict(stride=shown.stride, padding=shown.padding, bias=shown.bias, groups=shown.groups)
-        if shown.dilation != 1:
-            cost_kw["dilation"] = shown.dilation
-        cost = conv2d_cost(shown.c_i, shown.c_o, shown.k_h, shown.k_w, shown.n_h, shown.n_w, **cost_kw)
         key = (shown.source, shown.c_i, shown.n_h, shown.n_w, shown.seed, shown.preset, shown.c_o, shown.k_h,
                shown.k_w, shown.bias, shown.stride, shown.padding, shown.groups, shown.dilation)
         Y, method, torch_check = _output(*key, str(device))
@@ -498,7 +492,7 @@ def _summary(s: Settings, x_kind: str | None, k_kind: str | None, params: int, c
         parts.append(f"dilation {s.dilation}: each kernel spans {s.dilation * (s.k_h - 1) + 1}×"
                      f"{s.dilation * (s.k_w - 1) + 1}")
     if cost is None:
-        parts.append(f"Y: none ({message.split(':')[0]})")
+        parts.append(f"Y: none ({message.split(': ', 1)[1]})")
         parts.append(f"parameters {params:,}; MACs 0 (no output)")
     else:
         parts.append(f"Y: (c_o, m_h, m_w) = {cost.out_shape}")

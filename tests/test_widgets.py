@@ -186,8 +186,9 @@ def test_any_combination_gives_a_state_whose_partial_maps_sum_to_y(**kw):
 
 
 @pytest.mark.parametrize("setting, words", [
-    (dict(source="random", n=4, k_h=7), "the 7×2 kernel is larger than the 4×4 input"),
-    (dict(source="random", n=3, k_h=7, k_w=7, padding=1), "the 7×7 kernel is larger than the padded 5×5 input"),
+    (dict(source="random", n=4, k_h=7), "the 7×2 kernel (k_h × k_w) is larger than the 4×4 input"),
+    (dict(source="random", n=3, k_h=7, k_w=7, padding=1),
+     "the 7×7 kernel (k_h × k_w) is larger than the padded 5×5 input"),
 ])
 def test_impossible_combinations_explain_themselves(explorer, setting, words):
     for name, value in setting.items():
@@ -195,7 +196,7 @@ def test_impossible_combinations_explain_themselves(explorer, setting, words):
             explorer.controls["n_h"].value = explorer.controls["n_w"].value = value
         else:
             explorer.controls[name].value = value
-    assert words in explorer.message and explorer.result is None
+    assert explorer.message.startswith("no output Y: " + words) and explorer.result is None
     assert "Y: none (" + words in explorer.summary  # the summary says what is (not) shown
     assert "X: (c_i, n_h, n_w)" in explorer.summary and "K: (c_o, c_i, k_h, k_w)" in explorer.summary
     assert "<table" in explorer.view_html  # X and K are still drawn
