@@ -56,7 +56,6 @@ PRESETS = {
     "random integers": "random",
 }
 PRESET_NAMES = {v: k for k, v in PRESETS.items()}
-SOURCE_NAMES = {v: k for k, v in SOURCES.items()}
 
 # (min, max) of every numeric control; the "largest settings" take every maximum
 RANGES = {

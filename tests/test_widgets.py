@@ -181,8 +181,9 @@ def test_every_value_of_every_control_gives_a_picture(start):
 def test_any_combination_gives_a_state_whose_partial_maps_sum_to_y(**kw):
     state = explore(Settings(**kw))
     check_state(state)
-    html = render(state)
-    assert len(html.encode()) + len(status_html(state).encode()) <= MAX_PAYLOAD
+    for mode in (dict(), dict(projector=True, full_terms=True, view3d=True)):
+        html = render(state, **mode)
+        assert len(html.encode()) + len(status_html(state).encode()) <= MAX_PAYLOAD, mode
 
 
 @pytest.mark.parametrize("setting, words", [
