@@ -315,8 +315,10 @@ class ChannelExplorer:
             kw = dict(stride=s.stride, padding=s.padding, groups=s.groups)
             if s.dilation != 1:
                 kw["dilation"] = s.dilation
-            self._timings = {key: median_seconds(lambda: conv2d(X, K, b, **kw), device=self.device, repeat=5,
-                                                 warmup=1)}
+            if len(self._timings) >= 32:  # keep the latest layers: going back and forth is not timed again
+                self._timings.pop(next(iter(self._timings)))
+            self._timings[key] = median_seconds(lambda: conv2d(X, K, b, **kw), device=self.device, repeat=5,
+                                                warmup=1)
         return self._timings[key], 5
 
 
