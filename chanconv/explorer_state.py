@@ -214,8 +214,7 @@ def make_input(source: str, c_i: int, n_h: int, n_w: int, seed: int) -> tuple[to
     if source == "photo" and c_i == 3:
         X = F.interpolate(_photo_full()[None], size=(n_h, n_w), mode="area")[0]
         return torch.round(X * 100) / 100, "photo", ""
-    g = torch.Generator().manual_seed(seed)
-    X = torch.randint(0, 10, (c_i, n_h, n_w), generator=g).float()
+    X = _random_stack(c_i, (n_h, n_w), 0, 10, 1 + seed)
     note = ""
     if source == "lecture":
         note = (f"c_i × n_h × n_w = {c_i} × {n_h} × {n_w} leaves the lecture's 2 × 3 × 3 X: X is random "
@@ -224,6 +223,15 @@ def make_input(source: str, c_i: int, n_h: int, n_w: int, seed: int) -> tuple[to
         note = (f"the photo has 3 channels (R, G, B), not c_i = {c_i}: X is random integers of shape "
                 f"({c_i}, {n_h}, {n_w}) (c_i = 3 brings the photo back)")
     return X, "random", note
+
+
+def _random_stack(count: int, shape: tuple, low: int, high: int, seed: int) -> torch.Tensor:
+    """``count`` random integer tensors of ``shape`` in [low, high), the j-th from its own seed.
+
+    One generator per channel: raising c_i or c_o adds a channel and keeps the others as they were.
+    """
+    return torch.stack([torch.randint(low, high, shape, generator=torch.Generator().manual_seed(seed * 1009 + j))
+                        for j in range(count)]).float()
 
 
 def _centre(k: int) -> int:
@@ -297,7 +305,6 @@ def _preset_problem(preset: str, k_h: int, k_w: int) -> str:
 def make_kernel(preset: str, c_o: int, c_ig: int, k_h: int, k_w: int, seed: int, bias: bool,
                 photo: bool, grouped: bool = False) -> tuple[torch.Tensor, torch.Tensor | None, str, str]:
     """(K, b, kind, note): K of shape (c_o, c_ig, k_h, k_w) and b (c_o,) or None."""
-    g = torch.Generator().manual_seed(10_000 + seed)
     note = ""
     kind = preset
     if preset == "lecture":
@@ -316,13 +323,13 @@ def make_kernel(preset: str, c_o: int, c_ig: int, k_h: int, k_w: int, seed: int,
         else:
             K = preset_kernel(preset, c_o, c_ig, k_h, k_w)
     if kind == "random":
-        K = torch.randint(-2, 3, (c_o, c_ig, k_h, k_w), generator=g).float()
+        K = _random_stack(c_o, (c_ig, k_h, k_w), -2, 3, 10_000 + seed)
     b = None
     if bias:
         if kind == "lecture":
             b = torch.arange(1.0, c_o + 1)
         else:
-            b = torch.randint(-5, 6, (c_o,), generator=g).float()
+            b = _random_stack(c_o, (), -5, 6, 20_000 + seed)
             if photo:
                 b = b / 10
     return K, b, kind, note

@@ -412,3 +412,13 @@ def test_plain_text_repr_is_the_shapes_summary():
     text = ChannelExplorer(device="cpu", c_o=4)._repr_mimebundle_()["text/plain"]
     assert text == ("ChannelExplorer: X: (c_i, n_h, n_w) = (2, 3, 3); K: (c_o, c_i, k_h, k_w) = (4, 2, 2, 2); "
                     "b: none; Y: (c_o, m_h, m_w) = (4, 2, 2); parameters 32; MACs 128; FLOPs 256")
+
+
+def test_more_channels_keep_the_ones_already_there():
+    small = explore(Settings(source="random", preset="random", c_i=2, c_o=3, k_h=3, k_w=3, n_h=6, n_w=5, bias=True))
+    more_o = explore(Settings(source="random", preset="random", c_i=2, c_o=5, k_h=3, k_w=3, n_h=6, n_w=5, bias=True))
+    torch.testing.assert_close(more_o.K[:3], small.K)
+    torch.testing.assert_close(more_o.b[:3], small.b)
+    torch.testing.assert_close(more_o.Y[:3], small.Y)  # raising c_o adds output channels, keeps the others
+    more_i = explore(Settings(source="random", preset="random", c_i=4, c_o=3, k_h=3, k_w=3, n_h=6, n_w=5))
+    torch.testing.assert_close(more_i.X[:2], small.X)  # raising c_i adds input channels
