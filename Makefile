@@ -57,8 +57,8 @@ notebooks: sync  ## re-execute every notebook top to bottom and store its output
 bench: setup  ## time every method against torch's conv2d on the full grid; CSV/JSON in bench-results/
 	$(PY) -m chanconv.bench --grid full --out bench-results
 
-bench-widgets: setup  ## time the channel explorer's redraw for every control value (median and worst)
-	$(PY) -m chanconv.widgets
+bench-widgets: setup  ## the explorer in headless Chromium: slider moved → picture repainted (median, worst); payload
+	$(PY) -m chanconv.explorer_bench --out artifacts
 
 slides/node_modules/.installed: slides/package.json
 	cd slides && npm install --no-audit --no-fund --no-package-lock --silent

@@ -7,15 +7,19 @@ The lecture's functions (teaching versions)::
     corr2d_multi_in_out(X, K)        X (c_i, n_h, n_w), K (c_o, c_i, k_h, k_w)   -> (c_o, m_h, m_w)
     corr2d_multi_in_out_1x1(X, K)    X (c_i, n_h, n_w), K (c_o, c_i, 1, 1)       -> (c_o, n_h, n_w)
 
-The general layer ``conv2d(X, weight, bias, stride=, padding=, method=)`` with the methods in
-``METHODS``, its cost ``conv2d_cost(...)``, and ``default_device()``.
+The general layer ``conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *,
+method="auto")`` (torch's signature) with the methods in ``METHODS``, its cost ``conv2d_cost(...)``,
+the from-scratch backward ``conv2d_backward(dY, X, W, ...) -> (dX, dW, db)``, one validated
+description of a layer ``Layer``, and ``default_device()``.
 """
 
 from . import data, explain
+from .backward import conv2d_backward
 from .checks import output_size
 from .conv import auto_method, conv2d
 from .cost import ConvCost, conv2d_cost
 from .device import default_device, device_name
+from .layer import Layer
 from .lecture import corr2d, corr2d_multi_in, corr2d_multi_in_out, corr2d_multi_in_out_1x1
 from .methods import METHODS
 
@@ -26,8 +30,10 @@ __all__ = [
     "data",
     "explain",
     "ConvCost",
+    "Layer",
     "auto_method",
     "conv2d",
+    "conv2d_backward",
     "conv2d_cost",
     "corr2d",
     "corr2d_multi_in",

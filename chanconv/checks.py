@@ -30,9 +30,15 @@ __all__ = [
 ]
 
 
-def output_size(n: int, k: int, stride: int = 1, padding: int = 0) -> int:
-    """m = floor((n + 2 p - k) / s) + 1, the output size along one axis (the one formula everyone uses)."""
-    return (n + 2 * padding - k) // stride + 1
+def output_size(n: int, k: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> int:
+    """m = floor((n + 2 p - d (k - 1) - 1) / s) + 1, the output size along one axis (the one formula everyone uses).
+
+    With dilation d = 1 this is floor((n + 2 p - k) / s) + 1; a dilated kernel's k taps span
+    d (k - 1) + 1 input pixels. ``padding`` may also be a pair (before, after) for uneven
+    padding, as ``padding="same"`` gives with an even kernel.
+    """
+    before, after = (padding, padding) if isinstance(padding, int) else padding
+    return (n + before + after - dilation * (k - 1) - 1) // stride + 1
 
 
 def shape_str(shape) -> str:
@@ -133,14 +139,29 @@ def check_nonempty(t: torch.Tensor, name: str, layout: str) -> None:
         raise ValueError(f"{name} has shape {shape_str(t.shape)} {layout}: no dimension may be 0")
 
 
-def check_window(n_h: int, n_w: int, k_h: int, k_w: int, p_h: int = 0, p_w: int = 0) -> None:
-    """The k_h × k_w window must fit in the (padded) n_h × n_w input."""
-    h, w = n_h + 2 * p_h, n_w + 2 * p_w
-    if k_h > h or k_w > w:
-        padded = "padded " if (p_h or p_w) else ""
+def check_window(n_h: int, n_w: int, k_h: int, k_w: int, p_h=0, p_w=0, dilation=(1, 1)) -> None:
+    """The k_h × k_w window (spanning d (k - 1) + 1 pixels when dilated) must fit in the (padded) input.
+
+    ``p_h`` and ``p_w`` are ints (the same on both sides) or pairs (before, after).
+    """
+    (top, bottom), (left, right) = [(p, p) if isinstance(p, int) else tuple(p) for p in (p_h, p_w)]
+    h, w = n_h + top + bottom, n_w + left + right
+    d_h, d_w = dilation
+    span_h, span_w = d_h * (k_h - 1) + 1, d_w * (k_w - 1) + 1
+    if span_h > h or span_w > w:
+        padded = "padded " if (top or bottom or left or right) else ""
+        if (top, left) == (bottom, right):
+            pads = f", padding ({top}, {left})"
+        else:
+            pads = f", padding (top, bottom, left, right) = ({top}, {bottom}, {left}, {right})"
+        kernel = f"the {k_h}×{k_w} kernel (k_h × k_w)"
+        if (d_h, d_w) != (1, 1):
+            kernel += f" with dilation ({d_h}, {d_w}) spans {span_h}×{span_w} and"
         raise ValueError(
-            f"the {k_h}×{k_w} kernel (k_h × k_w) is larger than the {padded}{h}×{w} input "
+            f"{kernel} is larger than the {padded}{h}×{w} input "
             f"(n_h × n_w = {n_h}×{n_w}"
-            + (f", padding ({p_h}, {p_w})" if (p_h or p_w) else "")
-            + "): use a smaller kernel, a larger input or more padding"
+            + (pads if padded else "")
+            + "): use a smaller kernel"
+            + (" or dilation" if (d_h, d_w) != (1, 1) else "")
+            + ", a larger input or more padding"
         )

@@ -1,27 +1,43 @@
-"""``conv2d``: the general convolutional layer (a cross-correlation), with a choice of method."""
+"""``conv2d``: the general convolutional layer (a cross-correlation), with a choice of method.
+
+``conv2d`` is a short dispatcher: it converts and checks the tensors, describes the layer once
+(:class:`chanconv.layer.Layer`), picks a method (:func:`auto_method` or the one named) and runs
+it, through :class:`chanconv.autograd.Conv2dFunction` when a gradient is needed and the method
+writes into buffers that autograd cannot follow.
+"""
 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
 from . import methods as _m
-from .checks import (
-    as_float_tensor,
-    check_ndim,
-    check_nonempty,
-    check_same_device,
-    check_window,
-    output_size,
-    pair,
-    promote,
-    shape_str,
-)
+from .checks import as_float_tensor, check_ndim, check_nonempty, check_same_device, output_size, promote, shape_str
+from .layer import Layer
 
-__all__ = ["conv2d", "output_size", "auto_method"]
+__all__ = ["conv2d", "output_size", "auto_method", "pick_method", "run_method"]
+
+
+def pick_method(layer: Layer, device="cpu") -> str:
+    """The method ``method="auto"`` uses for one group of ``layer`` (a fixed rule, see :func:`auto_method`)."""
+    k_h, k_w, stride, dilation = layer.k_h, layer.k_w, layer.stride, layer.dilation
+    if (k_h, k_w) == (1, 1):
+        return "matmul1x1"
+    if layer.per_group.macs < 200_000:
+        return "im2col"
+    c_i, c_o = layer.c_i // layer.groups, layer.c_o // layer.groups
+    if (k_h, k_w) == (3, 3) and stride == (1, 1) and dilation == (1, 1) and min(c_i, c_o) >= 64 \
+            and c_i * layer.batch >= 128:
+        return "winograd"
+    if stride == (1, 1) and layer.m_h * layer.m_w >= 2048:
+        return "shift"
+    if c_o <= 128 and c_i * k_h * k_w >= 256:
+        return "im2row"
+    return "im2col"
 
 
 def auto_method(c_i: int, c_o: int, k_h: int, k_w: int, n_h: int, n_w: int,
-                stride=(1, 1), batch: int = 1, device="cpu", padding=(0, 0)) -> str:
+                stride=(1, 1), batch: int = 1, device="cpu", padding=(0, 0), dilation=(1, 1)) -> str:
     """The method ``method="auto"`` uses for this shape and device.
 
     A fixed rule (so that a result does not depend on a timing race), read off ``make bench``
@@ -30,8 +46,9 @@ def auto_method(c_i: int, c_o: int, k_h: int, k_w: int, n_h: int, n_w: int,
     * 1×1 kernels: ``matmul1x1``, a single matrix product with nothing to rearrange;
     * tiny layers (under 200,000 multiply-adds), where call overhead dominates: ``im2col``,
       one copy and one product;
-    * 3×3 kernels at stride 1 with c_i, c_o ≥ 64 and c_i · batch ≥ 128: ``winograd``, whose
-      2.25× fewer multiplications pay for its transforms once the products are large;
+    * 3×3 kernels at stride 1 and dilation 1 with c_i, c_o ≥ 64 and c_i · batch ≥ 128:
+      ``winograd``, whose 2.25× fewer multiplications pay for its transforms once the products
+      are large;
     * stride 1 with at least 2,048 output pixels per channel: ``shift``, k_h k_w products
       read straight from the input;
     * c_o ≤ 128 with windows of at least 256 numbers (c_i k_h k_w): ``im2row``, whose product
@@ -39,43 +56,97 @@ def auto_method(c_i: int, c_o: int, k_h: int, k_w: int, n_h: int, n_w: int,
       output channels;
     * everything else: ``im2col``.
 
+    c_i and c_o are one group's channels. ``padding`` may be an int, a pair, "valid" or "same".
     ``device`` is accepted so that a CUDA rule can be added once it is measured on a GPU; today
     the CPU rule is used everywhere. ``fft`` does fewer multiplications for large kernels but
     loses on the CPU at the sizes measured; it is chosen only by name.
     """
-    stride = pair(stride, "stride", minimum=1)
-    padding = pair(padding, "padding", minimum=0)
-    if (k_h, k_w) == (1, 1):
-        return "matmul1x1"
-    m_h = output_size(n_h, k_h, stride[0], padding[0])
-    m_w = output_size(n_w, k_w, stride[1], padding[1])
-    if batch * c_o * m_h * m_w * c_i * k_h * k_w < 200_000:
-        return "im2col"
-    if (k_h, k_w) == (3, 3) and stride == (1, 1) and min(c_i, c_o) >= 64 and c_i * batch >= 128:
-        return "winograd"
-    if stride == (1, 1) and m_h * m_w >= 2048:
-        return "shift"
-    if c_o <= 128 and c_i * k_h * k_w >= 256:
-        return "im2row"
-    return "im2col"
+    layer = Layer.describe(c_i, c_o, k_h, k_w, n_h, n_w, stride, padding, dilation, batch=batch)
+    return pick_method(layer, device)
 
 
-def conv2d(X, weight, bias=None, *, stride=1, padding=0, groups=1, method="auto"):
+def _check_tensors(X, W, b):
+    """Convert, then check dimensions, emptiness and devices; returns X, W, b (floating tensors)."""
+    X = as_float_tensor(X, "X")
+    W = as_float_tensor(W, "weight")
+    b = None if b is None else as_float_tensor(b, "bias")
+    check_ndim(X, "X", (3, 4), "(c_i, n_h, n_w) or (batch, c_i, n_h, n_w)")
+    check_ndim(W, "weight", (4,), "(c_o, c_i, k_h, k_w)")
+    if 0 in X.shape:
+        check_nonempty(X, "X", "(c_i, n_h, n_w)" if X.dim() == 3 else "(batch, c_i, n_h, n_w)")
+    if 0 in W.shape:
+        check_nonempty(W, "weight", "(c_o, c_i, k_h, k_w)")
+    if W.device != X.device or (b is not None and b.device != X.device):
+        check_same_device(X=X, weight=W, bias=b)
+    return X, W, b
+
+
+def _check_method(method, layer: Layer, device) -> str:
+    """The method to run: the one named (if it handles the layer) or auto's choice."""
+    if not isinstance(method, str):
+        raise TypeError(f"method must be a string, got {method!r}")
+    if method == "auto":
+        return pick_method(layer, device)
+    if method == "torch":
+        return method
+    if method not in _m.IMPLEMENTATIONS:
+        raise ValueError(f"unknown method {method!r}: choose 'auto', 'torch' or one of {_m.METHODS}")
+    reason = _m.declines(method, layer.k_h, layer.k_w, layer.stride, layer.dilation)
+    if reason:
+        raise ValueError(f"method {method!r} {reason}; use method='auto'")
+    return method
+
+
+def run_method(name: str, X, W, b, layer: Layer):
+    """Method ``name``'s forward on checked 4-D tensors: padding, groups, then the method itself.
+
+    ``name`` may also be ``"torch"``: ``torch.nn.functional.conv2d`` with the same layer.
+    Uneven padding ("same" with an even span) is added here, so that every method sees zeros on
+    both sides; each group is an independent convolution on its share of the channels.
+    """
+    if name == "torch":
+        return F.conv2d(X, W, b, layer.stride, layer.torch_padding, layer.dilation, layer.groups)
+    fn = _m.IMPLEMENTATIONS[name]
+    padding = layer.padding
+    if padding is None:  # "same" with an even span: one more zero row/column after than before
+        top, bottom, left, right = layer.pads
+        X, padding = F.pad(X, (left, right, top, bottom)), (0, 0)
+    s, d, g = layer.stride, layer.dilation, layer.groups
+    if g == 1:
+        return fn(X, W, b, s, padding, d)
+    step_i, step_o = layer.c_i // g, layer.c_o // g
+    return torch.cat([
+        fn(X[:, j * step_i:(j + 1) * step_i], W[j * step_o:(j + 1) * step_o],
+           None if b is None else b[j * step_o:(j + 1) * step_o], s, padding, d)
+        for j in range(g)
+    ], dim=1)
+
+
+def _needs_grad(X, W, b) -> bool:
+    return torch.is_grad_enabled() and (X.requires_grad or W.requires_grad or (b is not None and b.requires_grad))
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, method="auto"):
     r"""2-D convolutional layer with c_i input and c_o output channels (a cross-correlation).
 
     .. math::
-        Y[n, o, i, j] = b[o] + \sum_{c=0}^{c_i-1}\sum_{a=0}^{k_h-1}\sum_{d=0}^{k_w-1}
-                        X_{pad}[n, c, i s_h + a, j s_w + d]\, W[o, c, a, d]
+        Y[n, o, i, j] = b[o] + \sum_{c=0}^{c_i-1}\sum_{a=0}^{k_h-1}\sum_{e=0}^{k_w-1}
+                        X_{pad}[n, c, i s_h + a d_h, j s_w + e d_w]\, W[o, c, a, e]
 
     The kernel is not flipped: this is what ``torch.nn.Conv2d`` and the lecture call a
-    convolution, mathematically a cross-correlation.
+    convolution, mathematically a cross-correlation. The arguments are those of
+    ``torch.nn.functional.conv2d``, in the same order.
 
     Args:
-        X: input, (c_i, n_h, n_w) or (batch, c_i, n_h, n_w).
+        input: X, (c_i, n_h, n_w) or (batch, c_i, n_h, n_w).
         weight: W, (c_o, c_i, k_h, k_w), the layout of ``torch.nn.Conv2d.weight``.
         bias: b, (c_o,), one number per output channel; ``None`` for none.
         stride: s, an int or a pair (s_h, s_w), each ≥ 1.
-        padding: p, an int or a pair (p_h, p_w), each ≥ 0: zeros on both sides.
+        padding: p, an int or a pair (p_h, p_w), each ≥ 0: zeros on both sides; or ``"valid"``
+            (none) or ``"same"`` (m_h = n_h, m_w = n_w, stride 1 only; d (k - 1) zeros in all,
+            the extra one after when that is odd, as torch does).
+        dilation: d, an int or a pair (d_h, d_w), each ≥ 1: the kernel's taps d pixels apart,
+            so a k × k kernel spans d (k - 1) + 1 pixels with k · k weights.
         groups: g, splitting the channels into g independent groups (as ``torch.nn.Conv2d``):
             weight then has shape (c_o, c_i / g, k_h, k_w) and output channels of group j read
             only input channels of group j; g = c_i is a depthwise convolution.
@@ -86,79 +157,37 @@ def conv2d(X, weight, bias=None, *, stride=1, padding=0, groups=1, method="auto"
         - X: (c_i, n_h, n_w) or (batch, c_i, n_h, n_w)
         - Y: (c_o, m_h, m_w) or (batch, c_o, m_h, m_w), with
 
-          m_h = floor((n_h + 2 p_h - k_h) / s_h) + 1,
-          m_w = floor((n_w + 2 p_w - k_w) / s_w) + 1.
+          m_h = floor((n_h + 2 p_h - d_h (k_h - 1) - 1) / s_h) + 1,
+          m_w = floor((n_w + 2 p_w - d_w (k_w - 1) - 1) / s_w) + 1
+
+          (with d = 1: floor((n + 2 p - k) / s) + 1, the lecture's formula).
+
+    Gradients flow to X, weight and bias with every method: the methods that write into
+    buffers run through :class:`chanconv.autograd.Conv2dFunction` (their forward, the
+    from-scratch :func:`chanconv.conv2d_backward`) when one of them requires a gradient, and
+    exactly as fast as before when none does.
 
     The result is on X's device. NumPy arrays are converted to tensors, integer tensors to
     ``torch.get_default_dtype()`` (float32); X, W and b are promoted to their common
     floating dtype. Bad shapes, devices or arguments raise ``ValueError``/``TypeError``
     naming them.
     """
-    X = as_float_tensor(X, "X")
-    W = as_float_tensor(weight, "weight")
-    b = None if bias is None else as_float_tensor(bias, "bias")
-    x_shape, w_shape = X.shape, W.shape  # read once: every check below works on these
-    single = len(x_shape) == 3
-    check_ndim(X, "X", (3, 4), "(c_i, n_h, n_w) or (batch, c_i, n_h, n_w)")
-    check_ndim(W, "weight", (4,), "(c_o, c_i, k_h, k_w)")
-    if 0 in x_shape:
-        check_nonempty(X, "X", "(c_i, n_h, n_w)" if single else "(batch, c_i, n_h, n_w)")
-    if 0 in w_shape:
-        check_nonempty(W, "weight", "(c_o, c_i, k_h, k_w)")
-    device = X.device
-    if W.device != device or (b is not None and b.device != device):
-        check_same_device(X=X, weight=W, bias=b)
-    if type(groups) is not int or groups < 1:
-        raise ValueError(f"groups must be a positive int, got {groups!r}")
-    c_o, c_i_group, k_h, k_w = w_shape
-    c_i = c_i_group * groups
-    n_h, n_w = x_shape[-2], x_shape[-1]
-    if x_shape[-3] != c_i:
-        layout = "(c_o, c_i, k_h, k_w)" if groups == 1 else f"(c_o, c_i / groups, k_h, k_w) with groups = {groups}"
+    X, W, b = _check_tensors(input, weight, bias)
+    layer = Layer.of(X, W, stride, padding, dilation, groups)
+    if b is not None and b.shape != (layer.c_o,):
         raise ValueError(
-            f"X has {x_shape[-3]} input channels but the weight expects {c_i}: "
-            f"X.shape = {shape_str(x_shape)}, weight.shape = {shape_str(w_shape)} is "
-            f"{layout}; c_i must agree"
-        )
-    if c_o % groups:
-        raise ValueError(f"c_o = {c_o} output channels cannot be split into groups = {groups} equal groups")
-    if b is not None and b.shape != (c_o,):
-        raise ValueError(
-            f"bias must have shape (c_o,) = ({c_o},), one number per output channel, "
+            f"bias must have shape (c_o,) = ({layer.c_o},), one number per output channel, "
             f"got {shape_str(b.shape)}"
         )
-    s = pair(stride, "stride", minimum=1)
-    p = pair(padding, "padding", minimum=0)
-    check_window(n_h, n_w, k_h, k_w, *p)
-    if not isinstance(method, str):
-        raise TypeError(f"method must be a string, got {method!r}")
-    if method == "auto":
-        method = auto_method(c_i // groups, c_o // groups, k_h, k_w, n_h, n_w, s,
-                             1 if single else x_shape[0], device, p)
-    elif method != "torch":
-        if method not in _m.IMPLEMENTATIONS:
-            raise ValueError(
-                f"unknown method {method!r}: choose 'auto', 'torch' or one of {_m.METHODS}"
-            )
-        if not _m.applies(method, k_h, k_w, s):
-            raise ValueError(
-                f"method {method!r} does not handle a {k_h}×{k_w} kernel at stride {s}: "
-                + ("it needs k_h = k_w = 1" if method == "matmul1x1"
-                   else "it needs a 3×3 kernel at stride 1")
-                + "; use method='auto'"
-            )
+    name = _check_method(method, layer, X.device)
     if W.dtype != X.dtype or (b is not None and b.dtype != X.dtype):
         X, W, b = promote(X, W, b)
-    X4 = X.unsqueeze(0) if single else X
-    if method == "torch":
-        Y = torch.nn.functional.conv2d(X4, W, b, stride=s, padding=p, groups=groups)
-    elif groups == 1:
-        Y = _m.IMPLEMENTATIONS[method](X4, W, b, s, p)
-    else:  # each group is an independent convolution on its share of the channels
-        step_i, step_o = c_i // groups, c_o // groups
-        Y = torch.cat([
-            _m.IMPLEMENTATIONS[method](X4[:, g * step_i:(g + 1) * step_i], W[g * step_o:(g + 1) * step_o],
-                                       None if b is None else b[g * step_o:(g + 1) * step_o], s, p)
-            for g in range(groups)
-        ], dim=1)
+    single = X.dim() == 3
+    X4 = X.unsqueeze(0) if single else X  # (c_i, n_h, n_w) -> (1, c_i, n_h, n_w)
+    if name != "torch" and name not in _m.DIFFERENTIABLE and _needs_grad(X4, W, b):
+        from .autograd import Conv2dFunction
+
+        Y = Conv2dFunction.apply(X4, W, b, layer, name)
+    else:
+        Y = run_method(name, X4, W, b, layer)
     return Y[0] if single else Y

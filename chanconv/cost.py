@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .checks import check_window, output_size, pair
+from .layer import Layer
 
 __all__ = ["ConvCost", "conv2d_cost"]
 
@@ -15,7 +15,10 @@ FLOAT32_BYTES = 4
 class ConvCost:
     """The cost of one ``conv2d`` call (forward pass).
 
-    out_shape: (c_o, m_h, m_w) per sample.
+    out_shape: (c_o, m_h, m_w) per sample, m_h = floor((n_h + 2 p_h - d_h (k_h - 1) - 1) / s_h) + 1.
+    padding: (p_h, p_w), or ((top, bottom), (left, right)) where "same" pads unevenly.
+    dilation: (d_h, d_w); it moves the kernel's taps apart and changes m_h, m_w, not the MACs per
+    output pixel.
     params: c_o·c_i·k_h·k_w weights + c_o biases (b has shape (c_o,), one per output channel).
     macs: multiply-accumulates, batch·c_o·m_h·m_w·c_i·k_h·k_w: the O(c_i c_o k_h k_w m_h m_w).
     flops: 2·macs, counting multiplications and additions separately.
@@ -30,7 +33,7 @@ class ConvCost:
     n_h: int
     n_w: int
     stride: tuple[int, int]
-    padding: tuple[int, int]
+    padding: tuple
     batch: int
     bias: bool
     groups: int
@@ -41,6 +44,7 @@ class ConvCost:
     input_bytes: int
     weight_bytes: int
     output_bytes: int
+    dilation: tuple[int, int] = (1, 1)
 
     @property
     def weights(self) -> int:
@@ -60,10 +64,13 @@ class ConvCost:
 
 
 def conv2d_cost(c_i: int, c_o: int, k_h: int, k_w: int, n_h: int, n_w: int, *,
-                stride=1, padding=0, batch: int = 1, bias: bool = True, groups: int = 1) -> ConvCost:
+                stride=1, padding=0, batch: int = 1, bias: bool = True, groups: int = 1,
+                dilation=1) -> ConvCost:
     """Shapes, parameters and operation counts of a conv2d layer, by formula.
 
-    m_h = floor((n_h + 2 p_h - k_h) / s_h) + 1 (likewise m_w);
+    m_h = floor((n_h + 2 p_h - d_h (k_h - 1) - 1) / s_h) + 1 (likewise m_w; with dilation
+    d = 1 the lecture's floor((n_h + 2 p_h - k_h) / s_h) + 1); ``padding`` may also be
+    "valid" or "same" (as in :func:`chanconv.conv2d`);
     params = c_o c_i k_h k_w + c_o (without the c_o biases if ``bias=False``);
     macs = batch c_o m_h m_w c_i k_h k_w; flops = 2 macs.
     With ``groups`` = g each output channel reads c_i / g input channels: weights and MACs
@@ -75,24 +82,16 @@ def conv2d_cost(c_i: int, c_o: int, k_h: int, k_w: int, n_h: int, n_w: int, *,
     >>> cost.out_shape, cost.params, cost.macs
     ((100, 64, 64), 250100, 1024000000)
     """
-    for name, v in dict(c_i=c_i, c_o=c_o, k_h=k_h, k_w=k_w, n_h=n_h, n_w=n_w, batch=batch,
-                        groups=groups).items():
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise TypeError(f"{name} must be an int, got {v!r}")
-        if v < 1:
-            raise ValueError(f"{name} must be at least 1, got {v}")
-    s_h, s_w = pair(stride, "stride", minimum=1)
-    p_h, p_w = pair(padding, "padding", minimum=0)
-    check_window(n_h, n_w, k_h, k_w, p_h, p_w)
-    m_h, m_w = output_size(n_h, k_h, s_h, p_h), output_size(n_w, k_w, s_w, p_w)
-    if c_i % groups or c_o % groups:
-        raise ValueError(f"c_i = {c_i} and c_o = {c_o} must both be divisible by groups = {groups}")
+    layer = Layer.describe(c_i, c_o, k_h, k_w, n_h, n_w, stride, padding, dilation, groups, batch)
+    m_h, m_w = layer.m_h, layer.m_w
     weights = c_o * (c_i // groups) * k_h * k_w
     params = weights + (c_o if bias else 0)
-    macs = batch * c_o * m_h * m_w * (c_i // groups) * k_h * k_w
+    macs = layer.macs
+    top, bottom, left, right = layer.pads
     return ConvCost(
         c_i=c_i, c_o=c_o, k_h=k_h, k_w=k_w, n_h=n_h, n_w=n_w,
-        stride=(s_h, s_w), padding=(p_h, p_w), batch=batch, bias=bias, groups=groups,
+        stride=layer.stride, padding=layer.padding or ((top, bottom), (left, right)), batch=batch,
+        bias=bias, groups=groups, dilation=layer.dilation,
         out_shape=(c_o, m_h, m_w), params=params, macs=macs, flops=2 * macs,
         input_bytes=FLOAT32_BYTES * batch * c_i * n_h * n_w,
         weight_bytes=FLOAT32_BYTES * params,

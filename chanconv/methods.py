@@ -2,17 +2,18 @@
 
 Every method is a 2-D cross-correlation with one signature::
 
-    method(X, W, b, stride, padding) -> Y
+    method(X, W, b, stride, padding, dilation) -> Y
 
-    X        (batch, c_i, n_h, n_w)     floating point, already checked by conv2d
-    W        (c_o, c_i, k_h, k_w)       PyTorch's Conv2d layout
-    b        (c_o,) or None
-    stride   (s_h, s_w)
-    padding  (p_h, p_w)                 zeros on both sides
-    Y        (batch, c_o, m_h, m_w)     m_h = floor((n_h + 2 p_h - k_h) / s_h) + 1
-                                        m_w = floor((n_w + 2 p_w - k_w) / s_w) + 1
+    X         (batch, c_i, n_h, n_w)     floating point, already checked by conv2d
+    W         (c_o, c_i, k_h, k_w)       PyTorch's Conv2d layout
+    b         (c_o,) or None
+    stride    (s_h, s_w)
+    padding   (p_h, p_w)                 zeros on both sides
+    dilation  (d_h, d_w)                 the kernel's taps d apart (1: next to each other)
+    Y         (batch, c_o, m_h, m_w)     m_h = floor((n_h + 2 p_h - d_h (k_h - 1) - 1) / s_h) + 1
+                                         m_w = floor((n_w + 2 p_w - d_w (k_w - 1) - 1) / s_w) + 1
 
-    Y[n, o, i, j] = b[o] + sum_{c, a, d} Xpad[n, c, i s_h + a, j s_w + d] W[o, c, a, d]
+    Y[n, o, i, j] = b[o] + sum_{c, a, d} Xpad[n, c, i s_h + a d_h, j s_w + d d_w] W[o, c, a, d]
 
 They are listed from the lecture's loops to the fastest ideas, so that a reader can compare
 them one after another. Call them through ``chanconv.conv2d(..., method=name)``, which
@@ -22,12 +23,14 @@ each method handles (Winograd only 3×3 kernels at stride 1, ``matmul1x1`` only 
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 
 from .checks import output_size
 
-__all__ = ["METHODS", "IMPLEMENTATIONS", "applies", "CHUNK_BYTES"]
+__all__ = ["METHODS", "IMPLEMENTATIONS", "DIFFERENTIABLE", "applies", "declines", "CHUNK_BYTES"]
 
 #: Upper bound, in bytes, of the column buffer that ``im2col`` builds at a time.
 CHUNK_BYTES = 4 * 2**20
@@ -38,10 +41,11 @@ def _pad(X, padding):
     return F.pad(X, (p_w, p_w, p_h, p_h)) if (p_h or p_w) else X
 
 
-def _out_size(Xp, W, stride):
+def _out_size(Xp, W, stride, dilation=(1, 1)):
     """(m_h, m_w) of an already padded input."""
     k_h, k_w = W.shape[2:]
-    return output_size(Xp.shape[2], k_h, stride[0]), output_size(Xp.shape[3], k_w, stride[1])
+    return (output_size(Xp.shape[2], k_h, stride[0], 0, dilation[0]),
+            output_size(Xp.shape[3], k_w, stride[1], 0, dilation[1]))
 
 
 def _add_bias(Y, b):
@@ -49,21 +53,24 @@ def _add_bias(Y, b):
 
 
 # 1. The lecture's loops ---------------------------------------------------------------------
-def loops(X, W, b, stride, padding):
+def loops(X, W, b, stride, padding, dilation=(1, 1)):
     """The lecture, literally: corr2d per input channel, summed, stacked per output channel.
 
-    O(batch · c_o · c_i · m_h · m_w) Python-level steps: only for small shapes.
+    O(batch · c_o · c_i · m_h · m_w) Python-level steps: only for small shapes. With dilation
+    the window at (i, j) takes every d-th pixel of the span d (k - 1) + 1.
     """
     Xp = _pad(X, padding)
-    m_h, m_w = _out_size(Xp, W, stride)
+    m_h, m_w = _out_size(Xp, W, stride, dilation)
     k_h, k_w = W.shape[2:]
     s_h, s_w = stride
+    d_h, d_w = dilation
+    span_h, span_w = d_h * (k_h - 1) + 1, d_w * (k_w - 1) + 1
 
-    def corr2d(x, k):  # one channel, with stride
+    def corr2d(x, k):  # one channel, with stride and dilation
         y = torch.zeros((m_h, m_w), dtype=x.dtype, device=x.device)
         for i in range(m_h):
             for j in range(m_w):
-                y[i, j] = (x[i * s_h:i * s_h + k_h, j * s_w:j * s_w + k_w] * k).sum()
+                y[i, j] = (x[i * s_h:i * s_h + span_h:d_h, j * s_w:j * s_w + span_w:d_w] * k).sum()
         return y
 
     def corr2d_multi_in(x, k):  # sum over the c_i input channels
@@ -77,15 +84,19 @@ def loops(X, W, b, stride, padding):
 
 
 # 2. Vectorized sliding windows ----------------------------------------------------------------
-def unfold(X, W, b, stride, padding):
+def unfold(X, W, b, stride, padding, dilation=(1, 1)):
     """All windows as one strided view, then one einsum over (c_i, k_h, k_w).
 
     ``Xp.unfold`` gives a (batch, c_i, m_h, m_w, k_h, k_w) view without copying; einsum
-    contracts it with W. No Python loop; einsum materializes the windows once.
+    contracts it with W. No Python loop; einsum materializes the windows once. A dilated
+    window is the span d (k - 1) + 1 unfolded, then every d-th pixel of it.
     """
     Xp = _pad(X, padding)
     k_h, k_w = W.shape[2:]
-    windows = Xp.unfold(2, k_h, stride[0]).unfold(3, k_w, stride[1])
+    d_h, d_w = dilation
+    # (batch, c_i, m_h, m_w, span_h, span_w) -> every d-th tap: (batch, c_i, m_h, m_w, k_h, k_w)
+    windows = Xp.unfold(2, d_h * (k_h - 1) + 1, stride[0]).unfold(3, d_w * (k_w - 1) + 1, stride[1])
+    windows = windows[..., ::d_h, ::d_w]
     Y = torch.einsum("ncijab,ocab->noij", windows, W)
     return _add_bias(Y, b)
 
@@ -98,7 +109,7 @@ def _mm(Wm, cols, bias, out=None):
     return torch.addmm(bias, Wm, cols, out=out)
 
 
-def im2col(X, W, b, stride, padding):
+def im2col(X, W, b, stride, padding, dilation=(1, 1)):
     """Every convolution as one matrix product: Y (c_o, m_h m_w) = W (c_o, c_i k_h k_w) @ cols.
 
     Column p of ``cols`` (c_i k_h k_w, m_h m_w) holds output pixel p's window in W's own
@@ -112,48 +123,61 @@ def im2col(X, W, b, stride, padding):
     c_o, _, k_h, k_w = W.shape
     s_h, s_w = stride
     p_h, p_w = padding
+    d_h, d_w = dilation
     H, Wd = n_h + 2 * p_h, n_w + 2 * p_w
-    m_h, m_w = output_size(H, k_h, s_h), output_size(Wd, k_w, s_w)
+    m_h, m_w = output_size(H, k_h, s_h, 0, d_h), output_size(Wd, k_w, s_w, 0, d_w)
     K, P = c_i * k_h * k_w, m_h * m_w
-    Wm = W.reshape(c_o, K)
-    bias = None if b is None else b.view(c_o, 1)
+    Wm = W.reshape(c_o, K)  # (c_o, c_i, k_h, k_w) -> (c_o, c_i k_h k_w)
+    bias = None if b is None else b.view(c_o, 1)  # (c_o,) -> (c_o, 1), a column added to every pixel
     rows = max(1, CHUNK_BYTES // (m_w * K * X.element_size()))  # output rows per chunk
     if s_w == 1:
         Xp = _pad(X, padding)
-        # every window at once, as a view (no copy): windows[s, c, a, d, i, j] = Xp[s, c, i s_h + a, j + d]
+        # every window at once, as a view (no copy):
+        # windows[s, c, a, d, i, j] = Xp[s, c, i s_h + a d_h, j + d d_w]
         t_n, t_c, t_y, t_x = Xp.stride()
         if n == 1 and rows >= m_h:  # the whole column matrix at once: one copy, one product
-            cols = Xp.as_strided((c_i, k_h, k_w, m_h, m_w), (t_c, t_y, t_x, t_y * s_h, t_x), Xp.storage_offset())
+            cols = Xp.as_strided((c_i, k_h, k_w, m_h, m_w), (t_c, t_y * d_h, t_x * d_w, t_y * s_h, t_x),
+                                 Xp.storage_offset())
+            # (c_i, k_h, k_w, m_h, m_w) -> (c_i k_h k_w, m_h m_w): one copy; Y (c_o, m_h m_w) -> (1, c_o, m_h, m_w)
             return _mm(Wm, cols.reshape(K, P), bias).view(1, c_o, m_h, m_w)
-        windows = Xp.as_strided((n, c_i, k_h, k_w, m_h, m_w), (t_n, t_c, t_y, t_x, t_y * s_h, t_x),
+        windows = Xp.as_strided((n, c_i, k_h, k_w, m_h, m_w), (t_n, t_c, t_y * d_h, t_x * d_w, t_y * s_h, t_x),
                                 Xp.storage_offset())
         parts = [(slice(None), windows)]
     else:
         # Windows s_w apart would make every copy below read every s_w-th number. Instead the
         # padded input is stored as s_w column phases, phase e holding columns e, e + s_w, ...
-        # (one copy): offset d then reads phase d % s_w at column j + d // s_w, contiguous in j.
+        # (one copy): kernel column d (input column j s_w + d d_w) then reads phase (d d_w) % s_w
+        # at column j + (d d_w) // s_w, contiguous in j. The columns d0, d0 + t, d0 + 2t, ...
+        # with t = s_w / gcd(s_w, d_w) share a phase, d_w / gcd(s_w, d_w) apart in it: one view each.
         q = -(-Wd // s_w)
         Xp = F.pad(X, (p_w, p_w + q * s_w - Wd, p_h, p_h))
-        phases = Xp.view(n, c_i, H, q, s_w).permute(4, 0, 1, 2, 3).contiguous()  # (s_w, n, c_i, H, q)
+        # (n, c_i, H, q s_w) -> (n, c_i, H, q, s_w) -> (s_w, n, c_i, H, q): one copy
+        phases = Xp.view(n, c_i, H, q, s_w).permute(4, 0, 1, 2, 3).contiguous()
         t_n, t_c, t_y, _ = phases.stride()[1:]
-        parts = [(slice(e, None, s_w),  # offsets d = e, e + s_w, ... < k_w
-                  phases[e].as_strided((n, c_i, k_h, len(range(e, k_w, s_w)), m_h, m_w),
-                                       (t_n, t_c, t_y, 1, t_y * s_h, 1), phases[e].storage_offset()))
-                 for e in range(min(s_w, k_w))]
+        g = math.gcd(s_w, d_w)
+        step = s_w // g  # kernel columns d0, d0 + step, ... read one phase
+        parts = []
+        for d0 in range(min(step, k_w)):
+            e, x0 = divmod(d0 * d_w, s_w)[::-1]  # phase e, first column x0 in it
+            parts.append((slice(d0, None, step),
+                          phases[e].as_strided((n, c_i, k_h, len(range(d0, k_w, step)), m_h, m_w),
+                                               (t_n, t_c, t_y * d_h, d_w // g, t_y * s_h, 1),
+                                               phases[e].storage_offset() + x0)))
     rows = min(rows, m_h)
     Y = torch.empty((n, c_o, P), dtype=X.dtype, device=X.device)
     buf = torch.empty(K * rows * m_w, dtype=X.dtype, device=X.device)
     for s in range(n):
         for r0 in range(0, m_h, rows):
             r1 = min(m_h, r0 + rows)
-            cols = buf[:K * (r1 - r0) * m_w].view(c_i, k_h, k_w, r1 - r0, m_w)
+            cols = buf[:K * (r1 - r0) * m_w].view(c_i, k_h, k_w, r1 - r0, m_w)  # this chunk's columns
             for d, windows in parts:
                 cols[:, :, d].copy_(windows[s, :, :, :, r0:r1])
+            # (c_i, k_h, k_w, rows, m_w) -> (c_i k_h k_w, rows m_w), no copy
             _mm(Wm, cols.view(K, -1), bias, out=Y[s, :, r0 * m_w:r1 * m_w])
-    return Y.view(n, c_o, m_h, m_w)
+    return Y.view(n, c_o, m_h, m_w)  # (n, c_o, m_h m_w) -> (n, c_o, m_h, m_w)
 
 
-def im2row(X, W, b, stride, padding):
+def im2row(X, W, b, stride, padding, dilation=(1, 1)):
     """im2col transposed: (pixels, k_h k_w c_i) @ (k_h k_w c_i, c_o), from a channels-last input.
 
     One row per output pixel holding its k_h × k_w × c_i window, taken from a channels-last
@@ -166,11 +190,14 @@ def im2row(X, W, b, stride, padding):
     Xp = _pad(X, padding)
     n, c_i = Xp.shape[:2]
     c_o, _, k_h, k_w = W.shape
-    m_h, m_w = _out_size(Xp, W, stride)
+    d_h, d_w = dilation
+    m_h, m_w = _out_size(Xp, W, stride, dilation)
     K = k_h * k_w * c_i
-    Xc = Xp.permute(0, 2, 3, 1).contiguous()  # (n, H, W, c_i)
-    windows = Xc.unfold(1, k_h, stride[0]).unfold(2, k_w, stride[1]).permute(0, 1, 2, 4, 5, 3)
-    Wt = W.permute(2, 3, 1, 0).reshape(K, c_o)  # rows in the windows' (k_h, k_w, c_i) order
+    Xc = Xp.permute(0, 2, 3, 1).contiguous()  # (n, c_i, H, W) -> (n, H, W, c_i): one copy
+    # (n, m_h, m_w, c_i, span_h, span_w) -> every d-th tap -> (n, m_h, m_w, k_h, k_w, c_i), a view
+    windows = Xc.unfold(1, d_h * (k_h - 1) + 1, stride[0]).unfold(2, d_w * (k_w - 1) + 1, stride[1])
+    windows = windows[..., ::d_h, ::d_w].permute(0, 1, 2, 4, 5, 3)
+    Wt = W.permute(2, 3, 1, 0).reshape(K, c_o)  # (c_o, c_i, k_h, k_w) -> (k_h k_w c_i, c_o), the windows' order
     Y = torch.empty((n * m_h * m_w, c_o), dtype=Xp.dtype, device=Xp.device)
     rows = max(1, CHUNK_BYTES // (m_w * K * Xp.element_size()))  # output rows per chunk
     if rows >= m_h:  # whole samples per chunk
@@ -180,7 +207,7 @@ def im2row(X, W, b, stride, padding):
             s1 = min(n, s0 + per)
             cols = buf[:(s1 - s0) * m_h * m_w * K].view(s1 - s0, m_h, m_w, k_h, k_w, c_i)
             cols.copy_(windows[s0:s1])
-            torch.mm(cols.view(-1, K), Wt, out=Y[s0 * m_h * m_w:s1 * m_h * m_w])
+            torch.mm(cols.view(-1, K), Wt, out=Y[s0 * m_h * m_w:s1 * m_h * m_w])  # (pixels, K) @ (K, c_o)
     else:  # a few output rows of one sample per chunk
         buf = torch.empty(rows * m_w * K, dtype=Xp.dtype, device=Xp.device)
         for s in range(n):
@@ -190,14 +217,14 @@ def im2row(X, W, b, stride, padding):
                 cols.copy_(windows[s, r0:r1])
                 o = (s * m_h + r0) * m_w
                 torch.mm(cols.view(-1, K), Wt, out=Y[o:o + (r1 - r0) * m_w])
-    Y = Y.view(n, m_h, m_w, c_o).permute(0, 3, 1, 2)
+    Y = Y.view(n, m_h, m_w, c_o).permute(0, 3, 1, 2)  # (n m_h m_w, c_o) -> (n, c_o, m_h, m_w), a view
     if b is None:
         return Y.contiguous()
     return torch.add(Y, b.view(1, c_o, 1, 1), out=torch.empty((n, c_o, m_h, m_w), dtype=Y.dtype, device=Y.device))
 
 
 # 4. Shift and accumulate ---------------------------------------------------------------------------
-def shift(X, W, b, stride, padding):
+def shift(X, W, b, stride, padding, dilation=(1, 1)):
     """One (c_o, c_i) @ (c_i, pixels) product per kernel offset (a, d), accumulated: no column buffer.
 
     At stride 1, the input channel c flattened to one row (padded, n_h + 2 p_h rows of
@@ -205,18 +232,22 @@ def shift(X, W, b, stride, padding):
     every product reads a slice of that one flat matrix (c_i, pixels) in place, accumulating into
     Y (``addmm_``). The products run over full padded rows; the k_w - 1 extra columns per row are
     cropped at the end. Channels-first throughout, like PyTorch. Strided layers copy each shifted
-    slice.
+    slice. Dilation only moves the shifts: offset (a, d) reads a d_h rows and d d_w columns on.
     """
     n, c_i, n_h, n_w = X.shape
     c_o, _, k_h, k_w = W.shape
     p_h, p_w = padding
+    d_h, d_w = dilation
     H, Wd = n_h + 2 * p_h, n_w + 2 * p_w
-    m_h, m_w = output_size(H, k_h, stride[0]), output_size(Wd, k_w, stride[1])
-    Wt = W.permute(2, 3, 0, 1).contiguous()  # (k_h, k_w, c_o, c_i): one (c_o, c_i) matrix per offset
-    bias = None if b is None else b.view(c_o, 1)
+    m_h, m_w = output_size(H, k_h, stride[0], 0, d_h), output_size(Wd, k_w, stride[1], 0, d_w)
+    # (c_o, c_i, k_h, k_w) -> (k_h, k_w, c_o, c_i): one (c_o, c_i) matrix per offset
+    Wt = W.permute(2, 3, 0, 1).contiguous()
+    bias = None if b is None else b.view(c_o, 1)  # (c_o,) -> (c_o, 1)
     if stride == (1, 1):
         L = m_h * Wd  # output pixels computed per channel, over full padded rows
-        flat = X.new_zeros((n, c_i, H * Wd + k_w - 1))  # the padded input, plus k_w - 1 zeros to shift into
+        extra = d_w * (k_w - 1)  # zeros after the last row for the largest shift to read into
+        flat = X.new_zeros((n, c_i, H * Wd + extra))  # the padded input, one row per channel
+        # (n, c_i, H Wd) -> (n, c_i, H, Wd), a view: X goes inside the padding
         flat[:, :, :H * Wd].view(n, c_i, H, Wd)[:, :, p_h:p_h + n_h, p_w:p_w + n_w] = X
         Y = torch.empty((n, c_o, L), dtype=X.dtype, device=X.device)
         for s in range(n):
@@ -224,9 +255,9 @@ def shift(X, W, b, stride, padding):
             for a in range(k_h):
                 for d in range(k_w):
                     if a or d:
-                        off = a * Wd + d
+                        off = a * d_h * Wd + d * d_w
                         Y[s].addmm_(Wt[a, d], flat[s, :, off:off + L])
-        Y = Y.view(n, c_o, m_h, Wd)
+        Y = Y.view(n, c_o, m_h, Wd)  # (n, c_o, m_h Wd) -> (n, c_o, m_h, Wd): full padded rows
         return Y if m_w == Wd else Y[:, :, :, :m_w].contiguous()
     s_h, s_w = stride
     Xp = _pad(X, padding)
@@ -234,31 +265,35 @@ def shift(X, W, b, stride, padding):
     for s in range(n):
         for a in range(k_h):
             for d in range(k_w):
-                Xs = Xp[s, :, a:a + s_h * (m_h - 1) + 1:s_h, d:d + s_w * (m_w - 1) + 1:s_w].reshape(c_i, -1)
+                y0, x0 = a * d_h, d * d_w
+                # (c_i, m_h, m_w) strided slice -> (c_i, m_h m_w): one copy
+                Xs = Xp[s, :, y0:y0 + s_h * (m_h - 1) + 1:s_h, x0:x0 + s_w * (m_w - 1) + 1:s_w].reshape(c_i, -1)
                 if a == 0 and d == 0:
                     _mm(Wt[0, 0], Xs, bias, out=Y[s])
                 else:
                     Y[s].addmm_(Wt[a, d], Xs)
-    return Y.view(n, c_o, m_h, m_w)
+    return Y.view(n, c_o, m_h, m_w)  # (n, c_o, m_h m_w) -> (n, c_o, m_h, m_w)
 
 
 # 5. The 1×1 convolution as a plain matrix product -----------------------------------------------
-def matmul1x1(X, W, b, stride, padding):
+def matmul1x1(X, W, b, stride, padding, dilation=(1, 1)):
     """k_h = k_w = 1: a fully connected layer at every pixel, Y = W (c_o, c_i) @ X (c_i, pixels).
 
     Stride keeps every s_h-th row and s_w-th column; padding adds pixels whose output is b.
-    The bias rides along in the product (``addmm``).
+    The bias rides along in the product (``addmm``). Dilation spreads a kernel's taps apart; a
+    1×1 kernel has one tap, so any dilation gives the same layer (as in torch).
     """
     Xp = _pad(X, padding)
     Xs = Xp[:, :, ::stride[0], ::stride[1]]
     n, c_i, m_h, m_w = Xs.shape
     c_o = W.shape[0]
-    Wm = W.reshape(c_o, c_i)
-    bias = None if b is None else b.view(c_o, 1)
+    Wm = W.reshape(c_o, c_i)  # (c_o, c_i, 1, 1) -> (c_o, c_i)
+    bias = None if b is None else b.view(c_o, 1)  # (c_o,) -> (c_o, 1)
     if n == 1:  # a plain 2-D product: BLAS's fastest path
+        # (1, c_i, m_h, m_w) -> (c_i, m_h m_w); Y (c_o, m_h m_w) -> (1, c_o, m_h, m_w)
         return _mm(Wm, Xs.reshape(c_i, m_h * m_w), bias).view(1, c_o, m_h, m_w)
-    Y = torch.matmul(Wm, Xs.reshape(n, c_i, m_h * m_w))
-    return _add_bias(Y.view(n, c_o, m_h, m_w), b)
+    Y = torch.matmul(Wm, Xs.reshape(n, c_i, m_h * m_w))  # (c_o, c_i) @ (n, c_i, m_h m_w)
+    return _add_bias(Y.view(n, c_o, m_h, m_w), b)  # (n, c_o, m_h m_w) -> (n, c_o, m_h, m_w)
 
 
 # 6. Fewer multiplications: Winograd F(2×2, 3×3) --------------------------------------------------
@@ -289,7 +324,7 @@ WINOGRAD_REL_ERROR = 1e-5
 FFT_REL_ERROR = 1e-5
 
 
-def winograd(X, W, b, stride, padding):
+def winograd(X, W, b, stride, padding, dilation=(1, 1)):
     """Winograd F(2×2, 3×3): 3×3 kernels at stride 1, 16 instead of 36 multiplications per tile.
 
     U = G W Gᵀ (per (c_o, c_i)), V = Bᵀ d B (per 4×4 input tile d, overlapping by 2),
@@ -304,7 +339,11 @@ def winograd(X, W, b, stride, padding):
     rows. Y = Aᵀ M A is one product with Aᵀ ⊗ Aᵀ (4 × 16, entries 0 and ±1) and one copy that
     interleaves the tiles. The bias is added once, to M[1, 1], which Aᵀ M A adds to all four
     outputs of its tile.
+
+    Only dilation 1: F(2×2, 3×3) is built for a 3×3 kernel whose taps touch (conv2d declines
+    any other dilation with a message naming it).
     """
+    assert tuple(dilation) == (1, 1), "winograd needs dilation 1 (conv2d checks this)"
     n, c_i, n_h, n_w = X.shape
     c_o = W.shape[0]
     p_h, p_w = padding
@@ -312,6 +351,7 @@ def winograd(X, W, b, stride, padding):
     t_h, t_w = (m_h + 1) // 2, (m_w + 1) // 2  # 2×2 output tiles; the last may stick out by one
     opts = dict(dtype=X.dtype, device=X.device)
     GG, AA = _winograd_kron(X.dtype, X.device)
+    # (c_o, c_i, 3, 3) -> (c_o c_i, 9); (16, 9) @ (9, c_o c_i) -> (16, c_o, c_i)
     U = torch.mm(GG, W.reshape(c_o * c_i, 9).T).view(16, c_o, c_i)
     Y = torch.empty((n, c_o, t_h, 2, t_w, 2), **opts)  # output row 2t + r, column 2u + s
     # samples in groups whose transformed tiles (16 per tile and channel) fit in CHUNK_BYTES
@@ -319,7 +359,7 @@ def winograd(X, W, b, stride, padding):
     for s0 in range(0, n, per):
         s1 = min(n, s0 + per)
         _winograd_tiles(X[s0:s1], U, AA, b, padding, t_h, t_w, Y[s0:s1])
-    Y = Y.view(n, c_o, 2 * t_h, 2 * t_w)
+    Y = Y.view(n, c_o, 2 * t_h, 2 * t_w)  # (n, c_o, t_h, 2, t_w, 2) -> (n, c_o, 2 t_h, 2 t_w)
     return Y if (2 * t_h, 2 * t_w) == (m_h, m_w) else Y[:, :, :m_h, :m_w].contiguous()
 
 
@@ -350,26 +390,35 @@ def _winograd_tiles(X, U, AA, b, padding, t_h, t_w, Y):
     torch.add(Od[..., :-1], Ev[..., 1:], out=V[:, 1].transpose(1, 2))
     torch.sub(Ev[..., 1:], Od[..., :-1], out=V[:, 2].transpose(1, 2))
     torch.sub(Od[..., :-1], Od[..., 1:], out=V[:, 3].transpose(1, 2))
+    # (4, 4, c_i, n, t_h, t_w) -> (16, c_i, n t_h t_w), no copy
     M = torch.bmm(U, V.view(16, c_i, n * t_h * t_w))  # the 16 products: all the multiplications
     if b is not None:
         M[5].add_(b.view(c_o, 1))
     # Y = Aᵀ M A for every tile at once: one product with Aᵀ ⊗ Aᵀ (4 × 16, entries 0 and ±1), then
     # one copy that interleaves the 2 × 2 tiles into the output
-    Y4 = torch.mm(AA, M.view(16, -1)).view(2, 2, c_o, n, t_h, t_w)  # (r, s, o, sample, t, u)
+    # (16, c_o, n t_h t_w) -> (16, c_o n t_h t_w); (4, 16) @ that -> (2, 2, c_o, n, t_h, t_w) = (r, s, o, sample, t, u)
+    Y4 = torch.mm(AA, M.view(16, -1)).view(2, 2, c_o, n, t_h, t_w)
     Y.copy_(Y4.permute(3, 2, 4, 0, 5, 1))
 
 
 # 7. Fewer multiplications for large kernels: the FFT -----------------------------------------
-def fft(X, W, b, stride, padding):
+def fft(X, W, b, stride, padding, dilation=(1, 1)):
     """Cross-correlation through the Fourier transform: Y = IFFT(FFT(X) · conj(FFT(W))), summed over c_i.
 
     Costs O(c_i c_o n_h n_w + (c_i + c_o) n_h n_w log(n_h n_w)) instead of
     O(c_i c_o k_h k_w m_h m_w): worth it for large kernels. The circular correlation is
-    exact on the m_h × m_w valid part; stride keeps every s-th output.
+    exact on the m_h × m_w valid part; stride keeps every s-th output. A dilated kernel is
+    the kernel with d - 1 zeros between its taps (its span d (k - 1) + 1).
     """
     Xp = _pad(X, padding)
     H, Wd = Xp.shape[2:]
-    m_h, m_w = _out_size(Xp, W, (1, 1))
+    m_h, m_w = _out_size(Xp, W, (1, 1), dilation)
+    if tuple(dilation) != (1, 1):
+        c_o, c_i, k_h, k_w = W.shape
+        d_h, d_w = dilation
+        Wz = W.new_zeros((c_o, c_i, d_h * (k_h - 1) + 1, d_w * (k_w - 1) + 1))
+        Wz[:, :, ::d_h, ::d_w] = W  # the taps, d apart
+        W = Wz
     real = torch.promote_types(Xp.dtype, torch.float32)
     Xf = torch.fft.rfft2(Xp.to(real), s=(H, Wd))
     Kf = torch.fft.rfft2(W.to(real), s=(H, Wd))
@@ -378,26 +427,55 @@ def fft(X, W, b, stride, padding):
     return _add_bias(Y.to(Xp.dtype).contiguous(), b)
 
 
-IMPLEMENTATIONS = {
-    "loops": loops,
-    "unfold": unfold,
-    "im2col": im2col,
-    "im2row": im2row,
-    "shift": shift,
-    "matmul1x1": matmul1x1,
-    "winograd": winograd,
-    "fft": fft,
+# What each method needs, declared once -------------------------------------------------------
+def _needs_1x1(k_h, k_w, stride, dilation):
+    if (k_h, k_w) != (1, 1):
+        return f"does not handle a {k_h}×{k_w} kernel at stride {tuple(stride)}: it needs k_h = k_w = 1"
+    return None
+
+
+def _needs_3x3_stride_1(k_h, k_w, stride, dilation):
+    if (k_h, k_w) != (3, 3) or tuple(stride) != (1, 1):
+        return (f"does not handle a {k_h}×{k_w} kernel at stride {tuple(stride)}: "
+                "it needs a 3×3 kernel at stride 1")
+    if tuple(dilation) != (1, 1):
+        return (f"does not handle dilation {tuple(dilation)}: Winograd F(2×2, 3×3) needs a 3×3 kernel "
+                "whose taps touch, dilation 1")
+    return None
+
+
+#: name -> (forward, needs, differentiable). ``needs(k_h, k_w, stride, dilation)`` is None when the
+#: method handles the layer, else the reason (conv2d prefixes "method 'name'" and suffixes
+#: "use method='auto'"). ``differentiable``: autograd can run through the forward as written;
+#: the others write into preallocated buffers (``out=``, in-place products) and train through
+#: :class:`chanconv.autograd.Conv2dFunction`, their own forward with the from-scratch backward.
+_LADDER = {
+    "loops": (loops, None, True),
+    "unfold": (unfold, None, True),
+    "im2col": (im2col, None, False),
+    "im2row": (im2row, None, False),
+    "shift": (shift, None, False),
+    "matmul1x1": (matmul1x1, _needs_1x1, True),
+    "winograd": (winograd, _needs_3x3_stride_1, False),
+    "fft": (fft, None, True),
 }
+
+IMPLEMENTATIONS = {name: forward for name, (forward, _, _) in _LADDER.items()}
 
 #: chanconv's own methods, from the lecture's loops to the fastest (torch's conv2d is the
 #: reference, not one of them).
 METHODS = tuple(IMPLEMENTATIONS)
 
+#: The methods whose forward autograd can differentiate as written.
+DIFFERENTIABLE = frozenset(name for name, (_, _, diff) in _LADDER.items() if diff)
 
-def applies(method: str, k_h: int, k_w: int, stride: tuple[int, int]) -> bool:
-    """Whether ``method`` handles a k_h × k_w kernel at this stride (all others handle every shape)."""
-    if method == "matmul1x1":
-        return (k_h, k_w) == (1, 1)
-    if method == "winograd":
-        return (k_h, k_w) == (3, 3) and tuple(stride) == (1, 1)
-    return method in IMPLEMENTATIONS
+
+def declines(method: str, k_h: int, k_w: int, stride=(1, 1), dilation=(1, 1)) -> str | None:
+    """Why ``method`` does not handle this kernel, stride and dilation; None when it does."""
+    needs = _LADDER[method][1]
+    return None if needs is None else needs(k_h, k_w, stride, dilation)
+
+
+def applies(method: str, k_h: int, k_w: int, stride: tuple[int, int], dilation=(1, 1)) -> bool:
+    """Whether ``method`` handles a k_h × k_w kernel at this stride and dilation."""
+    return method in _LADDER and declines(method, k_h, k_w, stride, dilation) is None

@@ -1,408 +1,341 @@
-"""The channel explorer: sliders for c_i, c_o and the kernel size, the computation shown live.
+"""The channel explorer: sliders for c_i, c_o, the kernel and the layer, the computation shown live.
 
     from chanconv.widgets import ChannelExplorer
     explorer = ChannelExplorer()          # displays itself as the last expression of a cell
     explorer.controls["c_o"].value = 4    # code and tests can set any control
     explorer.result                       # the output Y, (c_o, m_h, m_w), or None
-    explorer.summary                      # shapes, parameters and MACs as text
-    explorer.message                      # "" or the one-line reason nothing can be computed
+    explorer.summary                      # what is shown: shapes, parameters, MACs (never empty)
+    explorer.notes                        # one line per fallback (e.g. "leaves the lecture's X ...")
+    explorer.message                      # "" or the one-line reason there is no output Y
 
-The picture is HTML (tables whose cells are coloured by value, with the values written in when the
-grids are small), rebuilt from cached tensors on every change: only what a change touches is
-recomputed (the input, the kernel, the output, or just the highlighted element), and no
-matplotlib figure is drawn, so a redraw takes milliseconds (``python -m chanconv.widgets``
-measures it). Every combination of control values gives the picture or a one-line explanation,
-never a traceback.
+Three parts, each testable alone: :mod:`chanconv.explorer_state` computes everything from the
+controls' values (pure, cached functions), :mod:`chanconv.explorer_html` draws a state as HTML,
+and :class:`ChannelExplorer` (here) wires ipywidgets controls to them. ``make bench-widgets``
+(:mod:`chanconv.explorer_bench`) measures the redraw in a real browser.
 """
 
 from __future__ import annotations
 
-import html
-import statistics
 import time
-from functools import lru_cache
 
 import ipywidgets as W
-import numpy as np
 import torch
-import torch.nn.functional as F
 
-from .conv import auto_method, conv2d
-from .cost import conv2d_cost
-from .data import lecture_K, lecture_X, load_photo
+from .conv import conv2d
 from .device import default_device, device_name
-from .explain import element_terms
-from .timing import sync
+from .explorer_html import CSS, SECTIONS, render_sections, status_html, timing_html
+from .explorer_state import (
+    DILATION_REASON,
+    DILATION_SUPPORTED,
+    PHOTO_SIZE,
+    PRESETS,
+    RANGES,
+    SOURCES,
+    ExplorerState,
+    Settings,
+    explore,
+    group_options,
+)
+from .timing import median_seconds
 
-__all__ = ["ChannelExplorer", "SOURCES", "benchmark_redraws"]
+__all__ = ["ChannelExplorer", "SOURCES", "PRESETS", "benchmark_redraws"]
 
-SOURCES = {
-    "the lecture's X": "lecture",
-    "random integers": "random",
-    "the photo (c_i = 3)": "photo",
+LIGHT_PAYLOAD = 40_000  # bytes: below this the picked-element sliders redraw while dragged
+
+# what picking a source sets (unless the constructor names the control)
+SOURCE_DEFAULTS = {
+    "lecture": dict(c_i=2, n_h=3, n_w=3, k_h=2, k_w=2, c_o=3, stride=1, padding=0, groups=1, dilation=1,
+                    preset="lecture", bias=False),
+    "photo": dict(c_i=3, n_h=PHOTO_SIZE[0], n_w=PHOTO_SIZE[1], k_h=3, k_w=3, c_o=4, stride=1, padding=1,
+                  groups=1, dilation=1, preset="edges"),
+    "random": {},
 }
-VALUES_MAX = 8  # write values in the cells of grids up to 8 × 8; larger grids are heatmaps only
-
-CSS = """<style>
-.ccx { font-family: system-ui, sans-serif; font-size: 12px; }
-.ccx h4 { margin: 8px 0 3px 0; font-size: 13px; }
-.ccx .row { display: flex; flex-wrap: wrap; gap: 10px; align-items: flex-start; }
-.ccx .cap { font-size: 11px; color: #333; text-align: center; margin-bottom: 2px; }
-.ccx table.g { border-collapse: collapse; }
-.ccx table.g td { border: 1px solid #bbb; text-align: center; padding: 0; font-size: 10px; }
-.ccx table.g.v td { width: 24px; height: 20px; }
-.ccx table.g.h td { width: 9px; height: 9px; }
-.ccx table.g td.p { color: #999; }
-.ccx table.g td.w { outline: 2px solid #d62728; outline-offset: -2px; font-weight: bold; }
-.ccx table.kgrid td.kc { padding: 2px; vertical-align: top; border: 0; }
-.ccx table.kgrid th { font-weight: normal; font-size: 11px; padding: 2px; }
-.ccx table.kgrid tr.sel th, .ccx table.kgrid tr.sel td.kc { background: #fde2e2; }
-.ccx .sum { font-family: ui-monospace, monospace; font-size: 12px; margin-top: 6px; white-space: pre-wrap; }
-.ccx .msg { color: #a00; font-size: 13px; padding: 6px; }
-.ccx pre { margin: 4px 0; }
+WIDGET_CSS = """<style>
+.ccx-proj .widget-label, .ccx-proj .widget-readout, .ccx-proj select, .ccx-proj input,
+.ccx-proj .widget-html-content, .ccx-proj button { font-size: 18px !important; }
+.ccx-proj .widget-label { min-width: 110px; }
 </style>"""
-
-
-def _color(v: float, lim: float) -> str:
-    """A diverging blue-white-red colour for v in [-lim, lim] (white at 0)."""
-    t = 0.0 if lim == 0 else max(-1.0, min(1.0, v / lim))
-    if t >= 0:
-        r, g, b = 255, int(255 - 150 * t), int(255 - 170 * t)
-    else:
-        r, g, b = int(255 + 170 * t), int(255 + 120 * t), 255
-    return f"#{r:02x}{g:02x}{b:02x}"
-
-
-def _fmt(v: float) -> str:
-    v = float(v)
-    return str(int(v)) if v.is_integer() and abs(v) < 1e6 else f"{v:.2f}".rstrip("0").rstrip(".")
-
-
-def grid_html(A: np.ndarray, *, lim: float, window=None, pad: int | tuple = 0, values=None) -> str:
-    """One 2-D array as an HTML table: cells coloured by value; ``window=(r0, r1, c0, c1)`` outlined.
-
-    ``pad=(p_h, p_w)`` marks that many border rows and columns as padding (shown grey).
-    """
-    h, w = A.shape
-    p_h, p_w = (pad, pad) if isinstance(pad, int) else pad
-    show = values if values is not None else max(h, w) <= VALUES_MAX
-    r0, r1, c0, c1 = window if window is not None else (-1, -1, -1, -1)
-    out = [f'<table class="g {"v" if show else "h"}">']
-    for r in range(h):
-        out.append("<tr>")
-        for c in range(w):
-            v = A[r, c]
-            cls = []
-            if r < p_h or r >= h - p_h or c < p_w or c >= w - p_w:
-                cls.append("p")
-            if r0 <= r < r1 and c0 <= c < c1:
-                cls.append("w")
-            attr = f' class="{" ".join(cls)}"' if cls else ""
-            text = _fmt(v) if show else ""
-            out.append(f'<td{attr} style="background:{_color(v, lim)}" title="{_fmt(v)}">{text}</td>')
-        out.append("</tr>")
-    out.append("</table>")
-    return "".join(out)
-
-
-@lru_cache(maxsize=1)
-def _photo_full() -> torch.Tensor:
-    return load_photo(height=None)
 
 
 class ChannelExplorer:
     """Interactive c_i / c_o / kernel explorer for a notebook (ipywidgets).
 
-    ``controls`` maps names to widgets: ``c_i``, ``c_o`` (1–8), ``k_h``, ``k_w`` (1–7),
-    ``stride`` (1–3), ``padding`` (0–3), ``n`` (input size n_h = n_w, 3–16), ``source``,
-    ``seed``, ``bias``, and the picked output element ``o``, ``i``, ``j`` with ``play``, which
-    walks the positions. Keyword arguments set initial values, e.g.
-    ``ChannelExplorer(source="random", c_i=3, c_o=4)``.
+    ``controls`` maps names to widgets: ``source`` (the lecture's X, random integers, the photo),
+    ``preset`` (the kernels), ``c_i``, ``c_o`` (1–8), ``k_h``, ``k_w`` (1–7), ``n_h``, ``n_w``
+    (3–48), ``stride`` (1–3), ``padding`` (0–3), ``groups`` (the divisors of c_i and c_o),
+    ``dilation`` (1–3), ``seed``, ``bias``, the picked output element Y[o, u, v] (``o``, ``u``,
+    ``v``, and ``play``, which walks the positions), and the display switches ``projector``,
+    ``full_terms`` and ``view3d``. Keyword arguments set initial values, e.g.
+    ``ChannelExplorer(source="random", c_i=3, c_o=4)``; ``n=`` sets n_h = n_w.
     """
 
     def __init__(self, device=None, **initial):
         self.device = torch.device(device) if device is not None else default_device()
-        style = {"description_width": "72px"}
-        lay = W.Layout(width="260px")
+        if "n" in initial:
+            n = initial.pop("n")
+            initial.setdefault("n_h", n)
+            initial.setdefault("n_w", n)
+        style = {"description_width": "74px"}
+        lay = W.Layout(width="236px")
 
-        def slider(name, lo, hi, value):
-            return W.IntSlider(value=value, min=lo, max=hi, description=name, style=style, layout=lay,
-                               continuous_update=True)
+        def slider(name, description, value, continuous=False):
+            lo, hi = RANGES[name]
+            return W.IntSlider(value=value, min=lo, max=hi, description=description, style=style, layout=lay,
+                               continuous_update=continuous)
 
+        d = Settings()
         self.controls = {
-            "source": W.Dropdown(options=list(SOURCES.items()), value="lecture", description="input",
+            "source": W.Dropdown(options=list(SOURCES.items()), value=d.source, description="input X",
                                  style=style, layout=lay),
-            "c_i": slider("c_i", 1, 8, 2),
-            "c_o": slider("c_o", 1, 8, 3),
-            "k_h": slider("k_h", 1, 7, 2),
-            "k_w": slider("k_w", 1, 7, 2),
-            "stride": slider("stride", 1, 3, 1),
-            "padding": slider("padding", 0, 3, 0),
-            "n": slider("n_h = n_w", 3, 16, 3),  # a square input
-            "seed": W.BoundedIntText(value=0, min=0, max=10_000, description="seed", style=style,
-                                     layout=W.Layout(width="160px")),
+            "preset": W.Dropdown(options=list(PRESETS.items()), value=d.preset, description="kernels K",
+                                 style=style, layout=lay),
+            "c_i": slider("c_i", "c_i", d.c_i),
+            "c_o": slider("c_o", "c_o", d.c_o),
+            "k_h": slider("k_h", "k_h", d.k_h),
+            "k_w": slider("k_w", "k_w", d.k_w),
+            "n_h": slider("n_h", "n_h", d.n_h),
+            "n_w": slider("n_w", "n_w", d.n_w),
+            "stride": slider("stride", "stride s", d.stride),
+            "padding": slider("padding", "padding p", d.padding),
+            "groups": W.Dropdown(options=[("1", 1)], value=1, description="groups", style=style, layout=lay),
+            "dilation": slider("dilation", "dilation d", d.dilation),
+            "seed": W.BoundedIntText(value=d.seed, min=RANGES["seed"][0], max=RANGES["seed"][1], description="seed",
+                                     style=style, layout=W.Layout(width="180px")),
             "bias": W.Checkbox(value=False, description="bias b", indent=False),
-            "o": slider("Y[o, ., .]", 0, 2, 0),
-            "i": slider("row i", 0, 1, 0),
-            "j": slider("col j", 0, 1, 0),
-            "play": W.Play(value=0, min=0, max=11, step=1, interval=700, description="walk"),
+            "o": W.IntSlider(value=0, min=0, max=2, description="Y[o]: o", style=style, layout=lay),
+            "u": W.IntSlider(value=0, min=0, max=1, description="row u", style=style, layout=lay),
+            "v": W.IntSlider(value=0, min=0, max=1, description="column v", style=style, layout=lay),
+            "play": W.Play(value=0, min=0, max=11, step=1, interval=800, description="walk"),
+            "projector": W.ToggleButton(value=False, description="projector mode", icon="desktop",
+                                        tooltip="text of 18 px and more, larger cells, a compact sum"),
+            "full_terms": W.Checkbox(value=False, description="every term", indent=False,
+                                     layout=W.Layout(width="auto", margin="0 0 0 10px")),
+            "view3d": W.Checkbox(value=False, description="3-D view", indent=False,
+                                 layout=W.Layout(width="auto", margin="0 0 0 10px")),
         }
-        self.view = W.HTML()
+        self.dilation_reason = W.HTML("" if DILATION_SUPPORTED else
+                                      f'<span style="color:#7a4b00">ℹ {DILATION_REASON}</span>')
+        if not DILATION_SUPPORTED:
+            self.controls["dilation"].disabled = True
+            self.controls["dilation"].tooltip = DILATION_REASON
+        # the picture in parts, so that a change re-sends only what it changes; the stamp last
+        self.sections = {name: W.HTML() for name in SECTIONS}
+        self.stamp = W.HTML()
+        self.view = W.VBox(list(self.sections.values()) + [self.stamp])
+        self.view.add_class("ccx-view")
         self.status = W.HTML()
-        self.result: torch.Tensor | None = None
-        self.summary: str = ""
-        self.message: str = ""
-        self.element_text: str = ""
+        self.timing = W.HTML()  # filled after the picture is sent, so that timing never delays it
+        self.state: ExplorerState | None = None
         self.compute_seconds: float | None = None
         self.last_redraw_seconds: float | None = None
-        self._cache: dict = {}
+        self.payload_bytes = 0
+        self.picture_bytes = 0
+        self.redraws = 0
+        self._timings: dict = {}
         self._quiet = False
-        for name, value in initial.items():
-            if name not in self.controls:
-                raise TypeError(f"unknown control {name!r}: choose from {sorted(self.controls)}")
-            self.controls[name].value = value
-        if initial.get("source", "lecture") == "lecture":
-            self._apply_source("lecture", keep=initial)
-        elif initial.get("source") == "photo" and "c_i" not in initial:
-            self.controls["c_i"].value = 3
+        unknown = sorted(set(initial) - set(self.controls))
+        if unknown:
+            raise TypeError(f"unknown control {unknown[0]!r}: choose from {sorted(self.controls)} (or n)")
+        source = initial.get("source", "lecture")
+        defaults = {k: v for k, v in SOURCE_DEFAULTS[source].items() if k not in initial}
+        for name, value in {**defaults, **initial}.items():
+            widget = self.controls[name]
+            if name == "groups":
+                widget.options = [(str(value), value)]
+            widget.value = value
         for widget in self.controls.values():
             widget.observe(self._on_change, names="value")
         c = self.controls
-        left = W.VBox([c["source"], c["c_i"], c["c_o"], c["n"], c["seed"]])
-        middle = W.VBox([c["k_h"], c["k_w"], c["stride"], c["padding"], c["bias"]])
-        right = W.VBox([W.HTML("<b>the picked output element</b>"), c["o"], c["i"], c["j"], c["play"]])
-        self.widget = W.VBox([W.HBox([left, middle, right]), self.status, self.view])
+        box = W.Layout(margin="0 8px 0 0")
+        inputs = W.VBox([W.HTML("<b>input X</b>"), c["source"], c["c_i"], c["n_h"], c["n_w"], c["seed"]], layout=box)
+        kernels = W.VBox([W.HTML("<b>kernels K and bias b</b>"), c["preset"], c["c_o"], c["k_h"], c["k_w"], c["bias"]],
+                         layout=box)
+        layer = W.VBox([W.HTML("<b>the layer</b>"), c["stride"], c["padding"], c["groups"], c["dilation"],
+                        self.dilation_reason], layout=box)
+        picked = W.VBox([W.HTML("<b>the picked output element Y[o, u, v]</b>"), c["o"], c["u"], c["v"], c["play"],
+                         W.HBox([c["projector"], c["full_terms"], c["view3d"]])])
+        # the style sheets once, in a widget of their own: a <style> in every redraw would restyle the page
+        self.widget = W.VBox([W.HTML(CSS + WIDGET_CSS), W.HBox([inputs, kernels, layer, picked],
+                                                               layout=W.Layout(flex_flow="row wrap")),
+                              self.status, self.timing, self.view])
         self.update()
 
-    # -- display ---------------------------------------------------------------------------------
+    # -- what code and tests read ------------------------------------------------------------------
+    @property
+    def result(self) -> torch.Tensor | None:
+        """Y, (c_o, m_h, m_w), or None when the kernel does not fit."""
+        return self.state.Y
+
+    @property
+    def summary(self) -> str:
+        """Shapes of X, K, b, Y, the parameters and MACs of what is shown (never empty)."""
+        return self.state.summary
+
+    @property
+    def message(self) -> str:
+        return self.state.message
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return self.state.notes
+
+    @property
+    def element_text(self) -> str:
+        """Y[o, u, v] written out: every product (those with a padding zero left out), = its value."""
+        return self.state.element.full_text() if self.state.element is not None else ""
+
+    @property
+    def view_html(self) -> str:
+        """The whole picture as it stands in the page (every part)."""
+        return "".join(w.value for w in self.sections.values())
+
+    @property
+    def tensors(self):
+        """(X, K, b) behind the picture: X (c_i, n_h, n_w), K (c_o, c_i / groups, k_h, k_w), b (c_o,) or None."""
+        return self.state.X, self.state.K, self.state.b
+
+    def values(self) -> dict:
+        return {name: w.value for name, w in self.controls.items()}
+
+    def settings(self) -> Settings:
+        return Settings(**{name: self.controls[name].value for name in Settings.names()})
+
+    # -- display -----------------------------------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)
         if isinstance(bundle, tuple):
             bundle = bundle[0]
         bundle = dict(bundle or {})
-        bundle["text/plain"] = "ChannelExplorer: " + (self.summary or self.message)
+        bundle["text/plain"] = "ChannelExplorer: " + self.state.shapes  # shapes, parameters, MACs
         return bundle
 
-    # -- events ----------------------------------------------------------------------------------
+    # -- events ------------------------------------------------------------------------------------
     def _on_change(self, change):
         if self._quiet:
             return
         owner = change["owner"]
         if owner is self.controls["source"]:
-            self._apply_source(change["new"])
+            self._set_quietly(SOURCE_DEFAULTS[change["new"]])
         elif owner is self.controls["play"]:
             self._apply_play(change["new"])
         self.update()
 
-    def _apply_source(self, source, keep=()):
-        """Picking an input source sets the controls it needs (the lecture's shapes, c_i = 3)."""
-        presets = {"lecture": dict(c_i=2, n=3, k_h=2, k_w=2, c_o=3, stride=1, padding=0, bias=False),
-                   "photo": dict(c_i=3, n=12), "random": {}}[source]
+    def _set_quietly(self, values: dict):
         self._quiet = True
         try:
-            for name, value in presets.items():
-                if name not in keep:
-                    self.controls[name].value = value
+            for name, value in values.items():
+                widget = self.controls[name]
+                if name == "groups" and value not in [v for _, v in widget.options]:
+                    widget.options = [(str(value), value)]
+                widget.value = value
         finally:
             self._quiet = False
 
     def _apply_play(self, flat):
-        if self.result is None:
+        if self.state is None or self.state.Y is None:
             return
-        _, m_h, m_w = self.result.shape
-        o, rest = divmod(flat, m_h * m_w)
-        self._quiet = True
-        try:
-            self.controls["o"].value, self.controls["i"].value, self.controls["j"].value = (
-                o, *divmod(rest, m_w))
-        finally:
-            self._quiet = False
+        c_o, m_h, m_w = self.state.Y.shape
+        o, rest = divmod(flat % (c_o * m_h * m_w), m_h * m_w)
+        u, v = divmod(rest, m_w)
+        self._set_quietly(dict(o=o, u=u, v=v))
 
-    # -- the computation -------------------------------------------------------------------------
-    @property
-    def tensors(self):
-        """(X, K, b) behind the picture: X (c_i, n_h, n_w), K (c_o, c_i, k_h, k_w), b (c_o,) or None."""
-        return self._inputs(self.values())
-
-    def values(self) -> dict:
-        return {name: w.value for name, w in self.controls.items()}
-
-    def _inputs(self, v):
-        """X, K, b for the current controls (cached on the controls they depend on)."""
-        key = (v["source"], v["c_i"], v["n"], v["seed"])
-        if self._cache.get("x_key") != key:
-            g = torch.Generator().manual_seed(v["seed"])
-            if v["source"] == "lecture":
-                X = lecture_X()
-            elif v["source"] == "photo":
-                X = F.interpolate(_photo_full()[None], size=(v["n"], v["n"]), mode="area")[0]
-                X = torch.round(X * 100) / 100
-            else:
-                X = torch.randint(0, 10, (v["c_i"], v["n"], v["n"]), generator=g).float()
-            self._cache.update(x_key=key, X=X.to(self.device))
-        key = (v["source"], v["c_i"], v["c_o"], v["k_h"], v["k_w"], v["seed"], v["bias"])
-        if self._cache.get("k_key") != key:
-            g = torch.Generator().manual_seed(10_000 + v["seed"])
-            if v["source"] == "lecture":
-                K = torch.stack([lecture_K() + o for o in range(v["c_o"])])  # K, K + 1, K + 2, ...
-                b = torch.arange(1.0, v["c_o"] + 1)
-            else:
-                K = torch.randint(-2, 3, (v["c_o"], v["c_i"], v["k_h"], v["k_w"]), generator=g).float()
-                b = torch.randint(-5, 6, (v["c_o"],), generator=g).float()
-            self._cache.update(k_key=key, K=K.to(self.device), b=b.to(self.device) if v["bias"] else None)
-        return self._cache["X"], self._cache["K"], self._cache["b"]
-
-    def _cost(self, v):
-        """(conv2d_cost, '') when the controls can be computed, else (None, the one-line reason)."""
-        if v["source"] == "lecture" and (v["c_i"], v["n"], v["k_h"], v["k_w"]) != (2, 3, 2, 2):
-            return None, ("the lecture's X is 2 × 3 × 3 and its kernels are 2 × 2: set c_i = 2, n_h = n_w = 3, "
-                          "k_h = k_w = 2, or pick random integers")
-        if v["source"] == "photo" and v["c_i"] != 3:
-            return None, f"the photo has c_i = 3 channels (red, green, blue), not {v['c_i']}: set c_i = 3"
-        try:  # conv2d_cost checks the window against the padded input, in chanconv's words
-            return conv2d_cost(v["c_i"], v["c_o"], v["k_h"], v["k_w"], v["n"], v["n"], stride=v["stride"],
-                               padding=v["padding"], bias=v["bias"]), ""
-        except (ValueError, TypeError) as err:
-            return None, str(err)
-
+    # -- the redraw --------------------------------------------------------------------------------
     def update(self):
         """Recompute what changed and redraw (called on every control change)."""
         start = time.perf_counter()
-        v = self.values()
-        cost, self.message = self._cost(v)
-        if self.message:
-            self.result, self.summary, self.element_text = None, "", ""
-            self.status.value = f'<div class="ccx"><div class="msg">⚠ {html.escape(self.message)}</div></div>'
-            self.view.value = CSS
-            self.last_redraw_seconds = time.perf_counter() - start
-            return
-        X, K, b = self._inputs(v)
-        key = (self._cache["x_key"], self._cache["k_key"], v["stride"], v["padding"])
-        if self._cache.get("y_key") != key:
-            t0 = time.perf_counter()
-            Y = conv2d(X, K, b, stride=v["stride"], padding=v["padding"])
-            sync(self.device)
-            self.compute_seconds = time.perf_counter() - t0
-            self._cache.update(y_key=key, Y=Y, torch_check=self._torch_check(X, K, b, Y, v))
-        Y = self._cache["Y"]
-        self.result = Y
-        c_o, m_h, m_w = Y.shape
-        self._set_ranges(c_o, m_h, m_w)
-        self.summary = (
-            f"X: (c_i, n_h, n_w) = ({v['c_i']}, {v['n']}, {v['n']}); "
-            f"K: (c_o, c_i, k_h, k_w) = ({c_o}, {v['c_i']}, {v['k_h']}, {v['k_w']}); "
-            + (f"b: (c_o,) = ({c_o},); " if v["bias"] else "b: none; ")
-            + f"Y: (c_o, m_h, m_w) = ({c_o}, {m_h}, {m_w}); "
-            f"parameters {cost.params:,}; MACs {cost.macs:,}; FLOPs {cost.flops:,}"
-        )
-        o, i, j = self.controls["o"].value, self.controls["i"].value, self.controls["j"].value
-        terms = element_terms(X, K, o, i, j, bias=b, stride=v["stride"], padding=v["padding"])
-        self.element_text = f"Y[{o}, {i}, {j}] = {terms.text()}"
-        method = auto_method(v["c_i"], c_o, v["k_h"], v["k_w"], v["n"], v["n"], (v["stride"],) * 2, 1,
-                             self.device, (v["padding"],) * 2)
-        self.status.value = self._status_html(v, cost, method)
-        self.view.value = self._picture_html(v, X, K, b, Y, terms)
+        state = explore(self.settings(), device=self.device)
+        self.state = state
+        self._sync_controls(state)
+        c = self.controls
+        projector = c["projector"].value
+        self.redraws += 1
+        status = status_html(state, projector=projector)
+        parts = render_sections(state, projector=projector, full_terms=c["full_terms"].value,
+                                view3d=c["view3d"].value)
+        wrap = f'<div class="ccx{" proj" if projector else ""}">'
+        sent = len(status.encode())
+        self.status.value = status
+        for name, part in parts.items():
+            value = wrap + part + "</div>" if part else ""
+            if self.sections[name].value != value:
+                sent += len(value.encode())
+                self.sections[name].value = value
+        self.stamp.value = f'<div class="ccx" data-redraw="{self.redraws}"></div>'
+        self.payload_bytes = sent  # what this redraw sent (parts that did not change are not sent)
+        self.picture_bytes = len(status.encode()) + sum(len(w.value.encode()) for w in self.sections.values())
+        light = self.picture_bytes < LIGHT_PAYLOAD
+        for name in ("o", "u", "v"):
+            c[name].continuous_update = light
+        if projector:
+            self.widget.add_class("ccx-proj")
+        else:
+            self.widget.remove_class("ccx-proj")
         self.last_redraw_seconds = time.perf_counter() - start
+        # after the picture: chanconv.conv2d timed as a median of 5 runs (once per layer)
+        self.compute_seconds, runs = self._time_conv(state)
+        timing = timing_html(state, self.compute_seconds, runs, device_name(self.device), projector)
+        if timing != self.timing.value:
+            self.payload_bytes += len(timing.encode())
+            self.timing.value = timing
 
-    def _set_ranges(self, c_o, m_h, m_w):
+    def _sync_controls(self, state: ExplorerState):
+        """Ranges and options follow the state: o < c_o, u < m_h, v < m_w, groups divide c_i and c_o."""
+        s = state.settings
+        c = self.controls
         self._quiet = True
         try:
-            for name, top in (("o", c_o - 1), ("i", m_h - 1), ("j", m_w - 1)):
-                widget = self.controls[name]
-                widget.max = top  # ipywidgets clamps value to the new max
-            play = self.controls["play"]
-            play.max = max(1, c_o * m_h * m_w - 1)
+            options = group_options(s.c_i, s.c_o)
+            labels = [(f"{g} (depthwise: groups = c_i)" if g == s.c_i and g > 1 else str(g), g) for g in options]
+            if list(c["groups"].options) != labels:
+                c["groups"].options = labels
+            c["groups"].value = s.groups
+            m_h, m_w = state.Y.shape[1:] if state.Y is not None else (1, 1)
+            for name, top, value in (("o", s.c_o - 1, s.o), ("u", m_h - 1, s.u), ("v", m_w - 1, s.v)):
+                widget = c[name]
+                if widget.max != top:
+                    widget.max = top
+                widget.value = value
+                widget.disabled = state.Y is None
+            c["play"].max = max(1, s.c_o * m_h * m_w - 1)
+            if not DILATION_SUPPORTED:
+                c["dilation"].value = 1
         finally:
             self._quiet = False
 
-    def _torch_check(self, X, K, b, Y, v):
-        c_o, c_i, k_h, k_w = K.shape
-        layer = torch.nn.Conv2d(c_i, c_o, kernel_size=(k_h, k_w), stride=v["stride"], padding=v["padding"],
-                                bias=b is not None).to(self.device)
-        with torch.no_grad():
-            layer.weight.copy_(K)
-            if b is not None:
-                layer.bias.copy_(b)
-            Y_torch = layer(X[None])[0]
-        line = (f"torch.nn.Conv2d({c_i}, {c_o}, kernel_size=({k_h}, {k_w}), stride={v['stride']}, "
-                f"padding={v['padding']}, bias={b is not None})")
-        same = torch.allclose(Y, Y_torch, rtol=1e-5, atol=1e-4)
-        return line, same, float((Y - Y_torch).abs().max())
-
-    # -- HTML ------------------------------------------------------------------------------------
-    def _status_html(self, v, cost, method):
-        line, same, diff = self._cache["torch_check"]
-        ms = self.compute_seconds * 1e3
-        return (
-            '<div class="ccx"><pre>'
-            + html.escape(self.summary.replace("; ", "\n", 4))
-            + f"\nchanconv.conv2d (method {method!r}) on {html.escape(device_name(self.device))}: {ms:.2f} ms"
-            + f"\n{html.escape(line)} gives the same Y: {'yes' if same else 'NO'}"
-            + f" (largest difference {diff:.1g})</pre></div>"
-        )
-
-    def _picture_html(self, v, X, K, b, Y, terms):
-        p, s = v["padding"], v["stride"]
-        Xp = F.pad(X, (p, p, p, p)).cpu().numpy()
-        Kc, Yc = K.cpu().numpy(), Y.cpu().numpy()
-        o, i, j = terms.out_channel, terms.row, terms.col
-        r0, r1 = terms.rows
-        c0, c1 = terms.cols
-        lim_x = float(np.abs(Xp).max()) or 1.0
-        lim_k = float(np.abs(Kc).max()) or 1.0
-        lim_y = float(np.abs(Yc).max()) or 1.0
-        c_o, c_i = Kc.shape[:2]
-        parts = [CSS, '<div class="ccx">']
-        padded = f", padded by {p} (grey)" if p else ""
-        parts.append(f"<h4>input X: c_i = {c_i} channels of {v['n']} × {v['n']}{padded}; "
-                     f"window of Y[{o}, {i}, {j}] outlined</h4>")
-        parts.append('<div class="row">')
-        for c in range(c_i):
-            parts.append(f'<div><div class="cap">X[{c}]</div>'
-                         + grid_html(Xp[c], lim=lim_x, window=(r0, r1, c0, c1), pad=p) + "</div>")
-        parts.append("</div>")
-        parts.append(f"<h4>kernel K: c_o × c_i = {c_o} × {c_i} kernels of {v['k_h']} × {v['k_w']}"
-                     f" (row o makes output channel Y[o]; row {o} is used)</h4>")
-        parts.append('<table class="kgrid"><tr><th></th>'
-                     + "".join(f"<th>input {c}</th>" for c in range(c_i))
-                     + ("<th>b</th>" if b is not None else "") + "</tr>")
-        bias = b.cpu().numpy() if b is not None else None
-        for oo in range(c_o):
-            sel = ' class="sel"' if oo == o else ""
-            cells = "".join(
-                '<td class="kc">' + grid_html(Kc[oo, c], lim=lim_k,
-                                              window=(0, v["k_h"], 0, v["k_w"]) if oo == o else None)
-                + "</td>" for c in range(c_i))
-            bcell = f"<td class=\"kc\">{_fmt(bias[oo])}</td>" if bias is not None else ""
-            parts.append(f"<tr{sel}><th>K[{oo}]</th>{cells}{bcell}</tr>")
-        parts.append("</table>")
-        m_h, m_w = Yc.shape[1:]
-        parts.append(f"<h4>output Y: c_o = {c_o} channels of m_h × m_w = {m_h} × {m_w}"
-                     f" (m = ⌊(n + 2·{p} − k) / {s}⌋ + 1)</h4><div class=\"row\">")
-        for oo in range(c_o):
-            win = (i, i + 1, j, j + 1) if oo == o else None
-            parts.append(f'<div><div class="cap">Y[{oo}]</div>'
-                         + grid_html(Yc[oo], lim=lim_y, window=win) + "</div>")
-        parts.append("</div>")
-        with_bias = f", plus b[{o}]" if terms.bias is not None else ""
-        parts.append('<div class="sum">' + html.escape(self.element_text)
-                     + f"\none partial sum per input channel{with_bias}: " + html.escape(terms.partial_text())
-                     + "</div>")
-        parts.append("</div>")
-        return "".join(parts)
+    def _time_conv(self, state: ExplorerState):
+        """Median of 5 runs of chanconv.conv2d for this layer (once per layer; tiny layers are noisy)."""
+        if state.Y is None:
+            return None, 0
+        s = state.settings
+        key = (s.source, s.c_i, s.n_h, s.n_w, s.seed, s.preset, s.c_o, s.k_h, s.k_w, s.bias, s.stride, s.padding,
+               s.groups, s.dilation, str(self.device))
+        if key not in self._timings:
+            X, K = state.X.to(self.device), state.K.to(self.device)
+            b = None if state.b is None else state.b.to(self.device)
+            kw = dict(stride=s.stride, padding=s.padding, groups=s.groups)
+            if s.dilation != 1:
+                kw["dilation"] = s.dilation
+            if len(self._timings) >= 32:  # keep the latest layers: going back and forth is not timed again
+                self._timings.pop(next(iter(self._timings)))
+            self._timings[key] = median_seconds(lambda: conv2d(X, K, b, **kw), device=self.device, repeat=5,
+                                                warmup=1)
+        return self._timings[key], 5
 
 
 def benchmark_redraws(explorer: ChannelExplorer | None = None, repeat: int = 3):
-    """Time a redraw for every value of every control (the widget's own callback, synchronously).
+    """Time the widget's own callback (Python only, no browser) for every value of every control.
 
-    Returns ``{control: [seconds, ...]}``; invalid combinations (the one-line message) count too.
+    Returns ``{control: [seconds, ...]}``; settings without an output count too. The end-to-end
+    figure (slider moved → picture repainted in a browser) is :mod:`chanconv.explorer_bench`'s.
     """
     ex = explorer or ChannelExplorer(source="random", c_i=3, c_o=4, k_h=3, k_w=3, n=8)
     start = ex.values()
     sweeps = {
         "c_i": range(1, 9), "c_o": range(1, 9), "k_h": range(1, 8), "k_w": range(1, 8),
-        "stride": range(1, 4), "padding": range(0, 4), "n": range(3, 17), "seed": range(0, 5),
-        "bias": [True, False], "o": range(0, 4), "i": range(0, 6), "j": range(0, 6),
+        "stride": range(1, 4), "padding": range(0, 4), "n_h": range(3, 49, 5), "n_w": range(3, 49, 5),
+        "seed": range(0, 5), "bias": [True, False], "groups": [1], "dilation": range(1, 4),
+        "o": range(0, 4), "u": range(0, 6),
+        "v": range(0, 6), "preset": list(PRESETS.values()), "projector": [True, False],
         "source": ["photo", "random", "lecture", "random"],
     }
     times: dict[str, list[float]] = {}
@@ -410,7 +343,7 @@ def benchmark_redraws(explorer: ChannelExplorer | None = None, repeat: int = 3):
         for name, values in sweeps.items():
             for value in values:
                 widget = ex.controls[name]
-                if name in ("o", "i", "j") and value > widget.max:
+                if name in ("o", "u", "v") and value > widget.max:
                     continue
                 t0 = time.perf_counter()
                 widget.value = value
@@ -420,15 +353,11 @@ def benchmark_redraws(explorer: ChannelExplorer | None = None, repeat: int = 3):
     return times
 
 
-def main():
-    times = benchmark_redraws()
-    every = [t for ts in times.values() for t in ts]
-    print(f"channel explorer: {len(every)} redraws on {device_name(default_device())}")
-    print(f"{'control':10} {'median ms':>10} {'worst ms':>9}")
-    for name, ts in times.items():
-        print(f"{name:10} {statistics.median(ts) * 1e3:10.2f} {max(ts) * 1e3:9.2f}")
-    print(f"{'all':10} {statistics.median(every) * 1e3:10.2f} {max(every) * 1e3:9.2f}")
+def main():  # pragma: no cover - `python -m chanconv.widgets`: the headless figures only
+    from .explorer_bench import main as bench_main
+
+    bench_main()
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no cover
     main()

@@ -17,18 +17,25 @@
 # # 6. The channel explorer
 #
 # Notebooks 1–4 worked through fixed examples. Here you choose: the number of input channels
-# c_i, of output channels c_o, the kernel size k_h × k_w, the stride, the padding and the input,
-# and see the whole computation redrawn at once:
-# - the input channels, the c_o × c_i grid of kernels, the output channels;
-# - the shapes of X, K, b and Y, the parameters and multiply-adds (from `conv2d_cost`), and how
-#   long the computation took on this notebook's device;
-# - one output element, picked with the sliders on the right or walked with ▶: its window in
-#   every input channel, the kernel row it uses, and its sum written out one input channel at a
-#   time;
-# - the `torch.nn.Conv2d` line that computes the same layer, checked against chanconv.
+# c_i, of output channels c_o, the kernel size k_h × k_w, the input size n_h × n_w, the stride,
+# the padding, the groups and the dilation, the input (the lecture's X, random integers, a photo)
+# and the kernels (the lecture's K, edge detectors, blur, identity, random), and see the whole
+# computation redrawn:
+# - the input channels X[i], the c_o × c_i grid of kernels K[o, i] and the output channels Y[o],
+#   each coloured on a **legend** (value → colour; white is 0), with the values written in the
+#   cells where they fit;
+# - **how one output channel is made**: for the picked output channel o, one partial map
+#   X[i] ⋆ K[o, i] per input channel i, their sum, + b[o], = Y[o]. This is the lecture's central
+#   picture, Y[o] = Σ_i X[i] ⋆ K[o, i] + b[o], drawn as whole maps;
+# - one output element Y[o, u, v] (row u, column v; i stays the input channel, as in notebook 1),
+#   picked with the sliders or walked with ▶: its window outlined in every input channel and its
+#   cell in every map, and its sum written out, one partial sum per input channel;
+# - the shapes of X, K, b and Y, the parameters and multiply-adds (from `conv2d_cost`), the
+#   `torch.nn.Conv2d` line that computes the same layer, checked against chanconv, and
+#   chanconv's time for the layer (a median of 5 runs).
 #
-# Run the cell, then move the sliders. (Sliders need a live kernel: in a static view of this page
-# you see the last state only.)
+# Run the cell, then move the sliders. Sliders that change the shapes redraw when you let go.
+# (Sliders need a live kernel: in a static view of this page you see the last state only.)
 
 # %% slideshow={"slide_type": "slide"}
 from chanconv.widgets import ChannelExplorer
@@ -42,40 +49,83 @@ explorer
 
 # %%
 print(explorer.summary)
+print(explorer.state.element.compact_text(), "  (one partial sum per input channel)")
 print(explorer.element_text)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Things to try:
-# 1. Raise c_o: every new output channel adds one row of c_i kernels and c_i · k_h · k_w + 1
-#    parameters; the input does not change.
-# 2. Switch to random integers and raise c_i: every kernel row grows by one kernel, and every
-#    output element gains one bracket in its sum.
+# 1. Raise c_o: every new output channel adds one row of c_i kernels (K + 3, K + 4, ...) and
+#    c_i · k_h · k_w weights; the input does not change.
+# 2. Raise c_i: the lecture's X has 2 channels, so the explorer switches to random integers of the
+#    new shape and says so in one line; every kernel row grows by one kernel, and Y[o] gains one
+#    partial map. Back at c_i = 2 (and 3 × 3, 2 × 2) the lecture's numbers return.
 # 3. Set k_h = k_w = 1: the window is one pixel, each output channel a weighted sum of the input
 #    channels at that pixel (notebook 3).
 # 4. Raise the stride or the padding and watch m_h × m_w follow ⌊(n + 2p − k) / s⌋ + 1.
-# 5. Make the kernel larger than the padded input: the explorer says why nothing can be computed.
+# 5. Choose groups = c_i (depthwise): every output channel reads one input channel, the kernel
+#    block shrinks to (c_o, 1, k_h, k_w), and the parameters and MACs drop by c_i.
+# 6. Make the kernel larger than the padded input: X and K stay, and one line says why there is
+#    no Y.
+# 7. Pick "the photo": three real colour channels and four edge detectors, one direction per
+#    output channel. Try the other kernel presets on it.
+# 8. For a lecture hall, press "projector mode": larger text and cells, and a short sum (tick
+#    "every term" for every product). "3-D view" draws the input volume, the kernel block K[o]
+#    and the output volume, linked to the picked element.
 #
-# Code can set the controls too, which is how the tests drive it:
+# Code can set the controls too (`explorer.controls["c_i"].value = 3`), which is how the tests
+# drive it. Behind the widget, `explore(Settings(...))` computes everything the picture shows from
+# the controls' values, with no widget at all. Leaving the lecture's shapes says so in a note:
 
 # %%
-explorer.controls["source"].value = "random"
-explorer.controls["c_i"].value = 3
-explorer.controls["k_h"].value = explorer.controls["k_w"].value = 3
-explorer.controls["padding"].value = 1
-print(explorer.summary)
-print("Y:", tuple(explorer.result.shape))
+from chanconv.explorer_state import Settings, explore
+
+state = explore(Settings(c_i=3))
+print(*state.notes, sep="\n")
+print(state.summary)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## Output channels as detectors, on a photo
+#
+# The photo has c_i = 3 channels (red, green, blue), shown at 48 × 41 pixels. The preset "edge
+# detectors" gives each output channel o a 3 × 3 edge kernel in one direction (horizontal,
+# vertical, and the two diagonals), applied to all three colour channels with weight 1/3: each
+# Y[o] is a map of the edges in one direction of the photo's brightness. The partial maps show how
+# the red, green and blue channels each contribute to it.
+
+# %%
+photo = ChannelExplorer(source="photo")
+photo
+
+# %%
+print(photo.summary)
+print("K[0, i] for every input channel i of output channel 0 (horizontal edges, weight 1/3):")
+print(photo.tensors[1][0, 0])  # the same for i = 1, 2
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## Groups: depthwise convolution
+#
+# With groups = g, output channel o reads only the c_i / g input channels of its group, so K has
+# shape (c_o, c_i / g, k_h, k_w) and the parameters and MACs are divided by g. At g = c_i every
+# output channel reads one input channel: a depthwise convolution (notebook 7's exercises build
+# the depthwise-separable layer from it).
+
+# %%
+for groups in (1, 2, 4):
+    state = explore(Settings(source="random", preset="random", c_i=4, c_o=8, k_h=3, k_w=3, n_h=6, n_w=6,
+                             groups=groups))
+    print(state.summary.split("; ", 1)[1])
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# A combination that cannot be computed gets one line that says why (a second explorer here,
-# so that the one above stays as you left it):
+# A combination that cannot be computed still shows X and K, and one line says why:
 
 # %%
-print(ChannelExplorer(source="random", n=4, k_h=7, padding=1).message)
+print(explore(Settings(source="random", n_h=4, n_w=4, k_h=7, padding=1)).message)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Recap
 #
-# - c_i sets how many kernels each output channel sums over; c_o sets how many such sums (rows
-#   of kernels) there are; k_h × k_w sets each kernel's window.
+# - c_i sets how many partial maps X[i] ⋆ K[o, i] each output channel sums; c_o sets how many such
+#   sums (rows of kernels) there are; k_h × k_w sets each kernel's window.
 # - Parameters c_o · c_i · k_h · k_w + c_o and multiply-adds c_o · c_i · k_h · k_w · m_h · m_w grow
-#   with every one of them; the output size depends only on n, k, the padding and the stride.
+#   with every one of them (divided by g with groups); the output size depends only on n, k, the
+#   padding, the dilation and the stride.

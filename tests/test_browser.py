@@ -1,137 +1,99 @@
-"""A real browser: JupyterLab in headless Chromium runs the explorer notebook and moves a slider.
+"""A real browser: JupyterLab in headless Chromium runs the explorer notebook; a student's first moves.
+
+Default → move c_i → the picture shows the new number of input channels (and says it left the
+lecture's example); change the kernel preset; projector mode on (text of 18 px and more). The
+screenshots go to artifacts/ (gitignored).
 
 Needs Debian's chromium (/usr/bin/chromium) and the playwright Python package (no browser
 download: playwright drives the system Chromium through executable_path). Skipped, with the
 reason, where Chromium is missing; `.ci/run` installs it so CI always runs this test.
-The screenshot goes to artifacts/ (gitignored).
 """
 
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from chanconv.explorer_bench import CHROMIUM, FLAGS, jupyterlab, open_and_run, slider_handle
+
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = os.environ.get("CHANCONV_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "artifacts"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run", "--disable-quic"]
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}: apt-get install chromium"),
 ]
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+# done: the first explorer's summary is shown and the last code cell (the one-line message) has run
+READY = ("() => [...document.querySelectorAll('.ccx pre')].some(e => e.textContent.includes('Y: (c_o, m_h, m_w)'))"
+         " && document.body.innerText.includes('is larger than the padded 6×6 input')")
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    """JupyterLab on 127.0.0.1, token disabled for this test only, serving a copy of notebooks/."""
     root = tmp_path_factory.mktemp("lab")
     shutil.copy(ROOT / "notebooks" / "06_channel_explorer.ipynb", root)
-    port = free_port()
-    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-           f"--ServerApp.root_dir={root}", "--IdentityProvider.token=", "--ServerApp.password=",
-           "--ServerApp.disable_check_xsrf=True", "--LabApp.news_url=None",
-           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        cmd.append("--allow-root")
-    settings = root / "settings"
-    for name, text in {
-        # render every cell (no windowing), so that the explorer stays in the page when scrolled;
-        # start the notebook's kernel without asking (under load Lab may otherwise show "Select Kernel")
-        "@jupyterlab/notebook-extension/tracker.jupyterlab-settings":
-            '{"windowingMode": "none", "autoStartDefaultKernel": true}',
-        "@jupyterlab/apputils-extension/notification.jupyterlab-settings": '{"fetchNews": "false"}',
-    }.items():
-        (settings / name).parent.mkdir(parents=True, exist_ok=True)
-        (settings / name).write_text(text)
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / "config"), JUPYTERLAB_SETTINGS_DIR=str(settings),
-               CHANCONV_DEVICE="cpu")
-    log = open(root / "lab.log", "w")
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(url + "/api/status", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("JupyterLab did not start: " + (root / "lab.log").read_text()[-2000:])
+    with jupyterlab(root) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
-def accept_kernel_dialog(page):
-    """A "Select Kernel" dialog (the notebook's own kernel preselected) would block the menus: accept it."""
-    button = page.locator(".jp-Dialog .jp-mod-accept")
-    if button.count() and button.first.is_visible():
-        button.first.click()
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+def text_of(cell, selector):
+    return cell.locator(selector).first.inner_text()
 
 
-def test_explorer_slider_changes_the_summary_in_jupyterlab(lab, tmp_path):
+def test_a_students_first_moves_in_jupyterlab(lab):
     sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
-            page.goto(f"{lab}/lab/tree/06_channel_explorer.ipynb", timeout=60_000)
-            page.wait_for_selector(".jp-Notebook", timeout=60_000)
-            # wait for the kernel, then Run > Run All Cells; a kernel that reports idle while it is
-            # still connecting can drop the request, so try again (three times at most)
-            accept_kernel_dialog(page)
-            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
-            # done: the explorer's summary is shown and the last code cell (the one-line message) has run
-            ready = ("() => [...document.querySelectorAll('.ccx pre')].some(e => e.textContent.includes('Y: (c_o, m_h, m_w)'))"
-                     " && document.body.innerText.includes('is larger than the padded 6×6 input')")
-            for attempt in range(3):
-                accept_kernel_dialog(page)
-                page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-                page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
-                try:
-                    page.wait_for_function(ready, timeout=30_000)
-                    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=30_000)
-                    break
-                except sync_api.TimeoutError:
-                    if attempt == 2:
-                        raise
-            summary = page.locator(".ccx pre").first
-            before = summary.inner_text()
-            slider = page.locator(".widget-slider", has=page.locator(".widget-label", has_text=re.compile(r"^c_o$"))).first
-            slider.scroll_into_view_if_needed()
-            slider.locator(".noUi-handle").focus()
-            page.keyboard.press("ArrowRight")  # c_o: 3 -> 4
+            open_and_run(page, lab, "06_channel_explorer.ipynb", READY)
+            cell = page.locator(".jp-CodeCell").first  # the first explorer
+            picture = cell.locator(".ccx-view").first
+
+            def input_maps():
+                return sorted(set(re.findall(r"^X\[(\d)\](?: \([RGB]\))?$", picture.inner_text(), re.M)))
+
+            # default: the lecture's example, two input channels
+            assert "X: (c_i, n_h, n_w) = (2, 3, 3), the lecture's X" in text_of(cell, ".ccx pre")
+            assert input_maps() == ["0", "1"]
+            # move c_i: 2 -> 3 (released at once: the key press is the whole move)
+            slider_handle(cell, "c_i").focus()
+            page.keyboard.press("ArrowRight")
+            # (each redraw replaces the picture's elements: look them up afresh)
             page.wait_for_function(
-                "(before) => document.querySelector('.ccx pre').innerText !== before", arg=before, timeout=20_000
-            )
-            after = summary.inner_text()
+                "() => document.querySelector('.jp-CodeCell .ccx-view').innerText.includes('X[2]')",
+                timeout=30_000)
+            assert input_maps() == ["0", "1", "2"]  # the picture shows the new number of channels
+            status = text_of(cell, ".ccx pre")
+            assert "X: (c_i, n_h, n_w) = (3, 3, 3), random integers" in status
+            assert "leaves the lecture's 2 × 3 × 3 X" in cell.locator(".ccx .note").first.inner_text()
+            assert "X[2] ⋆ K[0, 2]" in picture.inner_text()  # a third partial map
             page.screenshot(path=str(ARTIFACTS / "explorer-jupyterlab.png"), full_page=False)
+            # change the kernel preset
+            select = cell.locator(".widget-dropdown", has=page.locator(".widget-label", has_text="kernels K")).locator(
+                "select")
+            select.select_option(label="vertical edges")
+            page.wait_for_function(
+                "() => document.querySelector('.jp-CodeCell .ccx pre').innerText.includes('vertical edges')",
+                timeout=30_000)
+            # projector mode on
+            cell.locator("button", has_text="projector mode").click()
+            page.wait_for_selector(".jp-CodeCell .ccx-view .ccx.proj", timeout=30_000)
+            sizes = page.evaluate("""() => {
+                const root = document.querySelector('.jp-CodeCell .ccx-view');
+                const px = (el) => parseFloat(getComputedStyle(el).fontSize);
+                const texts = [...root.querySelectorAll('h4, .cap, .lg, .sum, td, th')].filter(e => e.innerText.trim());
+                const labels = [...document.querySelectorAll('.ccx-proj .widget-label')];
+                return {picture: Math.min(...texts.map(px)), labels: Math.min(...labels.map(px)), n: texts.length};
+            }""")
+            cell.locator(".ccx-view").first.scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / "explorer-projector.png"), full_page=False)
         except Exception:
             page.screenshot(path=str(ARTIFACTS / "explorer-jupyterlab-failure.png"))
             raise
         finally:
             browser.close()
-    assert "K: (c_o, c_i, k_h, k_w) = (3, 3, 3, 3)" in before
-    assert "K: (c_o, c_i, k_h, k_w) = (4, 3, 3, 3)" in after  # the displayed summary followed the slider
+    assert sizes["n"] > 10 and sizes["picture"] >= 18 and sizes["labels"] >= 18, sizes

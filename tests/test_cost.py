@@ -85,3 +85,33 @@ def test_bad_arguments(kwargs, error, words):
     with pytest.raises(error) as info:
         cc.conv2d_cost(**args, stride=stride)
     assert words in str(info.value)
+
+
+def count_dilated(c_i, c_o, k_h, k_w, n_h, n_w, stride, padding, dilation):
+    """Walk the windows of a dilated kernel: window (i, j) fits when its last tap is inside the padded input."""
+    (s_h, s_w), (p_h, p_w), (d_h, d_w) = stride, padding, dilation
+    m_h = sum(1 for i in range(n_h + 2 * p_h) if i * s_h + d_h * (k_h - 1) < n_h + 2 * p_h)
+    m_w = sum(1 for j in range(n_w + 2 * p_w) if j * s_w + d_w * (k_w - 1) < n_w + 2 * p_w)
+    macs = sum(1 for _ in itertools.product(range(c_o), range(m_h), range(m_w), range(c_i), range(k_h), range(k_w)))
+    return (c_o, m_h, m_w), macs
+
+
+@given(
+    st.integers(1, 3), st.integers(1, 3), st.integers(1, 3), st.integers(1, 3),
+    st.integers(7, 10), st.integers(7, 10), st.integers(1, 3), st.integers(1, 3),
+    st.integers(0, 2), st.integers(0, 2), st.integers(1, 3), st.integers(1, 3),
+)
+def test_dilation_formula_equals_a_counting_loop(c_i, c_o, k_h, k_w, n_h, n_w, s_h, s_w, p_h, p_w, d_h, d_w):
+    cost = cc.conv2d_cost(c_i, c_o, k_h, k_w, n_h, n_w, stride=(s_h, s_w), padding=(p_h, p_w), dilation=(d_h, d_w))
+    shape, macs = count_dilated(c_i, c_o, k_h, k_w, n_h, n_w, (s_h, s_w), (p_h, p_w), (d_h, d_w))
+    assert cost.out_shape == shape and cost.macs == macs
+    assert cost.dilation == (d_h, d_w)
+    assert cc.output_size(n_h, k_h, s_h, p_h, d_h) == shape[1]
+
+
+def test_dilation_one_changes_nothing_and_same_pads_unevenly():
+    assert cc.conv2d_cost(100, 100, 5, 5, 68, 68, dilation=1) == cc.conv2d_cost(100, 100, 5, 5, 68, 68)
+    assert cc.conv2d_cost(3, 8, 3, 3, 32, 32, dilation=2).out_shape == (8, 28, 28)
+    same = cc.conv2d_cost(3, 8, 4, 4, 32, 32, padding="same")
+    assert same.out_shape == (8, 32, 32) and same.padding == ((1, 2), (1, 2))
+    assert cc.conv2d_cost(3, 8, 3, 3, 32, 32, padding="same", dilation=2).padding == (2, 2)

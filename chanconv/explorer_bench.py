@@ -1,0 +1,311 @@
+"""``make bench-widgets``: the channel explorer's latency in a real browser, and its payload.
+
+End to end, the way a student sees it: JupyterLab runs a notebook with two explorers (the
+default, the lecture's example; and the largest settings, c_i = c_o = 8, 7 × 7 kernels, a
+48 × 48 input, padding 3, bias), headless Chromium focuses a slider and presses an arrow key,
+and the page measures from that key press to the frame after the new picture is in the page
+with its images decoded (two animation frames after the last change): the slider's message to
+the kernel, the redraw in Python, the HTML back over the websocket, the DOM update and the
+paint. Medians and worst cases over every press; the payload (bytes of HTML per redraw) and the
+Python side alone (:func:`chanconv.widgets.benchmark_redraws`) are reported beside them.
+
+Needs Debian's chromium (``/usr/bin/chromium``, or ``CHANCONV_CHROMIUM``) and the playwright
+package, which drives it through ``executable_path`` (no browser download). The JupyterLab and
+browser helpers here are shared with ``tests/test_browser.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+__all__ = ["CHROMIUM", "FLAGS", "jupyterlab", "open_and_run", "press_and_time", "main"]
+
+CHROMIUM = os.environ.get("CHANCONV_CHROMIUM", "/usr/bin/chromium")
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run", "--disable-quic"]
+LARGEST = dict(source="random", preset="random", c_i=8, c_o=8, k_h=7, k_w=7, n_h=48, n_w=48, padding=3, bias=True)
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip() + f", {os.cpu_count()} cores"
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def jupyterlab(root: Path, timeout: float = 60):
+    """JupyterLab on 127.0.0.1 serving ``root``, token disabled (for this local run only); yields its URL."""
+    port = _free_port()
+    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+           f"--ServerApp.root_dir={root}", "--IdentityProvider.token=", "--ServerApp.password=",
+           "--ServerApp.disable_check_xsrf=True", "--LabApp.news_url=None",
+           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")
+    settings = root / ".lab-settings"
+    for name, text in {
+        # render every cell (no windowing), so that an explorer stays in the page when scrolled;
+        # start the notebook's kernel without asking (under load Lab may otherwise show "Select Kernel")
+        "@jupyterlab/notebook-extension/tracker.jupyterlab-settings":
+            '{"windowingMode": "none", "autoStartDefaultKernel": true}',
+        "@jupyterlab/apputils-extension/notification.jupyterlab-settings": '{"fetchNews": "false"}',
+    }.items():
+        (settings / name).parent.mkdir(parents=True, exist_ok=True)
+        (settings / name).write_text(text)
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / ".jupyter-config"), JUPYTERLAB_SETTINGS_DIR=str(settings),
+               CHANCONV_DEVICE="cpu")
+    log_path = root / ".lab.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    urllib.request.urlopen(url + "/api/status", timeout=1)
+                    break
+                except OSError:
+                    if time.monotonic() > deadline or proc.poll() is not None:
+                        raise RuntimeError("JupyterLab did not start: " + log_path.read_text()[-2000:]) from None
+                    time.sleep(0.5)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _accept_kernel_dialog(page):
+    """A "Select Kernel" dialog (the notebook's own kernel preselected) would block the menus: accept it."""
+    button = page.locator(".jp-Dialog .jp-mod-accept")
+    if button.count() and button.first.is_visible():
+        button.first.click()
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+
+
+def open_and_run(page, url: str, name: str, ready: str, attempts: int = 3):
+    """Open notebook ``name`` with its own kernel, Run All Cells, and wait until the JavaScript predicate ``ready``.
+
+    Under load JupyterLab can run the cells before its widget manager is connected ("model not
+    found") or drop the request: then the page is loaded again and the cells run again.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(attempts):
+        page.goto(f"{url}/lab/tree/{name}", timeout=90_000)
+        page.wait_for_selector(".jp-Notebook", timeout=90_000)
+        try:
+            _accept_kernel_dialog(page)
+            page.wait_for_function("() => [...document.querySelectorAll('.jp-Toolbar-kernelName')]"
+                                   ".some(e => e.textContent.includes('chanconv'))", timeout=60_000)
+            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+            page.wait_for_timeout(1000)  # let the widget manager connect to the kernel
+            _accept_kernel_dialog(page)
+            page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+            page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+            page.wait_for_function(ready, timeout=60_000)
+            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise
+
+
+def slider_handle(cell, label: str):
+    """The noUiSlider handle of the slider whose label is exactly ``label`` in this cell's output."""
+    slider = cell.locator(".widget-slider", has=cell.page.locator(".widget-label", has_text=re.compile(
+        "^" + re.escape(label) + "$"))).first
+    slider.scroll_into_view_if_needed()
+    return slider.locator(".noUi-handle")
+
+
+# In the page: from the next key press (capture phase) to two animation frames after the explorer's
+# picture carries a new redraw stamp and its images are decoded.
+_ARM = """(root) => {
+  const before = root.querySelector('[data-redraw]')?.dataset.redraw;
+  const box = window.__ccxBench = {t0: null, dom: null, paint: null};
+  const onKey = () => { if (box.t0 === null) box.t0 = performance.now(); };
+  document.addEventListener('keydown', onKey, {capture: true, once: true});
+  const obs = new MutationObserver(() => {
+    const el = root.querySelector('[data-redraw]');
+    if (!el || el.dataset.redraw === before || box.dom !== null) return;
+    box.dom = performance.now();
+    obs.disconnect();
+    const imgs = [...root.querySelectorAll('img')].map(i => i.decode().catch(() => null));
+    Promise.all(imgs).then(() => requestAnimationFrame(() => requestAnimationFrame(() => {
+      box.paint = performance.now();
+    })));
+  });
+  obs.observe(root, {subtree: true, childList: true, characterData: true, attributes: true});
+}"""
+
+
+def press_and_time(page, cell, handle, key: str, timeout_ms: int = 30_000) -> dict:
+    """Press ``key`` on a slider handle; the milliseconds to the new picture in the DOM and to its paint."""
+    handle.focus()
+    cell.evaluate(_ARM)
+    page.keyboard.press(key)
+    page.wait_for_function("window.__ccxBench && window.__ccxBench.paint !== null", timeout=timeout_ms)
+    box = page.evaluate("window.__ccxBench")
+    return {"dom_ms": box["dom"] - box["t0"], "paint_ms": box["paint"] - box["t0"]}
+
+
+def _notebook(cells: list[str]) -> dict:
+    return {
+        "cells": [{"cell_type": "code", "execution_count": None, "id": f"cell-{k}", "metadata": {}, "outputs": [],
+                   "source": src} for k, src in enumerate(cells)],
+        "metadata": {"kernelspec": {"display_name": "chanconv (Python 3)", "language": "python", "name": "chanconv"}},
+        "nbformat": 4, "nbformat_minor": 5,
+    }
+
+
+def browser_latency(presses: int = 12, screenshot: Path | None = None) -> dict:
+    """{setting: {control: [{dom_ms, paint_ms}, ...]}} for the default and the largest settings."""
+    from playwright.sync_api import sync_playwright
+
+    args = ", ".join(f"{k}={v!r}" for k, v in LARGEST.items())
+    cells = [
+        "from chanconv.widgets import ChannelExplorer\ndefault = ChannelExplorer()\ndefault",
+        f"largest = ChannelExplorer({args})\nlargest",
+        "print('bench ready')",
+    ]
+    plan = {  # (cell index, slider label, keys pressed in turn: each press is one redraw)
+        "default": (0, [("c_o", ["ArrowRight", "ArrowLeft"]), ("row u", ["ArrowRight", "ArrowLeft"])]),
+        "largest": (1, [("c_o", ["ArrowLeft", "ArrowRight"]), ("n_h", ["ArrowLeft", "ArrowRight"]),
+                        ("row u", ["ArrowRight", "ArrowLeft"])]),
+    }
+    results: dict = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "bench.ipynb").write_text(json.dumps(_notebook(cells)))
+        with jupyterlab(root) as url, sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+            page = browser.new_page(viewport={"width": 1500, "height": 1000})
+            try:
+                open_and_run(page, url, "bench.ipynb",
+                             "() => document.querySelectorAll('[data-redraw]').length >= 2 && "
+                             "document.body.innerText.includes('bench ready')")
+                for setting, (index, controls) in plan.items():
+                    cell = page.locator(".jp-CodeCell").nth(index)
+                    for label, keys in controls:
+                        handle = slider_handle(cell, label)
+                        press_and_time(page, cell, handle, keys[0])  # a warm-up press (caches, first paint)
+                        press_and_time(page, cell, handle, keys[1])
+                        runs = [press_and_time(page, cell, handle, keys[k % 2]) for k in range(presses)]
+                        results.setdefault(setting, {})[label] = runs
+                    if screenshot is not None and setting == "largest":
+                        cell.locator(".ccx-view").first.scroll_into_view_if_needed()
+                        page.screenshot(path=str(screenshot))
+            except Exception:
+                if screenshot is not None:
+                    page.screenshot(path=str(screenshot.with_name("bench-widgets-failure.png")))
+                raise
+            finally:
+                browser.close()
+    return results
+
+
+def payloads() -> dict:
+    """Bytes of HTML in the whole picture (status + every part), default and largest, plain and projector with
+    every term and the 3-D view; and the most one change of c_o, n_h or row u sends (only the parts it changes)."""
+    from .widgets import ChannelExplorer
+
+    out = {}
+    for name, kw in (("default", {}), ("largest", LARGEST)):
+        ex = ChannelExplorer(device="cpu", **kw)
+        out[name] = ex.picture_bytes
+        sent = []
+        for control in ("c_o", "n_h", "u"):
+            widget = ex.controls[control]
+            start = widget.value
+            widget.value = start - 1 if start > widget.min else start + 1
+            sent.append(ex.payload_bytes)
+            widget.value = start
+        out[name + ": one change of c_o, n_h or u sends at most"] = max(sent)
+        ex.controls["projector"].value = True
+        ex.controls["full_terms"].value = True
+        ex.controls["view3d"].value = True
+        out[name + " (projector, every term, 3-D)"] = ex.picture_bytes
+    return out
+
+
+def _stats(values) -> tuple[float, float]:
+    return statistics.median(values), max(values)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--presses", type=int, default=12, help="timed key presses per slider (after 2 warm-up)")
+    parser.add_argument("--out", default="artifacts", help="folder for bench-widgets.json and the screenshot")
+    parser.add_argument("--no-browser", action="store_true", help="only the payload and the Python side")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    from .widgets import benchmark_redraws
+
+    report = {"cpu": cpu_name(), "python": platform.python_version(), "payload_bytes": payloads()}
+    print(f"channel explorer on {report['cpu']} (timings on a shared machine move with its load)")
+    print("\npayload (HTML sent to the browser; limit 150 KB per redraw):")
+    for name, size in report["payload_bytes"].items():
+        print(f"  {name:58} {size / 1000:7.1f} KB")
+    times = benchmark_redraws(repeat=2)
+    every = [t for ts in times.values() for t in ts]
+    report["python_redraw_ms"] = {k: [t * 1e3 for t in v] for k, v in times.items()}
+    med, worst = _stats(every)
+    print(f"\nPython side alone (the widget's callback, no browser), every value of every control: "
+          f"median {med * 1e3:.1f} ms, worst {worst * 1e3:.1f} ms over {len(every)} redraws")
+    if not args.no_browser:
+        if not Path(CHROMIUM).exists() or shutil.which(sys.executable) is None:
+            print(f"\nno Chromium at {CHROMIUM}: the browser latency is not measured (apt-get install chromium)")
+        else:
+            shot = out / "bench-widgets-largest.png"
+            latency = browser_latency(args.presses, screenshot=shot)
+            report["browser_ms"] = latency
+            print("\nend to end in headless Chromium + JupyterLab: key press on a slider → new picture painted")
+            print(f"  {'setting':8} {'slider':7} {'presses':>7} {'median ms':>10} {'worst ms':>9}"
+                  f" {'(in DOM: median / worst)':>26}")
+            for setting, controls in latency.items():
+                all_paint = []
+                for label, runs in controls.items():
+                    paint = [r["paint_ms"] for r in runs]
+                    dom = [r["dom_ms"] for r in runs]
+                    all_paint += paint
+                    pm, pw = _stats(paint)
+                    dm, dw = _stats(dom)
+                    print(f"  {setting:8} {label:7} {len(runs):7} {pm:10.0f} {pw:9.0f} {dm:15.0f} / {dw:.0f}")
+                pm, pw = _stats(all_paint)
+                print(f"  {setting:8} {'all':7} {len(all_paint):7} {pm:10.0f} {pw:9.0f}")
+                report.setdefault("browser_summary_ms", {})[setting] = {"median": pm, "worst": pw}
+            print(f"  target at the largest settings: median ≤ 100 ms, worst ≤ 300 ms; screenshot: {shot}")
+    (out / "bench-widgets.json").write_text(json.dumps(report, indent=1))
+    print(f"\nwritten: {out / 'bench-widgets.json'}")
+
+
+if __name__ == "__main__":
+    main()
