@@ -1,0 +1,119 @@
+"""Live slides in the real browser: JupyterLab (as `make setup` configures it) in headless Chromium
+opens a notebook, RISE starts with Alt+R, and a slide shows its math rendered by MathJax.
+
+Also checks what `make setup` ships: no extension Lab marks incompatible (the mathjax3
+extension that jupyterlab-rise pulls in is switched off; Lab 4's own MathJax renders), and no
+news pop-up. Needs Debian's chromium and playwright (skipped with the reason otherwise).
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from test_browser import ARTIFACTS, CHROMIUM, FLAGS, free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = "01_multiple_input_channels.ipynb"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}: apt-get install chromium"),
+]
+
+
+def test_no_labextension_is_incompatible_and_mathjax3_is_off():
+    run = subprocess.run([sys.executable, "-m", "jupyter", "labextension", "list"], capture_output=True, text=True)
+    text = run.stdout + run.stderr
+    assert "jupyterlab-rise" in text and "enabled" in text
+    lines = [line.strip() for line in text.splitlines()]
+    flagged = set()
+    if any("incompatible with the current version" in line for line in lines):
+        start = next(i for i, line in enumerate(lines) if "incompatible with the current version" in line)
+        flagged = {line for line in lines[start + 1:] if line.startswith("@") or line.startswith("jupyterlab")}
+        flagged = {line.split()[0] for line in flagged}
+    disabled = set()
+    if "Disabled extensions:" in lines:
+        disabled = {line.split()[0] for line in lines[lines.index("Disabled extensions:") + 1:] if line}
+    assert flagged <= disabled, f"incompatible extensions left enabled: {flagged - disabled}"
+    assert "@jupyterlab/mathjax3-extension" in disabled, "Lab 4's own MathJax renders the math"
+    overrides = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    assert json.loads(overrides.read_text()) == json.loads((ROOT / "jupyter" / "overrides.json").read_text()), \
+        "make setup copies jupyter/overrides.json (no news pop-up)"
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """JupyterLab as `make lab` runs it (the project's settings), token off for this test only."""
+    root = tmp_path_factory.mktemp("rise")
+    shutil.copy(ROOT / "notebooks" / NOTEBOOK, root)
+    port = free_port()
+    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+           f"--ServerApp.root_dir={root}", "--IdentityProvider.token=", "--ServerApp.password=",
+           "--ServerApp.disable_check_xsrf=True"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")
+    env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(root / "settings"), JUPYTERLAB_WORKSPACES_DIR=str(root / "ws"),
+               CHANCONV_DEVICE="cpu")
+    log = open(root / "lab.log", "w")
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(url + "/api/status", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("JupyterLab did not start: " + (root / "lab.log").read_text()[-2000:])
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def test_rise_shows_a_slide_with_math_rendered(lab):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        outside = []
+        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((lab, "data:", "blob:")) else None)
+        page.goto(f"{lab}/lab/tree/{NOTEBOOK}")
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+        time.sleep(2)
+        assert page.locator(".jp-Notification-Toast, .Toastify__toast").filter(has_text="news").count() == 0, \
+            "no news pop-up"
+        # make the cell with the formula the active one: RISE starts at the active cell
+        cell = page.locator(".jp-MarkdownCell").filter(has_text="input channels").filter(
+            has=page.locator("mjx-container")).first
+        cell.scroll_into_view_if_needed()
+        cell.click()
+        page.keyboard.press("Escape")
+        page.keyboard.press("Alt+r")
+        frame = None
+        for _ in range(120):
+            frame = next((f for f in page.frames if "/rise/" in f.url), None)
+            if frame is not None:
+                break
+            time.sleep(0.5)
+        assert frame is not None, "Alt+R opened no RISE view"
+        frame.wait_for_selector(".reveal .slides section.present", timeout=90_000)
+        frame.wait_for_selector(".reveal .slides section.present mjx-container", timeout=60_000)
+        math = frame.evaluate("() => document.querySelectorAll('.reveal .slides section.present mjx-container').length")
+        raw = frame.evaluate("() => document.querySelector('.reveal .slides section.present').innerText.includes('$$')")
+        time.sleep(1)
+        page.screenshot(path=str(ARTIFACTS / "rise-slide.png"))
+        browser.close()
+    assert math > 0 and not raw, "the slide shows its formula rendered, not TeX"
+    assert not outside, f"requests outside the server: {outside[:5]}"
