@@ -71,9 +71,11 @@ def _owner_name(url: str) -> str:
 
 def colab_url(notebook: str, url: str | None = None, branch: str = "main") -> str:
     """The "Open in Colab" address of ``notebooks/<notebook>`` on ``branch``."""
-    return f"https://colab.research.google.com/github/{_owner_name(url or repository_url())}/blob/{branch}/notebooks/{notebook}"
+    repo = _owner_name(url or repository_url())
+    return f"https://colab.research.google.com/github/{repo}/blob/{branch}/notebooks/{notebook}"
 
 
 def binder_url(notebook: str, url: str | None = None, branch: str = "main") -> str:
     """The Binder address that opens ``notebooks/<notebook>`` in JupyterLab (Binder builds environment.yml)."""
-    return f"https://mybinder.org/v2/gh/{_owner_name(url or repository_url())}/{branch}?urlpath=lab/tree/notebooks/{notebook}"
+    repo = _owner_name(url or repository_url())
+    return f"https://mybinder.org/v2/gh/{repo}/{branch}?urlpath=lab/tree/notebooks/{notebook}"

@@ -14,30 +14,31 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from importlib import resources
 from pathlib import Path
 
 SOLUTION_TAG = "solution"  # worked solutions (instructor only)
 EXERCISE_TAG = "exercise"  # the blanks a student fills in
 
 
-def _folder(package: str, checkout_name: str) -> Path:
-    checkout = Path(__file__).resolve().parents[1] / checkout_name
-    if checkout.is_dir() and (checkout.parent / "pyproject.toml").exists():
+def _folder(installed_name: str, checkout_name: str) -> Path:
+    """In a checkout (editable install) the repository's folder; in an installed chanconv its copy."""
+    here = Path(__file__).resolve().parent
+    checkout = here.parent / checkout_name
+    if checkout.is_dir() and (here.parent / "pyproject.toml").exists():
         return checkout
-    return Path(str(resources.files(package)))
+    return here / installed_name
 
 
 def notebook_sources() -> list[Path]:
     """The course's notebooks, in lecture order."""
-    found = sorted(_folder("chanconv.course_notebooks", "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    found = sorted(_folder("course_notebooks", "notebooks").glob("[0-9][0-9]_*.ipynb"))
     if not found:
         raise FileNotFoundError("no course notebooks found beside chanconv: reinstall it (pip install chanconv)")
     return found
 
 
 def asset_sources() -> list[Path]:
-    return sorted(_folder("chanconv.course_assets", "assets").glob("*.png"))
+    return sorted(_folder("course_assets", "assets").glob("*.png"))
 
 
 def student_notebook(nb: dict, with_solutions: bool = False) -> dict:
@@ -94,7 +95,8 @@ def how_to_open(dest: Path) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m chanconv.course", description=__doc__.split("\n\n")[0])
     parser.add_argument("dest", type=Path, help="the folder to write the course into (created if missing)")
-    parser.add_argument("--with-solutions", action="store_true", help="the instructor's copy: worked solutions, no blanks")
+    parser.add_argument("--with-solutions", action="store_true",
+                        help="the instructor's copy: worked solutions, no blanks")
     parser.add_argument("--force", action="store_true", help="overwrite notebooks already in DEST")
     args = parser.parse_args(argv)
     try:

@@ -23,8 +23,9 @@ STDLIB = set(sys.stdlib_module_names)
 
 
 def fresh_venv(where: Path):
-    """A new venv (with pip) whose site-packages also reads this environment's, minus its editable chanconv."""
-    subprocess.run([sys.executable, "-m", "venv", str(where / "venv")], check=True)
+    """A new venv whose site-packages also reads this environment's, minus its editable chanconv."""
+    # no pip of its own: pip, setuptools, torch & co. come from this environment, as a student's would have them
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(where / "venv")], check=True)
     python = where / "venv" / "bin" / "python"
     site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                                capture_output=True, text=True, check=True).stdout.strip())
