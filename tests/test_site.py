@@ -79,7 +79,8 @@ def test_every_page_offline_with_math_figures_and_no_request(site, browser):
             rawmath: (document.querySelector('article') || document.body).innerText.match(/\\$[^$\\s][^$]*\\$/g) || [],
             broken: [...document.images].filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src.slice(0, 80)),
             images: document.images.length,
-            links: [...document.querySelectorAll('a[href]')].map(a => a.href),
+            links: [...document.querySelectorAll('a[href]')].map(a => a.href)
+                   .concat([...document.querySelectorAll('form[action]')].map(f => f.action)),
         })""")
         pages[url] = info
         assert not info["broken"], f"{url}: images that did not load: {info['broken']}"
@@ -95,7 +96,7 @@ def test_every_page_offline_with_math_figures_and_no_request(site, browser):
         assert by_name[stem]["math"] > 0, f"{stem}: no math rendered"
         assert by_name[stem]["rawmath"] == [], f"{stem}: math left as TeX: {by_name[stem]['rawmath'][:3]}"
         assert by_name[stem]["images"] > 0, f"{stem}: no figure"
-    assert "search" in by_name, "a search page"
+    assert "search" in by_name, "a search box on the pages, leading to the search page"
     page.close()
 
 
@@ -111,6 +112,8 @@ def test_pages_come_in_lecture_order_with_links_to_notebooks_and_slides(site, br
     page.goto((site.parent / "01_multiple_input_channels.html").as_uri())
     wait_for_math(page)
     page.screenshot(path=str(ARTIFACTS / "site-01.png"), full_page=False)
+    page.locator("mjx-container").first.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "site-01-math.png"), full_page=False)
     links = page.evaluate("() => [...document.querySelectorAll('.course-links a')].map(a => a.getAttribute('href'))")
     assert "notebooks/01_multiple_input_channels.ipynb" in links
     assert (site.parent / "notebooks" / "01_multiple_input_channels.ipynb").exists()
