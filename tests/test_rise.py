@@ -101,19 +101,18 @@ def test_rise_shows_a_slide_with_math_rendered(lab):
         cell.click()
         page.keyboard.press("Escape")
         page.keyboard.press("Alt+r")
-        frame = None
-        for _ in range(120):
-            frame = next((f for f in page.frames if "/rise/" in f.url), None)
-            if frame is not None:
-                break
-            time.sleep(0.5)
-        assert frame is not None, "Alt+R opened no RISE view"
-        frame.wait_for_selector(".reveal .slides section.present", timeout=90_000)
-        frame.wait_for_selector(".reveal .slides section.present mjx-container", timeout=60_000)
-        math = frame.evaluate("() => document.querySelectorAll('.reveal .slides section.present mjx-container').length")
-        raw = frame.evaluate("() => document.querySelector('.reveal .slides section.present').innerText.includes('$$')")
+        # RISE opens its slideshow in an iframe beside the notebook (/rise/<notebook>?activeCellIndex=...)
+        page.wait_for_selector("iframe[src*='/rise/']", timeout=60_000)
+        frame = page.frame_locator("iframe[src*='/rise/']")
+        frame.locator(".reveal.ready").wait_for(timeout=90_000)
+        present = frame.locator("section.present").last
+        present.locator("mjx-container").first.wait_for(timeout=60_000)
+        math = present.locator("mjx-container").count()
+        raw = "$$" in present.inner_text()
+        title = present.inner_text().splitlines()[0]
         time.sleep(1)
         page.screenshot(path=str(ARTIFACTS / "rise-slide.png"))
         browser.close()
+    assert title.lower().startswith("one kernel channel per input channel"), title
     assert math > 0 and not raw, "the slide shows its formula rendered, not TeX"
     assert not outside, f"requests outside the server: {outside[:5]}"
