@@ -22,7 +22,11 @@ STYLE = (
     ".widget-snapshot .wrow{display:flex;flex-direction:row;flex-wrap:wrap;gap:12px}"
     ".widget-snapshot .wcol{display:flex;flex-direction:column;gap:2px}"
     ".widget-snapshot .wctl{font:12px system-ui,sans-serif;color:#555;white-space:nowrap}"
-    ".widget-snapshot .wctl b{font-weight:600;margin-right:4px}</style>"
+    ".widget-snapshot .wctl b{font-weight:600;margin-right:4px}"
+    # in a reveal.js deck: keep the picture's own sizes (reveal shrinks <pre> and capitalizes headings)
+    ".reveal .widget-snapshot pre{font-size:12px;width:auto;box-shadow:none;margin:4px 0}"
+    ".reveal .widget-snapshot h1,.reveal .widget-snapshot h2,.reveal .widget-snapshot h3,"
+    ".reveal .widget-snapshot h4,.reveal .widget-snapshot h5{text-transform:none}</style>"
 )
 
 
