@@ -116,3 +116,22 @@ def test_rise_shows_a_slide_with_math_rendered(lab):
     assert title.lower().startswith("one kernel channel per input channel"), title
     assert math > 0 and not raw, "the slide shows its formula rendered, not TeX"
     assert not outside, f"requests outside the server: {outside[:5]}"
+
+
+def test_lab_serves_the_projects_settings_no_news(lab):
+    """What `make lab` shows: the news pop-up is off and RISE uses a theme without web fonts."""
+    def defaults(plugin):  # overrides.json replaces the defaults of a plugin's schema
+        with urllib.request.urlopen(f"{lab}/lab/api/settings/{plugin}") as r:
+            body = json.loads(r.read())
+        assert not body["settings"], "no user settings in this test: only the shipped ones count"
+        return {k: v.get("default") for k, v in body["schema"]["properties"].items()}
+
+    notification = defaults("@jupyterlab/apputils-extension:notification")
+    assert notification["fetchNews"] == "false" and notification["checkForUpdates"] is False
+    assert defaults("jupyterlab-rise:plugin")["theme"] == "white"
+
+
+def test_binder_applies_the_same_settings():
+    post = (ROOT / "postBuild").read_text()
+    assert "jupyter/overrides.json" in post and "disable --level=sys_prefix @jupyterlab/mathjax3-extension" in post
+    assert os.access(ROOT / "postBuild", os.X_OK)
