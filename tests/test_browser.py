@@ -9,14 +9,10 @@ The screenshot goes to artifacts/ (gitignored).
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from labserver import lab_server
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CHANCONV_CHROMIUM", "/usr/bin/chromium")
@@ -30,24 +26,11 @@ pytestmark = [
 ]
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """JupyterLab on 127.0.0.1, token disabled for this test only, serving a copy of notebooks/."""
     root = tmp_path_factory.mktemp("lab")
     shutil.copy(ROOT / "notebooks" / "06_channel_explorer.ipynb", root)
-    port = free_port()
-    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-           f"--ServerApp.root_dir={root}", "--IdentityProvider.token=", "--ServerApp.password=",
-           "--ServerApp.disable_check_xsrf=True", "--LabApp.news_url=None",
-           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        cmd.append("--allow-root")
     settings = root / "settings"
     for name, text in {
         # render every cell (no windowing), so that the explorer stays in the page when scrolled;
@@ -60,26 +43,9 @@ def lab(tmp_path_factory):
         (settings / name).write_text(text)
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / "config"), JUPYTERLAB_SETTINGS_DIR=str(settings),
                CHANCONV_DEVICE="cpu")
-    log = open(root / "lab.log", "w")
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(url + "/api/status", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("JupyterLab did not start: " + (root / "lab.log").read_text()[-2000:])
+    with lab_server(root, env, ["--LabApp.news_url=None",
+                                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def accept_kernel_dialog(page):

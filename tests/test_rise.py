@@ -16,7 +16,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from test_browser import ARTIFACTS, CHROMIUM, FLAGS, free_port
+from labserver import lab_server
+from test_browser import ARTIFACTS, CHROMIUM, FLAGS
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "01_multiple_input_channels.ipynb"
@@ -51,34 +52,10 @@ def lab(tmp_path_factory):
     """JupyterLab as `make lab` runs it (the project's settings), token off for this test only."""
     root = tmp_path_factory.mktemp("rise")
     shutil.copy(ROOT / "notebooks" / NOTEBOOK, root)
-    port = free_port()
-    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-           f"--ServerApp.root_dir={root}", "--IdentityProvider.token=", "--ServerApp.password=",
-           "--ServerApp.disable_check_xsrf=True"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        cmd.append("--allow-root")
     env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(root / "settings"), JUPYTERLAB_WORKSPACES_DIR=str(root / "ws"),
                CHANCONV_DEVICE="cpu")
-    log = open(root / "lab.log", "w")
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(url + "/api/status", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("JupyterLab did not start: " + (root / "lab.log").read_text()[-2000:])
+    with lab_server(root, env) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def test_rise_shows_a_slide_with_math_rendered(lab):
