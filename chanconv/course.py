@@ -85,7 +85,7 @@ def how_to_open(dest: Path) -> str:
     return (
         f"Open them with JupyterLab, in this same Python environment:\n"
         f"    jupyter lab {dest}\n"
-        "(no JupyterLab yet? `pip install \"chanconv[lab]\"` installs it, with live slides: Alt+R).\n"
+        "(no JupyterLab yet? `pip install jupyterlab jupyterlab-rise` installs it, with live slides: Alt+R).\n"
         "Start with 00_overview.ipynb; run a notebook top to bottom with Run > Run All Cells.\n"
         "Any Jupyter front end works (VS Code, classic notebook): choose the Python 3 kernel of the\n"
         "environment that has chanconv."

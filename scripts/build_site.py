@@ -61,8 +61,6 @@ An interactive course on how a convolutional layer handles channels, after the l
 These pages show the notebooks as they were last run; to run them yourself, download a notebook
 (link under each title) or open the course in Jupyter, Colab or Binder (see the overview).
 
-{links}
-
 ```{{toctree}}
 :maxdepth: 1
 :caption: The lecture, section by section
@@ -108,10 +106,10 @@ def build(out: Path, notebooks=None, slides: bool = True) -> Path:
     for src in notebooks:
         stage_notebook(src, stage / src.name, decks)
     pages = "\n".join(p.stem for p in notebooks)
-    (stage / "index.md").write_text(INDEX.format(links="", pages=pages), encoding="utf-8")
+    (stage / "index.md").write_text(INDEX.format(pages=pages), encoding="utf-8")
     (stage / "conf.py").write_text(CONF, encoding="utf-8")
     shutil.rmtree(out, ignore_errors=True)
-    subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going", "-j", "1",
+    subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", "-j", "1",
                     str(stage), str(out)], check=True)
     (out / "notebooks").mkdir(exist_ok=True)
     for src in notebooks:
