@@ -14,20 +14,27 @@ NOTEBOOK_SOURCES := $(sort $(wildcard notebooks/*.py))
 NOTEBOOKS        := $(NOTEBOOK_SOURCES:.py=.ipynb)
 NBVAL_FLAGS      := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help setup lab test test-fast notebooks sync bench bench-widgets slides student instructor assets clean
+.PHONY: help setup lab test test-fast notebooks sync header bench bench-widgets slides site student instructor assets clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
 
-setup: $(STAMP)  ## create .venv, install the pinned dependencies, chanconv (editable) and the `chanconv` kernel
+setup: $(STAMP)  ## create .venv: the student's and the developer's pins, chanconv (editable), Lab settings
 
-$(STAMP): requirements.txt pyproject.toml
+# requirements-dev.txt includes requirements.txt (what a student needs) and adds the tools.
+# The kernel the notebooks name, python3, is registered in .venv: .venv's own interpreter.
+# jupyter/: Lab settings shipped with the project (no news pop-up; the mathjax3 extension that
+# jupyterlab-rise pulls in is switched off, Lab 4's own MathJax renders the math).
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml jupyter/overrides.json
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
-	$(PY) -m ipykernel install --sys-prefix --name chanconv --display-name "chanconv (Python 3)" >/dev/null
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	mkdir -p $(VENV)/share/jupyter/lab/settings
+	cp jupyter/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	$(BIN)/jupyter labextension disable --level=sys_prefix @jupyterlab/mathjax3-extension >/dev/null 2>&1
 	@touch $@
-	@echo "setup done: $(VENV) holds the pinned dependencies, chanconv and the 'chanconv' kernel"
+	@echo "setup done: $(VENV) holds the pinned dependencies, chanconv and its python3 kernel"
 
 lab: setup  ## start JupyterLab on 127.0.0.1 in notebooks/ (the URL it prints carries the token)
 	cd notebooks && ../$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --no-browser $(ROOT_FLAG)
@@ -46,11 +53,14 @@ test-fast: setup  ## pytest on tests/ only (no notebooks, no browser)
 sync: setup  ## bring every notebook and its py:percent text pair in line (the newer one wins)
 	$(BIN)/jupytext --sync $(NOTEBOOK_SOURCES)
 
-notebooks: sync  ## re-execute every notebook top to bottom and store its outputs (what nbval compares)
+header: setup  ## every notebook: the python3 kernelspec and the Colab cell first (idempotent; after a merge too)
+	$(PY) scripts/notebook_header.py
+
+notebooks: sync header  ## re-execute every notebook top to bottom and store its outputs (what nbval compares)
 	@for nb in $(NOTEBOOKS); do \
 	  echo "executing $$nb"; \
 	  CHANCONV_DEVICE=cpu $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-	    --ExecutePreprocessor.kernel_name=chanconv --ExecutePreprocessor.timeout=300 --ExecutePreprocessor.record_timing=False $$nb || exit 1; \
+	    --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=300 --ExecutePreprocessor.record_timing=False $$nb || exit 1; \
 	done
 	$(BIN)/jupytext --sync $(NOTEBOOK_SOURCES)
 
@@ -67,6 +77,10 @@ slides/node_modules/.installed: slides/package.json
 slides: setup slides/node_modules/.installed  ## a reveal.js deck per notebook in _build/slides/ that opens offline
 	$(PY) scripts/build_slides.py _build/slides
 	@echo "open _build/slides/01_multiple_input_channels.slides.html in a browser (no network needed)"
+
+site: setup slides/node_modules/.installed  ## the course as a static HTML site in _build/site/ (from the stored outputs; opens offline)
+	$(PY) scripts/build_site.py _build/site
+	@echo "open _build/site/index.html in a browser (no network needed)"
 
 student: setup  ## the student edition in _build/student/: no solution cells, executed
 	$(PY) scripts/editions.py student _build/student --execute

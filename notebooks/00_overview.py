@@ -8,10 +8,18 @@
 #       format_version: '1.3'
 #       jupytext_version: 1.19.6
 #   kernelspec:
-#     display_name: chanconv (Python 3)
+#     display_name: Python 3 (ipykernel)
 #     language: python
-#     name: chanconv
+#     name: python3
 # ---
+
+# %% slideshow={"slide_type": "skip"} tags=["colab-setup"]
+# Only in Google Colab (anywhere else this cell does nothing): install chanconv from its repository.
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "chanconv @ git+https://github.com/chanconv/chanconv"], check=True)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # Channels: multiple input and multiple output channels
@@ -27,6 +35,9 @@
 #
 # **How to run**: `make lab` in the repository opens JupyterLab here; run each notebook top to
 # bottom (Restart & Run All). Everything runs on a CPU in seconds, and unchanged on a GPU.
+
+# %% [markdown] tags=["open-links"]
+# **Open this course without installing anything**: [Open in Colab](https://colab.research.google.com/github/chanconv/chanconv/blob/main/notebooks/00_overview.ipynb) (Google's free notebooks; the first cell installs chanconv there) · [Launch on Binder](https://mybinder.org/v2/gh/chanconv/chanconv/main?urlpath=lab/tree/notebooks/00_overview.ipynb) (a JupyterLab with this repository's `environment.yml`, CPU only; it may take a few minutes to start).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The notebooks

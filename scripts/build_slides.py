@@ -5,7 +5,9 @@
 reveal.js, jQuery, RequireJS and MathJax come from slides/node_modules (``npm install`` in
 slides/, versions pinned in slides/package.json) and are copied to OUT_DIR/lib, so every
 deck refers only to files beside it. The notebooks' slideshow metadata (slide, subslide,
-fragment, skip) makes the slides; stored outputs are shown, nothing is re-executed.
+fragment, skip) makes the slides; stored outputs are shown, nothing is re-executed. A widget
+output shows its saved state (scripts/widget_snapshot.py), e.g. the channel explorer's last
+picture.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from pathlib import Path
 
 import nbformat
 from nbconvert import SlidesExporter
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import widget_snapshot  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULES = ROOT / "slides" / "node_modules"
@@ -58,7 +63,9 @@ def build(out: Path, notebooks=None) -> list[Path]:
     ex = exporter()
     written = []
     for src in notebooks or sorted((ROOT / "notebooks").glob("*.ipynb")):
-        body, _ = ex.from_notebook_node(nbformat.read(src, as_version=4), resources={"metadata": {"name": src.stem}})
+        # widget outputs as the HTML of their saved state (the explorer's last picture), not text only
+        nb = nbformat.from_dict(widget_snapshot.static_outputs(nbformat.read(src, as_version=4)))
+        body, _ = ex.from_notebook_node(nb, resources={"metadata": {"name": src.stem}})
         path = out / f"{Path(src).stem}.slides.html"
         path.write_text(body, encoding="utf-8")
         written.append(path)

@@ -67,3 +67,39 @@ def test_slides_open_offline_with_the_lectures_numbers(deck):
         assert number in text
     assert "(3, 2, 2, 2)" in text
     assert requests == [], f"the deck tried the network: {requests[:3]}"
+
+
+def test_explorer_deck_shows_the_saved_picture(tmp_path):
+    """The offline deck of the explorer shows its last picture (the saved widget state), not text only."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    if not (build_slides.MODULES / "reveal.js").exists():
+        pytest.skip("reveal.js is not in slides/node_modules (make slides fetches it)")
+    [path] = build_slides.build(tmp_path, [ROOT / "notebooks" / "06_channel_explorer.ipynb"])
+    html = path.read_text(encoding="utf-8")
+    assert "widget-snapshot" in html and "application/vnd.jupyter.widget-view+json" not in html
+    requests = []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.route("http*://**/*", lambda route: (requests.append(route.request.url), route.abort()))
+        page.goto(path.as_uri())
+        page.wait_for_selector(".reveal.ready", timeout=30_000)
+        # go to the slide that holds the picture: h steps right, then v steps down
+        h, v = page.evaluate("""() => {
+            const slide = document.querySelector('.widget-snapshot').closest('section');
+            const top = slide.parentElement.tagName === 'SECTION' ? slide.parentElement : slide;
+            const hs = [...document.querySelectorAll('.reveal .slides > section')];
+            return [hs.indexOf(top), top === slide ? 0 : [...top.children].filter(c => c.tagName === 'SECTION').indexOf(slide)];
+        }""")
+        for key, n in (("ArrowRight", h), ("ArrowDown", v)):
+            for _ in range(n):
+                page.keyboard.press(key)
+                page.wait_for_timeout(150)
+        page.wait_for_timeout(1000)
+        box = page.locator(".widget-snapshot").first.bounding_box()
+        text = page.locator(".widget-snapshot").first.inner_text()
+        (ROOT / "artifacts").mkdir(exist_ok=True)
+        page.screenshot(path=str(ROOT / "artifacts" / "slides-06-explorer.png"))
+        browser.close()
+    assert box and box["height"] > 150 and "X: (c_i, n_h, n_w)" in text
+    assert requests == []

@@ -1,0 +1,154 @@
+"""The course site (`make site`) opens from disk in Chromium with every http(s) request blocked:
+every page reachable from the index, in lecture order, math rendered by the local MathJax,
+figures loaded, the explorer's saved picture shown, search working, and zero requests.
+
+Needs Debian's chromium and the playwright package (skipped with the reason otherwise).
+Screenshots go to artifacts/ (gitignored).
+"""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urldefrag
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+import build_site  # noqa: E402
+import build_slides  # noqa: E402
+from test_browser import ARTIFACTS, CHROMIUM, FLAGS  # noqa: E402
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}: apt-get install chromium"),
+]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    if not (build_slides.MODULES / "reveal.js").exists() and shutil.which("npm"):
+        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--no-package-lock", "--silent"],
+                       cwd=ROOT / "slides", check=True)
+    return build_site.build(tmp_path_factory.mktemp("site") / "site")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield b
+        b.close()
+
+
+def offline_page(browser, requests):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+
+    def block(route):  # anything not a local file fails, as it would with no network at all
+        requests.append(route.request.url)
+        route.abort()
+
+    page.route("http*://**/*", block)
+    page.route("ws*://**/*", block)
+    return page
+
+
+def wait_for_math(page):
+    page.wait_for_function("() => !window.MathJax || (window.MathJax.startup && window.MathJax.startup.promise)",
+                           timeout=30_000)
+    page.evaluate("() => window.MathJax && window.MathJax.startup.promise")
+
+
+def test_every_page_offline_with_math_figures_and_no_request(site, browser):
+    requests, seen, queue, pages = [], set(), [site.as_uri()], {}
+    page = offline_page(browser, requests)
+    root = site.parent.as_uri()
+    while queue:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        page.goto(url)
+        wait_for_math(page)
+        info = page.evaluate("""() => ({
+            title: document.title,
+            math: document.querySelectorAll('mjx-container').length,
+            rawmath: (document.querySelector('article') || document.body).innerText.match(/\\$[^$\\s][^$]*\\$/g) || [],
+            broken: [...document.images].filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src.slice(0, 80)),
+            images: document.images.length,
+            links: [...document.querySelectorAll('a[href]')].map(a => a.href)
+                   .concat([...document.querySelectorAll('form[action]')].map(f => f.action)),
+        })""")
+        pages[url] = info
+        assert not info["broken"], f"{url}: images that did not load: {info['broken']}"
+        for link in info["links"]:
+            link = urldefrag(link)[0]
+            if link.startswith(root) and link.endswith(".html") and "/slides/" not in link and link not in seen:
+                queue.append(link)
+    assert requests == [], f"requests made with no network: {requests[:5]}"
+    by_name = {Path(u).stem: info for u, info in pages.items()}
+    for nb in NOTEBOOKS:
+        assert nb.stem in by_name, f"{nb.stem} not reachable from the index"
+    for stem in ("01_multiple_input_channels", "02_multiple_output_channels"):
+        assert by_name[stem]["math"] > 0, f"{stem}: no math rendered"
+        assert by_name[stem]["rawmath"] == [], f"{stem}: math left as TeX: {by_name[stem]['rawmath'][:3]}"
+        assert by_name[stem]["images"] > 0, f"{stem}: no figure"
+    assert "search" in by_name, "a search box on the pages, leading to the search page"
+    page.close()
+
+
+def test_pages_come_in_lecture_order_with_links_to_notebooks_and_slides(site, browser):
+    requests = []
+    page = offline_page(browser, requests)
+    page.goto(site.as_uri())
+    order = page.evaluate("() => [...document.querySelectorAll('.toctree-wrapper a.reference.internal')]"
+                          ".map(a => a.getAttribute('href'))")
+    assert [Path(h).stem for h in order] == [nb.stem for nb in NOTEBOOKS]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "site-index.png"))
+    page.goto((site.parent / "01_multiple_input_channels.html").as_uri())
+    wait_for_math(page)
+    page.screenshot(path=str(ARTIFACTS / "site-01.png"), full_page=False)
+    page.locator("mjx-container").first.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "site-01-math.png"), full_page=False)
+    links = page.evaluate("() => [...document.querySelectorAll('.course-links a')].map(a => a.getAttribute('href'))")
+    assert "notebooks/01_multiple_input_channels.ipynb" in links
+    assert (site.parent / "notebooks" / "01_multiple_input_channels.ipynb").exists()
+    if "slides/01_multiple_input_channels.slides.html" in links:
+        assert (site.parent / "slides" / "01_multiple_input_channels.slides.html").exists()
+    else:
+        assert not (build_slides.MODULES / "reveal.js").exists(), "decks were buildable but not linked"
+    nxt = page.evaluate("() => (document.querySelector('a.next-page') || {}).href || ''")
+    assert Path(nxt).stem == "02_multiple_output_channels", "the next page is the next section"
+    assert requests == []
+    page.close()
+
+
+def test_explorer_page_shows_its_saved_picture(site, browser):
+    requests = []
+    page = offline_page(browser, requests)
+    page.goto((site.parent / "06_channel_explorer.html").as_uri())
+    snap = page.locator(".widget-snapshot").first
+    snap.scroll_into_view_if_needed()
+    box = snap.bounding_box()
+    assert box and box["height"] > 150, "the explorer's picture, not a line of text"
+    text = snap.inner_text()
+    assert "c_i" in text and "X: (c_i, n_h, n_w)" in text
+    page.screenshot(path=str(ARTIFACTS / "site-06-explorer.png"))
+    assert requests == []
+    page.close()
+
+
+def test_search_works_offline(site, browser):
+    requests = []
+    page = offline_page(browser, requests)
+    page.goto((site.parent / "search.html").as_uri() + "?q=grayscale")
+    page.wait_for_selector("#search-results li, .search li", timeout=30_000)
+    hits = page.evaluate("() => [...document.querySelectorAll('#search-results li a, .search li a')].map(a => a.textContent)")
+    assert hits, "search found nothing for 'grayscale'"
+    page.screenshot(path=str(ARTIFACTS / "site-search.png"))
+    assert requests == []
+    page.close()
