@@ -77,6 +77,11 @@ def _tensor(x, name: str, dims: int | None = None) -> torch.Tensor:
     return t
 
 
+def _first(blank, exercise, body) -> Verdict:
+    """The not-answered verdict if there is one, else the checker's body run."""
+    return blank if blank is not None else _run(exercise, body)
+
+
 def _run(exercise, body) -> Verdict:
     """Run a checker's body; a student's exception becomes an ERROR verdict with its message."""
     try:
@@ -118,7 +123,7 @@ def check_combined_kernel_size(combined_kernel_size) -> Verdict:
                 ])
         return right(ex)
 
-    return unanswered(ex, combined_kernel_size=combined_kernel_size) or _run(ex, body)
+    return _first(unanswered(ex, combined_kernel_size=combined_kernel_size), ex, body)
 
 
 def check_converse(middle_channels, counterexample=None, split=None) -> Verdict:
@@ -205,7 +210,7 @@ def check_forward_backward(forward_macs, forward_memory, backward_macs, backward
     ex = "2"
     blank = unanswered(ex, forward_macs=forward_macs, forward_memory=forward_memory,
                        backward_macs=backward_macs, backward_memory=backward_memory)
-    if blank:
+    if blank is not None:
         return blank
 
     def body():
@@ -216,7 +221,7 @@ def check_forward_backward(forward_macs, forward_memory, backward_macs, backward
             n_y = c_o * cost.out_shape[1] * cost.out_shape[2]
             stored = c_i * h * w + cost.params + n_y
             for fn in (forward_macs, forward_memory, backward_macs, backward_memory):
-                if calls_into(lambda: _call(fn, *args), (), [_cost, _conv, _methods]):
+                if calls_into(lambda fn=fn, args=args: _call(fn, *args), (), [_cost, _conv, _methods]):
                     return wrong(ex, f"{getattr(fn, '__name__', 'a function')} calls chanconv's cost or "
                                      "convolution code: write the count out yourself")
             fm = _call(forward_macs, *args)
@@ -282,7 +287,7 @@ def check_cost_factors(factor_double_channels, factor_double_padding) -> Verdict
     ex = "3"
     blank = unanswered(ex, factor_double_channels=factor_double_channels,
                        factor_double_padding=factor_double_padding)
-    if blank:
+    if blank is not None:
         return blank
     n = numbers("3")
     base = conv2d_cost(n["c"], n["c"], n["k"], n["k"], n["n"], n["n"], padding=n["p"])
@@ -311,8 +316,8 @@ def check_exactly_equal(X, K) -> Verdict:
     are not always exactly equal: finite float32 X (c_i, n_h, n_w) and K (c_o, c_i, 1, 1) for which
     ``torch.equal(Y1, Y2)`` is False."""
     ex = "4"
-    blank = unanswered(ex, X=X, K=K)
-    if blank:
+    blank = unanswered(ex, X_differ=X, K_differ=K)
+    if blank is not None:
         return blank
 
     def body():
@@ -356,7 +361,7 @@ def check_conv_as_matmul(conv_as_matmul, trials: int = 10) -> Verdict:
     """
     ex = "5"
     blank = unanswered(ex, conv_as_matmul=conv_as_matmul)
-    if blank:
+    if blank is not None:
         return blank
 
     def body():
@@ -373,13 +378,16 @@ def check_conv_as_matmul(conv_as_matmul, trials: int = 10) -> Verdict:
             X = torch.randn(batch, c_i, n_h, n_w, generator=g)
             K = torch.randn(c_o, c_i, k_h, k_w, generator=g)
             where = (f"X {tuple(X.shape)}, K {tuple(K.shape)}, stride ({s_h}, {s_w}), padding ({p_h}, {p_w})")
-            args = (X.clone(), K.clone(), (s_h, s_w), (p_h, p_w))
-            used = calls_into(lambda: _call(conv_as_matmul, *args), (), [_conv, _methods, _lecture])
+
+            def args(X=X, K=K, stride=(s_h, s_w), padding=(p_h, p_w)):  # fresh copies: a function may
+                return X.clone(), K.clone(), stride, padding  # change its inputs in place
+
+            used = calls_into(lambda: _call(conv_as_matmul, *args()), (), [_conv, _methods, _lecture])
             if used:
                 return wrong(ex, "your function calls chanconv's convolution code: build the matrix product "
                                  "yourself")
             with OpCounter() as ops:
-                got = _call(conv_as_matmul, *args)
+                got = _call(conv_as_matmul, *args())
             if ops.convs:
                 return wrong(ex, f"your function calls a convolution ({', '.join(sorted(set(ops.convs)))}): "
                                  "the exercise is to do its work with one matrix product")
@@ -433,7 +441,7 @@ def check_strip_reads(reads_per_output) -> Verdict:
                                   "check Δ = 1: it should be the same as reading one k × k window per output"])
         return right(ex)
 
-    return unanswered(ex, reads_per_output=reads_per_output) or _run(ex, body)
+    return _first(unanswered(ex, reads_per_output=reads_per_output), ex, body)
 
 
 # 7 -----------------------------------------------------------------------------------------------
@@ -451,7 +459,7 @@ def check_block_diagonal(speedup) -> Verdict:
                                   "the speed-up is the ratio of the two counts; check b = 1 gives 1"])
         return right(ex)
 
-    return unanswered(ex, speedup=speedup) or _run(ex, body)
+    return _first(unanswered(ex, speedup=speedup), ex, body)
 
 
 # 8: beyond the book ------------------------------------------------------------------------------
@@ -469,7 +477,7 @@ def check_grouped(grouped_params, separable_params, separable) -> Verdict:
     """
     ex = "8"
     blank = unanswered(ex, grouped_params=grouped_params, separable_params=separable_params, separable=separable)
-    if blank:
+    if blank is not None:
         return blank
 
     def body():
