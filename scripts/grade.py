@@ -56,7 +56,7 @@ def exercise_ids() -> list[tuple[str, str, tuple[str, ...]]]:
 # ------------------------------------------------------------------------------------------------
 # the cells the grader adds around the student's: sandbox first, grading last
 SANDBOX = r'''
-def _chanconv_grading_sandbox(root):
+def _chanconv_grading_sandbox(root, limit):
     import os, sys
     root = os.path.realpath(root)
     WRITE = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
@@ -100,7 +100,7 @@ def _chanconv_grading_sandbox(root):
             deny("the network")
         elif event in ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork",
                        "os.forkpty", "pty.spawn", "ctypes.dlopen", "ctypes.dlsym", "resource.setrlimit",
-                       "os.startfile", "webbrowser.open", "sys.addaudithook", "os.killpg", "signal.pthread_kill"):
+                       "os.startfile", "webbrowser.open", "sys.addaudithook", "os.killpg"):
             deny(event)
         elif event == "os.kill" and args[0] != me:
             deny("signals to other processes")
@@ -108,15 +108,37 @@ def _chanconv_grading_sandbox(root):
     sys.dont_write_bytecode = True
     sys.addaudithook(hook)
 
+    # every cell gets a time limit, from inside the kernel (an alarm raising a BaseException)
+    import signal
 
-_chanconv_grading_sandbox(__ROOT__)
+    class CellTimeLimit(BaseException):
+        pass
+
+    def on_alarm(signum, frame):
+        raise CellTimeLimit(f"the cell ran past {limit} s")
+
+    def start(*args):
+        signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, limit)
+
+    def stop(*args):
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+    get_ipython().events.register("pre_run_cell", start)  # noqa: F821 - the kernel's
+    get_ipython().events.register("post_run_cell", stop)  # noqa: F821
+
+
+_chanconv_grading_sandbox(__ROOT__, __LIMIT__)
 del _chanconv_grading_sandbox
 '''
 
 GRADING = r'''
 def _chanconv_grade_all(answers):
     import importlib
+    import signal
+
     import IPython.display
+    signal.setitimer(signal.ITIMER_REAL, 0)  # each checker limits the student's functions itself
     for name in ("verdicts", "variants", "probes", "checkers"):  # undo any patching by the notebook
         importlib.reload(importlib.import_module("chanconv.exercises." + name))
     ex = importlib.reload(importlib.import_module("chanconv.exercises"))
@@ -148,14 +170,35 @@ def section_of(markdown: str, table) -> list[str] | None:
 
 
 # ------------------------------------------------------------------------------------------------
+def loopback_up() -> None:
+    """Bring the loopback interface up (the kernel talks to its client over 127.0.0.1); no-op if it
+    is up already or this process may not change it."""
+    import fcntl
+    import socket
+    import struct
+
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            flags = struct.unpack("16sH", fcntl.ioctl(s, 0x8913, struct.pack("16sH", b"lo", 0))[:18])[1]  # GET
+            if not flags & 1:
+                fcntl.ioctl(s, 0x8914, struct.pack("16sH", b"lo", flags | 1))  # SIOCSIFFLAGS: IFF_UP
+    except OSError:
+        pass
+
+
 def run_worker(nb_path: Path, work: Path, student: str, cell_timeout: int, nonce: str, table) -> dict:
     """In the child process: execute the notebook with the sandbox and grading cells added."""
+    import signal
+
     import nbformat
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import DeadKernelError
 
+    # a kernel started from a shell's background job inherits SIGINT ignored, and then nothing
+    # can interrupt an endless loop: give it the default back
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         import resource
 
@@ -167,8 +210,8 @@ def run_worker(nb_path: Path, work: Path, student: str, cell_timeout: int, nonce
     nb = nbformat.read(nb_path, as_version=4)
     student_cells = list(nb.cells)
     new = nbformat.v4.new_code_cell
-    nb.cells = [new(SANDBOX.replace("__ROOT__", repr(str(work))))] + student_cells + [
-        new(GRADING.format(mime=MIME, nonce=nonce, student=student))]
+    sandbox = SANDBOX.replace("__ROOT__", repr(str(work))).replace("__LIMIT__", str(cell_timeout))
+    nb.cells = [new(sandbox)] + student_cells + [new(GRADING.format(mime=MIME, nonce=nonce, student=student))]
     for c in nb.cells:
         if c.cell_type == "code":
             c.outputs = []
@@ -177,7 +220,7 @@ def run_worker(nb_path: Path, work: Path, student: str, cell_timeout: int, nonce
         printed = 0
 
         def output(self, outs, msg, display_id, cell_index):
-            if cell_index != len(nb.cells) - 1:  # the grading cell is never capped
+            if cell_index != len(nb.cells) - 1 and msg["msg_type"] != "error":  # errors and grading: kept
                 size = len(json.dumps(msg.get("content", {})))
                 self.printed += size
                 if self.printed > OUTPUT_CHARS:
@@ -190,9 +233,9 @@ def run_worker(nb_path: Path, work: Path, student: str, cell_timeout: int, nonce
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": "grader", "language": "python"}))
     ksm = KernelSpecManager(kernel_dirs=[str(specs.parent)])
-    km = KernelManager(kernel_name="grader", kernel_spec_manager=ksm, transport="ipc",
-                       ip=str(work.parent / "kernel-ipc"))
-    client = Capped(nb, km=km, timeout=cell_timeout, allow_errors=True, interrupt_on_timeout=True,
+    loopback_up()  # in a fresh network namespace only lo exists, and it is down
+    km = KernelManager(kernel_name="grader", kernel_spec_manager=ksm)
+    client = Capped(nb, km=km, timeout=cell_timeout + 30, allow_errors=True, interrupt_on_timeout=True,
                     record_timing=False, resources={"metadata": {"path": str(work)}})
     env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
     env.update(HOME=str(work), TMPDIR=str(work), MPLCONFIGDIR=str(work / ".mpl"), MPLBACKEND="Agg",
@@ -222,7 +265,7 @@ def run_worker(nb_path: Path, work: Path, student: str, cell_timeout: int, nonce
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
                 reason = f"{out.get('ename')}: {str(out.get('evalue'))[:200]}"
-                if out.get("ename") == "KeyboardInterrupt":
+                if out.get("ename") in ("KeyboardInterrupt", "CellTimeLimit"):
                     reason, timed_out = f"a cell ran past {cell_timeout} s and was interrupted", True
                 for ex in exercise_of_cell(cell.source, section, table):
                     cell_errors.setdefault(ex, reason)

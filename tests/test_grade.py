@@ -54,7 +54,7 @@ def make_class(folder: Path, sentinel: Path):
     nbformat.write(student_notebook(lambda name: WRONG.get(name)), folder / "cy.ipynb")  # all wrong
     nbformat.write(student_notebook(
         lambda name: "def forward_macs(c_i, c_o:\n    return 0" if name == "forward_macs" else
-        "speedup = lambda c, b: b" if name == "speedup" else None), folder / "dee.ipynb")  # syntax error in 2
+        "speedup = lambda c, b: b * b" if name == "speedup" else None), folder / "dee.ipynb")  # syntax error in 2
     nbformat.write(student_notebook(
         lambda name: "while True:\n    pass" if name == "factor_double_channels" else
         "reads_per_output = lambda k, d: k * (k + d) / d" if name == "reads_per_output" else None),
@@ -67,7 +67,7 @@ def make_class(folder: Path, sentinel: Path):
          "combined_kernel_size"),
         ("print('x' * 10_000_000)\nfor i in range(2000):\n    print('spam' * 1000)", "combined_kernel_size"),
         ("import urllib.request\nurllib.request.urlopen('http://example.com', timeout=5)", "middle_channels"),
-        ("speedup = lambda c, b: b", "speedup"),
+        ("speedup = lambda c, b: b", "speedup"),  # right
     ]
     nbformat.write(student_notebook(extra=hostile), folder / "gus.ipynb")
 
@@ -140,8 +140,8 @@ def test_a_file_that_is_not_json_is_an_error_everywhere(graded):
 def test_deleting_files_printing_megabytes_and_the_network_touch_nothing(graded):
     grades, _, sentinel, base = graded
     assert sentinel.read_text(encoding="utf-8") == "still here"
-    assert statuses(grades, "gus") == dict.fromkeys(EXERCISES, "not answered") | {"7": "not yet", "1a": "error",
-                                                                                   "1b": "error"}
+    assert statuses(grades, "gus") == dict.fromkeys(EXERCISES, "not answered") | {"7": "right", "1b": "error"}
+    assert "PermissionError" in grades["gus", "1b"]["detail"] or "URLError" in grades["gus", "1b"]["detail"]
     assert not list(base.glob("submissions/*.csv")) and sorted(p.name for p in (base / "submissions").iterdir()) == [
         f"{s}.ipynb" for s in ["ada", "bob", "cy", "dee", "eve", "fay", "gus"]]
 
@@ -154,6 +154,7 @@ def test_the_summary_page_counts_and_charts(graded):
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     # exercise 6: right for ada and eve
     assert "<tr><td>6</td><td>a k × (k + Δ) strip</td><td>2</td>" in page
+    assert "<tr><td>7</td><td>block-diagonal channel mixing</td><td>2</td>" in page  # ada and gus
 
 
 def test_attribution_of_a_cell_to_its_exercise():

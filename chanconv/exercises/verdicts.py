@@ -96,7 +96,7 @@ def unanswered(exercise: str, **answers) -> Verdict | None:
     blank = [name for name, value in answers.items() if value is None]
     if blank:
         return record(exercise, NOT_ANSWERED,
-                      f"replace None in {', '.join(blank)} with your answer and run this cell again")
+                      f"replace None in {', '.join(blank)} with your answer, run that cell, then this check")
     return None
 
 
