@@ -233,8 +233,8 @@ def check_forward_backward(forward_macs, forward_memory, backward_macs, backward
                     f"forward_macs{args}: count the outputs first, then the products that make one output",
                     f"forward_macs{args}: padding and stride change how many outputs there are; try your "
                     "output size on a 1-channel example you can draw",
-                    "forward_macs: each output sums over every input channel and every kernel position; "
-                    "and c_o kernels each make one output channel",
+                    "forward_macs: list what one output value reads (which channels, which positions), then "
+                    "how many output values there are in all",
                 ])
             mem = _call(forward_memory, *args)
             if _close(mem, stored - c_o):

@@ -83,7 +83,9 @@ def wrong(exercise: str, levels) -> Verdict:
         levels = [levels]
     tries = _TRIES[exercise] = _TRIES.get(exercise, 0) + 1
     hint = levels[min(tries, len(levels)) - 1]
-    more = " (run the check again after a change: the next hint says more)" if tries < len(levels) else ""
+    more = ""
+    if tries < len(levels) and not _QUIET[0]:
+        more = " (run the check again after a change: the next hint says more)"
     return record(exercise, NOT_YET, hint + more)
 
 
