@@ -48,10 +48,9 @@ def _number(x) -> float | None:
     if isinstance(x, bool):
         return None
     if isinstance(x, torch.Tensor | np.ndarray):
-        if x.size == 1 if isinstance(x, np.ndarray) else x.numel() == 1:
-            x = x.item()
-        else:
+        if (x.size if isinstance(x, np.ndarray) else x.numel()) != 1:
             return None
+        x = x.item()
     try:
         v = float(x)
     except (TypeError, ValueError):
