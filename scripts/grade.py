@@ -294,10 +294,14 @@ def run_worker(nb_path: Path, work: Path, student: str, cell_timeout: int, nonce
 def can_unshare() -> bool:
     if not shutil.which("unshare") or not shutil.which("mount"):
         return False
-    try:
-        return subprocess.run(["unshare", "-rmn", "true"], capture_output=True, timeout=20).returncode == 0
+    probe = tempfile.mkdtemp(prefix="chanconv-grade-probe-")
+    try:  # the namespaces, and a bind mount inside them, as jailed() uses them
+        return subprocess.run(["unshare", "-rmn", "sh", "-c", 'mount --bind "$0" "$0"', probe],
+                              capture_output=True, timeout=20).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         return False
+    finally:
+        shutil.rmtree(probe, ignore_errors=True)
 
 
 def jailed(cmd: list[str], scratch: Path) -> list[str]:
