@@ -164,3 +164,22 @@ def test_attribution_of_a_cell_to_its_exercise():
     assert grade.section_of("## Exercise 4: are Y1 and Y2 exactly equal?", table) == ["4"]
     assert grade.section_of("### Exercise 1, the converse", table) == ["1b"]
     assert grade.section_of("## Beyond the book (exercise 8): grouped", table) == ["8"]
+
+
+def test_without_namespaces_the_audit_hook_still_protects_files(tmp_path):
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "keep.txt").write_text("still here", encoding="utf-8")
+    hostile = [(f"import os\nos.remove({str(precious / 'keep.txt')!r})", "combined_kernel_size"),
+               (f"import subprocess\nsubprocess.run(['rm', '-rf', {str(precious)!r}])", "forward_macs"),
+               (f"import numpy\nnumpy.save({str(precious / 'x.npy')!r}, numpy.ones(3))", "factor_double_channels"),
+               ("speedup = lambda c, b: b", "speedup")]
+    (tmp_path / "subs").mkdir()
+    nbformat.write(student_notebook(extra=hostile), tmp_path / "subs" / "mallory.ipynb")
+    [result] = grade.grade_folder(tmp_path / "subs", tmp_path / "out", timeout=150, cell_timeout=30, sandbox=False,
+                                  log=lambda *a: None)
+    rows = {r["exercise"]: r for r in result["rows"]}
+    assert [p.name for p in precious.iterdir()] == ["keep.txt"]
+    assert rows["2"]["status"] == "error" and "subprocess.Popen" in rows["2"]["message"]
+    assert rows["3"]["status"] == "error" and "outside the scratch folder" in rows["3"]["message"]
+    assert rows["7"]["status"] == "right"
