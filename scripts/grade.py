@@ -234,6 +234,7 @@ def run_worker(nb_path: Path, work: Path, student: str, cell_timeout: int, nonce
         "display_name": "grader", "language": "python"}))
     ksm = KernelSpecManager(kernel_dirs=[str(specs.parent)])
     loopback_up()  # in a fresh network namespace only lo exists, and it is down
+    os.environ["JUPYTER_RUNTIME_DIR"] = str(work.parent / "runtime")  # the connection file: inside scratch
     km = KernelManager(kernel_name="grader", kernel_spec_manager=ksm)
     client = Capped(nb, km=km, timeout=cell_timeout + 30, allow_errors=True, interrupt_on_timeout=True,
                     record_timing=False, resources={"metadata": {"path": str(work)}})
