@@ -14,7 +14,7 @@ NOTEBOOK_SOURCES := $(sort $(wildcard notebooks/*.py))
 NOTEBOOKS        := $(NOTEBOOK_SOURCES:.py=.ipynb)
 NBVAL_FLAGS      := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help setup lab test test-fast notebooks sync header bench bench-widgets slides site student instructor assets clean
+.PHONY: help setup lab test test-fast notebooks sync header bench bench-widgets slides site exercises student instructor grade assets clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -82,11 +82,24 @@ site: setup slides/node_modules/.installed  ## the course as a static HTML site 
 	$(PY) scripts/build_site.py _build/site
 	@echo "open _build/site/index.html in a browser (no network needed)"
 
-student: setup  ## the student edition in _build/student/: no solution cells, executed
+exercises: setup  ## regenerate notebooks/07_exercises from its one source instructor/07_exercises.py, and execute it
+	$(PY) scripts/editions.py generate
+	$(BIN)/jupytext --sync notebooks/07_exercises.py
+	CHANCONV_DEVICE=cpu $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	  --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=300 --ExecutePreprocessor.record_timing=False notebooks/07_exercises.ipynb
+	$(BIN)/jupytext --sync notebooks/07_exercises.py
+
+student: setup  ## the student edition in _build/student/: blanks and checks, no solutions, executed
 	$(PY) scripts/editions.py student _build/student --execute
 
-instructor: setup  ## the instructor edition in _build/instructor/: with worked solutions, executed
+instructor: setup  ## the instructor edition in _build/instructor/: model solutions and answers, executed
 	$(PY) scripts/editions.py instructor _build/instructor --execute
+
+SUBMISSIONS ?=
+GRADES      ?= _build/grades
+grade: setup  ## grade a class: make grade SUBMISSIONS=dir (STUDENT.ipynb each) -> _build/grades/grades.csv and summary.html
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder-of-notebooks [GRADES=$(GRADES)]"; exit 2; }
+	$(PY) scripts/grade.py "$(SUBMISSIONS)" --out "$(GRADES)"
 
 assets: setup  ## regenerate the pictures in assets/ from the tensors (scripts/make_assets.py)
 	$(PY) scripts/make_assets.py

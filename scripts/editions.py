@@ -1,11 +1,16 @@
 """Build the student and the instructor edition of the notebooks from the one source.
 
+    python scripts/editions.py generate                      # notebooks/07_exercises.(py|ipynb) from the source
     python scripts/editions.py student    OUT_DIR [--execute]
     python scripts/editions.py instructor OUT_DIR [--execute]
 
-Cells tagged ``solution`` (worked solutions, code and prose) appear only in the instructor
-edition; cells tagged ``exercise`` (the blanks a student fills in) only in the student edition.
-Outputs are cleared; ``--execute`` runs every notebook of the edition top to bottom.
+The exercises have one source, ``instructor/07_exercises.py`` (py:percent). Cells tagged
+``solution`` (model solutions and model answers) appear only in the instructor edition; cells
+tagged ``exercise`` (the blanks and the ✍ answer cells) only in the student edition; cells tagged
+``source`` in neither. The student edition of the source *is* ``notebooks/07_exercises``, what
+``make lab`` shows (``generate`` writes it; a test keeps the committed one equal to it; ``make
+notebooks`` executes it). The other notebooks are the same in both editions. Outputs are
+cleared; ``--execute`` runs every notebook of the edition top to bottom.
 """
 
 from __future__ import annotations
@@ -14,16 +19,28 @@ import argparse
 import sys
 from pathlib import Path
 
+import jupytext
 import nbformat
+import notebook_header  # scripts/ beside this file
 
 ROOT = Path(__file__).resolve().parents[1]
-DROP = {"student": "solution", "instructor": "exercise"}
+SOURCE = ROOT / "instructor" / "07_exercises.py"
+STUDENT_NOTEBOOK = ROOT / "notebooks" / "07_exercises.ipynb"
+DROP = {"student": {"solution", "source"}, "instructor": {"exercise", "source"}}
+
+
+def read_source(path: Path = SOURCE) -> nbformat.NotebookNode:
+    """The one source, with the course's standard header (python3 kernel, the Colab cell first)."""
+    nb = jupytext.read(path, fmt="py:percent")
+    notebook_header.apply(nb, STUDENT_NOTEBOOK.stem)
+    return nb
 
 
 def edition(nb: nbformat.NotebookNode, kind: str) -> nbformat.NotebookNode:
+    """A copy of ``nb`` without the cells the edition ``kind`` drops, outputs cleared."""
     drop = DROP[kind]
     nb = nbformat.from_dict(nb)
-    nb.cells = [c for c in nb.cells if drop not in c.get("metadata", {}).get("tags", [])]
+    nb.cells = [c for c in nb.cells if not drop & set(c.get("metadata", {}).get("tags", []))]
     for c in nb.cells:
         if c.cell_type == "code":
             c.outputs, c.execution_count = [], None
@@ -32,17 +49,48 @@ def edition(nb: nbformat.NotebookNode, kind: str) -> nbformat.NotebookNode:
     return nb
 
 
-def build(kind: str, out: Path, execute: bool = False, sources=None) -> list[Path]:
+def student_notebook() -> nbformat.NotebookNode:
+    """notebooks/07_exercises as the source defines it (unexecuted, paired with its .py)."""
+    nb = edition(read_source(), "student")
+    nb.metadata["jupytext"] = {"formats": "ipynb,py:percent"}
+    return nb
+
+
+def generate() -> list[Path]:
+    """Write notebooks/07_exercises.py and .ipynb (unexecuted: `make notebooks` executes it)."""
+    nb = student_notebook()
+    py = STUDENT_NOTEBOOK.with_suffix(".py")
+    py.write_text(jupytext.writes(nb, fmt="py:percent"), encoding="utf-8")
+    nbformat.write(jupytext.read(py), STUDENT_NOTEBOOK)
+    return [py, STUDENT_NOTEBOOK]
+
+
+def sources(kind: str) -> list[tuple[str, nbformat.NotebookNode]]:
+    """(file name, notebook) of every notebook of the edition, 07 from the one source."""
+    out = []
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        nb = read_source() if path.name == STUDENT_NOTEBOOK.name else nbformat.read(path, as_version=4)
+        out.append((path.name, edition(nb, kind)))
+    return out
+
+
+def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 300) -> nbformat.NotebookNode:
+    from nbclient import NotebookClient
+
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
+    return nb
+
+
+def build(kind: str, out: Path, execute_: bool = False, only: list[str] | None = None) -> list[Path]:
+    """Write the edition ``kind`` to ``out`` (only the notebooks named in ``only``, if given)."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for src in sources or sorted((ROOT / "notebooks").glob("*.ipynb")):
-        nb = edition(nbformat.read(src, as_version=4), kind)
-        if execute:
-            from nbclient import NotebookClient
-
-            NotebookClient(nb, timeout=300, kernel_name="python3",
-                           resources={"metadata": {"path": str(out)}}).execute()
-        path = out / src.name
+    for name, nb in sources(kind):
+        if only and name not in only:
+            continue
+        if execute_:
+            execute(nb, out)
+        path = out / name
         nbformat.write(nb, path)
         written.append(path)
     return written
@@ -50,11 +98,17 @@ def build(kind: str, out: Path, execute: bool = False, sources=None) -> list[Pat
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("kind", choices=sorted(DROP))
-    parser.add_argument("out", type=Path)
+    parser.add_argument("kind", choices=sorted(DROP) + ["generate"])
+    parser.add_argument("out", type=Path, nargs="?")
     parser.add_argument("--execute", action="store_true")
     args = parser.parse_args(argv)
-    for path in build(args.kind, args.out, args.execute):
+    if args.kind == "generate":
+        paths = generate()
+    else:
+        if args.out is None:
+            parser.error(f"{args.kind} needs OUT_DIR")
+        paths = build(args.kind, args.out, args.execute)
+    for path in paths:
         print("wrote", path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
 
 

@@ -1,8 +1,11 @@
-"""Student and instructor editions from one source: no solution reaches students; both execute."""
+"""One source, two editions: the student notebook is the source's student edition (no solution in
+it, checks that say "not answered yet"), the instructor edition's model solutions all pass."""
 
+import json
 import sys
 from pathlib import Path
 
+import jupytext
 import nbformat
 import pytest
 
@@ -10,48 +13,75 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 import editions  # noqa: E402
 
-SOURCE = ROOT / "notebooks" / "07_exercises.ipynb"
+STUDENT = ROOT / "notebooks" / "07_exercises.ipynb"
 
 
 def tagged(nb, tag):
     return [c for c in nb.cells if tag in c.metadata.get("tags", [])]
 
 
-def test_the_source_has_solutions_and_blanks():
-    nb = nbformat.read(SOURCE, as_version=4)
-    assert len(tagged(nb, "solution")) >= 16  # prose and code for 8 exercises
-    assert len(tagged(nb, "exercise")) == 8
+def cells(nb):
+    return [(c.cell_type, c.source.strip(), sorted(c.metadata.get("tags", []))) for c in nb.cells]
 
 
-def test_no_solution_text_reaches_the_student_edition(tmp_path):
-    source = nbformat.read(SOURCE, as_version=4)
-    editions.build("student", tmp_path)
-    student_text = "\n".join(
-        c.source for p in tmp_path.glob("*.ipynb") for c in nbformat.read(p, as_version=4).cells
-    )
+def test_the_source_has_blanks_solutions_and_answer_cells():
+    nb = editions.read_source()
+    assert len(tagged(nb, "solution")) >= 18  # a model solution and a model answer per exercise
+    code_blanks = [c for c in tagged(nb, "exercise") if c.cell_type == "code"]
+    assert len(code_blanks) == 9  # 1a, 1b, 2 … 8
+    answers = tagged(nb, "answer")
+    assert len(answers) == 6 and all(c.cell_type == "markdown" and "exercise" in c.metadata.tags for c in answers)
+
+
+def test_the_committed_student_notebook_is_what_the_source_generates():
+    committed = nbformat.read(STUDENT, as_version=4)
+    assert cells(committed) == cells(editions.student_notebook()), "run `make exercises`"
+    pair = jupytext.read(STUDENT.with_suffix(".py"))
+    assert cells(pair) == cells(committed)
+
+
+def test_no_solution_text_reaches_the_student_notebook():
+    source = editions.read_source()
+    student_text = STUDENT.read_text(encoding="utf-8") + STUDENT.with_suffix(".py").read_text(encoding="utf-8")
+    shared = {line for c in source.cells if "solution" not in c.metadata.get("tags", [])
+              for line in c.source.splitlines()}
     for cell in tagged(source, "solution"):
         for line in cell.source.splitlines():
-            if len(line.strip()) > 25:  # long lines are specific to the solution
-                assert line not in student_text, line
-    assert "**Solution.**" not in student_text
-    assert "def conv_as_matmul(X, K):" not in student_text
+            if len(line.strip()) > 25 and line not in shared:  # long lines are specific to the solution
+                assert json.dumps(line)[1:-1] not in student_text and line not in student_text, line
+    for giveaway in ["**Model answer.**", "def conv_as_matmul(", "return k1 + k2 - 1", "k * (k + delta) / delta",
+                     "def split(", "2 * forward_macs"]:
+        assert giveaway not in student_text, giveaway
 
 
-@pytest.mark.parametrize("kind, verdicts", [("student", "not answered yet"), ("instructor", "✓ right")])
-def test_both_editions_execute(tmp_path, kind, verdicts):
-    [path] = editions.build(kind, tmp_path, execute=True, sources=[SOURCE])
+def test_the_stored_student_notebook_says_not_answered_never_right():
+    nb = json.loads(STUDENT.read_text(encoding="utf-8"))
+    printed = "".join("".join(o.get("text", "")) for c in nb["cells"] if c["cell_type"] == "code" for o in c["outputs"])
+    assert printed.count("… not answered yet") == 9
+    assert "✓" not in printed and "✗" not in printed
+
+
+def test_the_student_edition_is_the_student_notebook(tmp_path):
+    [path] = editions.build("student", tmp_path, only=[STUDENT.name])
+    assert cells(nbformat.read(path, as_version=4)) == cells(nbformat.read(STUDENT, as_version=4))
+
+
+@pytest.mark.parametrize("kind, verdict", [("student", "… not answered yet"), ("instructor", "✓ right")])
+def test_both_editions_execute(tmp_path, kind, verdict):
+    [path] = editions.build(kind, tmp_path, execute_=True, only=[STUDENT.name])
     nb = nbformat.read(path, as_version=4)
-    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-    assert not any(o.output_type == "error" for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-    assert printed.count(verdicts) == 9  # one verdict per check: exercise 1 has two
-    if kind == "student":
-        assert "✓ right" not in printed
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not any(o.output_type == "error" for o in outputs)
+    printed = "".join(o.get("text", "") for o in outputs)
+    assert printed.count(verdict) == 9, printed  # one verdict per check: exercise 1 has two
+    assert ("✓" in printed) == (kind == "instructor")
+    assert "✗" not in printed
 
 
 def test_other_notebooks_are_the_same_in_both_editions(tmp_path):
     s = editions.build("student", tmp_path / "s")
     i = editions.build("instructor", tmp_path / "i")
+    assert [p.name for p in s] == [p.name for p in i]
     for a, b in zip(s, i):
-        if a.name != SOURCE.name:
-            assert [c.source for c in nbformat.read(a, as_version=4).cells] == [
-                c.source for c in nbformat.read(b, as_version=4).cells]
+        if a.name != STUDENT.name:
+            assert cells(nbformat.read(a, as_version=4)) == cells(nbformat.read(b, as_version=4))

@@ -1,0 +1,517 @@
+"""The checkers of notebook 7: right or not yet, with a levelled hint, never the answer.
+
+Each ``check_*`` takes the student's answers (numbers, tensors or functions), tests them against
+an independent computation (``conv2d_cost``, ``torch.nn.functional.conv2d`` on random inputs,
+least squares, an operation count), prints one line and returns a :class:`Verdict` recorded
+under its exercise id (see :mod:`chanconv.exercises.verdicts`). Nothing prints the expected value.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from .. import conv as _conv
+from .. import cost as _cost
+from .. import lecture as _lecture
+from .. import methods as _methods
+from ..cost import conv2d_cost
+from .probes import OpCounter, TimeLimit, calls_into, express_3x3, time_limit
+from .variants import numbers
+from .verdicts import Verdict, error, right, unanswered, wrong
+
+F = torch.nn.functional
+STUDENT_FN_SECONDS = 20  # a student's function that runs longer is stopped (an infinite loop)
+
+
+class _Raised(Exception):
+    """A student's function raised: carries the message for the verdict."""
+
+
+def _call(fn, *args, **kwargs):
+    """fn(*args), with a student's exception (or a run past the time limit) turned into _Raised."""
+    if not callable(fn):
+        raise _Raised(f"expected a function, got {type(fn).__name__}")
+    try:
+        with time_limit(STUDENT_FN_SECONDS):
+            return fn(*args, **kwargs)
+    except TimeLimit as err:
+        raise _Raised(f"{getattr(fn, '__name__', 'your function')} {err} (an endless loop?)") from None
+    except Exception as err:  # a student's function may fail in any way: say how, not where
+        raise _Raised(f"{getattr(fn, '__name__', 'your function')} raised {type(err).__name__}: {err}") from None
+
+
+def _number(x) -> float | None:
+    """x as a float if it is a real number (int, float, 0-d tensor or array), else None."""
+    if isinstance(x, bool):
+        return None
+    if isinstance(x, torch.Tensor | np.ndarray):
+        if (x.size if isinstance(x, np.ndarray) else x.numel()) != 1:
+            return None
+        x = x.item()
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def _close(got, want: float, rel: float = 1e-9) -> bool:
+    v = _number(got)
+    return v is not None and abs(v - want) <= rel * max(1.0, abs(want))
+
+
+def _tensor(x, name: str, dims: int | None = None) -> torch.Tensor:
+    """x as a float64 tensor (from a tensor, an array or nested lists), or _Raised saying why not."""
+    try:
+        t = torch.as_tensor(np.asarray(x.detach().cpu() if isinstance(x, torch.Tensor) else x, dtype=np.float64))
+    except (TypeError, ValueError) as err:
+        raise _Raised(f"{name} should be a tensor (or nested lists of numbers): {err}") from None
+    if dims is not None and t.dim() != dims:
+        raise _Raised(f"{name} should have {dims} axes, it has shape {tuple(t.shape)}")
+    if not torch.isfinite(t).all():
+        raise _Raised(f"{name} holds inf or nan: use finite numbers")
+    return t
+
+
+def _first(blank, exercise, body) -> Verdict:
+    """The not-answered verdict if there is one, else the checker's body run."""
+    return blank if blank is not None else _run(exercise, body)
+
+
+def _run(exercise, body) -> Verdict:
+    """Run a checker's body; a student's exception becomes an ERROR verdict with its message."""
+    try:
+        return body()
+    except _Raised as err:
+        return error(exercise, str(err))
+
+
+# 1 -----------------------------------------------------------------------------------------------
+def compose_kernels(K1: torch.Tensor, K2: torch.Tensor) -> torch.Tensor:
+    """The one kernel K with conv2d(conv2d(X, K1), K2) == conv2d(X, K) (no padding, stride 1, no bias).
+
+    K1: (c_m, c_i, a_h, a_w), K2: (c_o, c_m, b_h, b_w) -> K: (c_o, c_i, a_h + b_h - 1, a_w + b_w - 1).
+    """
+    c_o, c_m, b_h, b_w = K2.shape
+    _, c_i, a_h, a_w = K1.shape
+    K = torch.zeros((c_o, c_i, a_h + b_h - 1, a_w + b_w - 1), dtype=K1.dtype, device=K1.device)
+    for u in range(b_h):
+        for v in range(b_w):
+            K[:, :, u:u + a_h, v:v + a_w] += torch.einsum("om,mihw->oihw", K2[:, :, u, v], K1)
+    return K
+
+
+def check_combined_kernel_size(combined_kernel_size) -> Verdict:
+    """Exercise 1a: ``combined_kernel_size(k1, k2)``, the side of the one kernel equal to a k1 × k1
+    then a k2 × k2 cross-correlation (no padding, stride 1)."""
+    ex = "1a"
+
+    def body():
+        for k1, k2 in [(2, 3), (3, 3), (1, 1), (3, 5), (7, 1), (4, 6), (5, 2)]:
+            want = compose_kernels(torch.zeros(1, 1, k1, k1), torch.zeros(1, 1, k2, k2)).shape[-1]
+            if not _close(_call(combined_kernel_size, k1, k2), want):
+                return wrong(ex, [
+                    f"try k1 = {k1}, k2 = {k2} on paper: one output of the second layer reads a window of "
+                    "the first layer's outputs; which input pixels do those read?",
+                    f"for k1 = {k1}, k2 = {k2}: mark the input pixels that reach one final output; how wide "
+                    "is the marked block? (the windows of neighbouring first-layer outputs overlap)",
+                    "check your function on k2 = 1 (a 1 × 1 second layer changes nothing) and on k1 = 1",
+                ])
+        return right(ex)
+
+    return _first(unanswered(ex, combined_kernel_size=combined_kernel_size), ex, body)
+
+
+def check_converse(middle_channels, counterexample=None, split=None) -> Verdict:
+    """Exercise 1b: is every 3 × 3 kernel two stacked 2 × 2 layers (1 → c_m → 1 channels, no bias)?
+
+    ``middle_channels``: c_m, the case you answer. Then give ONE of: ``counterexample``, a 3 × 3
+    kernel those layers cannot express (the checker tries to find K1, K2 by least squares), or
+    ``split``, a function K (3 × 3 tensor) -> (K1 (c_m, 1, 2, 2), K2 (1, c_m, 2, 2)) that expresses
+    every 3 × 3 kernel (the checker tries it on random and on special kernels).
+    """
+    ex = "1b"
+    if middle_channels is None:
+        return unanswered(ex, middle_channels=None)
+    if counterexample is None and split is None:
+        return unanswered(ex, **{"counterexample or split": None})
+
+    def body():
+        c_m = middle_channels
+        if isinstance(c_m, bool) or not isinstance(c_m, int | np.integer) or c_m < 1:
+            return wrong(ex, f"middle_channels is the number of channels between the two layers, an int ≥ 1; "
+                             f"got {c_m!r}")
+        c_m = int(c_m)
+        if counterexample is not None and split is not None:
+            return wrong(ex, "give a counterexample OR a split function (set the other to None): they claim "
+                             "opposite things")
+        if counterexample is not None:
+            K = _tensor(counterexample, "counterexample").squeeze()
+            if tuple(K.shape) != (3, 3):
+                raise _Raised(f"the counterexample should be a 3 × 3 kernel, got shape {tuple(K.shape)}")
+            if K.abs().max() == 0:
+                return wrong(ex, "the zero kernel is expressible (all weights zero): pick another")
+            residual, _, _ = express_3x3(K, c_m)
+            if residual < 1e-7:
+                return wrong(ex, [
+                    f"least squares found two 2 × 2 layers with {c_m} middle channel(s) that give exactly "
+                    "this kernel: it is not a counterexample",
+                    f"it still splits. Count the free numbers of the two layers with c_m = {c_m} against the "
+                    "9 of a 3 × 3 kernel: is a counterexample possible at all for this c_m?",
+                ])
+            if residual < 1e-3:
+                return wrong(ex, "this kernel is very close to one that splits; pick one clearly away from it")
+            return right(ex, f"no two 2 × 2 layers with c_m = {c_m} give it: least squares leaves "
+                             f"{residual:.0%} of it unexplained")
+        # a split function: try it on random kernels and on awkward ones
+        g = torch.Generator().manual_seed(11)
+        kernels = [torch.randn(3, 3, generator=g, dtype=torch.float64) for _ in range(6)]
+        kernels += [torch.tensor(k, dtype=torch.float64) for k in (
+            [[1, 0, 1], [0, 0, 0], [1, 0, 1]], [[0, 0, 1], [0, 0, 0], [1, 0, 0]], [[0, 1, 0], [1, -4, 1], [0, 1, 0]],
+            [[0, 0, 0], [0, 1, 0], [0, 0, 0]], [[1, 0, 0], [0, 0, 0], [0, 0, 1]], [[1, 0, 1], [1, 0, 1], [1, 0, 1]])]
+        for K in kernels:
+            out = _call(split, K.clone())
+            if not isinstance(out, tuple | list) or len(out) != 2:
+                raise _Raised("split(K) should return a pair (K1, K2)")
+            K1, K2 = (_tensor(out[0], "K1", 4), _tensor(out[1], "K2", 4))
+            if tuple(K1.shape) != (c_m, 1, 2, 2) or tuple(K2.shape) != (1, c_m, 2, 2):
+                return wrong(ex, f"split(K) should return K1 of shape ({c_m}, 1, 2, 2) and K2 of shape "
+                                 f"(1, {c_m}, 2, 2); got {tuple(K1.shape)} and {tuple(K2.shape)}")
+            X = torch.randn(1, 1, 7, 7, generator=g, dtype=torch.float64)
+            two = F.conv2d(F.conv2d(X, K1), K2)
+            if not torch.allclose(two, F.conv2d(X, K.reshape(1, 1, 3, 3)), rtol=1e-6, atol=1e-6):
+                return wrong(ex, [
+                    f"the two layers your split returns do not give the kernel back, e.g. for K = {K.tolist()}",
+                    "with c_m middle channels the composed kernel is a sum of c_m terms, one per channel; "
+                    "can you give each middle channel a simple job (one part of the 3 × 3 kernel each)?",
+                ])
+        return right(ex, f"your split expresses every 3 × 3 kernel tried with c_m = {c_m}")
+
+    return _run(ex, body)
+
+
+# 2 -----------------------------------------------------------------------------------------------
+_CASES_2 = [(3, 8, 10, 12, 3, 3, 1, 1, 1, 1), (4, 2, 9, 9, 2, 3, 0, 2, 2, 1), (16, 32, 28, 28, 5, 5, 2, 2, 2, 2),
+            (1, 1, 5, 7, 5, 1, 0, 3, 3, 2)]
+
+
+def check_forward_backward(forward_macs, forward_memory, backward_macs, backward_memory) -> Verdict:
+    """Exercise 2: four functions of (c_i, c_o, h, w, k_h, k_w, p_h, p_w, s_h, s_w), batch 1, no groups.
+
+    forward_macs: multiply-adds of the forward pass; forward_memory: numbers stored (X, W and b,
+    Y); backward_macs: multiply-adds for the gradients of X and W (the bias gradient, c_o m_h m_w
+    additions, may be counted or not); backward_memory: numbers stored in the backward pass, the
+    forward's plus the gradients of X, W and b (with or without the incoming gradient of Y).
+    """
+    ex = "2"
+    blank = unanswered(ex, forward_macs=forward_macs, forward_memory=forward_memory,
+                       backward_macs=backward_macs, backward_memory=backward_memory)
+    if blank is not None:
+        return blank
+
+    def body():
+        notes = set()
+        for args in _CASES_2:
+            c_i, c_o, h, w, k_h, k_w, p_h, p_w, s_h, s_w = args
+            cost = conv2d_cost(c_i, c_o, k_h, k_w, h, w, stride=(s_h, s_w), padding=(p_h, p_w))
+            n_y = c_o * cost.out_shape[1] * cost.out_shape[2]
+            stored = c_i * h * w + cost.params + n_y
+            for fn in (forward_macs, forward_memory, backward_macs, backward_memory):
+                if calls_into(lambda fn=fn, args=args: _call(fn, *args), (), [_cost, _conv, _methods]):
+                    return wrong(ex, f"{getattr(fn, '__name__', 'a function')} calls chanconv's cost or "
+                                     "convolution code: write the count out yourself")
+            fm = _call(forward_macs, *args)
+            if _close(fm, cost.flops) and not _close(fm, cost.macs):
+                return wrong(ex, "forward_macs counts FLOPs (multiplications and additions separately): the "
+                                 "question asks for multiply-adds, one per product")
+            if not _close(fm, cost.macs):
+                return wrong(ex, [
+                    f"forward_macs{args}: count the outputs first, then the products that make one output",
+                    f"forward_macs{args}: padding and stride change how many outputs there are; try your "
+                    "output size on a 1-channel example you can draw",
+                    "forward_macs: list what one output value reads (which channels, which positions), then "
+                    "how many output values there are in all",
+                ])
+            mem = _call(forward_memory, *args)
+            if _close(mem, stored - c_o):
+                return wrong(ex, "forward_memory: the layer has one more kind of parameter besides W")
+            if not _close(mem, stored):
+                return wrong(ex, [f"forward_memory{args}: count the numbers in X, in W and b, and in Y",
+                                  f"forward_memory{args}: X is the unpadded input (padding is not stored); "
+                                  "Y has the output size of forward_macs"])
+            bm = _call(backward_macs, *args)
+            if _close(bm, 2 * cost.macs + n_y):
+                notes.add("you counted the bias gradient's additions; leaving them out is right too")
+            elif _close(bm, 2 * cost.flops) or _close(bm, 2 * cost.flops + 2 * n_y):
+                return wrong(ex, "backward_macs counts FLOPs: the question asks for multiply-adds")
+            elif not _close(bm, 2 * cost.macs):
+                return wrong(ex, [
+                    f"backward_macs{args}: the backward pass computes two gradients, of the input and of "
+                    "the weights; count the multiply-adds of each",
+                    "backward_macs: for ∂L/∂W[o, i, a, b], which products of the forward pass involve that "
+                    "weight? For ∂L/∂X[i, r, s], which involve that input?",
+                    "backward_macs: every product of the forward pass W·X appears once in each gradient",
+                ])
+            bmem = _call(backward_memory, *args)
+            if _close(bmem, 2 * stored - n_y):
+                notes.add("you left out the incoming gradient ∂L/∂Y; counting it is right too")
+            elif _close(bmem, 2 * stored):
+                notes.add("you counted the incoming gradient ∂L/∂Y; leaving it out is right too")
+            elif _close(bmem, 2 * stored - c_o) or _close(bmem, 2 * stored - n_y - c_o):
+                return wrong(ex, "backward_memory: the bias has a gradient too")
+            else:
+                return wrong(ex, [
+                    f"backward_memory{args}: what the forward pass stored stays; add one gradient per "
+                    "stored tensor",
+                    "backward_memory: a gradient has the shape of what it is the gradient of",
+                ])
+        return right(ex, "; ".join(sorted(notes)))
+
+    return _run(ex, body)
+
+
+# 3 -----------------------------------------------------------------------------------------------
+def describe_3(who: str | None = None) -> str:
+    n = numbers("3", who)
+    return (f"c_i = c_o = {n['c']}, {n['k']} × {n['k']} kernels, a {n['n']} × {n['n']} input, padding {n['p']}, "
+            "stride 1")
+
+
+def check_cost_factors(factor_double_channels, factor_double_padding) -> Verdict:
+    """Exercise 3: the factors by which the multiply-adds grow, for this student's numbers
+    (``describe_3()``), when c_i and c_o both double, and when the padding doubles."""
+    ex = "3"
+    blank = unanswered(ex, factor_double_channels=factor_double_channels,
+                       factor_double_padding=factor_double_padding)
+    if blank is not None:
+        return blank
+    n = numbers("3")
+    base = conv2d_cost(n["c"], n["c"], n["k"], n["k"], n["n"], n["n"], padding=n["p"])
+    ch = conv2d_cost(2 * n["c"], 2 * n["c"], n["k"], n["k"], n["n"], n["n"], padding=n["p"]).macs / base.macs
+    pad = conv2d_cost(n["c"], n["c"], n["k"], n["k"], n["n"], n["n"], padding=2 * n["p"]).macs / base.macs
+    for name, x in (("factor_double_channels", factor_double_channels), ("factor_double_padding",
+                                                                         factor_double_padding)):
+        if _number(x) is None:
+            return wrong(ex, f"{name} should be a number, got {type(x).__name__}")
+    if not _close(factor_double_channels, ch, 1e-6):
+        return wrong(ex, ["the channels: which factors of the cost contain c_i or c_o?",
+                          "the cost is a product; two of its factors double: what happens to the product?"])
+    if _close(factor_double_padding, math.sqrt(pad), 1e-3):
+        return wrong(ex, "the padding: you have the growth along one side; the output grows along both")
+    if not _close(factor_double_padding, pad, 1e-3):
+        return wrong(ex, ["the padding: which factors of the cost does the padding change?",
+                          f"compute the output side m_h with padding {n['p']} and with padding {2 * n['p']} "
+                          "for your numbers",
+                          "the factor is the ratio of the two output areas"])
+    return right(ex)
+
+
+# 4 -----------------------------------------------------------------------------------------------
+def check_exactly_equal(X, K) -> Verdict:
+    """Exercise 4: evidence that Y1 = corr2d_multi_in_out_1x1(X, K) and Y2 = corr2d_multi_in_out(X, K)
+    are not always exactly equal: finite float32 X (c_i, n_h, n_w) and K (c_o, c_i, 1, 1) for which
+    ``torch.equal(Y1, Y2)`` is False."""
+    ex = "4"
+    blank = unanswered(ex, X_differ=X, K_differ=K)
+    if blank is not None:
+        return blank
+
+    def body():
+        if not isinstance(X, torch.Tensor) or not isinstance(K, torch.Tensor):
+            return wrong(ex, "X and K should be torch tensors, as in notebook 3")
+        if X.dtype != torch.float32 or K.dtype != torch.float32:
+            return wrong(ex, f"use float32 tensors, the default (got {X.dtype} and {K.dtype})")
+        if X.dim() != 3 or K.dim() != 4 or K.shape[2:] != (1, 1) or K.shape[1] != X.shape[0]:
+            return wrong(ex, f"X should be (c_i, n_h, n_w) and K (c_o, c_i, 1, 1) with the same c_i; got "
+                             f"{tuple(X.shape)} and {tuple(K.shape)}")
+        if not (torch.isfinite(X).all() and torch.isfinite(K).all()):
+            return wrong(ex, "use finite numbers (nan is never equal to itself; that is not the point here)")
+        try:
+            Y1 = _lecture.corr2d_multi_in_out_1x1(X.clone(), K.clone())
+            Y2 = _lecture.corr2d_multi_in_out(X.clone(), K.clone())
+        except Exception as err:
+            raise _Raised(f"the lecture's functions raised {type(err).__name__}: {err}") from None
+        if not (torch.isfinite(Y1).all() and torch.isfinite(Y2).all()):
+            return wrong(ex, "the results overflow to inf: use moderate values")
+        if torch.equal(Y1, Y2):
+            return wrong(ex, [
+                "for this X and K the two results are exactly equal: that is no evidence yet",
+                "how do the two functions add up the c_i products of one output? Try many input channels "
+                "and values that are not small integers",
+                "rounding shows up when the partial sums are not exact in float32: try random values "
+                "and c_i of 32 or more",
+            ])
+        return right(ex, f"{int((Y1 != Y2).sum())} of {Y1.numel()} elements differ")
+
+    return _run(ex, body)
+
+
+# 5 -----------------------------------------------------------------------------------------------
+def check_conv_as_matmul(conv_as_matmul, trials: int = 10) -> Verdict:
+    """Exercise 5: ``conv_as_matmul(X, K, stride, padding)`` for X (batch, c_i, n_h, n_w), K (c_o, c_i,
+    k_h, k_w), stride (s_h, s_w), padding (p_h, p_w) -> Y (batch, c_o, m_h, m_w): the cross-correlation
+    as ONE matrix product (for the whole batch), compared with ``torch.nn.functional.conv2d``.
+
+    Counted under a TorchFunctionMode: exactly one matrix-product call, no convolution call, and
+    elementwise arithmetic outside the product of at most about the size of X and Y.
+    """
+    ex = "5"
+    blank = unanswered(ex, conv_as_matmul=conv_as_matmul)
+    if blank is not None:
+        return blank
+
+    def body():
+        g = torch.Generator().manual_seed(5)
+        shapes = [(2, 3, 4, 3, 3, 9, 8, 1, 1, 1, 1), (1, 2, 3, 2, 3, 6, 9, 0, 1, 2, 1)]
+        for _ in range(trials):
+            r = [int(v) for v in torch.randint(1, 4, (6,), generator=g)]
+            k_h, k_w, s_h, s_w = r[2], r[3], r[4] if r[4] < 3 else 1, r[5] if r[5] < 3 else 2
+            p_h, p_w = [int(v) for v in torch.randint(0, 2, (2,), generator=g)]
+            shapes.append((r[0], r[1] + 1, int(torch.randint(1, 5, (1,), generator=g)), k_h, k_w,
+                           k_h + int(torch.randint(0, 6, (1,), generator=g)),
+                           k_w + int(torch.randint(0, 6, (1,), generator=g)), p_h, p_w, s_h, s_w))
+        for batch, c_i, c_o, k_h, k_w, n_h, n_w, p_h, p_w, s_h, s_w in shapes:
+            X = torch.randn(batch, c_i, n_h, n_w, generator=g)
+            K = torch.randn(c_o, c_i, k_h, k_w, generator=g)
+            where = (f"X {tuple(X.shape)}, K {tuple(K.shape)}, stride ({s_h}, {s_w}), padding ({p_h}, {p_w})")
+
+            def args(X=X, K=K, stride=(s_h, s_w), padding=(p_h, p_w)):  # fresh copies: a function may
+                return X.clone(), K.clone(), stride, padding  # change its inputs in place
+
+            used = calls_into(lambda: _call(conv_as_matmul, *args()), (), [_conv, _methods, _lecture])
+            if used:
+                return wrong(ex, "your function calls chanconv's convolution code: build the matrix product "
+                                 "yourself")
+            with OpCounter() as ops:
+                got = _call(conv_as_matmul, *args())
+            if ops.convs:
+                return wrong(ex, f"your function calls a convolution ({', '.join(sorted(set(ops.convs)))}): "
+                                 "the exercise is to do its work with one matrix product")
+            want = F.conv2d(X, K, stride=(s_h, s_w), padding=(p_h, p_w))
+            if not isinstance(got, torch.Tensor) or got.shape != want.shape:
+                shape = tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__
+                return wrong(ex, [f"for {where} the result should have shape (batch, c_o, m_h, m_w); got {shape}",
+                                  "the output size depends on stride and padding: work it out for one axis "
+                                  "on paper"])
+            if not torch.allclose(got, want, rtol=1e-4, atol=1e-4):
+                return wrong(ex, [
+                    f"wrong values for {where}",
+                    "does each column (or row) of your big matrix hold exactly one output pixel's window, in "
+                    "the order of K's (c_i, k_h, k_w) axes?",
+                    "check the window's corner for output (i, j) with stride and padding, and that you "
+                    "cross-correlate (no kernel flip)",
+                ])
+            if ops.matmuls == 0:
+                return wrong(ex, ["the values are right, but no matrix product was called: loops of "
+                                  "multiply-adds are not the exercise",
+                                  "arrange the windows as one matrix first; then a single @ does all the "
+                                  "multiply-adds"])
+            if ops.matmuls > 1:
+                return wrong(ex, [f"the values are right, but {ops.matmuls} matrix products were called for "
+                                  f"{where}: the exercise asks for one",
+                                  "one product per pixel, channel or sample is a loop in disguise; gather all "
+                                  "windows (of every sample) first, then multiply once (a batched @ counts "
+                                  "as one)"])
+            budget = 2 * (X.numel() + want.numel()) + 64
+            if ops.arith_elements > budget:
+                return wrong(ex, f"the values are right, but {ops.arith_elements:,} elements of elementwise "
+                                 "arithmetic were computed outside the product (the multiply-adds belong in "
+                                 "the one matrix product)")
+        return right(ex)
+
+    return _run(ex, body)
+
+
+# 6 -----------------------------------------------------------------------------------------------
+def check_strip_reads(reads_per_output) -> Verdict:
+    """Exercise 6: ``reads_per_output(k, delta)``: input values read per output when a k × (k + delta)
+    strip gives delta outputs of a k × k convolution at once (one channel)."""
+    ex = "6"
+
+    def body():
+        for k, d in [(3, 1), (3, 2), (5, 4), (7, 8), (1, 1), (4, 3)]:
+            if not _close(_call(reads_per_output, k, d), k * (k + d) / d, 1e-9):
+                return wrong(ex, [f"k = {k}, Δ = {d}: how many values does the strip hold?",
+                                  f"k = {k}, Δ = {d}: the strip's values are read once and shared by the "
+                                  "outputs it makes; divide accordingly",
+                                  "check Δ = 1: it should be the same as reading one k × k window per output"])
+        return right(ex)
+
+    return _first(unanswered(ex, reads_per_output=reads_per_output), ex, body)
+
+
+# 7 -----------------------------------------------------------------------------------------------
+def check_block_diagonal(speedup) -> Verdict:
+    """Exercise 7: ``speedup(c, b)``: how many times fewer multiply-adds a c × c matrix-vector
+    product needs when the matrix is block-diagonal with b equal blocks (b divides c)."""
+    ex = "7"
+
+    def body():
+        for c, b in [(8, 2), (64, 4), (256, 8), (12, 3), (5, 1), (6, 6)]:
+            if not _close(_call(speedup, c, b), c * c / (b * (c // b) ** 2), 1e-9):
+                return wrong(ex, [f"c = {c}, b = {b}: count the multiply-adds of the full product",
+                                  f"c = {c}, b = {b}: now count them for b blocks, each a square block of "
+                                  "its own size",
+                                  "the speed-up is the ratio of the two counts; check b = 1 gives 1"])
+        return right(ex)
+
+    return _first(unanswered(ex, speedup=speedup), ex, body)
+
+
+# 8: beyond the book ------------------------------------------------------------------------------
+def describe_8(who: str | None = None) -> str:
+    n = numbers("8", who)
+    return (f"c_i = c_o = {n['c']}, {n['k']} × {n['k']} kernels, groups = {n['groups']} for the grouped layer; "
+            f"the separable layer pads by {n['k'] // 2}")
+
+
+def check_grouped(grouped_params, separable_params, separable) -> Verdict:
+    """Grouped and depthwise-separable convolutions for this student's numbers (``describe_8()``),
+    bias included: the parameters of a k × k layer with ``groups``, of a depthwise k × k layer
+    (groups = c) followed by a 1 × 1 layer c → c, and ``separable(X, Wd, bd, Wp, bp)``: that layer
+    with padding k // 2 (X (batch, c, n_h, n_w), Wd (c, 1, k, k), bd (c,), Wp (c, c, 1, 1), bp (c,)).
+    """
+    ex = "8"
+    blank = unanswered(ex, grouped_params=grouped_params, separable_params=separable_params, separable=separable)
+    if blank is not None:
+        return blank
+
+    def body():
+        n = numbers("8")
+        c, k, groups = n["c"], n["k"], n["groups"]
+        full = conv2d_cost(c, c, k, k, 32, 32)
+        grouped = conv2d_cost(c, c, k, k, 32, 32, groups=groups).params
+        sep = conv2d_cost(c, c, k, k, 32, 32, groups=c).params + conv2d_cost(c, c, 1, 1, 32, 32).params
+        if _close(grouped_params, full.params):
+            return wrong(ex, "grouped_params: that is the full layer; with groups, how many input channels does "
+                             "one output channel read?")
+        if _close(grouped_params, grouped - c):
+            return wrong(ex, "grouped_params: bias included")
+        if not _close(grouped_params, grouped):
+            return wrong(ex, ["grouped_params: count the weights of one output channel's kernel, then all",
+                              "grouped_params: with groups = g each output channel reads c_i / g input "
+                              "channels"])
+        if _close(separable_params, sep - 2 * c):
+            return wrong(ex, "separable_params: bias included, in both layers")
+        if not _close(separable_params, sep):
+            return wrong(ex, ["separable_params: add the two layers' parameters",
+                              "separable_params: the depthwise layer has one k × k kernel per channel (and a "
+                              "bias per channel); the 1 × 1 layer is a full c → c layer"])
+        g = torch.Generator().manual_seed(7)
+        X = torch.randn(2, c, 10, 9, generator=g)
+        Wd, bd = torch.randn(c, 1, k, k, generator=g), torch.randn(c, generator=g)
+        Wp, bp = torch.randn(c, c, 1, 1, generator=g), torch.randn(c, generator=g)
+        got = _call(separable, X.clone(), Wd.clone(), bd.clone(), Wp.clone(), bp.clone())
+        want = F.conv2d(F.conv2d(X, Wd, bd, padding=k // 2, groups=c), Wp, bp)
+        if not isinstance(got, torch.Tensor) or got.shape != want.shape or not torch.allclose(
+                got, want, rtol=1e-4, atol=1e-3):
+            return wrong(ex, ["separable: depthwise first (one kernel per channel, padding k // 2), then the "
+                              "1 × 1 layer on its output",
+                              "separable: chanconv.conv2d takes groups=; a depthwise layer has as many groups as "
+                              "channels"])
+        return right(ex)
+
+    return _run(ex, body)
