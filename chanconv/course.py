@@ -1,9 +1,10 @@
 """Copy the course into a folder of your own: ``python -m chanconv.course DIR``.
 
-    python -m chanconv.course DIR [--with-solutions] [--force]
+    python -m chanconv.course DIR [--force]
 
-Writes the student notebooks (``00_overview.ipynb`` …, the worked solutions of the exercises
-left out unless ``--with-solutions``) and the course's pictures (``assets/``) into DIR, then
+Writes the student notebooks (``00_overview.ipynb`` …; notebook 7 holds the exercises' blanks and
+checks, never their worked solutions, which only the instructor edition of a checkout has:
+``make instructor``) and the course's pictures (``assets/``) into DIR, then
 says how to open them. The notebooks name the standard ``python3`` kernel, so they run in
 whatever Python environment has chanconv installed. Works from an installed chanconv (the
 notebooks travel inside the wheel) and from a checkout.
@@ -16,8 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-SOLUTION_TAG = "solution"  # worked solutions (instructor only)
-EXERCISE_TAG = "exercise"  # the blanks a student fills in
+EXERCISE_TAG = "exercise"  # the blanks and answer cells a student fills in
 
 
 def _folder(installed_name: str, checkout_name: str) -> Path:
@@ -41,18 +41,15 @@ def asset_sources() -> list[Path]:
     return sorted(_folder("course_assets", "assets").glob("*.png"))
 
 
-def student_notebook(nb: dict, with_solutions: bool = False) -> dict:
-    """A notebook as a student gets it: the solution cells (or, with solutions, the blanks) left out.
+def student_notebook(nb: dict) -> dict:
+    """A notebook as a student gets it: a plain notebook (no .py pair).
 
     Stored outputs stay, so the figures are there before a cell is run; in notebooks with
-    exercises every output is cleared, since a stored check would give the verdict away.
+    exercises every output is cleared, so that each check first speaks when the student runs it.
     """
-    drop = EXERCISE_TAG if with_solutions else SOLUTION_TAG
     nb = json.loads(json.dumps(nb))
     tags = [c.get("metadata", {}).get("tags", []) for c in nb["cells"]]
-    has_exercises = any(SOLUTION_TAG in t or EXERCISE_TAG in t for t in tags)
-    nb["cells"] = [c for c, t in zip(nb["cells"], tags) if drop not in t]
-    if has_exercises:
+    if any(EXERCISE_TAG in t for t in tags):
         for c in nb["cells"]:
             if c["cell_type"] == "code":
                 c["outputs"], c["execution_count"] = [], None
@@ -61,7 +58,7 @@ def student_notebook(nb: dict, with_solutions: bool = False) -> dict:
     return nb
 
 
-def copy_course(dest: str | Path, with_solutions: bool = False, force: bool = False) -> list[Path]:
+def copy_course(dest: str | Path, force: bool = False) -> list[Path]:
     """Write the notebooks and assets into ``dest``; returns the paths written."""
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
@@ -70,7 +67,7 @@ def copy_course(dest: str | Path, with_solutions: bool = False, force: bool = Fa
         target = dest / src.name
         if target.exists() and not force:
             raise FileExistsError(f"{target} exists: it may hold your work. Choose another folder or pass --force")
-        nb = student_notebook(json.loads(src.read_text(encoding="utf-8")), with_solutions)
+        nb = student_notebook(json.loads(src.read_text(encoding="utf-8")))
         target.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         written.append(target)
     for src in asset_sources():
@@ -95,12 +92,10 @@ def how_to_open(dest: Path) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m chanconv.course", description=__doc__.split("\n\n")[0])
     parser.add_argument("dest", type=Path, help="the folder to write the course into (created if missing)")
-    parser.add_argument("--with-solutions", action="store_true",
-                        help="the instructor's copy: worked solutions, no blanks")
     parser.add_argument("--force", action="store_true", help="overwrite notebooks already in DEST")
     args = parser.parse_args(argv)
     try:
-        written = copy_course(args.dest, args.with_solutions, args.force)
+        written = copy_course(args.dest, args.force)
     except (FileExistsError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
