@@ -23,13 +23,14 @@ def pick_method(layer: Layer, device="cpu") -> str:
     k_h, k_w, stride, dilation = layer.k_h, layer.k_w, layer.stride, layer.dilation
     if (k_h, k_w) == (1, 1):
         return "matmul1x1"
-    if layer.per_group.macs < 200_000:
+    c_i, c_o = layer.c_i // layer.groups, layer.c_o // layer.groups  # one group's channels
+    m_h, m_w = layer.m_h, layer.m_w
+    if layer.batch * c_o * m_h * m_w * c_i * k_h * k_w < 200_000:  # one group's MACs
         return "im2col"
-    c_i, c_o = layer.c_i // layer.groups, layer.c_o // layer.groups
     if (k_h, k_w) == (3, 3) and stride == (1, 1) and dilation == (1, 1) and min(c_i, c_o) >= 64 \
             and c_i * layer.batch >= 128:
         return "winograd"
-    if stride == (1, 1) and layer.m_h * layer.m_w >= 2048:
+    if stride == (1, 1) and m_h * m_w >= 2048:
         return "shift"
     if c_o <= 128 and c_i * k_h * k_w >= 256:
         return "im2row"
