@@ -82,6 +82,14 @@ def _check_tensors(X, W, b):
     return X, W, b
 
 
+def _check_bias(b, layer: Layer) -> None:
+    if b is not None and b.shape != (layer.c_o,):
+        raise ValueError(
+            f"bias must have shape (c_o,) = ({layer.c_o},), one number per output channel, "
+            f"got {shape_str(b.shape)}"
+        )
+
+
 def _check_method(method, layer: Layer, device) -> str:
     """The method to run: the one named (if it handles the layer) or auto's choice."""
     if not isinstance(method, str):
@@ -175,11 +183,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     """
     X, W, b = _check_tensors(input, weight, bias)
     layer = Layer.of(X, W, stride, padding, dilation, groups)
-    if b is not None and b.shape != (layer.c_o,):
-        raise ValueError(
-            f"bias must have shape (c_o,) = ({layer.c_o},), one number per output channel, "
-            f"got {shape_str(b.shape)}"
-        )
+    _check_bias(b, layer)
     name = _check_method(method, layer, X.device)
     if W.dtype != X.dtype or (b is not None and b.dtype != X.dtype):
         X, W, b = promote(X, W, b)
