@@ -10,10 +10,11 @@ The lecture's functions (teaching versions)::
 The general layer ``conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *,
 method="auto")`` (torch's signature) with the methods in ``METHODS``, its cost ``conv2d_cost(...)``,
 the from-scratch backward ``conv2d_backward(dY, X, W, ...) -> (dX, dW, db)``, one validated
-description of a layer ``Layer``, and ``default_device()``.
+description of a layer ``Layer``, the module ``nn.Conv2d`` (a drop-in for ``torch.nn.Conv2d``),
+and ``default_device()``.
 """
 
-from . import data, explain
+from . import data, explain, nn
 from .backward import conv2d_backward
 from .checks import output_size
 from .conv import auto_method, conv2d
@@ -29,6 +30,7 @@ __all__ = [
     "METHODS",
     "data",
     "explain",
+    "nn",
     "ConvCost",
     "Layer",
     "auto_method",

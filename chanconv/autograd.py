@@ -44,14 +44,12 @@ def conv2d_with_backward(input, weight, bias=None, stride=1, padding=0, dilation
     Same arguments, checks and result as :func:`chanconv.conv2d`; only the way gradients are
     computed differs (``conv2d`` lets autograd follow the methods that it can).
     """
-    from .checks import promote, shape_str
-    from .conv import _check_method, _check_tensors
+    from .checks import promote
+    from .conv import _check_bias, _check_method, _check_tensors
 
     X, W, b = _check_tensors(input, weight, bias)
     layer = Layer.of(X, W, stride, padding, dilation, groups)
-    if b is not None and b.shape != (layer.c_o,):
-        raise ValueError(f"bias must have shape (c_o,) = ({layer.c_o},), one number per output channel, "
-                         f"got {shape_str(b.shape)}")
+    _check_bias(b, layer)
     name = _check_method(method, layer, X.device)
     X, W, b = promote(X, W, b)
     single = X.dim() == 3

@@ -28,9 +28,10 @@ from pathlib import Path
 
 import torch
 
-from .conv import auto_method, conv2d
+from .conv import conv2d, pick_method
 from .cost import conv2d_cost
 from .device import default_device, device_name
+from .layer import Layer
 from .methods import METHODS, applies
 from .timing import median_seconds, sync
 
@@ -49,26 +50,27 @@ class Shape:
     batch: int = 1
     stride: int = 1
     padding: int = 0
+    dilation: int = 1
 
     @property
     def label(self) -> str:
         extra = (f" s{self.stride}" if self.stride > 1 else "") + (
             f" p{self.padding}" if self.padding else ""
-        )
+        ) + (f" d{self.dilation}" if self.dilation > 1 else "")
         return f"{self.family}: b{self.batch} c_i{self.c_i} c_o{self.c_o} k{self.k} n{self.n}{extra}"
 
+    @property
+    def layer(self) -> Layer:
+        """The validated layer description that conv2d, auto_method and conv2d_cost share."""
+        return Layer.describe(self.c_i, self.c_o, self.k, self.k, self.n, self.n, self.stride, self.padding,
+                              self.dilation, batch=self.batch)
+
+    def applies(self, method: str) -> bool:
+        return applies(method, self.k, self.k, self.layer.stride, self.layer.dilation)
+
     def cost(self):
-        return conv2d_cost(
-            self.c_i,
-            self.c_o,
-            self.k,
-            self.k,
-            self.n,
-            self.n,
-            stride=self.stride,
-            padding=self.padding,
-            batch=self.batch,
-        )
+        return conv2d_cost(self.c_i, self.c_o, self.k, self.k, self.n, self.n, stride=self.stride,
+                           padding=self.padding, batch=self.batch, dilation=self.dilation)
 
 
 def _grid_full():
@@ -83,6 +85,7 @@ def _grid_full():
         Shape("stride", 3, 64, 7, 112, stride=2, padding=3),
     ]
     g += [Shape("small", 2, 3, 2, 3), Shape("small", 3, 8, 3, 16, padding=1)]
+    g += [Shape("dilation", 64, 64, 3, 32, padding=2, dilation=2)]
     return g
 
 
@@ -171,6 +174,7 @@ def _row(shape: Shape, method: str) -> dict:
         n=shape.n,
         stride=shape.stride,
         padding=shape.padding,
+        dilation=shape.dilation,
         macs=shape.cost().macs,
         seconds=None,
         gflops=None,
@@ -184,8 +188,8 @@ def _timed(shape: Shape, method: str, device):
     """The call that is timed: torch's conv2d itself, or chanconv's public entry point (checks included)."""
     X, W, b = _inputs(shape, device)
     if method == "torch":
-        return lambda: torch.nn.functional.conv2d(X, W, b, stride=shape.stride, padding=shape.padding)
-    return lambda: conv2d(X, W, b, stride=shape.stride, padding=shape.padding, method=method)
+        return lambda: torch.nn.functional.conv2d(X, W, b, shape.stride, shape.padding, shape.dilation)
+    return lambda: conv2d(X, W, b, shape.stride, shape.padding, shape.dilation, method=method)
 
 
 def run(grid="full", device=None, repeat=5, methods=METHODS, progress=True, max_seconds=3.0, min_seconds=0.1,
@@ -205,7 +209,7 @@ def run(grid="full", device=None, repeat=5, methods=METHODS, progress=True, max_
     rows, timed = {}, {}  # (shape label, method) -> row, and -> the timed call
     for shape in shapes:
         for method in ("torch", *methods):
-            if method != "torch" and not applies(method, shape.k, shape.k, (shape.stride, shape.stride)):
+            if method != "torch" and not shape.applies(method):
                 continue
             row = rows[shape.label, method] = _row(shape, method)
             if method == "loops" and row["macs"] // (shape.k * shape.k) > LOOPS_MAX_STEPS:
@@ -240,8 +244,7 @@ def run(grid="full", device=None, repeat=5, methods=METHODS, progress=True, max_
         rows[label, method].update(seconds=t, gflops=2 * rows[label, method]["macs"] / t / 1e9,
                                    ratio_to_torch=ratio, peak_mib=peak_memory_mib(timed[label, method], device))
     for shape in shapes:
-        picked = auto_method(shape.c_i, shape.c_o, shape.k, shape.k, shape.n, shape.n,
-                             (shape.stride,) * 2, shape.batch, device, (shape.padding,) * 2)
+        picked = pick_method(shape.layer, device)
         rows[shape.label, "torch"]["note"] = f"auto picks {picked}"
     return list(rows.values())
 

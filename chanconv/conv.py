@@ -23,13 +23,14 @@ def pick_method(layer: Layer, device="cpu") -> str:
     k_h, k_w, stride, dilation = layer.k_h, layer.k_w, layer.stride, layer.dilation
     if (k_h, k_w) == (1, 1):
         return "matmul1x1"
-    if layer.per_group.macs < 200_000:
+    c_i, c_o = layer.c_i // layer.groups, layer.c_o // layer.groups  # one group's channels
+    m_h, m_w = layer.m_h, layer.m_w
+    if layer.batch * c_o * m_h * m_w * c_i * k_h * k_w < 200_000:  # one group's MACs
         return "im2col"
-    c_i, c_o = layer.c_i // layer.groups, layer.c_o // layer.groups
     if (k_h, k_w) == (3, 3) and stride == (1, 1) and dilation == (1, 1) and min(c_i, c_o) >= 64 \
             and c_i * layer.batch >= 128:
         return "winograd"
-    if stride == (1, 1) and layer.m_h * layer.m_w >= 2048:
+    if stride == (1, 1) and m_h * m_w >= 2048:
         return "shift"
     if c_o <= 128 and c_i * k_h * k_w >= 256:
         return "im2row"
@@ -79,6 +80,14 @@ def _check_tensors(X, W, b):
     if W.device != X.device or (b is not None and b.device != X.device):
         check_same_device(X=X, weight=W, bias=b)
     return X, W, b
+
+
+def _check_bias(b, layer: Layer) -> None:
+    if b is not None and b.shape != (layer.c_o,):
+        raise ValueError(
+            f"bias must have shape (c_o,) = ({layer.c_o},), one number per output channel, "
+            f"got {shape_str(b.shape)}"
+        )
 
 
 def _check_method(method, layer: Layer, device) -> str:
@@ -174,11 +183,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     """
     X, W, b = _check_tensors(input, weight, bias)
     layer = Layer.of(X, W, stride, padding, dilation, groups)
-    if b is not None and b.shape != (layer.c_o,):
-        raise ValueError(
-            f"bias must have shape (c_o,) = ({layer.c_o},), one number per output channel, "
-            f"got {shape_str(b.shape)}"
-        )
+    _check_bias(b, layer)
     name = _check_method(method, layer, X.device)
     if W.dtype != X.dtype or (b is not None and b.dtype != X.dtype):
         X, W, b = promote(X, W, b)

@@ -61,3 +61,17 @@ def test_main_writes_csv_and_json(tmp_path, monkeypatch, capsys):
     data = json.loads((tmp_path / "bench-cpu.json").read_text())
     assert data["peak_gflops"] == 100.0 and len(data["rows"]) > len(TINY)
     assert (tmp_path / "bench-cpu.csv").read_text().startswith("family,shape,method")
+
+
+def test_shapes_share_the_layer_description_and_the_grid_has_a_dilated_layer():
+    grid = bench.GRIDS["full"]()
+    dilated = [s for s in grid if s.dilation > 1]
+    assert dilated and all(" d" in s.label for s in dilated)
+    for s in grid:
+        assert s.cost().out_shape[1:] == (s.layer.m_h, s.layer.m_w)
+        assert s.cost().macs == s.layer.macs
+    rows = bench.run([bench.Shape("d", 4, 4, 3, 9, padding=2, dilation=2)], "cpu", repeat=1, progress=False,
+                     min_seconds=0)
+    methods = {r["method"] for r in rows}
+    assert "winograd" not in methods, "Winograd declines dilation, so the bench does not time it"
+    assert {"im2col", "shift", "fft"} <= methods and all(r["dilation"] == 2 for r in rows)

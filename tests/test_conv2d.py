@@ -125,9 +125,9 @@ def test_methods_list_and_auto():
 @pytest.mark.parametrize("method, stride", [(m, s) for m in ("im2col", "im2row", "winograd")
                                             for s in ((1, 1), (2, 1), (1, 3)) if applies(m, 3, 3, s)])
 def test_chunked_methods_match_torch_with_tiny_chunks(monkeypatch, method, stride):
-    from chanconv import methods
+    from chanconv import fast  # the chunked rungs live in chanconv.fast since the ladder was split
 
-    monkeypatch.setattr(methods, "CHUNK_BYTES", 4096)  # forces many row (and sample) chunks
+    monkeypatch.setattr(fast, "CHUNK_BYTES", 4096)  # forces many row (and sample) chunks
     g = torch.Generator().manual_seed(1)
     X = torch.randn(3, 19, 17, 3, generator=g).permute(0, 3, 2, 1)  # (3, 3, 17, 19), not contiguous
     W, b = torch.randn(4, 3, 3, 3, generator=g), torch.randn(4, generator=g)
@@ -211,3 +211,22 @@ def test_groups_bad_input():
         cc.conv2d(torch.ones(4, 5, 5), torch.ones(3, 2, 3, 3), groups=3)
     with pytest.raises(ValueError, match="groups must be a positive int"):
         cc.conv2d(torch.ones(4, 5, 5), torch.ones(4, 4, 3, 3), groups=0)
+
+
+@settings(max_examples=60)
+@given(layers())
+def test_readable_rungs_match_torch(layer):
+    """chanconv.readable, read first: the loops, the sliding window, a plain im2col, the 1×1 product."""
+    from chanconv import readable
+
+    X, W, b = make(layer, dtype=torch.float64)
+    X4 = X if X.dim() == 4 else X[None]
+    s, p = stride_pair(layer["stride"]), stride_pair(layer["padding"])
+    for d in ((1, 1), (2, 1)):
+        if d[0] * (layer["k"][0] - 1) + 1 > X4.shape[2] + 2 * p[0]:
+            continue
+        ref = F.conv2d(X4, W, b, s, p, d)
+        for fn in (readable.loops, readable.unfold, readable.im2col_plain):
+            torch.testing.assert_close(fn(X4, W, b, s, p, d), ref, msg=fn.__name__)
+        if layer["k"] == (1, 1):
+            torch.testing.assert_close(readable.matmul1x1(X4, W, b, s, p, d), ref)
