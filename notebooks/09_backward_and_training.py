@@ -8,10 +8,18 @@
 #       format_version: '1.3'
 #       jupytext_version: 1.19.6
 #   kernelspec:
-#     display_name: chanconv (Python 3)
+#     display_name: Python 3 (ipykernel)
 #     language: python
-#     name: chanconv
+#     name: python3
 # ---
+
+# %% slideshow={"slide_type": "skip"} tags=["colab-setup"]
+# Only in Google Colab (anywhere else this cell does nothing): install chanconv from its repository.
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "chanconv @ git+https://github.com/chanconv/chanconv"], check=True)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # 9. The backward pass, and training a network on chanconv
