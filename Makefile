@@ -7,6 +7,10 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 STAMP  := $(VENV)/.chanconv-setup
 PORT   ?= 8888
+# TORCH_INDEX=https://download.pytorch.org/whl/cpu installs torch's CPU build first (Linux without
+# an NVIDIA GPU: PyPI's default Linux wheel is the CUDA build, several GB); the pin stays the same.
+TORCH_INDEX ?=
+TORCH_PIN   := $(shell grep -E '^torch==' requirements.txt)
 # Jupyter refuses to run as root unless told; containers often are root (the token stays on).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
@@ -27,6 +31,7 @@ setup: $(STAMP)  ## create .venv: the student's and the developer's pins, chanco
 # jupyterlab-rise pulls in is switched off, Lab 4's own MathJax renders the math).
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml jupyter/overrides.json
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(if $(TORCH_INDEX),$(PY) -m pip install --quiet --disable-pip-version-check $(TORCH_PIN) --index-url $(TORCH_INDEX))
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null

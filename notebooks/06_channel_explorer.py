@@ -70,12 +70,13 @@ print(explorer.element_text)
 # 3. Set k_h = k_w = 1: the window is one pixel, each output channel a weighted sum of the input
 #    channels at that pixel (notebook 3).
 # 4. Raise the stride or the padding and watch m_h × m_w follow ⌊(n + 2p − k) / s⌋ + 1.
-# 5. Choose groups = c_i (depthwise): every output channel reads one input channel, the kernel
-#    block shrinks to (c_o, 1, k_h, k_w), and the parameters and MACs drop by c_i.
+# 5. Set c_o to a multiple of c_i (groups must divide both; e.g. c_o = 4 at c_i = 2), then choose
+#    groups = c_i (depthwise): every output channel reads one input channel, the kernel block
+#    shrinks to (c_o, 1, k_h, k_w), and the parameters and MACs drop by c_i.
 # 6. Make the kernel larger than the padded input: X and K stay, and one line says why there is
 #    no Y.
-# 7. Pick "the photo": three real colour channels and four edge detectors, one direction per
-#    output channel. Try the other kernel presets on it.
+# 7. Pick "the photo": three real colour channels (each drawn on the same value scale, not in its
+#    own colour) and four edge detectors, one direction per output channel. Try the other kernel presets on it.
 # 8. For a lecture hall, press "projector mode": larger text and cells, and a short sum (tick
 #    "every term" for every product). "3-D view" draws the input volume, the kernel block K[o]
 #    and the output volume, linked to the picked element.
