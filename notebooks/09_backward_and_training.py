@@ -49,21 +49,25 @@ print("device:", device)
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The three gradients
 #
-# The layer (stride 1, no padding, one sample), with c_i input channels and c_o output channels:
+# The layer (stride 1, no padding, one sample), with c_i input channels and c_o output channels;
+# W is the lecture's K (PyTorch's `weight`), of shape (c_o, c_i, k_h, k_w), and (u, v) is a
+# position in the output, m_h × m_w:
 #
-# $$Y[o, i, j] = b[o] + \sum_{c=0}^{c_i-1} \sum_{a=0}^{k_h-1} \sum_{e=0}^{k_w-1} X[c, i + a, j + e]\; W[o, c, a, e].$$
+# $$Y[o, u, v] = b[o] + \sum_{c=0}^{c_i-1} \sum_{a=0}^{k_h-1} \sum_{e=0}^{k_w-1} X[c, u + a, v + e]\; W[o, c, a, e].$$
 #
-# Write dY[o, i, j] = ∂L/∂Y[o, i, j] for what the layers above hand down. The chain rule sums over
+# Write dY[o, u, v] = ∂L/∂Y[o, u, v] for what the layers above hand down. The chain rule sums over
 # every place a number was used:
 #
 # * **bias**: b[o] was added to every pixel of output channel o, so
-#   db[o] = Σ_i Σ_j dY[o, i, j].
-# * **weights**: W[o, c, a, e] multiplied X[c, i + a, j + e] into Y[o, i, j], so
-#   dW[o, c, a, e] = Σ_i Σ_j X[c, i + a, j + e] dY[o, i, j]:
+#   db[o] = Σ_u Σ_v dY[o, u, v].
+# * **weights**: W[o, c, a, e] multiplied X[c, u + a, v + e] into Y[o, u, v], so
+#   dW[o, c, a, e] = Σ_u Σ_v X[c, u + a, v + e] dY[o, u, v]:
 #   **dW[o, c] is the cross-correlation of input channel c with the output gradient of channel o**
 #   (a k_h × k_w result), one per (output, input) pair, exactly the shape (c_o, c_i, k_h, k_w) of W.
-# * **input**: X[c, y, x] fed every Y[o, i, j] with i + a = y, j + e = x, so
-#   dX[c, y, x] = Σ_o Σ_a Σ_e dY[o, y − a, x − e] W[o, c, a, e]:
+# * **input**: X[c, r, t] (a position (r, t) in the input; s is kept for the stride) fed every
+#   Y[o, u, v] with u + a = r, v + e = t, so
+#   dX[c, r, t] = Σ_o Σ_a Σ_e dY[o, r − a, t − e] W[o, c, a, e] (terms whose (r − a, t − e) falls
+#   outside dY count as 0):
 #   dY padded with k − 1 zeros all round, **cross-correlated with W[o, c] flipped** (rows and
 #   columns reversed), summed over the output channels o. Reading it as a layer: c_o input
 #   channels (dY), c_i output channels (dX), the kernel with its two channel axes swapped and
@@ -71,7 +75,14 @@ print("device:", device)
 #
 # With a batch, dW and db also sum over the samples; stride s puts s − 1 zeros between dY's
 # numbers before the flipped correlation, and dilation d spreads the flipped kernel's taps d apart
-# ([`chanconv.conv2d_backward`](../chanconv/backward.py) handles both, and groups).
+# (so the "full" padding of dY becomes d (k − 1)). Padding p (p_h rows, p_w columns): dW
+# correlates the zero-padded input instead of X; dX is computed as without padding, for the
+# padded input (n_h + 2 p_h) × (n_w + 2 p_w), and then p_h rows and p_w columns are dropped on
+# each side, since those positions were zeros and not part of X. At dilation 1, where the last
+# window ends on the padded input's last row and column, that is the same as padding dY by
+# k − 1 − p instead of k − 1. Rows and columns that no window reached (the floor in the
+# output-size formula) get a zero gradient.
+# [`chanconv.conv2d_backward`](../chanconv/backward.py) does exactly this, and handles groups too.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Checked on the lecture's X and K
@@ -199,12 +210,16 @@ torch.manual_seed(0)
 net = SmallCNN()
 twin = SmallCNN(torch.nn.Conv2d)
 twin.load_state_dict(net.state_dict())   # the same starting weights
+W1_start = net.edges.weight.detach().clone()   # the first layer's random start, to compare with later
 print(net)
 print("parameters:", sum(p.numel() for p in net.parameters()),
       "= 8·3·3·3 + 8 + 4·8·1·1 + 4 =", 8 * 3 * 3 * 3 + 8 + 4 * 8 * 1 * 1 + 4)
 
 # %% tags=["nbval-ignore-output"]
 # timings vary from run to run and machine to machine: nbval does not compare this output
+from chanconv.bench import describe_machine
+
+print(f"on the CPU ({describe_machine('cpu')['cpu']}), torch threads: {torch.get_num_threads()}")
 seconds = {}
 for name, model in [("chanconv.nn.Conv2d", net), ("torch.nn.Conv2d", twin)]:
     start = time.perf_counter()
@@ -242,9 +257,14 @@ print(f"gray images: accuracy {(pred_gray == y_test).float().mean():.3f}; "
 #
 # Each row is one of the 8 learned 3 × 3 kernels W[o], shown as its three slices W[o, c] for the
 # red, green and blue input channels (blue: negative, red: positive, one colour scale for all).
+# A row labelled *dead* is a kernel whose ReLU fires on no pixel of the training images (next cell).
 
 # %%
 W1 = net.edges.weight.detach()                 # (c_o, c_i, k_h, k_w) = (8, 3, 3, 3)
+with torch.no_grad():
+    before_relu = net.edges(X_train)           # (batch, 8, n_h, n_w): each kernel's map before the ReLU
+fires = (before_relu > 0).float().mean(dim=(0, 2, 3))   # (8,): share of pixels whose ReLU passes
+active = fires > 0                             # a kernel whose ReLU never fires is dead
 lim = W1.abs().max().item()
 fig, axes = plt.subplots(8, 3, figsize=(4.2, 10))
 for o in range(8):
@@ -254,36 +274,54 @@ for o in range(8):
         axes[o, c].set_yticks([])
         if o == 0:
             axes[o, c].set_title(f"input: {colour}", fontsize=10)
-    axes[o, 0].set_ylabel(f"W[{o}]", rotation=0, labelpad=18)
+    axes[o, 0].set_ylabel(f"W[{o}]" + ("" if active[o] else "\ndead"), rotation=0, labelpad=18, va="center")
 fig.colorbar(im, ax=axes, shrink=0.5, label="weight")
 fig.suptitle("first layer: W[o, c] per output o (rows) and input channel c (columns)", fontsize=10)
 plt.show()
 
 # %%
-# per input channel, the mean |weight| over the kernels; per kernel, its red − green contrast
-print("mean |W[:, c]| per input channel:",
-      ", ".join(f"{c} {W1[:, k].abs().mean():.2f}" for k, c in enumerate(["red", "green", "blue"])))
-size = W1.abs().sum(dim=(1, 2, 3))                      # (8,): how much each kernel weighs at all
+# per kernel W[o]: the share of training pixels where its ReLU passes (map > 0), Σ|W[o]| at its random
+# start and now, the share of its weights below zero, its bias, the largest value of its map before the
+# ReLU over every training pixel, and its colour contrast Σ(red − green) = Σ(W[o, red] − W[o, green])
+b1 = net.edges.bias.detach()
+size, size_start = W1.abs().sum(dim=(1, 2, 3)), W1_start.abs().sum(dim=(1, 2, 3))   # (8,) each
+negative = (W1 < 0).float().mean(dim=(1, 2, 3))        # (8,)
+peak = before_relu.amax(dim=(0, 2, 3))                  # (8,): over every pixel of every training image
 contrast = (W1[:, 0] - W1[:, 1]).sum(dim=(1, 2))        # (8,): > 0 redder-than-green, < 0 the reverse
-active = size > 0.5 * size.max()  # the rest stayed near their small random start
+print("X_train's values lie in", f"[{X_train.min():.2f}, {X_train.max():.2f}], mean {X_train.mean():.2f}")
+print(f"{'kernel':6}  {'ReLU passes':>11}  {'Σ|W| start -> now':>17}  {'weights < 0':>11}  {'bias':>5}  "
+      f"{'max before ReLU':>15}  {'Σ(red − green)':>14}")
 for o in range(8):
-    kind = ("R−G (red − green)" if contrast[o] > 0 else "G−R (green − red)") if active[o] else "small: near its random start"
-    print(f"W[{o}]: Σ|W| {size[o]:5.2f}, Σ(W[o, red] − W[o, green]) {contrast[o]:+6.2f}: {kind}")
-print("active kernels:", int(active.sum()), "of 8")
+    kind = ("R−G (red − green)" if contrast[o] > 0 else "G−R (green − red)") if active[o] else "dead: its ReLU never fires"
+    print(f"{f'W[{o}]':6}  {100 * fires[o]:10.1f}%  {size_start[o]:8.2f} -> {size[o]:5.2f}  {100 * negative[o]:10.0f}%  "
+          f"{b1[o]:+5.2f}  {peak[o]:+15.2f}  {contrast[o]:+14.2f}  {kind}")
+print("active kernels:", int(active.sum()), "of 8; dead:", [o for o in range(8) if not active[o]])
+print("over the active kernels, mean |W[:, c]| per input channel:",
+      ", ".join(f"{c} {W1[active, k].abs().mean():.2f}" for k, c in enumerate(["red", "green", "blue"])))
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# The few kernels that carry weight have red and green slices of opposite sign: they respond to
-# a *difference* between the colour channels, which no gray image could show; their row or
-# column patterns give the orientation. The others stayed near their small random start: this
-# task needs only a handful of detectors. Blue carries only noise here; compare its mean |weight|
-# with red's and green's above.
+# The kernels marked *dead* did not stay near their random start: training moved them (their
+# Σ|W| above grew from its value at the start), but pushed them negative — nearly all of their
+# weights are below zero, and so is their bias. The images' values sit around
+# 0.5 (the range and mean are printed above), so a kernel of negative weights gives a negative sum
+# at every pixel: the largest value any of them reaches before the ReLU, over all training
+# pixels, is below zero. The ReLU passes nothing, its derivative is 0 everywhere, and so no gradient
+# comes back to these weights: they can never recover. The network did not need them — this task
+# needs only a few detectors, and the active kernels suffice for the test accuracy above.
+#
+# The active kernels have red and green slices that differ (their Σ(red − green) above): they
+# respond to a *difference* between the colour channels, which no gray image could show; their
+# row or column patterns give the orientation. Blue carries only noise here; compare its mean
+# |weight| over the active kernels with red's and green's above.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## What the 1 × 1 layer mixes
 #
 # The 1 × 1 layer's weight (c_o, c_i, 1, 1) = (4, 8, 1, 1) is a 4 × 8 matrix: at every pixel,
-# class score map o = b[o] + Σ_c W[o, c] · (detector map c). Each row says which detectors vote
-# for a class (red, positive) and which against it (blue, negative).
+# class score map o = b[o] + Σ_c W[o, c] · (detector map c), where detector map c is the ReLU of
+# the first layer's output channel c (kernel W[c] above; here the 1 × 1 layer's input channel c).
+# Each row says which detectors vote for a class (red, positive) and which against it (blue,
+# negative); the dead detectors' maps are zero everywhere, so their column does not matter.
 
 # %%
 W2 = net.mix.weight.detach()[:, :, 0, 0]       # (4, 8, 1, 1) -> (4, 8)
@@ -291,7 +329,7 @@ lim2 = W2.abs().max().item()
 fig, ax = plt.subplots(figsize=(7, 3))
 im = ax.imshow(W2.numpy(), cmap="RdBu_r", vmin=-lim2, vmax=lim2)
 ax.set_yticks(range(4), CLASSES)
-ax.set_xticks(range(8), [f"W[{o}]\n" + (("R−G" if contrast[o] > 0 else "G−R") if active[o] else "small")
+ax.set_xticks(range(8), [f"c = {o}\n" + (("R−G" if contrast[o] > 0 else "G−R") if active[o] else "dead")
                          for o in range(8)])
 ax.set_xlabel("first-layer detector c (its colour contrast)")
 ax.set_title("1 × 1 layer: weight W[o, c] of detector c in class o")
@@ -302,7 +340,7 @@ plt.show()
 # %%
 for o, name in enumerate(CLASSES):
     votes = sorted(((W2[o, c].item(), c) for c in range(8) if active[c]), reverse=True)
-    print(f"{name:16}: " + ", ".join(f"W[{c}] {'R−G' if contrast[c] > 0 else 'G−R'} {w:+.2f}" for w, c in votes))
+    print(f"{name:16}: " + ", ".join(f"detector {c} {'R−G' if contrast[c] > 0 else 'G−R'} {w:+.2f}" for w, c in votes))
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # The 1 × 1 layer mixes channels and nothing else: every class map is a weighted sum of the

@@ -169,3 +169,23 @@ def test_a_method_trains_with_its_own_forward_and_the_scratch_backward():
         results.append((W.detach(), b.detach()))
     torch.testing.assert_close(results[1][0], results[0][0], rtol=1e-4, atol=1e-5)
     torch.testing.assert_close(results[1][1], results[0][1], rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("k, s, p, n", [((3, 3), 1, (1, 1), (5, 6)), ((5, 3), 1, (2, 0), (6, 5)),
+                                        ((3, 3), 2, (1, 2), (7, 9)), ((3, 2), 1, (2, 1), (4, 4))])
+def test_padded_input_gradient_as_notebook_9_states_it(k, s, p, n):
+    """Notebook 9: with padding p, dX is dY (stride-spread) padded by k - 1 - p and cross-correlated with
+    the flipped, channel-swapped kernel (windows ending at the padded input's last row and column),
+    and conv2d_backward drops p rows and columns on each side; both against torch's autograd."""
+    X, W, _ = small(k, 1, n=n)
+    Y = F.conv2d(X, W, stride=s, padding=p)
+    assert all((n[i] + 2 * p[i] - k[i]) % s == 0 for i in range(2))  # the windows reach the last row and column
+    dY = torch.randn(Y.shape, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    (Y * dY).sum().backward()
+    spread = dY.new_zeros(*dY.shape[:2], (dY.shape[2] - 1) * s + 1, (dY.shape[3] - 1) * s + 1)
+    spread[:, :, ::s, ::s] = dY
+    q_h, q_w = k[0] - 1 - p[0], k[1] - 1 - p[1]
+    stated = F.conv2d(F.pad(spread, (q_w, q_w, q_h, q_h)), W.detach().transpose(0, 1).flip(2, 3))
+    torch.testing.assert_close(stated, X.grad)
+    dX, _, _ = cc.conv2d_backward(dY, X.detach(), W.detach(), stride=s, padding=p)
+    torch.testing.assert_close(dX, X.grad)
