@@ -57,8 +57,13 @@ def _free_port() -> int:
 
 
 @contextmanager
-def jupyterlab(root: Path, timeout: float = 60):
-    """JupyterLab on 127.0.0.1 serving ``root``, token disabled (for this local run only); yields its URL."""
+def jupyterlab(root: Path, timeout: float = 60, user_settings: bool = True):
+    """JupyterLab on 127.0.0.1 serving ``root``, token disabled (for this local run only); yields its URL.
+
+    ``user_settings=False`` leaves the user settings empty, so Lab runs on the project's shipped
+    settings alone (what `make lab` shows); by default it also renders every cell (no windowing),
+    starts the kernel without asking and fetches no news.
+    """
     port = _free_port()
     cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
            f"--ServerApp.root_dir={root}", "--IdentityProvider.token=", "--ServerApp.password=",
@@ -67,7 +72,8 @@ def jupyterlab(root: Path, timeout: float = 60):
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")
     settings = root / ".lab-settings"
-    for name, text in {
+    settings.mkdir(parents=True, exist_ok=True)
+    for name, text in {} if not user_settings else {
         # render every cell (no windowing), so that an explorer stays in the page when scrolled;
         # start the notebook's kernel without asking (under load Lab may otherwise show "Select Kernel")
         "@jupyterlab/notebook-extension/tracker.jupyterlab-settings":
@@ -77,7 +83,7 @@ def jupyterlab(root: Path, timeout: float = 60):
         (settings / name).parent.mkdir(parents=True, exist_ok=True)
         (settings / name).write_text(text)
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / ".jupyter-config"), JUPYTERLAB_SETTINGS_DIR=str(settings),
-               CHANCONV_DEVICE="cpu")
+               JUPYTERLAB_WORKSPACES_DIR=str(root / ".lab-workspaces"), CHANCONV_DEVICE="cpu")
     log_path = root / ".lab.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)

@@ -16,8 +16,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from labserver import lab_server
 from test_browser import ARTIFACTS, CHROMIUM, FLAGS
+
+from chanconv.explorer_bench import jupyterlab
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "01_multiple_input_channels.ipynb"
@@ -52,9 +53,7 @@ def lab(tmp_path_factory):
     """JupyterLab as `make lab` runs it (the project's settings), token off for this test only."""
     root = tmp_path_factory.mktemp("rise")
     shutil.copy(ROOT / "notebooks" / NOTEBOOK, root)
-    env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(root / "settings"), JUPYTERLAB_WORKSPACES_DIR=str(root / "ws"),
-               CHANCONV_DEVICE="cpu")
-    with lab_server(root, env) as url:
+    with jupyterlab(root, user_settings=False) as url:
         yield url
 
 
