@@ -89,7 +89,7 @@ site: setup slides/node_modules/.installed  ## the course as a static HTML site 
 
 exercises: setup  ## regenerate notebooks/07_exercises from its one source instructor/07_exercises.py, and execute it
 	$(PY) scripts/editions.py generate
-	$(BIN)/jupytext --sync notebooks/07_exercises.py
+	$(PY) scripts/notebook_header.py notebooks/07_exercises.ipynb
 	CHANCONV_DEVICE=cpu $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	  --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=300 --ExecutePreprocessor.record_timing=False notebooks/07_exercises.ipynb
 	$(BIN)/jupytext --sync notebooks/07_exercises.py

@@ -171,13 +171,15 @@ check_converse(middle_channels, counterexample, split)
 # this shift places; every one of the 9 positions is reached by some shift, so every 3 × 3 kernel
 # is expressed exactly (`split` above; a linear solve). Least squares suggests even **two** middle
 # channels suffice for every kernel we tried (random ones and the counterexamples for c_m = 1).
-# (The seed's short answer "the converse is false" is right only for one middle channel.)
+# (The seed's short answer "the converse is false" is right for one middle channel; with four it is
+# wrong (the split above), and least squares finds exact splits with two middle channels for every
+# kernel tried (not a proof).)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 2: the cost of forward and backward passes
 #
-# Input c_i × h × w (batch 1), kernel c_o × c_i × k_h × k_w with a bias, padding (p_h, p_w),
-# stride (s_h, s_w). Write, as functions of (c_i, c_o, h, w, k_h, k_w, p_h, p_w, s_h, s_w):
+# Input c_i × n_h × n_w (batch 1), kernel c_o × c_i × k_h × k_w with a bias, padding (p_h, p_w),
+# stride (s_h, s_w). Write, as functions of (c_i, c_o, n_h, n_w, k_h, k_w, p_h, p_w, s_h, s_w):
 # 1. `forward_macs`: the multiply-adds of the forward pass (one multiplication and one addition
 #    count as one multiply-add);
 # 2. `forward_memory`: its memory footprint, in numbers stored: input, weights and biases, output;
@@ -188,7 +190,7 @@ check_converse(middle_channels, counterexample, split)
 # Then **explain** where the backward pass's multiply-adds come from.
 
 # %% tags=["exercise"]
-forward_macs = None  # each a function (c_i, c_o, h, w, k_h, k_w, p_h, p_w, s_h, s_w) -> a count
+forward_macs = None  # each a function (c_i, c_o, n_h, n_w, k_h, k_w, p_h, p_w, s_h, s_w) -> a count
 forward_memory = None
 backward_macs = None
 backward_memory = None
@@ -198,12 +200,12 @@ def _m(n, k, p, s):
     return (n + 2 * p - k) // s + 1
 
 
-def forward_macs(c_i, c_o, h, w, k_h, k_w, p_h, p_w, s_h, s_w):
-    return c_o * _m(h, k_h, p_h, s_h) * _m(w, k_w, p_w, s_w) * c_i * k_h * k_w
+def forward_macs(c_i, c_o, n_h, n_w, k_h, k_w, p_h, p_w, s_h, s_w):
+    return c_o * _m(n_h, k_h, p_h, s_h) * _m(n_w, k_w, p_w, s_w) * c_i * k_h * k_w
 
 
-def forward_memory(c_i, c_o, h, w, k_h, k_w, p_h, p_w, s_h, s_w):
-    return c_i * h * w + c_o * c_i * k_h * k_w + c_o + c_o * _m(h, k_h, p_h, s_h) * _m(w, k_w, p_w, s_w)
+def forward_memory(c_i, c_o, n_h, n_w, k_h, k_w, p_h, p_w, s_h, s_w):
+    return c_i * n_h * n_w + c_o * c_i * k_h * k_w + c_o + c_o * _m(n_h, k_h, p_h, s_h) * _m(n_w, k_w, p_w, s_w)
 
 
 def backward_macs(*args):
@@ -221,8 +223,8 @@ check_forward_backward(forward_macs, forward_memory, backward_macs, backward_mem
 # ✍ **Your explanation** (where do the backward multiply-adds come from?): *double-click and write here*
 
 # %% [markdown] slideshow={"slide_type": "subslide"} tags=["solution"]
-# **Model answer.** With m_h = ⌊(h + 2p_h − k_h)/s_h⌋ + 1 and m_w likewise, the forward pass does
-# c_o · m_h · m_w · c_i · k_h · k_w multiply-adds and stores c_i h w + c_o c_i k_h k_w + c_o +
+# **Model answer.** With m_h = ⌊(n_h + 2p_h − k_h)/s_h⌋ + 1 and m_w likewise, the forward pass does
+# c_o · m_h · m_w · c_i · k_h · k_w multiply-adds and stores c_i n_h n_w + c_o c_i k_h k_w + c_o +
 # c_o m_h m_w numbers. Every forward product W[o, i, a, b] · X[i, ·, ·] appears once in
 # ∂L/∂X (the output gradient spreads back through each window: a transposed convolution) and once
 # in ∂L/∂W (each weight sums input × output gradient over all output positions): twice the
@@ -337,9 +339,9 @@ check_conv_as_matmul(conv_as_matmul)
 # variant, in chunks for large layers; `im2row` is this one.)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## Exercise 6: a k × (k + Δ) strip
+# ## Exercise 6: a k × (k + Δ − 1) strip
 #
-# A fast k × k convolution reads a strip k rows high and k + Δ columns wide and produces Δ
+# A fast k × k convolution reads a strip k rows high and k + Δ − 1 columns wide and produces Δ
 # outputs of one row at once, instead of reading a k × k window per output. Write
 # `reads_per_output(k, delta)`: the input values read per output this way (one channel).
 # **Why** is it better, and what limits Δ?
@@ -349,7 +351,7 @@ reads_per_output = None  # a function (k, delta) -> a number
 
 # %% tags=["solution"]
 def reads_per_output(k, delta):
-    return k * (k + delta) / delta
+    return k * (k + delta - 1) / delta
 
 
 print([round(reads_per_output(3, d), 2) for d in (1, 2, 4, 8, 16)])
@@ -361,8 +363,8 @@ check_strip_reads(reads_per_output)
 # ✍ **Your answer** (why is it better; what limits Δ?): *double-click and write here*
 
 # %% [markdown] slideshow={"slide_type": "subslide"} tags=["solution"]
-# **Model answer.** The strip holds k (k + Δ) values and serves Δ outputs: k (k + Δ) / Δ reads per
-# output, falling from k² (Δ = 1) towards k. Neighbouring windows overlap in k − 1 columns, so
+# **Model answer.** The strip's k (k + Δ − 1) values serve Δ outputs: k (k + Δ − 1) / Δ reads per
+# output, k² at Δ = 1, falling towards k as Δ grows. Neighbouring windows overlap in k − 1 columns, so
 # reading the strip once reuses each value for up to k outputs, and the loads become long
 # contiguous rows that vector units and caches handle well. Δ is limited by the registers (or the
 # fastest cache) that must hold the strip, the k × k kernel and the Δ partial sums at once; past
@@ -404,7 +406,10 @@ check_block_diagonal(speedup)
 # convolution (the weight then has shape c_o × c_i/g × k_h × k_w); `conv2d_cost(..., groups=g)`
 # counts it. For the numbers printed below (bias included), find the parameters of the grouped
 # layer, and of a depthwise-separable layer: a depthwise k × k layer (groups = c) followed by a
-# 1 × 1 layer c → c. Then write that separable layer, `separable(X, Wd, bd, Wp, bp)`.
+# 1 × 1 layer c → c. Then write that separable layer, `separable(X, Wd, bd, Wp, bp)`: input
+# X (batch, c, n_h, n_w); the depthwise layer's weights Wd (c, 1, k, k) and bias bd (c,), padded by
+# k // 2 (stride 1); the 1 × 1 layer's weights Wp (c, c, 1, 1) and bias bp (c,); the result
+# Y (batch, c, n_h, n_w) has the input's size.
 
 # %%
 print(describe_8())
@@ -412,7 +417,9 @@ print(describe_8())
 # %% tags=["exercise"]
 grouped_params = None  # a number
 separable_params = None  # a number
-separable = None  # a function (X, Wd, bd, Wp, bp) -> Y
+separable = None  # a function (X, Wd, bd, Wp, bp) -> Y:
+# X (batch, c, n_h, n_w), Wd (c, 1, k, k), bd (c,), Wp (c, c, 1, 1), bp (c,) -> Y (batch, c, n_h, n_w);
+# the depthwise layer pads by k // 2
 
 # %% tags=["solution"]
 n = chanconv.exercises.numbers("8")

@@ -99,8 +99,8 @@ check_converse(middle_channels, counterexample, split)
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 2: the cost of forward and backward passes
 #
-# Input c_i × h × w (batch 1), kernel c_o × c_i × k_h × k_w with a bias, padding (p_h, p_w),
-# stride (s_h, s_w). Write, as functions of (c_i, c_o, h, w, k_h, k_w, p_h, p_w, s_h, s_w):
+# Input c_i × n_h × n_w (batch 1), kernel c_o × c_i × k_h × k_w with a bias, padding (p_h, p_w),
+# stride (s_h, s_w). Write, as functions of (c_i, c_o, n_h, n_w, k_h, k_w, p_h, p_w, s_h, s_w):
 # 1. `forward_macs`: the multiply-adds of the forward pass (one multiplication and one addition
 #    count as one multiply-add);
 # 2. `forward_memory`: its memory footprint, in numbers stored: input, weights and biases, output;
@@ -111,7 +111,7 @@ check_converse(middle_channels, counterexample, split)
 # Then **explain** where the backward pass's multiply-adds come from.
 
 # %% tags=["exercise"]
-forward_macs = None  # each a function (c_i, c_o, h, w, k_h, k_w, p_h, p_w, s_h, s_w) -> a count
+forward_macs = None  # each a function (c_i, c_o, n_h, n_w, k_h, k_w, p_h, p_w, s_h, s_w) -> a count
 forward_memory = None
 backward_macs = None
 backward_memory = None
@@ -171,9 +171,9 @@ conv_as_matmul = None  # a function (X, K, stride, padding) -> Y
 check_conv_as_matmul(conv_as_matmul)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## Exercise 6: a k × (k + Δ) strip
+# ## Exercise 6: a k × (k + Δ − 1) strip
 #
-# A fast k × k convolution reads a strip k rows high and k + Δ columns wide and produces Δ
+# A fast k × k convolution reads a strip k rows high and k + Δ − 1 columns wide and produces Δ
 # outputs of one row at once, instead of reading a k × k window per output. Write
 # `reads_per_output(k, delta)`: the input values read per output this way (one channel).
 # **Why** is it better, and what limits Δ?
@@ -210,7 +210,10 @@ check_block_diagonal(speedup)
 # convolution (the weight then has shape c_o × c_i/g × k_h × k_w); `conv2d_cost(..., groups=g)`
 # counts it. For the numbers printed below (bias included), find the parameters of the grouped
 # layer, and of a depthwise-separable layer: a depthwise k × k layer (groups = c) followed by a
-# 1 × 1 layer c → c. Then write that separable layer, `separable(X, Wd, bd, Wp, bp)`.
+# 1 × 1 layer c → c. Then write that separable layer, `separable(X, Wd, bd, Wp, bp)`: input
+# X (batch, c, n_h, n_w); the depthwise layer's weights Wd (c, 1, k, k) and bias bd (c,), padded by
+# k // 2 (stride 1); the 1 × 1 layer's weights Wp (c, c, 1, 1) and bias bp (c,); the result
+# Y (batch, c, n_h, n_w) has the input's size.
 
 # %%
 print(describe_8())
@@ -218,7 +221,9 @@ print(describe_8())
 # %% tags=["exercise"]
 grouped_params = None  # a number
 separable_params = None  # a number
-separable = None  # a function (X, Wd, bd, Wp, bp) -> Y
+separable = None  # a function (X, Wd, bd, Wp, bp) -> Y:
+# X (batch, c, n_h, n_w), Wd (c, 1, k, k), bd (c,), Wp (c, c, 1, 1), bp (c,) -> Y (batch, c, n_h, n_w);
+# the depthwise layer pads by k // 2
 
 # %%
 check_grouped(grouped_params, separable_params, separable)

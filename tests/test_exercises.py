@@ -132,7 +132,7 @@ RIGHT = [
     (ex.check_exactly_equal, (torch.rand(64, 3, 3, generator=torch.Generator().manual_seed(4)),
                               torch.rand(8, 64, 1, 1, generator=torch.Generator().manual_seed(5)))),
     (ex.check_conv_as_matmul, (im2row,)),
-    (ex.check_strip_reads, (lambda k, d: k * (k + d) / d,)),
+    (ex.check_strip_reads, (lambda k, d: k * (k + d - 1) / d,)),  # Δ windows side by side span k + Δ − 1
     (ex.check_block_diagonal, (lambda c, b: b,)),
     (ex.check_grouped, grouped_answers(64, 3, 4)),
 ]
@@ -211,7 +211,9 @@ WRONG = [
      "elementwise arithmetic"),  # a token product does not hide the elementwise multiply-adds
     (ex.check_conv_as_matmul, (lambda X, K, s, p: im2row(X, K, (1, 1), (0, 0)),), "shape"),
     (ex.check_conv_as_matmul, (lambda X, K, s, p: im2row(X, K.flip(-1, -2), s, p),), "wrong values"),
-    (ex.check_strip_reads, (lambda k, d: k * k,), "k = 3, Δ = 1"),
+    (ex.check_strip_reads, (lambda k, d: k * k,), "k = 3, Δ = 2"),  # right only at Δ = 1: no reuse
+    (ex.check_strip_reads, (lambda k, d: k * (k + d) / d,), "how many columns"),  # a strip one column too wide
+    (ex.check_strip_reads, (lambda k, d: (k + d - 1) / d,), "k = 3, Δ = 1"),  # one row of the strip
     (ex.check_strip_reads, (lambda k, d: "many",), "k = 3"),
     (ex.check_block_diagonal, (lambda c, b: b * b,), "c = 8, b = 2"),
     (ex.check_grouped, (64 * 64 * 9 + 64, *grouped_answers(64, 3, 4)[1:]), "that is the full layer"),
@@ -219,6 +221,9 @@ WRONG = [
     (ex.check_grouped, (grouped_answers(64, 3, 4)[0], grouped_answers(64, 3, 4)[1] + 64,
                         grouped_answers(64, 3, 4)[2]), "separable_params"),
     (ex.check_grouped, (*grouped_answers(64, 3, 4)[:2], lambda X, Wd, bd, Wp, bp: cc.conv2d(X, Wp, bp)), "depthwise"),
+    (ex.check_grouped, (*grouped_answers(64, 3, 4)[:2],  # no padding: the output shrinks
+                        lambda X, Wd, bd, Wp, bp: cc.conv2d(cc.conv2d(X, Wd, bd, groups=X.shape[1]), Wp, bp)),
+     "(batch, c, n_h, n_w)"),
 ]
 
 
@@ -245,8 +250,10 @@ def test_hints_come_in_levels(capsys):
     assert "next hint" in outs[0] and "next hint" not in outs[2]
 
 
-FORBIDDEN = ["k1 + k2", "k1+k2", "(k + Δ) / Δ", "k (k + Δ)", "c²/b", "c^2/b", "twice", "2 ·", "2 *", "2·",
-             "⌊", "is 4", "factor 4", "by 4", "1.13", "1.12", "(34", "34/32", "c_o · m_h", "as many multiply-adds as"]
+FORBIDDEN = ["k1 + k2", "k1+k2", "(k + Δ) / Δ", "k (k + Δ)", "(k + Δ − 1) / Δ", "k (k + Δ − 1)", "k + Δ − 1",
+             "k·(k", "k * (k", "c²/b", "c^2/b", "twice", "2 ·", "2 *", "2·", "two times", "once in each",
+             "appears once", "⌊", "is 4", "factor 4", "by 4", "1.13", "1.12", "(34", "34/32", "c_o · m_h",
+             "as many multiply-adds as"]
 
 
 @pytest.mark.parametrize("check, args, hint", WRONG, ids=[f"{c.__name__}-{i}" for i, (c, _, _) in enumerate(WRONG)])
@@ -255,6 +262,41 @@ def test_no_hint_level_states_the_formula_or_the_answer(capsys, check, args, hin
         out = run(capsys, check, *args)[1]
         for phrase in FORBIDDEN:
             assert phrase not in out, (phrase, out)
+
+
+def test_the_strip_checker_takes_k_times_k_plus_delta_minus_1_over_delta_only(capsys):
+    """Exercise 6: a strip k high and k + Δ − 1 wide holds exactly Δ windows of k × k; per output it reads
+    k (k + Δ − 1) / Δ values: k² at Δ = 1 (no reuse), towards k for large Δ."""
+    def exact(k, d):  # count the strip's distinct values by marking the Δ windows
+        cells = {(r, j + c) for j in range(d) for r in range(k) for c in range(k)}
+        return len(cells) / d
+
+    assert run(capsys, ex.check_strip_reads, exact)[0].status == ex.RIGHT
+    assert run(capsys, ex.check_strip_reads, lambda k, d: k * (k + d - 1) / d)[0].status == ex.RIGHT
+    for wrong_answer in (lambda k, d: k * (k + d) / d, lambda k, d: k * k, lambda k, d: k):
+        assert run(capsys, ex.check_strip_reads, wrong_answer)[0].status == ex.NOT_YET
+
+
+def backward_hints(capsys):
+    return [run(capsys, ex.check_forward_backward, fwd, mem, fwd, bmem)[1] for _ in range(4)]
+
+
+def test_the_backward_hints_ask_rather_than_tell(capsys):
+    outs = backward_hints(capsys)
+    assert "in which gradient sums does it reappear, and how often?" in outs[2]
+    for out in outs:  # no level says how many times a product comes back
+        assert not any(w in out for w in ("once", "twice", "two times", "2 ·", "2 *", "2·", "double", "as many")), out
+
+
+def test_the_separable_blank_and_question_state_the_shapes_the_checker_passes():
+    nb = jupytext.read(SOURCE, fmt="py:percent")
+    blank = next(c.source for c in nb.cells if "exercise" in c.metadata.get("tags", []) and "separable =" in c.source)
+    question = next(c.source for c in nb.cells if c.source.startswith("## Beyond the book (exercise 8)"))
+    for text in (blank, question):
+        words = " ".join(text.replace("\n#", "\n").split())  # the comment's lines as one line
+        for shape in ("X (batch, c, n_h, n_w)", "Wd (c, 1, k, k)", "bd (c,)", "Wp (c, c, 1, 1)", "bp (c,)",
+                      "Y (batch, c, n_h, n_w)", "k // 2"):
+            assert shape in words, (shape, text)
 
 
 # not answered ------------------------------------------------------------------------------------

@@ -57,7 +57,7 @@ def make_class(folder: Path, sentinel: Path):
         "speedup = lambda c, b: b * b" if name == "speedup" else None), folder / "dee.ipynb")  # syntax error in 2
     nbformat.write(student_notebook(
         lambda name: "while True:\n    pass" if name == "factor_double_channels" else
-        "reads_per_output = lambda k, d: k * (k + d) / d" if name == "reads_per_output" else None),
+        "reads_per_output = lambda k, d: k * (k + d - 1) / d" if name == "reads_per_output" else None),
         folder / "eve.ipynb")  # endless loop in 3
     (folder / "fay.ipynb").write_text('{"cells": [ this is not JSON', encoding="utf-8")
     hostile = [
@@ -153,7 +153,7 @@ def test_the_summary_page_counts_and_charts(graded):
     png = (out / "summary.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     # exercise 6: right for ada and eve
-    assert "<tr><td>6</td><td>a k × (k + Δ) strip</td><td>2</td>" in page
+    assert "<tr><td>6</td><td>a k × (k + Δ − 1) strip</td><td>2</td>" in page
     assert "<tr><td>7</td><td>block-diagonal channel mixing</td><td>2</td>" in page  # ada and gus
 
 

@@ -50,7 +50,7 @@ EXERCISES = {
     "3": ("what doubling costs", check_cost_factors, ("factor_double_channels", "factor_double_padding")),
     "4": ("Y1 and Y2 not exactly equal", check_exactly_equal, ("X_differ", "K_differ")),
     "5": ("convolution as one matrix product", check_conv_as_matmul, ("conv_as_matmul",)),
-    "6": ("a k × (k + Δ) strip", check_strip_reads, ("reads_per_output",)),
+    "6": ("a k × (k + Δ − 1) strip", check_strip_reads, ("reads_per_output",)),
     "7": ("block-diagonal channel mixing", check_block_diagonal, ("speedup",)),
     "8": ("grouped and separable convolutions", check_grouped, ("grouped_params", "separable_params", "separable")),
 }

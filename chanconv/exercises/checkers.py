@@ -199,7 +199,7 @@ _CASES_2 = [(3, 8, 10, 12, 3, 3, 1, 1, 1, 1), (4, 2, 9, 9, 2, 3, 0, 2, 2, 1), (1
 
 
 def check_forward_backward(forward_macs, forward_memory, backward_macs, backward_memory) -> Verdict:
-    """Exercise 2: four functions of (c_i, c_o, h, w, k_h, k_w, p_h, p_w, s_h, s_w), batch 1, no groups.
+    """Exercise 2: four functions of (c_i, c_o, n_h, n_w, k_h, k_w, p_h, p_w, s_h, s_w), batch 1, no groups.
 
     forward_macs: multiply-adds of the forward pass; forward_memory: numbers stored (X, W and b,
     Y); backward_macs: multiply-adds for the gradients of X and W (the bias gradient, c_o m_h m_w
@@ -215,10 +215,10 @@ def check_forward_backward(forward_macs, forward_memory, backward_macs, backward
     def body():
         notes = set()
         for args in _CASES_2:
-            c_i, c_o, h, w, k_h, k_w, p_h, p_w, s_h, s_w = args
-            cost = conv2d_cost(c_i, c_o, k_h, k_w, h, w, stride=(s_h, s_w), padding=(p_h, p_w))
+            c_i, c_o, n_h, n_w, k_h, k_w, p_h, p_w, s_h, s_w = args
+            cost = conv2d_cost(c_i, c_o, k_h, k_w, n_h, n_w, stride=(s_h, s_w), padding=(p_h, p_w))
             n_y = c_o * cost.out_shape[1] * cost.out_shape[2]
-            stored = c_i * h * w + cost.params + n_y
+            stored = c_i * n_h * n_w + cost.params + n_y
             for fn in (forward_macs, forward_memory, backward_macs, backward_memory):
                 if calls_into(lambda fn=fn, args=args: _call(fn, *args), (), [_cost, _conv, _methods]):
                     return wrong(ex, f"{getattr(fn, '__name__', 'a function')} calls chanconv's cost or "
@@ -253,7 +253,8 @@ def check_forward_backward(forward_macs, forward_memory, backward_macs, backward
                     "the weights; count the multiply-adds of each",
                     "backward_macs: for ∂L/∂W[o, i, a, b], which products of the forward pass involve that "
                     "weight? For ∂L/∂X[i, r, s], which involve that input?",
-                    "backward_macs: every product of the forward pass W·X appears once in each gradient",
+                    "backward_macs: take one forward product W[o, i, a, b]·X[i, r, s]: in which gradient "
+                    "sums does it reappear, and how often?",
                 ])
             bmem = _call(backward_memory, *args)
             if _close(bmem, 2 * stored - n_y):
@@ -427,17 +428,24 @@ def check_conv_as_matmul(conv_as_matmul, trials: int = 10) -> Verdict:
 
 # 6 -----------------------------------------------------------------------------------------------
 def check_strip_reads(reads_per_output) -> Verdict:
-    """Exercise 6: ``reads_per_output(k, delta)``: input values read per output when a k × (k + delta)
-    strip gives delta outputs of a k × k convolution at once (one channel)."""
+    """Exercise 6: ``reads_per_output(k, delta)``: input values read per output when a strip k rows
+    high and k + delta - 1 columns wide (delta neighbouring k × k windows) gives delta outputs of one
+    row of a k × k convolution at once (one channel)."""
     ex = "6"
 
     def body():
-        for k, d in [(3, 1), (3, 2), (5, 4), (7, 8), (1, 1), (4, 3)]:
-            if not _close(_call(reads_per_output, k, d), k * (k + d) / d, 1e-9):
-                return wrong(ex, [f"k = {k}, Δ = {d}: how many values does the strip hold?",
-                                  f"k = {k}, Δ = {d}: the strip's values are read once and shared by the "
-                                  "outputs it makes; divide accordingly",
-                                  "check Δ = 1: it should be the same as reading one k × k window per output"])
+        for k, d in [(3, 1), (3, 2), (5, 4), (7, 8), (1, 1), (4, 3), (2, 5)]:
+            got = _call(reads_per_output, k, d)
+            if _close(got, k * (k + d - 1) / d, 1e-9):
+                continue
+            if _close(got, k * (k + d) / d, 1e-9):
+                return wrong(ex, [f"k = {k}, Δ = {d}: draw the Δ neighbouring k × k windows side by side; how "
+                                  "many columns do they span?",
+                                  f"k = {k}, Δ = {d}: your strip is one column wider than the Δ windows need"])
+            return wrong(ex, [f"k = {k}, Δ = {d}: how many values does the strip hold?",
+                              f"k = {k}, Δ = {d}: the strip's values are read once and shared by the outputs it "
+                              "makes; divide accordingly",
+                              "check Δ = 1: it should be the same as reading one k × k window per output"])
         return right(ex)
 
     return _first(unanswered(ex, reads_per_output=reads_per_output), ex, body)
@@ -471,8 +479,9 @@ def describe_8(who: str | None = None) -> str:
 def check_grouped(grouped_params, separable_params, separable) -> Verdict:
     """Grouped and depthwise-separable convolutions for this student's numbers (``describe_8()``),
     bias included: the parameters of a k × k layer with ``groups``, of a depthwise k × k layer
-    (groups = c) followed by a 1 × 1 layer c → c, and ``separable(X, Wd, bd, Wp, bp)``: that layer
-    with padding k // 2 (X (batch, c, n_h, n_w), Wd (c, 1, k, k), bd (c,), Wp (c, c, 1, 1), bp (c,)).
+    (groups = c) followed by a 1 × 1 layer c → c, and ``separable(X, Wd, bd, Wp, bp)``: that layer,
+    X (batch, c, n_h, n_w), Wd (c, 1, k, k), bd (c,), Wp (c, c, 1, 1), bp (c,) -> Y (batch, c, n_h, n_w),
+    the depthwise layer padded by k // 2 (k odd, stride 1).
     """
     ex = "8"
     blank = unanswered(ex, grouped_params=grouped_params, separable_params=separable_params, separable=separable)
@@ -506,8 +515,11 @@ def check_grouped(grouped_params, separable_params, separable) -> Verdict:
         Wp, bp = torch.randn(c, c, 1, 1, generator=g), torch.randn(c, generator=g)
         got = _call(separable, X.clone(), Wd.clone(), bd.clone(), Wp.clone(), bp.clone())
         want = F.conv2d(F.conv2d(X, Wd, bd, padding=k // 2, groups=c), Wp, bp)
-        if not isinstance(got, torch.Tensor) or got.shape != want.shape or not torch.allclose(
-                got, want, rtol=1e-4, atol=1e-3):
+        if not isinstance(got, torch.Tensor) or got.shape != want.shape:
+            shape = tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__
+            return wrong(ex, f"separable: for X of shape {tuple(X.shape)} (batch, c, n_h, n_w) the result "
+                             f"should have the same shape (padding k // 2 keeps n_h × n_w); got {shape}")
+        if not torch.allclose(got, want, rtol=1e-4, atol=1e-3):
             return wrong(ex, ["separable: depthwise first (one kernel per channel, padding k // 2), then the "
                               "1 × 1 layer on its output",
                               "separable: chanconv.conv2d takes groups=; a depthwise layer has as many groups as "
