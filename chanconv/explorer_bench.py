@@ -129,7 +129,7 @@ def open_and_run(page, url: str, name: str, ready: str, attempts: int = 3):
         try:
             _accept_kernel_dialog(page)
             page.wait_for_function("() => [...document.querySelectorAll('.jp-Toolbar-kernelName')]"
-                                   ".some(e => e.textContent.includes('chanconv'))", timeout=60_000)
+                                   ".some(e => e.textContent.includes('Python 3'))", timeout=60_000)
             page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
             page.wait_for_timeout(1000)  # let the widget manager connect to the kernel
             _accept_kernel_dialog(page)
@@ -186,7 +186,7 @@ def _notebook(cells: list[str]) -> dict:
     return {
         "cells": [{"cell_type": "code", "execution_count": None, "id": f"cell-{k}", "metadata": {}, "outputs": [],
                    "source": src} for k, src in enumerate(cells)],
-        "metadata": {"kernelspec": {"display_name": "chanconv (Python 3)", "language": "python", "name": "chanconv"}},
+        "metadata": {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}},
         "nbformat": 4, "nbformat_minor": 5,
     }
 

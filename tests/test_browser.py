@@ -50,7 +50,7 @@ def test_a_students_first_moves_in_jupyterlab(lab):
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
             open_and_run(page, lab, "06_channel_explorer.ipynb", READY)
-            cell = page.locator(".jp-CodeCell").first  # the first explorer
+            cell = page.locator(".jp-CodeCell").filter(has=page.locator(".ccx-view")).first  # the first explorer
             picture = cell.locator(".ccx-view").first
 
             def input_maps():
