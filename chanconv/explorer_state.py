@@ -34,6 +34,7 @@ from .conv import auto_method, conv2d
 from .cost import ConvCost, conv2d_cost
 from .data import lecture_K, lecture_X, load_photo
 from .explain import format_number
+from .partials import partial_maps
 
 __all__ = [
     "SOURCES", "PRESETS", "RANGES", "DILATION_SUPPORTED", "DILATION_REASON", "PHOTO_SIZE",
@@ -386,12 +387,9 @@ def _partial(source, c_i, n_h, n_w, seed, preset, c_o, k_h, k_w, bias, stride, p
     K, _, _, _ = make_kernel(preset, c_o, c_i // groups, k_h, k_w, seed, bias, source == "photo" and c_i == 3)
     c_ig = c_i // groups
     first = (o // (c_o // groups)) * c_ig
-    s = Settings(stride=stride, padding=padding, groups=1, dilation=dilation)
     dev = torch.device(device)
-    # one single-channel cross-correlation per input channel: c_ig groups of one channel each
-    Xg = X[first:first + c_ig].to(dev)
-    Kg = K[o].reshape(c_ig, 1, k_h, k_w).to(dev)
-    return conv2d(Xg, Kg, None, **{**_conv_kwargs(s), "groups": c_ig}).cpu()
+    parts = partial_maps(X[first:first + c_ig].to(dev), K[o].to(dev), stride=stride, padding=padding, dilation=dilation)
+    return parts.partials.cpu()
 
 
 def _element(X, K, b, s: Settings, channels: range) -> Element:

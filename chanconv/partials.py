@@ -35,12 +35,12 @@ class Partials(NamedTuple):
     output: torch.Tensor
 
 
-def partial_maps(X, K, out_channel: int = 0, bias=None, *, stride=1, padding=0) -> Partials:
+def partial_maps(X, K, out_channel: int = 0, bias=None, *, stride=1, padding=0, dilation=1) -> Partials:
     """Per-input-channel maps X[c] ⋆ K[o, c] of output channel o = ``out_channel``.
 
     X: (c_i, n_h, n_w); K: (c_o, c_i, k_h, k_w) or (c_i, k_h, k_w) (then c_o = 1, o = 0);
     bias: (c_o,) or None. Each partial map has the output's size m_h × m_w with
-    m_h = ⌊(n_h + 2p_h − k_h) / s_h⌋ + 1 (likewise m_w).
+    m_h = ⌊(n_h + 2p_h − d_h(k_h − 1) − 1) / s_h⌋ + 1 (likewise m_w).
     """
     X = as_float_tensor(X, "X")
     K = as_float_tensor(K, "K")
@@ -56,8 +56,8 @@ def partial_maps(X, K, out_channel: int = 0, bias=None, *, stride=1, padding=0) 
     if not isinstance(out_channel, int) or not 0 <= out_channel < c_o:
         raise ValueError(f"out_channel must be an int in 0..{c_o - 1}, got {out_channel!r}")
     o = out_channel
-    parts = torch.stack([conv2d(X[c:c + 1], K[o:o + 1, c:c + 1], stride=stride, padding=padding)[0]
-                         for c in range(c_i)])
+    # c_i single-channel cross-correlations at once: groups = c_i, kernel K[o] as (c_i, 1, k_h, k_w)
+    parts = conv2d(X, K[o].unsqueeze(1), stride=stride, padding=padding, dilation=dilation, groups=c_i)
     summed = parts.sum(0)
     b = 0.0
     if bias is not None:

@@ -169,19 +169,19 @@ def test_partial_maps_of_the_lecture_example():
     assert P.output.tolist() == [[56, 72], [104, 120]]
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_partial_maps_sum_to_conv2d(seed):
+@pytest.mark.parametrize("seed, dilation", [(0, 1), (1, 1), (2, 2), (3, (1, 2))])
+def test_partial_maps_sum_to_conv2d(seed, dilation):
     g = torch.Generator().manual_seed(seed)
     c_i, c_o = 3, 4
     X = torch.randn(c_i, 9, 8, generator=g)
     K = torch.randn(c_o, c_i, 3, 2, generator=g)
     b = torch.randn(c_o, generator=g)
-    Y = cc.conv2d(X, K, b, padding=1, stride=2)
+    Y = F.conv2d(X[None], K, b, padding=1, stride=2, dilation=dilation)[0]  # torch's, the reference
     for o in range(c_o):
-        P = partial_maps(X, K, o, b, padding=1, stride=2)
+        P = partial_maps(X, K, o, b, padding=1, stride=2, dilation=dilation)
         assert P.partials.shape == (c_i,) + Y.shape[1:]
         for c in range(c_i):  # each partial is the single-channel cross-correlation
-            ref = F.conv2d(X[None, c:c + 1], K[o:o + 1, c:c + 1], padding=1, stride=2)[0, 0]
+            ref = F.conv2d(X[None, c:c + 1], K[o:o + 1, c:c + 1], padding=1, stride=2, dilation=dilation)[0, 0]
             assert torch.allclose(P.partials[c], ref, atol=1e-5)
         assert P.bias == pytest.approx(float(b[o]))
         assert torch.allclose(P.output, Y[o], atol=1e-5)
