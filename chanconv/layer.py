@@ -128,11 +128,6 @@ class Layer:
         return (top, left) if (top, left) == (bottom, right) else None
 
     @property
-    def span(self) -> tuple[int, int]:
-        """Input pixels a dilated kernel covers: (d_h (k_h - 1) + 1, d_w (k_w - 1) + 1)."""
-        return self.dilation[0] * (self.k_h - 1) + 1, self.dilation[1] * (self.k_w - 1) + 1
-
-    @property
     def m_h(self) -> int:
         return output_size(self.n_h, self.k_h, self.stride[0], self.pads[:2], self.dilation[0])
 
@@ -144,13 +139,6 @@ class Layer:
     def macs(self) -> int:
         """batch · c_o · m_h · m_w · (c_i / g) · k_h · k_w multiply-adds (dilation moves taps, adds none)."""
         return self.batch * self.c_o * self.m_h * self.m_w * (self.c_i // self.groups) * self.k_h * self.k_w
-
-    @property
-    def per_group(self) -> Layer:
-        """One group's layer: c_i / g input and c_o / g output channels, groups = 1."""
-        g = self.groups
-        return Layer(self.c_i // g, self.c_o // g, self.k_h, self.k_w, self.n_h, self.n_w, self.stride,
-                     self.pads, self.dilation, 1, self.batch)
 
     @property
     def torch_padding(self):

@@ -127,7 +127,6 @@ class ChannelExplorer:
         self.timing = W.HTML()  # filled after the picture is sent, so that timing never delays it
         self.state: ExplorerState | None = None
         self.compute_seconds: float | None = None
-        self.last_redraw_seconds: float | None = None
         self.payload_bytes = 0
         self.picture_bytes = 0
         self.redraws = 0
@@ -242,7 +241,6 @@ class ChannelExplorer:
     # -- the redraw --------------------------------------------------------------------------------
     def update(self):
         """Recompute what changed and redraw (called on every control change)."""
-        start = time.perf_counter()
         state = explore(self.settings(), device=self.device)
         self.state = state
         self._sync_controls(state)
@@ -270,7 +268,6 @@ class ChannelExplorer:
             self.widget.add_class("ccx-proj")
         else:
             self.widget.remove_class("ccx-proj")
-        self.last_redraw_seconds = time.perf_counter() - start
         # after the picture: chanconv.conv2d timed as a median of 5 runs (once per layer)
         self.compute_seconds, runs = self._time_conv(state)
         timing = timing_html(state, self.compute_seconds, runs, device_name(self.device), projector)
