@@ -32,7 +32,7 @@ from .conv import conv2d, pick_method
 from .cost import conv2d_cost
 from .device import default_device, device_name
 from .layer import Layer
-from .methods import METHODS, applies
+from .methods import ABSENT, METHODS, applies
 from .timing import median_seconds, sync
 
 __all__ = ["GRIDS", "Shape", "run", "machine_peak_gflops", "main"]
@@ -51,26 +51,27 @@ class Shape:
     stride: int = 1
     padding: int = 0
     dilation: int = 1
+    groups: int = 1
 
     @property
     def label(self) -> str:
         extra = (f" s{self.stride}" if self.stride > 1 else "") + (
             f" p{self.padding}" if self.padding else ""
-        ) + (f" d{self.dilation}" if self.dilation > 1 else "")
+        ) + (f" d{self.dilation}" if self.dilation > 1 else "") + (f" g{self.groups}" if self.groups > 1 else "")
         return f"{self.family}: b{self.batch} c_i{self.c_i} c_o{self.c_o} k{self.k} n{self.n}{extra}"
 
     @property
     def layer(self) -> Layer:
         """The validated layer description that conv2d, auto_method and conv2d_cost share."""
         return Layer.describe(self.c_i, self.c_o, self.k, self.k, self.n, self.n, self.stride, self.padding,
-                              self.dilation, batch=self.batch)
+                              self.dilation, self.groups, batch=self.batch)
 
     def applies(self, method: str) -> bool:
         return applies(method, self.k, self.k, self.layer.stride, self.layer.dilation)
 
     def cost(self):
         return conv2d_cost(self.c_i, self.c_o, self.k, self.k, self.n, self.n, stride=self.stride,
-                           padding=self.padding, batch=self.batch, dilation=self.dilation)
+                           padding=self.padding, batch=self.batch, dilation=self.dilation, groups=self.groups)
 
 
 def _grid_full():
@@ -86,6 +87,8 @@ def _grid_full():
     ]
     g += [Shape("small", 2, 3, 2, 3), Shape("small", 3, 8, 3, 16, padding=1)]
     g += [Shape("dilation", 64, 64, 3, 32, padding=2, dilation=2)]
+    g += [Shape("depthwise", 64, 64, 3, 56, padding=1, groups=64),
+          Shape("depthwise", 256, 256, 3, 14, padding=1, groups=256)]
     return g
 
 
@@ -155,8 +158,8 @@ def _inputs(shape: Shape, device):
     g = torch.Generator().manual_seed(0)
     X = torch.randn(shape.batch, shape.c_i, shape.n, shape.n, generator=g).to(device)
     W = (
-        torch.randn(shape.c_o, shape.c_i, shape.k, shape.k, generator=g)
-        / math.sqrt(shape.c_i * shape.k * shape.k)
+        torch.randn(shape.c_o, shape.c_i // shape.groups, shape.k, shape.k, generator=g)
+        / math.sqrt(shape.c_i // shape.groups * shape.k * shape.k)
     ).to(device)
     b = torch.randn(shape.c_o, generator=g).to(device)
     return X, W, b
@@ -175,6 +178,7 @@ def _row(shape: Shape, method: str) -> dict:
         stride=shape.stride,
         padding=shape.padding,
         dilation=shape.dilation,
+        groups=shape.groups,
         macs=shape.cost().macs,
         seconds=None,
         gflops=None,
@@ -188,8 +192,8 @@ def _timed(shape: Shape, method: str, device):
     """The call that is timed: torch's conv2d itself, or chanconv's public entry point (checks included)."""
     X, W, b = _inputs(shape, device)
     if method == "torch":
-        return lambda: torch.nn.functional.conv2d(X, W, b, shape.stride, shape.padding, shape.dilation)
-    return lambda: conv2d(X, W, b, shape.stride, shape.padding, shape.dilation, method=method)
+        return lambda: torch.nn.functional.conv2d(X, W, b, shape.stride, shape.padding, shape.dilation, shape.groups)
+    return lambda: conv2d(X, W, b, shape.stride, shape.padding, shape.dilation, shape.groups, method=method)
 
 
 def run(grid="full", device=None, repeat=5, methods=METHODS, progress=True, max_seconds=3.0, min_seconds=0.1,
@@ -207,6 +211,8 @@ def run(grid="full", device=None, repeat=5, methods=METHODS, progress=True, max_
     device = torch.device(device) if device is not None else default_device()
     shapes = GRIDS[grid]() if isinstance(grid, str) else list(grid)
     rows, timed = {}, {}  # (shape label, method) -> row, and -> the timed call
+    if device.type != "cpu":  # the compiled rung is CPU code
+        methods = tuple(m for m in methods if not m.startswith("compiled"))
     for shape in shapes:
         for method in ("torch", *methods):
             if method != "torch" and not shape.applies(method):
@@ -247,6 +253,22 @@ def run(grid="full", device=None, repeat=5, methods=METHODS, progress=True, max_
         picked = pick_method(shape.layer, device)
         rows[shape.label, "torch"]["note"] = f"auto picks {picked}"
     return list(rows.values())
+
+
+def compiled_status(device) -> str:
+    """Build or load the compiled rung before any timing; one line saying how long it took, or why it is absent."""
+    if torch.device(device).type != "cpu":
+        return "compiled rung: CPU only, not timed on this device"
+    if "compiled" not in METHODS:
+        return f"compiled rung absent: {ABSENT['compiled']}"
+    from . import compiled
+
+    try:
+        compiled.load()
+    except RuntimeError as exc:
+        return f"compiled rung failed to build: {exc}"
+    return (f"compiled rung: built or loaded from the cache in {compiled.build_seconds():.1f} s "
+            "(not part of any timing below)")
 
 
 def _progress(done, total, started, what):
@@ -339,6 +361,7 @@ def main(argv=None):
     print("machine:", ", ".join(f"{k} {v}" for k, v in machine.items()))
     peak = machine_peak_gflops(device)
     print(f"attainable peak (float32 matrix product 2048³): {peak:.1f} GFLOP/s")
+    print(compiled_status(device))
     rows = run(args.grid, device, args.repeat)
     print(format_table(rows, peak))
     summary, _ = summarize(rows)

@@ -18,20 +18,31 @@ from .layer import Layer
 __all__ = ["conv2d", "output_size", "auto_method", "pick_method", "run_method"]
 
 
+def _compiled_ready(device) -> bool:
+    """The compiled rung is built and loaded in this process, and the layer runs on the CPU."""
+    return "compiled" in _m.IMPLEMENTATIONS and _m.compiled_loaded() and torch.device(device).type == "cpu"
+
+
 def pick_method(layer: Layer, device="cpu") -> str:
-    """The method ``method="auto"`` uses for one group of ``layer`` (a fixed rule, see :func:`auto_method`)."""
+    """The method ``method="auto"`` uses for ``layer`` (a fixed rule, see :func:`auto_method`)."""
     k_h, k_w, stride, dilation = layer.k_h, layer.k_w, layer.stride, layer.dilation
+    native = _compiled_ready(device)
+    if native and layer.groups > 1:  # groups and depthwise layers in one call
+        return "compiled"
     if (k_h, k_w) == (1, 1):
         return "matmul1x1"
+    general = "compiled" if native else "im2col"  # im2col, compiled where it is loaded
     c_i, c_o = layer.c_i // layer.groups, layer.c_o // layer.groups  # one group's channels
     m_h, m_w = layer.m_h, layer.m_w
     if layer.batch * c_o * m_h * m_w * c_i * k_h * k_w < 200_000:  # one group's MACs
-        return "im2col"
+        return general
     if (k_h, k_w) == (3, 3) and stride == (1, 1) and dilation == (1, 1) and min(c_i, c_o) >= 64 \
-            and c_i * layer.batch >= 128:
+            and c_i * layer.batch >= 128 and not (native and layer.batch >= 8):
         return "winograd"
     if stride == (1, 1) and m_h * m_w >= 2048:
         return "shift"
+    if native:
+        return "compiled"
     if c_o <= 128 and c_i * k_h * k_w >= 256:
         return "im2row"
     return "im2col"
@@ -46,16 +57,21 @@ def auto_method(c_i: int, c_o: int, k_h: int, k_w: int, n_h: int, n_w: int,
 
     * 1×1 kernels: ``matmul1x1``, a single matrix product with nothing to rearrange;
     * tiny layers (under 200,000 multiply-adds), where call overhead dominates: ``im2col``,
-      one copy and one product;
+      one copy and one product (``compiled`` where it is loaded: no product set up at all);
     * 3×3 kernels at stride 1 and dilation 1 with c_i, c_o ≥ 64 and c_i · batch ≥ 128:
       ``winograd``, whose 2.25× fewer multiplications pay for its transforms once the products
-      are large;
+      are large (with ``compiled`` loaded, batches of 8 or more go to ``compiled``, which runs
+      one sample per core);
     * stride 1 with at least 2,048 output pixels per channel: ``shift``, k_h k_w products
       read straight from the input;
-    * c_o ≤ 128 with windows of at least 256 numbers (c_i k_h k_w): ``im2row``, whose product
-      has the pixels as rows, the orientation the CPU's matrix product prefers for few
-      output channels;
-    * everything else: ``im2col``.
+    * otherwise ``compiled`` where it is loaded; else c_o ≤ 128 with windows of at least 256
+      numbers (c_i k_h k_w): ``im2row``, whose product has the pixels as rows, the orientation
+      the CPU's matrix product prefers for few output channels; else ``im2col``.
+    * groups > 1 with ``compiled`` loaded: ``compiled``, all groups (depthwise included) in one call.
+
+    ``compiled`` is picked only once it is built and loaded in this process
+    (``chanconv.compiled.load()``; ``make bench`` and notebook 8 load it), never built behind
+    a student's first call, and only on the CPU.
 
     c_i and c_o are one group's channels. ``padding`` may be an int, a pair, "valid" or "same".
     ``device`` is accepted so that a CUDA rule can be added once it is measured on a GPU; today
@@ -98,8 +114,12 @@ def _check_method(method, layer: Layer, device) -> str:
         return pick_method(layer, device)
     if method == "torch":
         return method
+    if method in _m.ABSENT:
+        raise ValueError(f"method {method!r} is not available here: {_m.ABSENT[method]}; use method='auto'")
     if method not in _m.IMPLEMENTATIONS:
         raise ValueError(f"unknown method {method!r}: choose 'auto', 'torch' or one of {_m.METHODS}")
+    if method.startswith("compiled") and torch.device(device).type != "cpu":
+        raise ValueError(f"method {method!r} runs on the CPU, X is on {device}; use method='auto' or 'torch'")
     reason = _m.declines(method, layer.k_h, layer.k_w, layer.stride, layer.dilation)
     if reason:
         raise ValueError(f"method {method!r} {reason}; use method='auto'")
@@ -121,6 +141,8 @@ def run_method(name: str, X, W, b, layer: Layer):
         top, bottom, left, right = layer.pads
         X, padding = F.pad(X, (left, right, top, bottom)), (0, 0)
     s, d, g = layer.stride, layer.dilation, layer.groups
+    if name in _m.GROUPED:
+        return fn(X, W, b, s, padding, d, g)
     if g == 1:
         return fn(X, W, b, s, padding, d)
     step_i, step_o = layer.c_i // g, layer.c_o // g

@@ -17,7 +17,8 @@ Every method is a 2-D cross-correlation with one signature::
 
 Read them in :mod:`chanconv.readable` first (the lecture's loops, the sliding window, a plain
 im2col with ``F.unfold``, the 1×1 product), then the fast ones in :mod:`chanconv.fast` (chunked
-im2col, im2row, shift, Winograd, FFT). This module is the registry: :data:`METHODS` lists their
+im2col, im2row, shift, Winograd, FFT), and the compiled rung in :mod:`chanconv.compiled` (im2col in
+C++ with its passes fused, present where a C++ compiler is). This module is the registry: :data:`METHODS` lists their
 names in ladder order, and each declares here, once, what it needs (:func:`declines` says why a
 method refuses a layer; Winograd only 3×3 kernels at stride 1 and dilation 1, ``matmul1x1`` only
 1×1 kernels) and whether autograd can follow it (:data:`DIFFERENTIABLE`).
@@ -25,10 +26,11 @@ method refuses a layer; Winograd only 3×3 kernels at stride 1 and dilation 1, `
 
 from __future__ import annotations
 
+from . import compiled as _compiled
 from .fast import CHUNK_BYTES, FFT_REL_ERROR, WINOGRAD_REL_ERROR, fft, im2col, im2row, shift, winograd
 from .readable import im2col_plain, loops, matmul1x1, unfold
 
-__all__ = ["METHODS", "IMPLEMENTATIONS", "DIFFERENTIABLE", "applies", "declines", "CHUNK_BYTES",
+__all__ = ["METHODS", "IMPLEMENTATIONS", "DIFFERENTIABLE", "GROUPED", "ABSENT", "applies", "declines", "CHUNK_BYTES",
            "WINOGRAD_REL_ERROR", "FFT_REL_ERROR", "loops", "unfold", "im2col_plain", "matmul1x1", "im2col",
            "im2row", "shift", "winograd", "fft"]
 
@@ -65,6 +67,19 @@ _LADDER = {
     "winograd": (winograd, _needs_3x3_stride_1, False),
     "fft": (fft, None, True),
 }
+if _compiled.REASON is None:  # the compiled rung: im2col in C++, built at its first use
+    _LADDER["compiled"] = (_compiled.compiled, None, False)
+
+def compiled_loaded() -> bool:
+    """Whether the compiled rung is built and loaded in this process."""
+    return _compiled.loaded()
+
+
+#: Methods that take ``groups=`` themselves (the others run once per group).
+GROUPED = frozenset({"compiled"})
+
+#: Methods absent on this machine, with the one-line reason.
+ABSENT = {} if _compiled.REASON is None else {"compiled": _compiled.REASON}
 
 IMPLEMENTATIONS = {name: forward for name, (forward, _, _) in _LADDER.items()}
 

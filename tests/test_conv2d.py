@@ -106,7 +106,10 @@ def test_reduced_multiplication_methods_meet_their_bound():
         assert rel < bound, (method, rel)
 
 
-def test_methods_list_and_auto():
+def test_methods_list_and_auto(monkeypatch):
+    from chanconv import methods
+
+    monkeypatch.setattr(methods, "compiled_loaded", lambda: False)  # the rule before the compiled rung is loaded
     assert set(cc.METHODS) >= {"loops", "unfold", "im2col", "im2row", "shift", "matmul1x1", "winograd", "fft"}
     assert "torch" not in cc.METHODS
     assert cc.auto_method(8, 8, 1, 1, 10, 10) == "matmul1x1"
@@ -120,6 +123,29 @@ def test_methods_list_and_auto():
     assert cc.auto_method(3, 64, 7, 7, 112, 112, (2, 2), padding=3) == "im2col"
     for shape in [(1, 1, 1, 1, 1, 1), (512, 512, 3, 3, 7, 7), (3, 5, 11, 3, 40, 13)]:
         assert cc.auto_method(*shape) in cc.METHODS
+
+
+def test_auto_with_the_compiled_rung_loaded(monkeypatch):
+    """Once loaded, ``compiled`` takes tiny layers, groups, strided and first layers and large batches;
+    1×1, Winograd's and shift's layers keep their methods; CUDA never gets it."""
+    from chanconv import methods
+
+    if "compiled" not in cc.METHODS:
+        pytest.skip(f"compiled rung absent here: {methods.ABSENT.get('compiled')}")
+    monkeypatch.setattr(methods, "compiled_loaded", lambda: True)
+    assert cc.auto_method(2, 3, 2, 2, 3, 3) == "compiled"  # tiny: the lecture's example
+    assert cc.auto_method(8, 8, 1, 1, 10, 10) == "matmul1x1"
+    assert cc.auto_method(100, 100, 5, 5, 68, 68) == "shift"
+    assert cc.auto_method(256, 256, 3, 3, 32, 32, padding=1) == "winograd"
+    assert cc.auto_method(64, 64, 3, 3, 32, 32, batch=8, padding=1) == "compiled"
+    assert cc.auto_method(64, 64, 3, 3, 32, 32, padding=1) == "compiled"
+    assert cc.auto_method(3, 64, 7, 7, 112, 112, (2, 2), padding=3) == "compiled"
+    assert cc.auto_method(2, 3, 2, 2, 3, 3, device="cuda") == "im2col"
+    from chanconv.conv import pick_method
+    from chanconv.layer import Layer
+
+    depthwise = Layer.describe(64, 64, 3, 3, 56, 56, padding=1, groups=64)
+    assert pick_method(depthwise) == "compiled"
 
 
 @pytest.mark.parametrize("method, stride", [(m, s) for m in ("im2col", "im2row", "winograd")
