@@ -23,6 +23,7 @@ import platform
 import statistics
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +36,7 @@ from .layer import Layer
 from .methods import ABSENT, METHODS, applies
 from .timing import median_seconds, sync
 
-__all__ = ["GRIDS", "Shape", "run", "machine_peak_gflops", "main"]
+__all__ = ["GRIDS", "Shape", "run", "machine_peak_gflops", "aten_calls", "compiled_status", "main"]
 
 LOOPS_MAX_STEPS = 20_000  # batch · c_o · c_i · m_h · m_w Python-level steps allowed for "loops"
 
@@ -183,6 +184,8 @@ def _row(shape: Shape, method: str) -> dict:
         seconds=None,
         gflops=None,
         ratio_to_torch=None,
+        ratio_min=None,
+        ratio_max=None,
         peak_mib=None,
         note="",
     )
@@ -244,15 +247,44 @@ def run(grid="full", device=None, repeat=5, methods=METHODS, progress=True, max_
         t = statistics.median(ts)
         torch_ts = times[label, "torch"]
         if method == "loops":  # timed in one round only
-            ratio = t / statistics.median(torch_ts)
+            ratios = [t / statistics.median(torch_ts)]
         else:
-            ratio = statistics.median([x / y for x, y in zip(ts, torch_ts)])
+            ratios = [x / y for x, y in zip(ts, torch_ts)]
         rows[label, method].update(seconds=t, gflops=2 * rows[label, method]["macs"] / t / 1e9,
-                                   ratio_to_torch=ratio, peak_mib=peak_memory_mib(timed[label, method], device))
+                                   ratio_to_torch=statistics.median(ratios), ratio_min=min(ratios),
+                                   ratio_max=max(ratios), peak_mib=peak_memory_mib(timed[label, method], device))
     for shape in shapes:
         picked = pick_method(shape.layer, device)
         rows[shape.label, "torch"]["note"] = f"auto picks {picked}"
     return list(rows.values())
+
+
+#: aten operations that only describe memory (views, shapes, empty buffers): no pass over the data.
+VIEWS = frozenset({"view", "reshape", "_reshape_alias", "as_strided", "select", "slice", "narrow", "permute",
+                   "expand", "unsqueeze", "squeeze", "t", "transpose", "unfold", "alias", "empty", "empty_like",
+                   "empty_strided", "resolve_conj", "resolve_neg", "detach", "lift_fresh"})
+
+
+def aten_calls(fn) -> tuple[Counter, Counter]:
+    """The aten operations one call of ``fn()`` dispatches: (passes over the data, views and buffers).
+
+    Counted with a ``TorchDispatchMode``, which sees every operation that goes through PyTorch's
+    dispatcher, from Python or from C++ (an extension's ``at::addmm_out`` included); loops
+    written in C++ inside an extension are not operations and do not appear.
+    """
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    passes, views = Counter(), Counter()
+
+    class _Count(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            name = func.overloadpacket.__name__
+            (views if name in VIEWS else passes)[name] += 1
+            return func(*args, **(kwargs or {}))
+
+    with _Count():
+        fn()
+    return passes, views
 
 
 def compiled_status(device) -> str:
@@ -315,18 +347,19 @@ def summarize(rows):
 
 def format_table(rows, peak):
     lines = [
-        f"{'shape':44} {'method':10} {'ms':>9} {'GFLOP/s':>8} {'% peak':>7} {'×torch':>7} {'MiB':>7}  note"
+        f"{'shape':44} {'method':10} {'ms':>9} {'GFLOP/s':>8} {'% peak':>7} {'×torch':>7} {'rounds':>11} {'MiB':>7}  note"
     ]
     for r in rows:
         if r["seconds"] is None:
             lines.append(
-                f"{r['shape']:44} {r['method']:10} {'-':>9} {'-':>8} {'-':>7} {'-':>7} {'-':>7}  {r['note']}"
+                f"{r['shape']:44} {r['method']:10} {'-':>9} {'-':>8} {'-':>7} {'-':>7} {'-':>11} {'-':>7}  {r['note']}"
             )
             continue
         mem = "-" if r["peak_mib"] is None else f"{r['peak_mib']:.1f}"
         lines.append(
             f"{r['shape']:44} {r['method']:10} {r['seconds'] * 1e3:9.3f} {r['gflops']:8.1f} "
-            f"{100 * r['gflops'] / peak:6.1f}% {r['ratio_to_torch']:7.2f} {mem:>7}  {r['note']}"
+            f"{100 * r['gflops'] / peak:6.1f}% {r['ratio_to_torch']:7.2f} {r['ratio_min']:5.2f}–{r['ratio_max']:<5.2f} "
+            f"{mem:>7}  {r['note']}"
         )
     return "\n".join(lines)
 
