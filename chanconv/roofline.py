@@ -73,6 +73,14 @@ def _sysctl(name: str) -> str | None:
     return (out.stdout.strip() or None) if out.returncode == 0 else None
 
 
+def _logical_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask; else os.cpu_count())."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def _first_block(cpuinfo: str) -> dict[str, str]:
     """The first processor's ``key: value`` lines of /proc/cpuinfo."""
     fields: dict[str, str] = {}
@@ -240,11 +248,7 @@ def cpu_description(threads: int | None = None) -> CPUDescription:
     flags = set((info.get("flags") or info.get("Features") or "").lower().split())
     if platform.system() == "Darwin" and platform.machine() == "arm64":
         flags |= {"neon", "fma"}
-    try:
-        logical = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        logical = os.cpu_count() or 1
-
+    logical = _logical_cpus()
     threads_per_core = None
     try:
         threads_per_core = max(1, int(info["siblings"]) // int(info["cpu cores"]))
