@@ -491,6 +491,7 @@ MEMORY_STYLES = (dict(color="#cb181d", ls="-", lw=1.8), dict(color="#fb6a4a", ls
                  dict(color="#fcae91", ls=":", lw=1.3))
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "p", "h")
 DODGE = 2.5   # points between the methods of one layer (torch sits on the layer's line)
+LABEL_CHARS = 34  # the longest layer label on the top axis (labels sharing a place are joined)
 NOMINAL_NOTE = "nominal (fewer multiplications than counted)"
 
 
@@ -499,6 +500,17 @@ def _method_styles(methods):
     order = [m for m in METHODS if m in methods] + sorted(set(methods) - set(METHODS) - {"torch"})
     colours = plt.get_cmap("tab10").colors
     return {m: (colours[(i + 1) % len(colours)], MARKERS[i % len(MARKERS)]) for i, m in enumerate(order)}
+
+
+def _joined(labels, most=LABEL_CHARS):
+    """Layer labels that share one place on the axis, joined by " / " up to ``most`` characters."""
+    labels = list(dict.fromkeys(labels))
+    text = labels[0]
+    for i, label in enumerate(labels[1:], 1):
+        if len(text) + 3 + len(label) > most:
+            return f"{text} +{len(labels) - i} more"
+        text += " / " + label
+    return text
 
 
 def _label_angle(ax, x0, x1, y0, y1):
@@ -514,7 +526,8 @@ def plot_roofline(points, peaks, bandwidth, *, nominal=(), cpu=None, title=None,
     y: GFLOP/s (10⁹ FLOP/s, nominal: the layer's 2 · c_i · c_o · k_h · k_w · m_h · m_w FLOPs over
     its time).
 
-    points: dicts with ``label`` (the layer, e.g. its family), ``intensity``, ``gflops`` and
+    points: dicts with ``label`` (the layer, short: e.g. its family; written on a top axis,
+    joined where layers sit at nearly the same intensity), ``intensity``, ``gflops`` and
     ``method`` (``"torch"`` for ``torch.nn.functional.conv2d``: a black star). Each other method
     has its own colour and marker; a method in ``nominal`` is drawn hollow with a legend entry
     saying that its rate is nominal (it does fewer multiplications than the FLOPs counted, as
@@ -603,17 +616,20 @@ def plot_roofline(points, peaks, bandwidth, *, nominal=(), cpu=None, title=None,
         else:
             placed.append([x, sx, list(layers[x])])
     top_axis = ax.secondary_xaxis("top")
-    top_axis.set_xticks([x for x, _, _ in placed],
-                        [" / ".join(dict.fromkeys(labels)) for _, _, labels in placed], minor=False)
+    top_axis.set_xticks([x for x, _, _ in placed], [_joined(labels) for _, _, labels in placed], minor=False)
     top_axis.set_xticks([], minor=True)
     top_axis.tick_params(axis="x", labelrotation=90, labelsize=7.5, labelcolor="0.3", length=3)
     fig.tight_layout()
     # Labels written on the lines, placed once the layout (and so the on-screen slope) is final.
+    # Peak labels at the left, where the memory roof keeps the points away: the highest peak's
+    # above its line, the others below theirs, so that close peaks do not write over each other.
     for (name, value), style in zip(peaks.items(), PEAK_STYLES * len(peaks)):
         r = ridge_point(value, memory)
         ax.plot([r], [value], marker="o", ms=7, color=style["color"], mec="white", zorder=6)
-        ax.text(x_hi / 1.08, value * 1.05, f"{name}: {value:.0f} GFLOP/s", ha="right", va="bottom",
-                fontsize=9, color=style["color"])
+        above = value == top
+        ax.annotate(f"{name}: {value:.0f} GFLOP/s", (x_lo, value), xytext=(6, 3 if above else -3),
+                    textcoords="offset points", ha="left", va="bottom" if above else "top",
+                    fontsize=9, color=style["color"], zorder=7)
     for (name, bw), style in zip(roofs.items(), MEMORY_STYLES * len(roofs)):
         x_text = max(x_lo * 1.4, 3 * y_lo / bw)
         angle = _label_angle(ax, x_lo, top / bw, bw * x_lo, top)
