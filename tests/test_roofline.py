@@ -285,3 +285,10 @@ def test_roofline_figure_labels_its_three_lines_and_keeps_every_point_inside():
 def test_roofline_refuses_points_that_a_log_axis_cannot_show():
     with pytest.raises(ValueError, match="positive"):
         plot_roofline([dict(label="x", intensity=0.0, gflops=1.0, method="torch")], {"peak": 100}, 10)
+
+
+def test_layer_labels_sharing_a_place_are_joined_and_capped():
+    from chanconv.plotting import _joined
+    assert _joined(["1x1", "1x1", "c_i"]) == "1x1 / c_i"
+    assert (_joined(["channels 64→64", "kernel 64→64 3×3", "batch 64→64 b1", "dilation d2"], most=34)
+            == "channels 64→64 / kernel 64→64 3×3 +2 more")
