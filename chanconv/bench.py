@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import json
 import math
 import os
@@ -29,6 +30,7 @@ from pathlib import Path
 
 import torch
 
+from . import roofline
 from .conv import conv2d, pick_method
 from .cost import conv2d_cost
 from .device import default_device, device_name
@@ -147,7 +149,10 @@ def peak_memory_mib(fn, device) -> float | None:
 
 
 def machine_peak_gflops(device, n: int = 2048) -> float:
-    """Attainable float32 rate: a large n × n matrix product, median of 5 (GFLOP/s)."""
+    """One large n × n float32 matrix product, median of 5 (GFLOP/s): a quick reference rate.
+
+    The attainable peak proper is :func:`chanconv.roofline.attainable_peak` (the best over sizes
+    and thread counts), which ``make bench`` reports."""
     g = torch.Generator().manual_seed(0)
     A = torch.randn(n, n, generator=g).to(device)
     B = torch.randn(n, n, generator=g).to(device)
@@ -181,6 +186,7 @@ def _row(shape: Shape, method: str) -> dict:
         dilation=shape.dilation,
         groups=shape.groups,
         macs=shape.cost().macs,
+        intensity=roofline.arithmetic_intensity(shape.cost()),
         seconds=None,
         gflops=None,
         ratio_to_torch=None,
@@ -347,7 +353,8 @@ def summarize(rows):
 
 def format_table(rows, peak):
     lines = [
-        f"{'shape':44} {'method':10} {'ms':>9} {'GFLOP/s':>8} {'% peak':>7} {'×torch':>7} {'rounds':>11} {'MiB':>7}  note"
+        f"{'shape':44} {'method':10} {'ms':>9} {'GFLOP/s':>8} {'% peak':>7} {'×torch':>7} {'rounds':>11} "
+        f"{'MiB':>7}  note"
     ]
     for r in rows:
         if r["seconds"] is None:
@@ -382,6 +389,23 @@ def describe_machine(device) -> dict:
     )
 
 
+def limits(device) -> dict:
+    """The machine's limits, measured right (:mod:`chanconv.roofline`): the theoretical peak read
+    from the CPU, the attainable peak (best float32 matrix product over sizes and thread counts)
+    and the memory bandwidth (copy and triad of 256 MiB arrays). About 10 s."""
+    device = torch.device(device)
+    out = dict(attainable=roofline.attainable_peak(device), bandwidth=roofline.memory_bandwidth(device))
+    if device.type == "cpu":
+        out["cpu"] = roofline.cpu_description()
+    return out
+
+
+def roofline_points(rows, methods=None) -> list[dict]:
+    """The rows as points of :func:`chanconv.plotting.plot_roofline`: (family, intensity, GFLOP/s, method)."""
+    return [dict(label=r["family"], intensity=r["intensity"], gflops=r["gflops"], method=r["method"])
+            for r in rows if r["gflops"] and r["method"] != "loops" and (methods is None or r["method"] in methods)]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m chanconv.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--grid", choices=sorted(GRIDS), default="full")
@@ -392,13 +416,20 @@ def main(argv=None):
     device = torch.device(args.device) if args.device else default_device()
     machine = describe_machine(device)
     print("machine:", ", ".join(f"{k} {v}" for k, v in machine.items()))
-    peak = machine_peak_gflops(device)
-    print(f"attainable peak (float32 matrix product 2048³): {peak:.1f} GFLOP/s")
+    lim = limits(device)
+    if "cpu" in lim:
+        print("theoretical peak:", lim["cpu"].describe())
+    peak = lim["attainable"].gflops
+    print(f"attainable peak: {peak:.1f} GFLOP/s, the best float32 matrix product of:")
+    print(lim["attainable"].format_table())
+    bw = lim["bandwidth"]
+    print(f"memory bandwidth: copy {bw.copy_gbs:.1f} GB/s, triad {bw.triad_gbs:.1f} GB/s "
+          f"({bw.array_mib:.0f} MiB arrays); ridge point {roofline.ridge_point(peak, bw.gbs):.1f} FLOP/byte")
     print(compiled_status(device))
     rows = run(args.grid, device, args.repeat)
     print(format_table(rows, peak))
     summary, _ = summarize(rows)
-    print("\ngeometric mean of time / torch's conv2d time (lower is faster; 1 = torch):")
+    print("\ngeometric mean of time / torch's conv2d time (lower is faster; 1 = torch; spread over the rounds):")
     for name, s in summary.items():
         print(f"  {name:32} {s['geomean_ratio']:6.2f}×  over {s['shapes']} shapes")
     faster = sorted(
@@ -416,10 +447,19 @@ def main(argv=None):
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    stem.with_suffix(".json").write_text(
-        json.dumps(dict(machine=machine, peak_gflops=peak, summary=summary, rows=rows), indent=1)
-    )
-    print(f"wrote {stem}.csv and {stem}.json")
+    peaks = {"attainable peak (matrix product)": peak}
+    if "cpu" in lim:
+        peaks = {"theoretical peak": lim["cpu"].theoretical_peak_gflops, **peaks}
+    stem.with_suffix(".json").write_text(json.dumps(dict(
+        machine=machine, peak_gflops=peak, peaks=peaks, bandwidth_gbs=dict(copy=bw.copy_gbs, triad=bw.triad_gbs),
+        theoretical=lim["cpu"].describe() if "cpu" in lim else None,
+        matmul_table=[dataclasses.asdict(r) for r in lim["attainable"].table],
+        summary=summary, rows=rows), indent=1))
+    from .plotting import plot_roofline
+
+    fig = plot_roofline(roofline_points(rows), peaks, bw.gbs, nominal=("winograd", "fft"), cpu=machine["cpu"])
+    fig.savefig(stem.parent / f"roofline-{device.type}.png", dpi=110)
+    print(f"wrote {stem}.csv, {stem}.json and {stem.parent / f'roofline-{device.type}.png'}")
 
 
 if __name__ == "__main__":

@@ -54,13 +54,27 @@ def test_loops_are_skipped_on_large_shapes_and_say_so():
 
 def test_main_writes_csv_and_json(tmp_path, monkeypatch, capsys):
     monkeypatch.setitem(bench.GRIDS, "small", lambda: TINY)
-    monkeypatch.setattr(bench, "machine_peak_gflops", lambda device: 100.0)
+    from chanconv import roofline
+
+    def quick_limits(device):  # the real measurements, on small sizes
+        return dict(attainable=roofline.attainable_peak(device, sizes=(64, 128), repeat=1),
+                    bandwidth=roofline.memory_bandwidth(device, mib=8, repeat=1), cpu=roofline.cpu_description())
+
+    monkeypatch.setattr(bench, "limits", quick_limits)
     bench.main(["--grid", "small", "--out", str(tmp_path), "--repeat", "1"])
     out = capsys.readouterr().out
     assert "geometric mean" in out and "fastest from-scratch per shape" in out
+    assert "theoretical peak:" in out and "memory bandwidth: copy" in out and "GFLOP/s, the best float32" in out
     data = json.loads((tmp_path / "bench-cpu.json").read_text())
-    assert data["peak_gflops"] == 100.0 and len(data["rows"]) > len(TINY)
+    assert data["peak_gflops"] > 0 and len(data["rows"]) > len(TINY)
+    assert data["peaks"]["theoretical peak"] == pytest.approx(roofline.cpu_description().theoretical_peak_gflops)
+    assert data["bandwidth_gbs"]["triad"] > 0 and data["matmul_table"]
+    for r in data["rows"]:  # intensity = FLOPs / bytes of X, W, b and Y once each
+        cost = bench.Shape(r["family"], r["c_i"], r["c_o"], r["k"], r["n"], r["batch"], r["stride"], r["padding"],
+                           r["dilation"], r["groups"]).cost()
+        assert r["intensity"] == pytest.approx(cost.flops / cost.total_bytes)
     assert (tmp_path / "bench-cpu.csv").read_text().startswith("family,shape,method")
+    assert (tmp_path / "roofline-cpu.png").stat().st_size > 10_000
 
 
 def test_shapes_share_the_layer_description_and_the_grid_has_a_dilated_layer():
