@@ -61,7 +61,7 @@ def auto_method(c_i: int, c_o: int, k_h: int, k_w: int, n_h: int, n_w: int,
     * 3×3 kernels at stride 1 and dilation 1 with c_i, c_o ≥ 64 and c_i · batch ≥ 128:
       ``winograd``, whose 2.25× fewer multiplications pay for its transforms once the products
       are large (with ``compiled`` loaded, batches of 8 or more go to ``compiled``, which runs
-      one sample per core);
+      one sample per core, as torch does: level with or ahead of Winograd there);
     * stride 1 with at least 2,048 output pixels per channel: ``shift``, k_h k_w products
       read straight from the input;
     * otherwise ``compiled`` where it is loaded; else c_o ≤ 128 with windows of at least 256

@@ -38,6 +38,7 @@ if "google.colab" in sys.modules:
 # | `matmul1x1` | k_h = k_w = 1: the fully connected layer per pixel, one product |
 # | `winograd` | F(2×2, 3×3): 16 instead of 36 multiplications per 2 × 2 output tile, transforms as additions |
 # | `fft` | products in the frequency domain: cost independent of the kernel size |
+# | `compiled` | `im2col` written in C++ (`chanconv/csrc/conv_fused.cpp`), its data-movement passes fused away; built on first use where a C++ compiler is |
 #
 # Timings depend on the machine: nbval ignores those cells. `make bench` runs the full grid.
 
@@ -46,12 +47,26 @@ import matplotlib.pyplot as plt
 import torch
 
 import chanconv
-from chanconv.bench import Shape, machine_peak_gflops, run
-from chanconv.methods import FFT_REL_ERROR, WINOGRAD_REL_ERROR
+from chanconv import compiled, roofline
+from chanconv.bench import Shape, aten_calls, roofline_points, run
+from chanconv.methods import ABSENT, FFT_REL_ERROR, WINOGRAD_REL_ERROR
+from chanconv.plotting import plot_roofline
 
 _ = torch.manual_seed(0)
 device = chanconv.default_device()
 print("device:", device)
+
+# %% [markdown]
+# The compiled rung is built the first time it is used (30–90 s with a C++ compiler; cached
+# after that). Where there is no compiler it is simply absent, and every cell below runs
+# without it.
+
+# %% tags=["nbval-ignore-output"]
+if "compiled" in chanconv.METHODS and device.type == "cpu":
+    compiled.load()
+    print(f"compiled rung ready: built or loaded from the cache in {compiled.build_seconds():.1f} s")
+else:
+    print("compiled rung absent:", ABSENT.get("compiled", "it runs on the CPU only"))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Every method computes the same layer
@@ -106,19 +121,21 @@ for r in layer:
 #
 # What to see: on log axes the matrix-product methods run parallel to torch, a constant factor
 # above it; the cost grows with c_i · c_o (four times per doubling of both) and with k_h · k_w.
-# Winograd (3 × 3 kernels only) starts above the others, because its transforms cost a fixed
-# amount per channel, and ends below them: once the products dominate, 2.25× fewer
-# multiplications win. `fft` barely depends on k: its cost is set by the image size, which is
+# Winograd (3 × 3 kernels only) starts far above the others, because its transforms cost a fixed
+# amount per channel, and closes the gap as the channels grow: the products, where it saves
+# 2.25× of the multiplications, grow with c_i · c_o, the transforms only with c_i + c_o (in the
+# full grid of `make bench` it draws level with torch near 256 channels). `fft` barely depends on k: its cost is set by the image size, which is
 # why it pays off only for large kernels.
 
 # %% tags=["nbval-ignore-output"]
 sweep_c = run([Shape("c", c, c, 3, 24, padding=1) for c in (8, 16, 32, 64, 128)], device=device, repeat=3,
-              methods=("unfold", "im2col", "im2row", "shift", "winograd", "fft"), progress=False)
+              methods=("unfold", "im2col", "im2row", "shift", "winograd", "fft", "compiled"), progress=False)
 sweep_k = run([Shape("k", 32, 32, k, 24, padding=k // 2) for k in (1, 3, 5, 7, 9)], device=device, repeat=3,
-              methods=("unfold", "im2col", "im2row", "shift", "fft"), progress=False)
+              methods=("unfold", "im2col", "im2row", "shift", "fft", "compiled"), progress=False)
 
 
-COLORS = dict(zip(("torch", "unfold", "im2col", "im2row", "shift", "winograd", "fft"), plt.get_cmap("tab10").colors))
+COLORS = dict(zip(("torch", "unfold", "im2col", "im2row", "shift", "winograd", "fft", "compiled"),
+                  plt.get_cmap("tab10").colors))
 
 
 def plot_sweep(ax, rows, key, label):
@@ -127,6 +144,8 @@ def plot_sweep(ax, rows, key, label):
         ax.plot(*zip(*pts), marker="o", label=method, color=COLORS[method], lw=2.5 if method == "torch" else 1.2)
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
+    values = sorted({r[key] for r in rows})
+    ax.set_xticks(values, [str(v) for v in values])
     ax.set_xlabel(label)
     ax.set_ylabel("time (ms)")
     ax.grid(True, which="both", alpha=0.3)
@@ -142,30 +161,131 @@ axes[1].set_title("time against kernel size")
 fig.tight_layout()
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## How close to the machine's limit?
+# ## The machine's limits
 #
-# A reference rate: a large float32 matrix product (1024 × 1024), what this machine's BLAS does
-# on one big product, measured once (so it varies with the machine's load). Every GFLOP/s below
-# is **nominal**: the layer's 2 · c_i · c_o · k_h · k_w · m_h · m_w FLOPs divided by its time.
-# What to see: chanconv's matrix-product methods (im2col, im2row, unfold) climb towards the
-# reference on big layers and stay below it; small layers are dominated by overheads. A method
-# that does fewer multiplications than the direct sum (Winograd, and whatever algorithm
-# PyTorch's backend picks for large layers) can show a nominal rate **above** the matrix-product
-# reference: it does less arithmetic than it is credited with, not more per second.
+# How fast could any convolution run here? Three numbers, each measured or read from the machine
+# (`chanconv.roofline`):
+#
+# - the **theoretical peak**: cores used × clock × FMA units × SIMD lanes × 2 FLOPs per fused
+#   multiply-add. The clock is the one in the CPU's model name, the lanes come from its flags
+#   (`avx512f`: 16 float32 numbers per instruction), the number of FMA units is not readable from
+#   the CPU and comes from the vendor's documentation for this core (a table in the module);
+# - the **attainable peak**: the best float32 matrix product over several sizes and thread counts,
+#   what a tuned BLAS gets out of the machine;
+# - the **memory bandwidth**: a copy and a STREAM-like triad a = b + s·c over arrays far larger
+#   than the caches (GB/s = 10⁹ bytes per second).
 
 # %% tags=["nbval-ignore-output"]
-peak = machine_peak_gflops(device, n=1024)
-print(f"attainable peak on {chanconv.device_name(device)}: {peak:.0f} GFLOP/s")
-fig, ax = plt.subplots(figsize=(7, 3.5))
-for method in ("torch", "im2col", "im2row", "winograd", "unfold"):
-    pts = [(r["c_i"], r["gflops"]) for r in sweep_c if r["method"] == method and r["gflops"]]
-    ax.plot(*zip(*pts), marker="o", label=method, color=COLORS[method])
-ax.axhline(peak, color="k", ls="--", label="matrix-product peak")
-ax.set_xscale("log", base=2)
-ax.set_xlabel("c_i = c_o")
-ax.set_ylabel("GFLOP/s")
-ax.legend()
-fig.tight_layout()
+limits_cpu = roofline.cpu_description() if device.type == "cpu" else None
+attainable = roofline.attainable_peak(device)
+bandwidth = roofline.memory_bandwidth(device)
+if limits_cpu is not None:
+    print("theoretical peak:", limits_cpu.describe())
+print(f"attainable peak: {attainable.gflops:.0f} GFLOP/s, the best of")
+print(attainable.format_table())
+print(f"memory bandwidth: copy {bandwidth.copy_gbs:.1f} GB/s, triad {bandwidth.triad_gbs:.1f} GB/s "
+      f"({bandwidth.array_mib:.0f} MiB arrays)")
+ridge = roofline.ridge_point(attainable.gflops, bandwidth.gbs)
+print(f"ridge point: {ridge:.1f} FLOP/byte")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## The roofline
+#
+# A layer has to read X, W and b and write Y at least once: `conv2d_cost` gives those bytes and
+# the FLOPs, and their ratio is the layer's **arithmetic intensity** I (FLOP/byte). No layer can
+# run faster than min(peak, bandwidth × I): the flat roof is compute, the slanted one memory; they
+# meet at the ridge point, peak ÷ bandwidth (printed above; 9–25 FLOP/byte on the machines of this
+# project, as the measured bandwidth varies from run to run).
+#
+# - A dense 3 × 3 layer does 2 · 9 · c_i · c_o FLOPs per output pixel while moving about
+#   4 (c_i + c_o) bytes per pixel: I ≈ 9 c_i c_o / (2 (c_i + c_o)), 144 at 64 channels. It sits
+#   far right of the ridge, **under the compute roof**: only the arithmetic limits it.
+# - A 1 × 1 layer has I ≈ c_i c_o / (2 (c_i + c_o)): 4 for 16 → 16 channels, left of the ridge,
+#   **under the memory roof**; with 256 → 64 channels 24, right of the ridge, where the product
+#   and not memory sets the limit. Few channels make a 1 × 1 layer memory-bound.
+# - A depthwise layer reads one input channel per output channel: I ≈ k_h k_w / 4 ≈ 2.2 for
+#   3 × 3, whatever the channels, **always under the memory roof**: nothing a faster multiplier
+#   can fix.
+# - Tiny layers sit far below every roof: a call costs microseconds whatever its work.
+#
+# Points of methods that do fewer multiplications than the FLOPs counted (Winograd, FFT) are drawn
+# hollow: their nominal GFLOP/s could exceed a roof without breaking it.
+
+# %% tags=["nbval-ignore-output"]
+ROOF_GRID = [
+    Shape("lecture 5×5", 100, 100, 5, 68),
+    Shape("3×3, 64 ch", 64, 64, 3, 32, padding=1),
+    Shape("3×3, 256 ch", 256, 256, 3, 32, padding=1),
+    Shape("7×7 stem, stride 2", 3, 64, 7, 112, stride=2, padding=3),
+    Shape("1×1, 256 → 64", 256, 64, 1, 28),
+    Shape("1×1, 16 → 16", 16, 16, 1, 112),
+    Shape("depthwise 3×3", 64, 64, 3, 56, padding=1, groups=64),
+    Shape("tiny 3 → 8", 3, 8, 3, 16, padding=1),
+]
+roof_methods = tuple(m for m in ("im2col", "shift", "matmul1x1", "winograd", "compiled") if m in chanconv.METHODS)
+roof_rows = run(ROOF_GRID, device=device, repeat=3, rounds=2, methods=roof_methods, progress=False)
+peaks = {"attainable peak (matrix product)": attainable.gflops}
+if limits_cpu is not None:
+    peaks = {"theoretical peak": limits_cpu.theoretical_peak_gflops, **peaks}
+fig = plot_roofline(roofline_points(roof_rows), peaks, bandwidth.gbs, nominal=("winograd",),
+                    cpu=limits_cpu.model if limits_cpu is not None else chanconv.device_name(device), figsize=(10, 7))
+for shape in ROOF_GRID:
+    best = min((r for r in roof_rows if r["shape"] == shape.label and r["method"] != "torch" and r["seconds"]),
+               key=lambda r: r["seconds"])
+    top = roofline.roof(roofline.arithmetic_intensity(shape.cost()), attainable.gflops, bandwidth.gbs)
+    print(f"{shape.family:20} I = {best['intensity']:6.1f} FLOP/byte   roof {top:6.1f}   "
+          f"torch {next(r['gflops'] for r in roof_rows if r['shape'] == shape.label and r['method'] == 'torch'):6.1f}"
+          f"   best from scratch {best['gflops']:6.1f} GFLOP/s ({best['method']})")
+
+# %% [markdown]
+# What to see: the dense layers (right) climb towards the compute roofs; the 1 × 1 16 → 16 and
+# depthwise layers (left) sit under the slanted memory roof, and neither torch nor any method gets
+# past it; the tiny layer sits far below everything. The printed lines give each layer's roof
+# next to what torch and the best from-scratch method reach. The attainable peak is a measured
+# best, so a layer can touch it but not pass it; the theoretical peak is what the chip's
+# multipliers could do at the nominal clock if nothing else mattered.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## The compiled rung: what it fuses
+#
+# Each Python-level method is a sequence of PyTorch operations, and every operation that writes a
+# new tensor is a full pass over memory. `aten_calls` counts them (a `TorchDispatchMode` sees
+# every operation PyTorch dispatches, from Python or from C++). On a strided layer (64 → 128
+# channels, 3 × 3, stride 2, 56 × 56):
+
+# %%
+gen = torch.Generator().manual_seed(0)
+Xs = torch.randn(1, 64, 56, 56, generator=gen).to(device)
+Ws = torch.randn(128, 64, 3, 3, generator=gen).to(device)
+bs = torch.randn(128, generator=gen).to(device)
+for method in ("im2col", "im2row", "compiled"):
+    if method not in chanconv.METHODS or (method == "compiled" and device.type != "cpu"):
+        continue
+    passes, views = aten_calls(lambda: chanconv.conv2d(Xs, Ws, bs, stride=2, padding=1, method=method))
+    print(f"{method:9} passes over the data: {dict(sorted(passes.items()))}")
+
+# %% [markdown]
+# Python's `im2col` pays for `constant_pad_nd` (a padded copy of X), `clone` (X split into column
+# phases for stride 2), two `copy_` (the column matrix, one kernel column phase at a time) and the
+# product `addmm`. In `compiled` only the product is left as an operation: the C++ gather builds
+# the column matrix straight from X, writing a zero where a tap falls in the padding and reading
+# every s-th column directly, on both cores, and the bias rides in the product. What
+# disappears: the padded copy, the phase copy, the Python calls between them (10–20 per layer,
+# each a few microseconds). Groups are written into their channels of Y instead of a `torch.cat`;
+# depthwise layers become a vectorized loop; tiny layers skip the product's set-up altogether. The
+# matrix product itself is the same BLAS call: that part was already as fast as it gets.
+
+# %% tags=["nbval-ignore-output"]
+FUSED = [Shape("stride", 64, 128, 3, 56, stride=2, padding=1), Shape("stem", 3, 64, 7, 112, stride=2, padding=3),
+         Shape("depthwise", 64, 64, 3, 56, padding=1, groups=64), Shape("tiny", 3, 8, 3, 16, padding=1),
+         Shape("channels", 64, 64, 3, 32, padding=1)]
+if "compiled" in chanconv.METHODS and device.type == "cpu":
+    fused = run(FUSED, device=device, repeat=5, methods=("im2col", "compiled"), progress=False)
+    print(f"(built or loaded in {compiled.build_seconds():.1f} s, not part of the times)")
+    for shape in FUSED:
+        t = {r["method"]: r for r in fused if r["shape"] == shape.label}
+        print(f"{shape.label:42} ×torch: im2col {t['im2col']['ratio_to_torch']:5.2f}  "
+              f"compiled {t['compiled']['ratio_to_torch']:5.2f}")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Fewer multiplications, a little more rounding
@@ -198,6 +318,13 @@ for method, bound in [("im2col", None), ("winograd", WINOGRAD_REL_ERROR), ("fft"
 #   wins once the channels are many (on the README's machine it draws level with PyTorch's own
 #   convolution at c_i = c_o = 128 and beats it at 256); the FFT loses on a CPU at these kernel
 #   sizes.
+# - Every layer has a roof: min(attainable peak, bandwidth × arithmetic intensity). Dense layers
+#   are limited by arithmetic, 1 × 1 layers with few channels and depthwise layers by memory.
+# - What separates Python-level methods from PyTorch's C++ kernels on mid-sized layers is data
+#   movement and calls, not arithmetic: compiling the same idea (`compiled`) removes the padded
+#   copy, the phase copy and the calls, and wins most where those dominate (strided, tiny and
+#   depthwise layers). On dense 3 × 3 layers oneDNN's direct convolution still edges out
+#   im2col + BLAS: the column matrix is one pass more than it needs.
 # - The README lists the full grid's figures from `make bench`.
 
 # %% slideshow={"slide_type": "skip"}
