@@ -266,9 +266,9 @@ def run(grid="full", device=None, repeat=5, methods=METHODS, progress=True, max_
 
 
 #: aten operations that only describe memory (views, shapes, empty buffers): no pass over the data.
-VIEWS = frozenset({"view", "reshape", "_reshape_alias", "as_strided", "select", "slice", "narrow", "permute",
-                   "expand", "unsqueeze", "squeeze", "t", "transpose", "unfold", "alias", "empty", "empty_like",
-                   "empty_strided", "resolve_conj", "resolve_neg", "detach", "lift_fresh"})
+VIEWS = frozenset({"view", "reshape", "_reshape_alias", "_unsafe_view", "as_strided", "select", "slice", "narrow",
+                   "permute", "expand", "unsqueeze", "squeeze", "t", "transpose", "unfold", "alias", "empty",
+                   "empty_like", "empty_strided", "resolve_conj", "resolve_neg", "detach", "lift_fresh"})
 
 
 def aten_calls(fn) -> tuple[Counter, Counter]:

@@ -23,6 +23,7 @@ from .roofline import ridge_point
 
 __all__ = [
     "draw_grid",
+    "method_colour",
     "plot_element",
     "plot_maps",
     "plot_multi_in_out",
@@ -495,11 +496,19 @@ LABEL_CHARS = 34  # the longest layer label on the top axis (labels sharing a pl
 NOMINAL_NOTE = "nominal (fewer multiplications than counted)"
 
 
-def _method_styles(methods):
-    """A colour and marker per method, stable across figures: chanconv's ladder order first."""
-    order = [m for m in METHODS if m in methods] + sorted(set(methods) - set(METHODS) - {"torch"})
+def method_colour(method: str):
+    """One colour per method in every figure: black for torch, tab10 by the method's place in the ladder."""
+    if method == "torch":
+        return "black"
     colours = plt.get_cmap("tab10").colors
-    return {m: (colours[(i + 1) % len(colours)], MARKERS[i % len(MARKERS)]) for i, m in enumerate(order)}
+    return colours[(METHODS.index(method) + 1) % len(colours)] if method in METHODS else colours[0]
+
+
+def _method_styles(methods):
+    """A colour (:func:`method_colour`) and a marker per method, the same in every figure."""
+    order = [m for m in METHODS if m in methods] + sorted(set(methods) - set(METHODS) - {"torch"})
+    return {m: (method_colour(m), MARKERS[(METHODS.index(m) if m in METHODS else len(METHODS)) % len(MARKERS)])
+            for m in order}
 
 
 def _joined(labels, most=LABEL_CHARS):
