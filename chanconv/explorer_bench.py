@@ -155,14 +155,16 @@ def slider_handle(cell, label: str):
 
 # In the page: from the next key press (capture phase) to two animation frames after the explorer's
 # picture carries a new redraw stamp and its images are decoded.
+# The stamp (the redraw's number) rides on the last widget of the picture that a redraw sends: the
+# newest is the largest number in the cell.
 _ARM = """(root) => {
-  const before = root.querySelector('[data-redraw]')?.dataset.redraw;
+  const stamp = () => Math.max(-1, ...[...root.querySelectorAll('[data-redraw]')].map(e => +e.dataset.redraw));
+  const before = stamp();
   const box = window.__ccxBench = {t0: null, dom: null, paint: null};
   const onKey = () => { if (box.t0 === null) box.t0 = performance.now(); };
   document.addEventListener('keydown', onKey, {capture: true, once: true});
   const obs = new MutationObserver(() => {
-    const el = root.querySelector('[data-redraw]');
-    if (!el || el.dataset.redraw === before || box.dom !== null) return;
+    if (stamp() === before || box.dom !== null) return;
     box.dom = performance.now();
     obs.disconnect();
     const imgs = [...root.querySelectorAll('img')].map(i => i.decode().catch(() => null));
@@ -310,7 +312,7 @@ def browser_latency(presses: int = 12, screenshot: Path | None = None) -> dict:
             frames = KernelFrames(page)
             try:
                 open_and_run(page, url, "bench.ipynb",
-                             "() => document.querySelectorAll('[data-redraw]').length >= 2 && "
+                             "() => document.querySelectorAll('.ccx-view').length >= 2 && "
                              "document.body.innerText.includes('bench ready')")
                 for setting, (index, controls) in plan.items():
                     cell = page.locator(".jp-CodeCell").nth(index)
