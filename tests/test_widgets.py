@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chanconv.explorer_html import CSS, render, status_html
+from chanconv.explorer_html import CSS, color, render, status_html
 from chanconv.explorer_state import (
     DILATION_SUPPORTED,
     PHOTO_SIZE,
@@ -161,7 +161,7 @@ def test_every_value_of_every_control_gives_a_picture(start):
             ex.controls[name].value = value
             state = ex.state
             assert ex.summary, (name, value)
-            assert "<img" in ex.view_html, (name, value)
+            assert "<img" in ex.view_html or 'class="kv"' in ex.view_html, (name, value)  # maps drawn
             assert "\n" not in ex.message and all("\n" not in n for n in ex.notes)
             if ex.message:
                 assert ex.message in ex.status.value.replace("&#x27;", "'")
@@ -322,8 +322,9 @@ def test_picture_has_legends_values_and_the_partial_maps():
     assert "value → colour" in html
     assert "X[0] ⋆ K[0, 0]" in html and "X[1] ⋆ K[0, 1]" in html and "b[0]" in html
     assert ">56</b>" in html and ">19</b>" in html and ">37</b>" in html  # Y, then the two partial maps (bold: picked)
-    texts = [re.sub(r"<[^>]+>", "", t) for t in re.findall(r'<pre style="--n:3">(.*?)</pre>', html, re.S)]
+    texts = [re.sub(r"<[^>]+>", "", t) for t in re.findall(r'<pre style="--n:3;[^"]*">(.*?)</pre>', html, re.S)]
     assert " 0  1  2 \n 3  4  5 \n 6  7  8 " in texts  # X[0]'s values, a field of 3 characters per cell
+    assert f"{color(8, 9)} 6ch 9ch" in html and f"{color(0, 9)} 0ch 3ch" in html  # their cells' colours (legend 0–9)
     # the 2 × 2 window in X[0] and X[1]; the element in both partial maps, their sum, Y[0] beside them and in Y
     assert html.count('class="w"') == 8 + 5
 
