@@ -7,7 +7,9 @@ and the page measures from that key press to the frame after the new picture is 
 with its images decoded (two animation frames after the last change): the slider's message to
 the kernel, the redraw in Python, the HTML back over the websocket, the DOM update and the
 paint. Medians and worst cases over every press; the payload (bytes of HTML per redraw) and the
-Python side alone (:func:`chanconv.widgets.benchmark_redraws`) are reported beside them.
+Python side alone (:func:`chanconv.widgets.benchmark_redraws`) are reported beside them, and
+the kernel's messages that answer one key press (websocket frames as Chromium receives them,
+counted in two more presses per slider: DevTools' network capture would slow the timed ones).
 
 Needs Debian's chromium (``/usr/bin/chromium``, or ``CHANCONV_CHROMIUM``) and the playwright
 package, which drives it through ``executable_path`` (no browser download). The JupyterLab and
@@ -32,7 +34,7 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["CHROMIUM", "FLAGS", "jupyterlab", "open_and_run", "press_and_time", "main"]
+__all__ = ["CHROMIUM", "FLAGS", "jupyterlab", "open_and_run", "press_and_time", "KernelFrames", "main"]
 
 CHROMIUM = os.environ.get("CHANCONV_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -153,14 +155,16 @@ def slider_handle(cell, label: str):
 
 # In the page: from the next key press (capture phase) to two animation frames after the explorer's
 # picture carries a new redraw stamp and its images are decoded.
+# The stamp (the redraw's number) rides on the last widget of the picture that a redraw sends: the
+# newest is the largest number in the cell.
 _ARM = """(root) => {
-  const before = root.querySelector('[data-redraw]')?.dataset.redraw;
+  const stamp = () => Math.max(-1, ...[...root.querySelectorAll('[data-redraw]')].map(e => +e.dataset.redraw));
+  const before = stamp();
   const box = window.__ccxBench = {t0: null, dom: null, paint: null};
   const onKey = () => { if (box.t0 === null) box.t0 = performance.now(); };
   document.addEventListener('keydown', onKey, {capture: true, once: true});
   const obs = new MutationObserver(() => {
-    const el = root.querySelector('[data-redraw]');
-    if (!el || el.dataset.redraw === before || box.dom !== null) return;
+    if (stamp() === before || box.dom !== null) return;
     box.dom = performance.now();
     obs.disconnect();
     const imgs = [...root.querySelectorAll('img')].map(i => i.decode().catch(() => null));
@@ -172,14 +176,106 @@ _ARM = """(root) => {
 }"""
 
 
-def press_and_time(page, cell, handle, key: str, timeout_ms: int = 30_000) -> dict:
-    """Press ``key`` on a slider handle; the milliseconds to the new picture in the DOM and to its paint."""
+def kernel_message(payload: str, binary: bool) -> dict | None:
+    """One websocket frame between JupyterLab and its kernel as {channel, type, msg_id, parent, bytes}.
+
+    Lab speaks the ``v1.kernel.websocket.jupyter.org`` protocol (binary frames: offsets, the
+    channel, header, parent header, metadata, content); older servers send JSON text. Frames of
+    other websockets (Lab's events) give None.
+    """
+    import base64
+
+    try:
+        if binary:
+            raw = base64.b64decode(payload)
+            n = int.from_bytes(raw[:8], "little")
+            offsets = [int.from_bytes(raw[8 * (k + 1):8 * (k + 2)], "little") for k in range(n)] + [len(raw)]
+            channel = raw[offsets[0]:offsets[1]].decode()
+            header, parent, _, content = (json.loads(raw[offsets[k]:offsets[k + 1]]) for k in range(1, 5))
+            size = len(raw)
+        else:
+            msg = json.loads(payload)
+            channel, header, parent, content = msg["channel"], msg["header"], msg["parent_header"], msg["content"]
+            size = len(payload.encode())
+        kind = header["msg_type"]
+    except (ValueError, KeyError, TypeError, IndexError):
+        return None
+    if kind == "status":
+        kind += ": " + str(content.get("execution_state"))
+    elif kind == "comm_msg":
+        data = content.get("data") or {}
+        kind += f": {data.get('method')} {sorted(data.get('state') or {})}"
+    return {"channel": channel, "type": kind, "msg_id": header.get("msg_id"), "parent": (parent or {}).get("msg_id"),
+            "bytes": size}
+
+
+class KernelFrames:
+    """The kernel's websocket frames as Chromium sees them (DevTools protocol), to count messages per redraw."""
+
+    def __init__(self, page):
+        self.sent: list[dict] = []
+        self.received: list[dict] = []
+        self.cdp = page.context.new_cdp_session(page)
+        self.cdp.on("Network.webSocketFrameSent", lambda ev: self._add(self.sent, ev))
+        self.cdp.on("Network.webSocketFrameReceived", lambda ev: self._add(self.received, ev))
+
+    @contextmanager
+    def watching(self):
+        """Record frames inside the block only: DevTools' network capture slows the page, so timed presses
+        run without it."""
+        self.cdp.send("Network.enable")
+        try:
+            yield self
+        finally:
+            self.cdp.send("Network.disable")
+
+    @staticmethod
+    def _add(into, ev):
+        frame = ev["response"]
+        msg = kernel_message(frame["payloadData"], frame["opcode"] == 2)
+        if msg is not None:
+            into.append(msg)
+
+    def clear(self):
+        self.sent.clear()
+        self.received.clear()
+
+    def replies(self, page, timeout_ms: int = 3000) -> list[dict] | None:
+        """The kernel's messages answering the slider's update(s) since :meth:`clear`, once its idle arrived."""
+        updates = {m["msg_id"] for m in self.sent if m["type"].startswith("comm_msg")}
+        if not updates:
+            return None
+        for _ in range(timeout_ms // 50):
+            idle = [m for m in self.received if m["parent"] in updates and m["type"] == "status: idle"]
+            if len(idle) >= len(updates):
+                break
+            page.wait_for_timeout(50)
+        else:
+            return None
+        return [m for m in self.received if m["parent"] in updates]
+
+
+def press_and_time(page, cell, handle, key: str, timeout_ms: int = 30_000, frames: KernelFrames | None = None) -> dict:
+    """Press ``key`` on a slider handle; the milliseconds to the new picture in the DOM and to its paint.
+
+    With ``frames``, also the kernel's messages that answered the key press (``messages``: their
+    count; ``message_types``: what each was), counted after the paint once the kernel is idle.
+    """
     handle.focus()
+    if frames is not None:
+        frames.clear()
     cell.evaluate(_ARM)
     page.keyboard.press(key)
     page.wait_for_function("window.__ccxBench && window.__ccxBench.paint !== null", timeout=timeout_ms)
     box = page.evaluate("window.__ccxBench")
-    return {"dom_ms": box["dom"] - box["t0"], "paint_ms": box["paint"] - box["t0"]}
+    out = {"dom_ms": box["dom"] - box["t0"], "paint_ms": box["paint"] - box["t0"]}
+    if frames is not None:
+        replies = frames.replies(page)
+        if replies is not None:
+            out["messages"] = len(replies)
+            out["message_bytes"] = sum(m["bytes"] for m in replies)
+            out["message_types"] = [m["type"] for m in replies]
+    return out
 
 
 def _notebook(cells: list[str]) -> dict:
@@ -213,9 +309,10 @@ def browser_latency(presses: int = 12, screenshot: Path | None = None) -> dict:
         with jupyterlab(root) as url, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
             page = browser.new_page(viewport={"width": 1500, "height": 1000})
+            frames = KernelFrames(page)
             try:
                 open_and_run(page, url, "bench.ipynb",
-                             "() => document.querySelectorAll('[data-redraw]').length >= 2 && "
+                             "() => document.querySelectorAll('.ccx-view').length >= 2 && "
                              "document.body.innerText.includes('bench ready')")
                 for setting, (index, controls) in plan.items():
                     cell = page.locator(".jp-CodeCell").nth(index)
@@ -224,6 +321,11 @@ def browser_latency(presses: int = 12, screenshot: Path | None = None) -> dict:
                         press_and_time(page, cell, handle, keys[0])  # a warm-up press (caches, first paint)
                         press_and_time(page, cell, handle, keys[1])
                         runs = [press_and_time(page, cell, handle, keys[k % 2]) for k in range(presses)]
+                        with frames.watching():  # two more presses, not timed: the kernel's messages
+                            counted = [press_and_time(page, cell, handle, keys[(presses + k) % 2], frames=frames)
+                                       for k in range(2)]
+                        for run, count in zip(runs, counted):
+                            run.update({k: v for k, v in count.items() if k.startswith("message")})
                         results.setdefault(setting, {})[label] = runs
                     if screenshot is not None and setting == "largest":
                         cell.locator(".ccx-view").first.scroll_into_view_if_needed()
@@ -295,20 +397,31 @@ def main(argv=None):
             report["browser_ms"] = latency
             print("\nend to end in headless Chromium + JupyterLab: key press on a slider → new picture painted")
             print(f"  {'setting':8} {'slider':7} {'presses':>7} {'median ms':>10} {'worst ms':>9}"
-                  f" {'(in DOM: median / worst)':>26}")
+                  f" {'(in DOM: median / worst)':>26} {'kernel messages':>16}")
+            kinds = {}
             for setting, controls in latency.items():
                 all_paint = []
                 for label, runs in controls.items():
                     paint = [r["paint_ms"] for r in runs]
                     dom = [r["dom_ms"] for r in runs]
+                    counted = [r for r in runs if "messages" in r]
                     all_paint += paint
                     pm, pw = _stats(paint)
                     dm, dw = _stats(dom)
-                    print(f"  {setting:8} {label:7} {len(runs):7} {pm:10.0f} {pw:9.0f} {dm:15.0f} / {dw:.0f}")
+                    msgs = "?"
+                    if counted:
+                        kb = statistics.median(r["message_bytes"] for r in counted) / 1000
+                        msgs = f"{statistics.median(r['messages'] for r in counted):g} ({kb:.0f} KB)"
+                        kinds[f"{setting} {label}"] = statistics.median_low([r["message_types"] for r in counted])
+                    print(f"  {setting:8} {label:7} {len(runs):7} {pm:10.0f} {pw:9.0f} {dm:15.0f} / {dw:<8.0f}"
+                          f" {msgs:>16}")
                 pm, pw = _stats(all_paint)
                 print(f"  {setting:8} {'all':7} {len(all_paint):7} {pm:10.0f} {pw:9.0f}")
                 report.setdefault("browser_summary_ms", {})[setting] = {"median": pm, "worst": pw}
             print(f"  target at the largest settings: median ≤ 100 ms, worst ≤ 300 ms; screenshot: {shot}")
+            print("\nthe kernel's messages answering one key press (a typical press; websocket frames in Chromium):")
+            for name, types in kinds.items():
+                print(f"  {name}: {len(types)}: " + ", ".join(types))
     (out / "bench-widgets.json").write_text(json.dumps(report, indent=1))
     print(f"\nwritten: {out / 'bench-widgets.json'}")
 

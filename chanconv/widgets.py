@@ -40,6 +40,8 @@ from .timing import median_seconds
 
 __all__ = ["ChannelExplorer", "SOURCES", "PRESETS", "benchmark_redraws"]
 
+# the widgets that show the picture, and the parts (explorer_html.SECTIONS) each one holds
+WIDGET_PARTS = {"x": ("x",), "k": ("k",), "partial": ("partial",), "y": ("y", "sum", "3d")}
 LIGHT_PAYLOAD = 40_000  # bytes: below this the picked-element sliders redraw while dragged
 
 # what picking a source sets (unless the constructor names the control)
@@ -118,13 +120,14 @@ class ChannelExplorer:
         if not DILATION_SUPPORTED:
             self.controls["dilation"].disabled = True
             self.controls["dilation"].tooltip = DILATION_REASON
-        # the picture in parts, so that a change re-sends only what it changes; the stamp last
-        self.sections = {name: W.HTML() for name in SECTIONS}
-        self.stamp = W.HTML()
-        self.view = W.VBox(list(self.sections.values()) + [self.stamp])
+        # the picture in a few widgets, so that a change re-sends only what it changes (see update)
+        self.sections = {name: W.HTML() for name in WIDGET_PARTS}
+        self.view = W.VBox(list(self.sections.values()))
         self.view.add_class("ccx-view")
+        self.parts: dict[str, str] = dict.fromkeys(SECTIONS, "")
         self.status = W.HTML()
         self.timing = W.HTML()  # filled after the picture is sent, so that timing never delays it
+        self._shown: dict[str, str] = {}  # what each widget of the picture shows, without the stamp
         self.state: ExplorerState | None = None
         self.compute_seconds: float | None = None
         self.payload_bytes = 0
@@ -143,6 +146,7 @@ class ChannelExplorer:
                 widget.options = [(str(value), value)]
             widget.value = value
         for widget in self.controls.values():
+            _no_echo(widget)
             widget.observe(self._on_change, names="value")
         c = self.controls
         box = W.Layout(margin="0 8px 0 0")
@@ -186,7 +190,7 @@ class ChannelExplorer:
     @property
     def view_html(self) -> str:
         """The whole picture as it stands in the page (every part)."""
-        return "".join(w.value for w in self.sections.values())
+        return "".join(self.parts.values())
 
     @property
     def tensors(self):
@@ -251,16 +255,26 @@ class ChannelExplorer:
         parts = render_sections(state, projector=projector, full_terms=c["full_terms"].value,
                                 view3d=c["view3d"].value)
         wrap = f'<div class="ccx{" proj" if projector else ""}">'
-        sent = len(status.encode())
-        self.status.value = status
-        for name, part in parts.items():
-            value = wrap + part + "</div>" if part else ""
-            if self.sections[name].value != value:
-                sent += len(value.encode())
-                self.sections[name].value = value
-        self.stamp.value = f'<div class="ccx" data-redraw="{self.redraws}"></div>'
-        self.payload_bytes = sent  # what this redraw sent (parts that did not change are not sent)
-        self.picture_bytes = len(status.encode()) + sum(len(w.value.encode()) for w in self.sections.values())
+        self.parts = {name: wrap + part + "</div>" if part else "" for name, part in parts.items()}
+        # Few messages: each message from the kernel is relayed by the Jupyter server and handled by
+        # the page on its own, so the picture is a few widgets (status, X, K, the partial maps, and Y
+        # with the sum), a widget is sent only when what it shows changes, and the redraw's stamp
+        # (its number, how a test or benchmark in the browser sees that the picture is new) rides on
+        # the last widget sent instead of a message of its own.
+        content = {"status": status}
+        content |= {name: "".join(self.parts[p] for p in group) for name, group in WIDGET_PARTS.items()}
+        changed = [name for name, html_ in content.items() if self._shown.get(name) != html_] or ["y"]
+        widgets = {"status": self.status} | self.sections
+        sent = 0
+        for name in changed:
+            value = content[name]
+            if name == changed[-1]:
+                value += f'<div class="ccx" data-redraw="{self.redraws}"></div>'
+            widgets[name].value = value
+            self._shown[name] = content[name]
+            sent += len(value.encode())
+        self.payload_bytes = sent  # what this redraw sent (widgets whose content did not change are not sent)
+        self.picture_bytes = sum(len(v.encode()) for v in content.values())
         light = self.picture_bytes < LIGHT_PAYLOAD
         for name in ("o", "u", "v"):
             c[name].continuous_update = light
@@ -283,16 +297,18 @@ class ChannelExplorer:
         try:
             options = group_options(s.c_i, s.c_o)
             labels = [(f"{g} (depthwise: groups = c_i)" if g == s.c_i and g > 1 else str(g), g) for g in options]
-            if list(c["groups"].options) != labels:
-                c["groups"].options = labels
-            c["groups"].value = s.groups
+            with c["groups"].hold_sync():  # new options and the index in one message
+                if list(c["groups"].options) != labels:
+                    c["groups"].options = labels
+                c["groups"].value = s.groups
             m_h, m_w = state.Y.shape[1:] if state.Y is not None else (1, 1)
             for name, top, value in (("o", s.c_o - 1, s.o), ("u", m_h - 1, s.u), ("v", m_w - 1, s.v)):
                 widget = c[name]
-                if widget.max != top:
-                    widget.max = top
-                widget.value = value
-                widget.disabled = state.Y is None
+                with widget.hold_sync():  # max, value and disabled in one message (none when nothing changes)
+                    if widget.max != top:
+                        widget.max = top
+                    widget.value = value
+                    widget.disabled = state.Y is None
             c["play"].max = max(1, s.c_o * m_h * m_w - 1)
             if not DILATION_SUPPORTED:
                 c["dilation"].value = 1
@@ -317,6 +333,22 @@ class ChannelExplorer:
             self._timings[key] = median_seconds(lambda: conv2d(X, K, b, **kw), device=self.device, repeat=5,
                                                 warmup=1)
         return self._timings[key], 5
+
+
+def _no_echo(widget):
+    """Let the kernel not echo this control's value back to the browser that moved it.
+
+    ipywidgets 8 answers every change from a front end with an ``echo_update`` message carrying
+    the same value (so that a second front end on the same kernel follows): one more message
+    through the Jupyter server per key press, on the path of every redraw. The explorer's
+    controls are moved in one front end at a time, and the picture they drive is sent anyway,
+    so their echo is switched off, for these widgets only (traitlets reads per-instance trait
+    metadata from ``_<trait>_metadata``; other widgets, and other front ends' pictures, are
+    untouched). A value the kernel changes itself (a clamped row, a new group) is still sent.
+    """
+    for trait in ("value", "index"):  # selection widgets sync their index, the others their value
+        if trait in widget.keys:
+            setattr(widget, f"_{trait}_metadata", {"echo_update": False})
 
 
 def benchmark_redraws(explorer: ChannelExplorer | None = None, repeat: int = 3):

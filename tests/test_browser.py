@@ -85,7 +85,7 @@ def test_a_students_first_moves_in_jupyterlab(lab):
             sizes = page.evaluate("""() => {
                 const root = document.querySelector('.jp-CodeCell .ccx-view');
                 const px = (el) => parseFloat(getComputedStyle(el).fontSize);
-                const texts = [...root.querySelectorAll('h4, .cap, .lg, .sum, td, th')].filter(e => e.innerText.trim());
+                const texts = [...root.querySelectorAll('h4, .cap, .lg, .sum, .kv pre, td, th')].filter(e => e.innerText.trim());
                 const labels = [...document.querySelectorAll('.ccx-proj .widget-label')];
                 return {picture: Math.min(...texts.map(px)), labels: Math.min(...labels.map(px)), n: texts.length};
             }""")
