@@ -220,8 +220,8 @@ def run(grid="full", device=None, repeat=5, methods=METHODS, progress=True, max_
     device = torch.device(device) if device is not None else default_device()
     shapes = GRIDS[grid]() if isinstance(grid, str) else list(grid)
     rows, timed = {}, {}  # (shape label, method) -> row, and -> the timed call
-    if device.type != "cpu":  # the compiled rung is CPU code
-        methods = tuple(m for m in methods if not m.startswith("compiled"))
+    if "compiled" in methods and not _compiled_usable(device):  # CPU code, and built where it can be
+        methods = tuple(m for m in methods if m != "compiled")
     for shape in shapes:
         for method in ("torch", *methods):
             if method != "torch" and not shape.applies(method):
@@ -291,6 +291,19 @@ def aten_calls(fn) -> tuple[Counter, Counter]:
     with _Count():
         fn()
     return passes, views
+
+
+def _compiled_usable(device) -> bool:
+    """The compiled rung is there and builds (or is built) here, on the CPU."""
+    if torch.device(device).type != "cpu" or "compiled" not in METHODS:
+        return False
+    from . import compiled
+
+    try:
+        compiled.load()
+    except RuntimeError:
+        return False
+    return True
 
 
 def compiled_status(device) -> str:

@@ -169,3 +169,17 @@ def test_refuses_cuda_tensors_with_a_message():
     X = torch.ones(1, 1, 3, 3, device="cuda")
     with pytest.raises(ValueError, match="runs on the CPU"):
         chanconv.conv2d(X, torch.ones(1, 1, 2, 2, device="cuda"), method="compiled")
+
+
+def test_bench_leaves_out_a_rung_that_fails_to_build(monkeypatch):
+    """Where a compiler is found but the build fails (say, no OpenMP), make bench times every other method."""
+    from chanconv import bench
+
+    if "compiled" not in chanconv.METHODS:
+        pytest.skip(f"compiled rung absent here: {ABSENT.get('compiled')}")
+    monkeypatch.setattr(compiled, "_module", None)
+    monkeypatch.setattr(compiled, "_error", "building conv_fused.cpp failed: clang: unsupported option '-fopenmp'")
+    rows = bench.run([bench.Shape("t", 2, 3, 2, 5)], "cpu", repeat=1, progress=False, min_seconds=0, rounds=1,
+                     methods=("im2col", "compiled"))
+    assert {r["method"] for r in rows} == {"torch", "im2col"}
+    assert "failed" in bench.compiled_status("cpu")
