@@ -6,10 +6,13 @@ For every shape of the grid and every method that handles it: the median time (a
 warm-up; the grid is timed in three rounds, torch and the methods in turn), GFLOP/s (2 FLOPs per
 multiply-add), the ratio to torch's conv2d (> 1: slower than torch) and the peak memory the
 call added. The loop method runs only where it finishes
-quickly; the output says where it was skipped. The machine's attainable peak is measured with a
-large float32 matrix product, and each method's GFLOP/s is also given as a share of it.
-Results go to ``<out>/bench-<device>.csv`` and ``.json``; the summary gives the geometric mean
-of the ratios over the grid for each method and for the fastest from-scratch method per shape.
+quickly; the output says where it was skipped. First the machine's limits are measured
+(:mod:`chanconv.roofline`: the theoretical peak read from the CPU, the attainable peak, the best
+float32 matrix product over sizes and thread counts, and the memory bandwidth); each method's
+GFLOP/s is also given as a share of the attainable peak. Results go to
+``<out>/bench-<device>.csv``, ``.json`` and ``roofline-<device>.png``; the summary gives the
+geometric mean of the ratios over the grid for each method and for the fastest from-scratch
+method per shape.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from .layer import Layer
 from .methods import ABSENT, METHODS, applies
 from .timing import median_seconds, sync
 
-__all__ = ["GRIDS", "Shape", "run", "machine_peak_gflops", "aten_calls", "compiled_status", "main"]
+__all__ = ["GRIDS", "Shape", "run", "aten_calls", "compiled_status", "describe_machine", "main"]
 
 LOOPS_MAX_STEPS = 20_000  # batch · c_o · c_i · m_h · m_w Python-level steps allowed for "loops"
 
@@ -146,18 +149,6 @@ def peak_memory_mib(fn, device) -> float | None:
     fn()
     peak = _rss_kib("VmHWM")
     return None if base is None or peak is None else max(0, peak - base) / 1024
-
-
-def machine_peak_gflops(device, n: int = 2048) -> float:
-    """One large n × n float32 matrix product, median of 5 (GFLOP/s): a quick reference rate.
-
-    The attainable peak proper is :func:`chanconv.roofline.attainable_peak` (the best over sizes
-    and thread counts), which ``make bench`` reports."""
-    g = torch.Generator().manual_seed(0)
-    A = torch.randn(n, n, generator=g).to(device)
-    B = torch.randn(n, n, generator=g).to(device)
-    t = median_seconds(lambda: A @ B, device=device, repeat=5, warmup=2)
-    return 2 * n**3 / t / 1e9
 
 
 def _inputs(shape: Shape, device):
@@ -385,16 +376,11 @@ def format_table(rows, peak):
 
 
 def describe_machine(device) -> dict:
+    """The device, the CPU's model (as :func:`chanconv.roofline.cpu_description` reads it) and the versions."""
     device = torch.device(device)
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
-    except OSError:
-        pass
     return dict(
         device=device_name(device),
-        cpu=cpu,
+        cpu=roofline.cpu_description().model,
         cores=os.cpu_count(),
         torch_threads=torch.get_num_threads(),
         torch=torch.__version__,

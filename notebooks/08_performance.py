@@ -50,7 +50,7 @@ import torch
 
 import chanconv
 from chanconv import compiled, roofline
-from chanconv.bench import Shape, aten_calls, roofline_points, run
+from chanconv.bench import Shape, aten_calls, roofline_points, run, summarize
 from chanconv.methods import ABSENT, FFT_REL_ERROR, WINOGRAD_REL_ERROR
 from chanconv.plotting import method_colour, plot_roofline
 
@@ -255,13 +255,14 @@ if limits_cpu is not None:
     peaks = {"theoretical peak": limits_cpu.theoretical_peak_gflops, **peaks}
 fig = plot_roofline(roofline_points(roof_rows), peaks, bandwidth.gbs, nominal=("winograd",),
                     cpu=limits_cpu.model if limits_cpu is not None else chanconv.device_name(device), figsize=(10, 7))
+_, fastest = summarize(roof_rows)  # the fastest from-scratch method per layer, as make bench picks it
+torch_rows = {r["shape"]: r for r in roof_rows if r["method"] == "torch"}
 for shape in ROOF_GRID:
-    best = min((r for r in roof_rows if r["shape"] == shape.label and r["method"] != "torch" and r["seconds"]),
-               key=lambda r: r["seconds"])
-    top = roofline.roof(roofline.arithmetic_intensity(shape.cost()), attainable.gflops, bandwidth.gbs)
+    best = fastest[shape.label]
+    top = roofline.roof(best["intensity"], attainable.gflops, bandwidth.gbs)
     nominal = ", nominal" if best["method"] in ("winograd", "fft") else ""
     print(f"{shape.family:20} I = {best['intensity']:6.1f} FLOP/byte   roof {top:6.1f}   "
-          f"torch {next(r['gflops'] for r in roof_rows if r['shape'] == shape.label and r['method'] == 'torch'):6.1f}"
+          f"torch {torch_rows[shape.label]['gflops']:6.1f}"
           f"   best from scratch {best['gflops']:6.1f} GFLOP/s ({best['method']}{nominal})")
 
 # %% [markdown]
