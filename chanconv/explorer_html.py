@@ -178,27 +178,52 @@ def _value_text(A: np.ndarray, lim: float, pad: tuple[int, int], rows, cols) -> 
     style, layout and paint time (the largest picture writes ~400 values). Padding values are
     grey; the picked window's values are bold (``class="w"``).
     """
-    h, w = A.shape
+    A = np.ascontiguousarray(A, dtype=np.float64)
+    return _value_block(A.tobytes(), *A.shape, float(lim), tuple(pad), tuple(rows), tuple(cols))
+
+
+_GREY = "#{:02x}{:02x}{:02x}".format(*PAD_GREY)
+
+
+@lru_cache(maxsize=4096)
+def _fmt_cached(v: float) -> str:
+    return _fmt(v)
+
+
+@lru_cache(maxsize=512)
+def _value_block(data: bytes, h: int, w: int, lim: float, pad: tuple[int, int], rows: tuple, cols: tuple) -> str:
+    """:func:`_value_text` of the map in ``data`` (cached: redraws that keep a map do not write it again)."""
+    A = np.frombuffer(data, dtype=np.float64).reshape(h, w)
     p_h, p_w = pad
-    tap_r, tap_c = set(rows), set(cols)
-    text = [[_fmt(A[r, c]) for c in range(w)] for r in range(h)]
+    text = [[_fmt_cached(v) for v in line] for line in A.tolist()]
     n = max(len(t) for line in text for t in line) + 2  # at least a space either side
-    grey = "#{:02x}{:02x}{:02x}".format(*PAD_GREY)
+    # the colours of color(), for the whole map at once; padding grey
+    t = np.zeros_like(A) if lim == 0 else np.clip(A / lim, -1.0, 1.0)
+    idx = (np.rint(t * LEVELS) + LEVELS).astype(np.intp).tolist()
+    padded = np.zeros((h, w), dtype=bool)
+    if p_h:
+        padded[:p_h], padded[h - p_h:] = True, True
+    if p_w:
+        padded[:, :p_w], padded[:, w - p_w:] = True, True
+    padded = padded.tolist()
+    edges = [f"{c * n}ch {(c + 1) * n}ch" for c in range(w)]
+    tap_r, tap_c = set(rows), set(cols)
     lines, layers = [], []
     for r in range(h):
         out, in_pad, stops = [], False, []
+        line, pads, colours = text[r], padded[r], idx[r]
         for c in range(w):
-            padded = r < p_h or r >= h - p_h or c < p_w or c >= w - p_w
-            if padded != in_pad:
-                out.append('<span class="p">' if padded else "</span>")
-                in_pad = padded
-            field = text[r][c].center(n)
+            is_pad = pads[c]
+            if is_pad != in_pad:
+                out.append('<span class="p">' if is_pad else "</span>")
+                in_pad = is_pad
+            core = line[c]
+            field = core.center(n)
             if r in tap_r and c in tap_c:
-                core = text[r][c]
                 lead = field.index(core)
                 field = f'{field[:lead]}<b class="w">{core}</b>{field[lead + len(core):]}'
             out.append(field)
-            stops.append(f"{grey if padded else color(A[r, c], lim)} {c * n}ch {(c + 1) * n}ch")
+            stops.append(f"{_GREY if is_pad else _HEX[colours[c]]} {edges[c]}")
         if in_pad:
             out.append("</span>")
         lines.append("".join(out))

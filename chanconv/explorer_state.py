@@ -392,6 +392,19 @@ def _partial(source, c_i, n_h, n_w, seed, preset, c_o, k_h, k_w, bias, stride, p
     return parts.partials.cpu()
 
 
+@lru_cache(maxsize=64)
+def _picked(source, c_i, n_h, n_w, seed, preset, c_o, k_h, k_w, bias, stride, padding, groups, dilation,
+            o, u, v) -> Element:
+    """The picked element Y[o, u, v] of this layer (cached: going back and forth recomputes nothing)."""
+    X, _, _ = make_input(source, c_i, n_h, n_w, seed)
+    c_ig = c_i // groups
+    K, b, _, _ = make_kernel(preset, c_o, c_ig, k_h, k_w, seed, bias, source == "photo" and c_i == 3)
+    s = Settings(source=source, c_i=c_i, n_h=n_h, n_w=n_w, seed=seed, preset=preset, c_o=c_o, k_h=k_h, k_w=k_w,
+                 bias=bias, stride=stride, padding=padding, groups=groups, dilation=dilation, o=o, u=u, v=v)
+    g = o // (c_o // groups)
+    return _element(X, K, b, s, range(g * c_ig, (g + 1) * c_ig))
+
+
 def _element(X, K, b, s: Settings, channels: range) -> Element:
     Xp = F.pad(X, (s.padding,) * 4).numpy().astype("float64")
     rows = tuple(s.u * s.stride + a * s.dilation for a in range(s.k_h))
@@ -455,9 +468,7 @@ def explore(settings: Settings, device="cpu") -> ExplorerState:
         shown = replace(shown, o=_clamp(shown.o, 0, shown.c_o - 1), u=_clamp(shown.u, 0, m_h - 1),
                         v=_clamp(shown.v, 0, m_w - 1))
         partial = _partial(*key, shown.o, str(device))
-        channels = range((shown.o // (shown.c_o // shown.groups)) * c_ig,
-                         (shown.o // (shown.c_o // shown.groups) + 1) * c_ig)
-        element = _element(X, K, b, shown, channels)
+        element = _picked(*key, shown.o, shown.u, shown.v)
     else:
         shown = replace(shown, o=_clamp(shown.o, 0, shown.c_o - 1), u=0, v=0)
     summary = _summary(shown, x_kind, k_kind, params, cost, message)

