@@ -8,9 +8,10 @@ is outlined in every map (its window in the input channels, its cell in the part
 in Y[o]).
 
 Every map is a small PNG image (a palette of 101 colours, scaled up with sharp pixels) with the
-outline drawn over it in SVG, so that a redraw at the largest settings stays far below 150 KB;
-small maps are written out instead: their values in the cells, one block of monospace text with
-the colours as its background (not a table, and no image: far less work for the browser). ``projector=True`` writes
+outline drawn over it as a plain box, so that a redraw at the largest settings stays far below
+150 KB; small maps are written out instead: their values in the cells, one block of monospace
+text with the colours as its background (not a table, and no image: far less work for the
+browser). ``projector=True`` writes
 every text at 18 px or more, draws larger cells and shortens the written sum to one partial
 sum per input channel (``full_terms=True`` writes every product). ``view3d=True`` adds a 3-D
 drawing (SVG) of the input volume, the kernel block of Y[o] and the output volume.
@@ -46,7 +47,9 @@ CSS = """<style>
 .ccx .m { position: relative; margin: auto; }
 .ccx .m img { position: absolute; left: 0; top: 0; width: 100%; height: 100%; image-rendering: pixelated;
   image-rendering: crisp-edges; border: 1px solid #bbb; box-sizing: border-box; }
-.ccx .m svg { position: absolute; left: 0; top: 0; width: 100%; height: 100%; overflow: visible; }
+.ccx .ob, .ccx .ot, .ccx .od { position: absolute; box-sizing: border-box; pointer-events: none; }
+.ccx .ob { border: 2px solid #111; }
+.ccx .ot { border: 1.5px solid #111; }
 .ccx table.kgrid { border-collapse: collapse; }
 .ccx table.kgrid td.kc { padding: 3px; vertical-align: middle; border: 0; }
 .ccx table.kgrid th { font-weight: normal; font-size: 12px; padding: 2px 4px; }
@@ -59,10 +62,10 @@ CSS = """<style>
 .ccx .note { color: #7a4b00; font-size: 13px; padding: 1px 0; }
 .ccx pre { margin: 4px 0; white-space: pre-wrap; }
 .ccx .kv { position: relative; margin: auto; width: max-content; border: solid #bbb; border-width: 0 1px 1px 0; }
-.ccx .kv svg { position: absolute; left: 0; top: 0; width: 100%; height: 100%; overflow: visible; }
-.ccx .kv pre { --h: 22px; margin: 0; white-space: pre; color: #111; font-family: ui-monospace, monospace;
-  font-size: 11px; line-height: var(--h); --grid: linear-gradient(90deg, #bbb 1px, transparent 1px) 0 0 /
-  calc(var(--n) * 1ch) var(--h), linear-gradient(#bbb 1px, transparent 1px) 0 0 / calc(var(--n) * 1ch) var(--h); }
+.ccx .kv pre { --h: 22px; position: relative; margin: 0; white-space: pre; color: #111;
+  font-family: ui-monospace, monospace; font-size: 11px; line-height: var(--h);
+  --grid: linear-gradient(90deg, #bbb 1px, transparent 1px) 0 0 / calc(var(--n) * 1ch) var(--h),
+  linear-gradient(#bbb 1px, transparent 1px) 0 0 / calc(var(--n) * 1ch) var(--h); }
 .ccx .kv .p { color: #888; }
 .ccx.proj { font-size: 20px; }
 .ccx.proj h4 { font-size: 22px; }
@@ -147,26 +150,43 @@ def grid_html(A: np.ndarray, *, lim: float, values: bool, cell: int, pad: tuple[
     h, w = A.shape
     p_h, p_w = pad
     rows, cols = taps if taps is not None else ((), ())
-    svg = ""
-    if taps is not None:
-        shapes = []
-        if box is not None:
-            r0, r1, c0, c1 = box
-            shapes.append(f'<rect x="{c0}" y="{r0}" width="{c1 - c0}" height="{r1 - r0}" fill="none" '
-                          'stroke="#111" stroke-width="2.5" vector-effect="non-scaling-stroke"/>')
-        if len(rows) * len(cols) > 1 and box is not None and (r1 - r0) * (c1 - c0) > len(rows) * len(cols):
-            if values:  # dilated taps: each one outlined
-                taps_d = "".join(f"M{c} {r}h1v1h-1z" for r in rows for c in cols)
-                shapes.append(f'<path d="{taps_d}" fill="none" stroke="#111" stroke-width="1.5" '
-                              'vector-effect="non-scaling-stroke"/>')
-            else:
-                dots = "".join(f"M{c + 0.3} {r + 0.3}h.4v.4h-.4z" for r in rows for c in cols)
-                shapes.append(f'<path d="{dots}" fill="#111"/>')
-        svg = f'<svg viewBox="0 0 {w} {h}" preserveAspectRatio="none">{"".join(shapes)}</svg>'
+    marks = _outline(rows, cols, box, values, cell) if taps is not None and box is not None else ""
     if values:
-        return f'<div class="kv">{_value_text(A, lim, pad, rows, cols)}{svg}</div>'
+        block = _value_text(A, lim, pad, rows, cols)
+        return f'<div class="kv">{block[:-6]}{marks}</pre></div>'  # the marks inside the block: its font, its cells
     src = _map_png(np.ascontiguousarray(A, dtype=np.float64).tobytes(), h, w, float(lim), (p_h, p_w))
-    return f'<div class="m" style="width:{w * cell}px;height:{h * cell}px"><img src="{src}" alt="">{svg}</div>'
+    return f'<div class="m" style="width:{w * cell}px;height:{h * cell}px"><img src="{src}" alt="">{marks}</div>'
+
+
+def _outline(rows, cols, box, values: bool, cell: int) -> str:
+    """The picked window drawn over a map: a box around it and, when dilated, a mark on every tap.
+
+    Plain absolutely placed elements (``<i class="ob">``: the box; ``od``: the taps as dots on an
+    image, ``ot``: each tap outlined on written values), not an SVG per map: at the largest
+    settings 19 inline SVGs cost the page about 9 ms per redraw (measured press by press in
+    `make bench-widgets`). Image maps are placed in pixels (``cell`` per cell); value blocks in
+    their own units, ``var(--n)`` characters wide and ``var(--h)`` high per cell.
+    """
+    r0, r1, c0, c1 = box
+    dilated = len(rows) * len(cols) > 1 and (r1 - r0) * (c1 - c0) > len(rows) * len(cols)
+    if values:
+        def at(r, c, hh, ww, grow=0):
+            return (f"left:calc(var(--n) * {c}ch - {grow}px);top:calc({r} * var(--h) - {grow}px);"
+                    f"width:calc(var(--n) * {ww}ch + {2 * grow}px);height:calc({hh} * var(--h) + {2 * grow}px)")
+        out = f'<i class="ob" style="{at(r0, c0, r1 - r0, c1 - c0, 1)}"></i>'
+        if dilated:  # each tap outlined
+            out += "".join(f'<i class="ot" style="{at(r, c, 1, 1)}"></i>' for r in rows for c in cols)
+        return out
+    out = (f'<i class="ob" style="left:{c0 * cell - 1}px;top:{r0 * cell - 1}px;width:{(c1 - c0) * cell + 2}px;'
+           f'height:{(r1 - r0) * cell + 2}px"></i>')
+    if dilated:  # a dot on every tap: one element, its background a dot repeated every dilation cells
+        d_r = rows[1] - rows[0] if len(rows) > 1 else r1 - r0
+        d_c = cols[1] - cols[0] if len(cols) > 1 else c1 - c0
+        half, radius = cell / 2, max(1.0, 0.22 * cell)
+        out += (f'<i class="od" style="left:{c0 * cell}px;top:{r0 * cell}px;width:{(c1 - c0) * cell}px;'
+                f'height:{(r1 - r0) * cell}px;background:radial-gradient(circle at {half:g}px {half:g}px,#111 '
+                f'{radius:.1f}px,transparent {radius + 0.6:.1f}px) 0 0/{d_c * cell}px {d_r * cell}px"></i>')
+    return out
 
 
 def _value_text(A: np.ndarray, lim: float, pad: tuple[int, int], rows, cols) -> str:

@@ -42,6 +42,7 @@ __all__ = ["ChannelExplorer", "SOURCES", "PRESETS", "benchmark_redraws"]
 
 # the widgets that show the picture, and the parts (explorer_html.SECTIONS) each one holds
 WIDGET_PARTS = {"x": ("x",), "k": ("k",), "partial": ("partial",), "y": ("y", "sum", "3d")}
+TIMING_RUNS = 5  # chanconv.conv2d's time for the layer shown: a median of this many runs
 LIGHT_PAYLOAD = 40_000  # bytes: below this the picked-element sliders redraw while dragged
 # the walk's last step: more than any layer's c_o · m_h · m_w positions (m ≤ n + 2p with k = 1)
 PLAY_MAX = RANGES["c_o"][1] * (RANGES["n_h"][1] + 2 * RANGES["padding"][1]) * \
@@ -130,8 +131,10 @@ class ChannelExplorer:
         self.view = W.VBox(list(self.sections.values()))
         self.view.add_class("ccx-view")
         self.parts: dict[str, str] = dict.fromkeys(SECTIONS, "")
+        # the notes, the message, the summary and chanconv.conv2d's time for this layer: one widget, so that
+        # a change of layer sends one message for all of them (a layer not timed yet is timed after the
+        # picture is sent, so that timing never delays it, and its line follows in a second message)
         self.status = W.HTML()
-        self.timing = W.HTML()  # filled after the picture is sent, so that timing never delays it
         self._shown: dict[str, str] = {}  # what each widget of the picture shows, without the stamp
         self.state: ExplorerState | None = None
         self.compute_seconds: float | None = None
@@ -165,7 +168,7 @@ class ChannelExplorer:
         # the style sheets once, in a widget of their own: a <style> in every redraw would restyle the page
         self.widget = W.VBox([W.HTML(CSS + WIDGET_CSS), W.HBox([inputs, kernels, layer, picked],
                                                                layout=W.Layout(flex_flow="row wrap")),
-                              self.status, self.timing, self.view])
+                              self.status, self.view])
         self.update()
 
     # -- what code and tests read ------------------------------------------------------------------
@@ -255,7 +258,9 @@ class ChannelExplorer:
         c = self.controls
         projector = c["projector"].value
         self.redraws += 1
+        timed = self._timings.get(self._layer_key(state)) if state.Y is not None else None
         status = status_html(state, projector=projector)
+        timing = timing_html(state, timed, TIMING_RUNS, device_name(self.device), projector)
         parts = render_sections(state, projector=projector, full_terms=c["full_terms"].value,
                                 view3d=c["view3d"].value)
         wrap = f'<div class="ccx{" proj" if projector else ""}">'
@@ -265,7 +270,7 @@ class ChannelExplorer:
         # with the sum), a widget is sent only when what it shows changes, and the redraw's stamp
         # (its number, how a test or benchmark in the browser sees that the picture is new) rides on
         # the last widget sent instead of a message of its own.
-        content = {"status": status}
+        content = {"status": status + timing}
         content |= {name: "".join(self.parts[p] for p in group) for name, group in WIDGET_PARTS.items()}
         changed = [name for name, html_ in content.items() if self._shown.get(name) != html_] or ["y"]
         widgets = {"status": self.status} | self.sections
@@ -291,12 +296,12 @@ class ChannelExplorer:
             self.widget.add_class("ccx-proj")
         else:
             self.widget.remove_class("ccx-proj")
-        # after the picture: chanconv.conv2d timed as a median of 5 runs (once per layer)
+        # after the picture: a layer not timed yet is timed (median of 5 runs, once per layer), its line sent
         self.compute_seconds, runs = self._time_conv(state)
-        timing = timing_html(state, self.compute_seconds, runs, device_name(self.device), projector)
-        if timing != self.timing.value:
-            self.payload_bytes += len(timing.encode())
-            self.timing.value = timing
+        if state.Y is not None and timed is None:
+            value = status + timing_html(state, self.compute_seconds, runs, device_name(self.device), projector)
+            self.status.value = self._shown["status"] = value
+            self.payload_bytes += len(value.encode())
 
     def _sync_controls(self, state: ExplorerState):
         """Ranges and options follow the state: o < c_o, u < m_h, v < m_w, groups divide c_i and c_o."""
@@ -326,13 +331,17 @@ class ChannelExplorer:
         finally:
             self._quiet = False
 
+    def _layer_key(self, state: ExplorerState) -> tuple:
+        s = state.settings
+        return (s.source, s.c_i, s.n_h, s.n_w, s.seed, s.preset, s.c_o, s.k_h, s.k_w, s.bias, s.stride, s.padding,
+                s.groups, s.dilation, str(self.device))
+
     def _time_conv(self, state: ExplorerState):
         """Median of 5 runs of chanconv.conv2d for this layer (once per layer; tiny layers are noisy)."""
         if state.Y is None:
             return None, 0
         s = state.settings
-        key = (s.source, s.c_i, s.n_h, s.n_w, s.seed, s.preset, s.c_o, s.k_h, s.k_w, s.bias, s.stride, s.padding,
-               s.groups, s.dilation, str(self.device))
+        key = self._layer_key(state)
         if key not in self._timings:
             X, K = state.X.to(self.device), state.K.to(self.device)
             b = None if state.b is None else state.b.to(self.device)
@@ -341,9 +350,9 @@ class ChannelExplorer:
                 kw["dilation"] = s.dilation
             if len(self._timings) >= 32:  # keep the latest layers: going back and forth is not timed again
                 self._timings.pop(next(iter(self._timings)))
-            self._timings[key] = median_seconds(lambda: conv2d(X, K, b, **kw), device=self.device, repeat=5,
+            self._timings[key] = median_seconds(lambda: conv2d(X, K, b, **kw), device=self.device, repeat=TIMING_RUNS,
                                                 warmup=1)
-        return self._timings[key], 5
+        return self._timings[key], TIMING_RUNS
 
 
 def _no_echo(widget):

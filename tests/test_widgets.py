@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chanconv.explorer_html import CSS, color, render, status_html
+from chanconv.explorer_html import CSS, color, render, render_sections, status_html
 from chanconv.explorer_state import (
     DILATION_SUPPORTED,
     PHOTO_SIZE,
@@ -96,7 +96,7 @@ def test_starts_with_the_lectures_example(explorer):
     assert explorer.element_text == "Y[0, 0, 0] = (0×0 + 1×1 + 3×2 + 4×3) + (1×1 + 2×2 + 4×3 + 5×4) = 56"
     assert ("torch.nn.Conv2d(2, 3, kernel_size=(2, 2), stride=1, padding=0, bias=False) gives the same Y: yes"
             in explorer.status.value)
-    assert "median of 5 runs" in explorer.timing.value  # no single timing of a tiny convolution
+    assert "median of 5 runs" in explorer.status.value  # no single timing of a tiny convolution
 
 
 def test_more_output_channels_extend_k_plus_one(explorer):
@@ -385,7 +385,8 @@ def test_projector_mode_has_large_text_and_a_compact_sum():
 
 def test_projector_toggle_and_payload_at_the_largest_settings():
     ex = ChannelExplorer(device="cpu", **LARGEST)
-    assert ex.picture_bytes + len(ex.timing.value.encode()) <= ex.payload_bytes <= MAX_PAYLOAD  # all, first time
+    # all, the first time (and the status again with the layer's time, measured after the picture)
+    assert ex.picture_bytes + len(ex.status.value.encode()) <= ex.payload_bytes <= MAX_PAYLOAD
     ex.controls["c_o"].value = 7
     assert ex.payload_bytes <= MAX_PAYLOAD, ex.payload_bytes
     ex.controls["projector"].value = True
@@ -400,6 +401,64 @@ def test_projector_toggle_and_payload_at_the_largest_settings():
     assert small.controls["u"].continuous_update is True  # a light picture follows the drag
 
 
+_PX = re.compile(r'<div class="m" style="width:(\d+)px;height:(\d+)px"><img[^>]*>(.*?)</div>')
+_BOX_PX = re.compile(r'class="ob" style="left:(-?\d+)px;top:(-?\d+)px;width:(\d+)px;height:(\d+)px"')
+_DOTS = re.compile(r'class="od" style="left:(\d+)px;top:(\d+)px;width:(\d+)px;height:(\d+)px;.*?/(\d+)px (\d+)px"')
+_CELLS = re.compile(r'class="(ob|ot)" style="left:calc\(var\(--n\) \* (\d+)ch - (\d)px\);top:calc\((\d+) \* '
+                    r'var\(--h\) - \dpx\);width:calc\(var\(--n\) \* (\d+)ch \+ \dpx\);height:calc\((\d+) \*')
+
+
+def outlines(part: str, n_rows: int, n_cols: int) -> list:
+    """Every outlined map of a part of the picture as cells: [(box (r0, r1, c0, c1), taps {(r, c)} or None), ...]."""
+    found = []
+    for width, height, marks in _PX.findall(part):  # image maps: pixels, `cell` per cell
+        cell = int(width) // n_cols
+        assert int(height) == n_rows * cell
+        for left, top, w, h in _BOX_PX.findall(marks):
+            r0, c0 = (int(top) + 1) // cell, (int(left) + 1) // cell
+            box = (r0, r0 + (int(h) - 2) // cell, c0, c0 + (int(w) - 2) // cell)
+            taps = None
+            for left, top, w, h, d_c, d_r in _DOTS.findall(marks):  # a dot every dilation cells
+                taps = {(int(top) // cell + a * int(d_r) // cell, int(left) // cell + b * int(d_c) // cell)
+                        for a in range(-(-int(h) // int(d_r))) for b in range(-(-int(w) // int(d_c)))}
+            found.append((box, taps))
+    for block in part.split('<div class="kv">')[1:]:  # written values: cells of var(--n) characters
+        marks = _CELLS.findall(block.split("</pre>")[0])
+        boxes = [(int(r), int(r) + int(h), int(c), int(c) + int(w)) for k, c, _, r, w, h in marks if k == "ob"]
+        taps = {(int(r), int(c)) for k, c, _, r, w, h in marks if k == "ot"} or None
+        found += [(box, taps) for box in boxes]
+    return found
+
+
+@settings(max_examples=40, deadline=None)
+@given(c_i=st.integers(1, 3), k=st.integers(1, 4), n=st.integers(3, 20), padding=st.integers(0, 3),
+       stride=st.integers(1, 3), dilation=st.integers(1, 3), u=st.integers(0, 20), v=st.integers(0, 20))
+def test_the_picked_window_is_outlined_where_it_is(c_i, k, n, padding, stride, dilation, u, v):
+    """Y[o, u, v]'s window in every input channel, and its cell in the partial maps and Y[o], outlined at the right
+    cells: read back from the HTML (boxes in pixels on images, in characters on written values), against the
+    rows and columns the element reads (every tap, dilation apart)."""
+    if not DILATION_SUPPORTED:
+        dilation = 1
+    state = explore(Settings(source="random", preset="random", c_i=c_i, c_o=2, k_h=k, k_w=k, n_h=n, n_w=n,
+                             padding=padding, stride=stride, dilation=dilation, o=1, u=u, v=v))
+    if state.message:
+        return
+    e, s = state.element, state.settings
+    parts = render_sections(state)
+    size = n + 2 * padding
+    window = (e.rows[0], e.rows[-1] + 1, e.cols[0], e.cols[-1] + 1)
+    taps = {(r, c) for r in e.rows for c in e.cols}
+    x = outlines(parts["x"], size, size)
+    assert len(x) == c_i  # every input channel that Y[o] reads
+    for box, marked in x:
+        assert box == window
+        assert marked == (taps if dilation > 1 and k > 1 else None)
+    m_h, m_w = state.Y.shape[1:]
+    cell = (s.u, s.u + 1, s.v, s.v + 1)
+    assert outlines(parts["partial"], m_h, m_w) == [(cell, None)] * (c_i + 2)  # each partial map, the sum, Y[o]
+    assert outlines(parts["y"], m_h, m_w) == [(cell, None)]  # Y[o] among the output channels
+
+
 def test_a_key_press_is_answered_by_few_messages(monkeypatch):
     """Each message from the kernel is relayed by the Jupyter server and handled by the page on its own: the
     control moved is not echoed back, a widget of the picture is sent only when what it shows changes, the
@@ -408,7 +467,7 @@ def test_a_key_press_is_answered_by_few_messages(monkeypatch):
     sent = []
     monkeypatch.setattr(W.Widget, "_send", lambda self, msg, buffers=None: sent.append((self, msg)))
     names = {id(w): n for n, w in ex.controls.items()} | {id(w): n for n, w in ex.sections.items()}
-    names |= {id(ex.status): "status", id(ex.timing): "timing"}
+    names |= {id(ex.status): "status"}
 
     def messages():
         out = [(names.get(id(w), "?"), m["method"], sorted(m.get("state", {}))) for w, m in sent]
@@ -422,11 +481,16 @@ def test_a_key_press_is_answered_by_few_messages(monkeypatch):
     assert ex.state.settings.u == 1 and "echo_update" not in str(sent)
     assert messages() == [(n, "update", ["value"]) for n in ("x", "partial", "y")]  # its window, its cell
     assert stamped() == ["y"]
-    ex.controls["c_o"].set_state({"value": 6})  # c_o: the groups offered, the range of o (the walk's is fixed)
+    ex.controls["c_o"].set_state({"value": 6})  # c_o: the picture first, then the groups offered, the range of o
     assert ex.result.shape[0] == 6 and "K[5]" in ex.view_html and "K[6]" not in ex.view_html
-    assert sorted(messages()) == sorted(
-        [("groups", "update", ["_options_labels", "index"]), ("o", "update", ["max"])]
-        + [(n, "update", ["value"]) for n in ("status", "k", "y", "timing")])
+    picture = [(n, "update", ["value"]) for n in ("status", "k", "y")]
+    syncs = [("groups", "update", ["_options_labels", "index"]), ("o", "update", ["max"])]
+    timed = [("status", "update", ["value"])]  # a new layer: its time, measured after the picture
+    assert messages() == picture + syncs + timed and "median of 5 runs" in ex.status.value
+    ex.controls["c_o"].set_state({"value": 8})  # a layer timed before: its time rides with the status
+    assert messages() == picture + syncs and "median of 5 runs" in ex.status.value
+    ex.controls["c_o"].set_state({"value": 6})
+    assert messages() == picture + syncs
     ex.controls["c_o"].set_state({"value": 6})  # the same value again: nothing is sent
     assert messages() == []
     ex.controls["full_terms"].set_state({"value": True})  # only the written sum changes: one message
