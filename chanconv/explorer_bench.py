@@ -11,6 +11,12 @@ Python side alone (:func:`chanconv.widgets.benchmark_redraws`) are reported besi
 the kernel's messages that answer one key press (websocket frames as Chromium receives them,
 counted in two more presses per slider: DevTools' network capture would slow the timed ones).
 
+Two figures say whose time it is. The *floor*: a slider that changes one number in the same page,
+timed the same way: what JupyterLab, its server and Chromium take for any widget on this machine.
+And the CPU milliseconds per key press of each process (the kernel, the Jupyter server,
+Chromium's renderer and its other processes), read from /proc: a steadier figure than latency on
+a shared machine, where the medians move by tens of milliseconds from one run to the next.
+
 Needs Debian's chromium (``/usr/bin/chromium``, or ``CHANCONV_CHROMIUM``) and the playwright
 package, which drives it through ``executable_path`` (no browser download). The JupyterLab and
 browser helpers here are shared with ``tests/test_browser.py``.
@@ -278,6 +284,76 @@ def press_and_time(page, cell, handle, key: str, timeout_ms: int = 30_000, frame
     return out
 
 
+# -- where the CPU goes: the processes of this benchmark, read from /proc (Linux) ----------------------
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _role(cmdline: list[str]) -> str | None:
+    """The part a process of this benchmark plays: "kernel", "server", "renderer", "browser" or None.
+
+    Chromium rewrites its command line into one string (its process title), so the words are
+    looked for in the whole line.
+    """
+    line = " ".join(cmdline).strip()
+    if "ipykernel" in line:
+        return "kernel"
+    if re.search(r"jupyter[- ]lab\b", line):
+        return "server"
+    if "chrom" in Path(line.split(" ", 1)[0]).name:
+        return "renderer" if "--type=renderer" in line else "browser"  # browser: also its GPU and utility ones
+    return None
+
+
+def process_cpu() -> dict[str, float]:
+    """CPU seconds (user + system) used so far by this process's descendants, summed by :func:`_role`.
+
+    Only this benchmark's processes count (descendants of this Python process: JupyterLab, its
+    kernel, and the Chromium that playwright starts), not other programs on a shared machine.
+    Empty where /proc is not there.
+    """
+    procs = {}
+    try:
+        entries = [e for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:
+        return {}
+    for pid in entries:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            fields = stat[stat.rindex(")") + 2:].split()
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+        except (OSError, ValueError):
+            continue
+        procs[int(pid)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / _TICK, cmdline)
+    ours, grew = {os.getpid()}, True
+    while grew:
+        new = {pid for pid, (ppid, _, _) in procs.items() if ppid in ours and pid not in ours}
+        ours |= new
+        grew = bool(new)
+    out: dict[str, float] = {}
+    for pid in ours - {os.getpid()}:
+        if pid in procs:
+            role = _role(procs[pid][2])
+            if role is not None:
+                out[role] = out.get(role, 0.0) + procs[pid][1]
+    return out
+
+
+def cpu_per_press(before: dict, after: dict, presses: int) -> dict[str, float]:
+    """Milliseconds of CPU per key press, by role, between two :func:`process_cpu` readings."""
+    return {role: 1e3 * (after[role] - before.get(role, 0.0)) / presses for role in sorted(after)}
+
+
+# a slider that changes one number in the same page: what JupyterLab and Chromium take on their own
+FLOOR_CELL = """import ipywidgets as W
+floor_slider = W.IntSlider(value=5, min=0, max=10, description="floor", continuous_update=False)
+floor_view = W.HTML()
+def _floor(change):
+    floor_view.value = f'<div data-redraw="{change["new"] + 1000}">{change["new"]}</div>'
+floor_slider.observe(_floor, names="value")
+W.VBox([floor_slider, floor_view])"""
+
+
 def _notebook(cells: list[str]) -> dict:
     return {
         "cells": [{"cell_type": "code", "execution_count": None, "id": f"cell-{k}", "metadata": {}, "outputs": [],
@@ -287,17 +363,25 @@ def _notebook(cells: list[str]) -> dict:
     }
 
 
-def browser_latency(presses: int = 12, screenshot: Path | None = None) -> dict:
-    """{setting: {control: [{dom_ms, paint_ms}, ...]}} for the default and the largest settings."""
+def browser_latency(presses: int = 12, screenshot: Path | None = None, cpu: dict | None = None) -> dict:
+    """{setting: {control: [{dom_ms, paint_ms}, ...]}} for the default and the largest settings, and the floor.
+
+    The floor is a slider that changes one number in the same page (:data:`FLOOR_CELL`): the part of
+    the latency that JupyterLab, its server and Chromium take for any widget on this machine. With
+    ``cpu`` (a dict), ``cpu[setting][control]`` receives the CPU milliseconds per timed press of
+    each process role (:func:`process_cpu`).
+    """
     from playwright.sync_api import sync_playwright
 
     args = ", ".join(f"{k}={v!r}" for k, v in LARGEST.items())
     cells = [
         "from chanconv.widgets import ChannelExplorer\ndefault = ChannelExplorer()\ndefault",
         f"largest = ChannelExplorer({args})\nlargest",
+        FLOOR_CELL,
         "print('bench ready')",
     ]
     plan = {  # (cell index, slider label, keys pressed in turn: each press is one redraw)
+        "floor": (2, [("floor", ["ArrowRight", "ArrowLeft"])]),
         "default": (0, [("c_o", ["ArrowRight", "ArrowLeft"]), ("row u", ["ArrowRight", "ArrowLeft"])]),
         "largest": (1, [("c_o", ["ArrowLeft", "ArrowRight"]), ("n_h", ["ArrowLeft", "ArrowRight"]),
                         ("row u", ["ArrowRight", "ArrowLeft"])]),
@@ -320,7 +404,11 @@ def browser_latency(presses: int = 12, screenshot: Path | None = None) -> dict:
                         handle = slider_handle(cell, label)
                         press_and_time(page, cell, handle, keys[0])  # a warm-up press (caches, first paint)
                         press_and_time(page, cell, handle, keys[1])
+                        before = process_cpu()
                         runs = [press_and_time(page, cell, handle, keys[k % 2]) for k in range(presses)]
+                        if cpu is not None:
+                            page.wait_for_timeout(200)  # what a press leaves to do after its paint counts too
+                            cpu.setdefault(setting, {})[label] = cpu_per_press(before, process_cpu(), presses)
                         with frames.watching():  # two more presses, not timed: the kernel's messages
                             counted = [press_and_time(page, cell, handle, keys[(presses + k) % 2], frames=frames)
                                        for k in range(2)]
@@ -393,8 +481,10 @@ def main(argv=None):
             print(f"\nno Chromium at {CHROMIUM}: the browser latency is not measured (apt-get install chromium)")
         else:
             shot = out / "bench-widgets-largest.png"
-            latency = browser_latency(args.presses, screenshot=shot)
+            cpu: dict = {}
+            latency = browser_latency(args.presses, screenshot=shot, cpu=cpu)
             report["browser_ms"] = latency
+            report["cpu_ms_per_press"] = cpu
             print("\nend to end in headless Chromium + JupyterLab: key press on a slider → new picture painted")
             print(f"  {'setting':8} {'slider':7} {'presses':>7} {'median ms':>10} {'worst ms':>9}"
                   f" {'(in DOM: median / worst)':>26} {'kernel messages':>16}")
@@ -419,6 +509,17 @@ def main(argv=None):
                 print(f"  {setting:8} {'all':7} {len(all_paint):7} {pm:10.0f} {pw:9.0f}")
                 report.setdefault("browser_summary_ms", {})[setting] = {"median": pm, "worst": pw}
             print(f"  target at the largest settings: median ≤ 100 ms, worst ≤ 300 ms; screenshot: {shot}")
+            print("  floor: a slider that changes one number in the same page (what JupyterLab, its server and")
+            print("  Chromium take for any widget here); the explorer's own share is the rest")
+            if cpu:
+                roles = sorted({role for controls in cpu.values() for per in controls.values() for role in per})
+                print("\nCPU milliseconds per key press, by process (this benchmark's processes only; 2 cores here"
+                      if os.cpu_count() == 2 else "\nCPU milliseconds per key press, by process (this benchmark's only")
+                print("  " + " " * 16 + "".join(f"{role:>10}" for role in roles) + f"{'all':>10}")
+                for setting, controls in cpu.items():
+                    for label, per in controls.items():
+                        print(f"  {setting:8} {label:7}" + "".join(f"{per.get(role, 0):10.0f}" for role in roles)
+                              + f"{sum(per.values()):10.0f}")
             print("\nthe kernel's messages answering one key press (a typical press; websocket frames in Chromium):")
             for name, types in kinds.items():
                 print(f"  {name}: {len(types)}: " + ", ".join(types))

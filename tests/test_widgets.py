@@ -527,3 +527,29 @@ def test_more_channels_keep_the_ones_already_there():
     torch.testing.assert_close(more_o.Y[:3], small.Y)  # raising c_o adds output channels, keeps the others
     more_i = explore(Settings(source="random", preset="random", c_i=4, c_o=3, k_h=3, k_w=3, n_h=6, n_w=5))
     torch.testing.assert_close(more_i.X[:2], small.X)  # raising c_i adds input channels
+
+
+def test_bench_widgets_counts_the_cpu_of_its_own_processes_by_role():
+    """`make bench-widgets` reports CPU milliseconds per key press by process: a child that burns 0.3 s of CPU
+    with "ipykernel" in its command line is counted as the kernel; Chromium's rewritten process title is read."""
+    import subprocess
+    import sys
+
+    from chanconv.explorer_bench import _role, cpu_per_press, process_cpu
+
+    assert _role(["/usr/lib/chromium/chromium --type=renderer --lang=en-US", ""]) == "renderer"
+    assert _role(["/usr/lib/chromium/chromium", "--type=gpu-process"]) == "browser"
+    assert _role([sys.executable, "/venv/bin/jupyter-lab", "--no-browser"]) == "server"
+    assert _role([sys.executable, "-m", "ipykernel_launcher", "-f", "kernel.json"]) == "kernel"
+    assert _role(["node", "cli.js"]) is None
+    before = process_cpu()
+    burn = ("import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass\n"
+            "print('burnt', flush=True)\ntime.sleep(30)")
+    child = subprocess.Popen([sys.executable, "-c", burn, "ipykernel"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "burnt"  # it has used its 0.3 s and sleeps: still there to read
+        per = cpu_per_press(before, process_cpu(), presses=3)
+    finally:
+        child.kill()
+        child.wait()
+    assert 80 <= per["kernel"] <= 200, per  # 0.3 s over 3 presses ≈ 100 ms each
