@@ -65,12 +65,13 @@ def _free_port() -> int:
 
 
 @contextmanager
-def jupyterlab(root: Path, timeout: float = 60, user_settings: bool = True):
+def jupyterlab(root: Path, timeout: float = 60, user_settings: bool = True, windowing: str | None = "none"):
     """JupyterLab on 127.0.0.1 serving ``root``, token disabled (for this local run only); yields its URL.
 
     ``user_settings=False`` leaves the user settings empty, so Lab runs on the project's shipped
-    settings alone (what `make lab` shows); by default it also renders every cell (no windowing),
-    starts the kernel without asking and fetches no news.
+    settings alone (what `make lab` shows); by default it also starts the kernel without asking,
+    fetches no news and renders every cell (``windowing="none"``); ``windowing=None`` keeps Lab's
+    own default ("contentVisibility": cells out of view are in the page but not rendered).
     """
     port = _free_port()
     cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
@@ -82,10 +83,10 @@ def jupyterlab(root: Path, timeout: float = 60, user_settings: bool = True):
     settings = root / ".lab-settings"
     settings.mkdir(parents=True, exist_ok=True)
     for name, text in {} if not user_settings else {
-        # render every cell (no windowing), so that an explorer stays in the page when scrolled;
-        # start the notebook's kernel without asking (under load Lab may otherwise show "Select Kernel")
-        "@jupyterlab/notebook-extension/tracker.jupyterlab-settings":
-            '{"windowingMode": "none", "autoStartDefaultKernel": true}',
+        # start the notebook's kernel without asking (under load Lab may otherwise show "Select Kernel");
+        # "none": render every cell (no windowing), so that an explorer stays in the page when scrolled
+        "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": json.dumps(
+            {"autoStartDefaultKernel": True} | ({"windowingMode": windowing} if windowing else {})),
         "@jupyterlab/apputils-extension/notification.jupyterlab-settings": '{"fetchNews": "false"}',
     }.items():
         (settings / name).parent.mkdir(parents=True, exist_ok=True)
@@ -363,7 +364,8 @@ def _notebook(cells: list[str]) -> dict:
     }
 
 
-def browser_latency(presses: int = 12, screenshot: Path | None = None, cpu: dict | None = None) -> dict:
+def browser_latency(presses: int = 12, screenshot: Path | None = None, cpu: dict | None = None,
+                    windowing: str | None = "none") -> dict:
     """{setting: {control: [{dom_ms, paint_ms}, ...]}} for the default and the largest settings, and the floor.
 
     The floor is a slider that changes one number in the same page (:data:`FLOOR_CELL`): the part of
@@ -390,7 +392,7 @@ def browser_latency(presses: int = 12, screenshot: Path | None = None, cpu: dict
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         (root / "bench.ipynb").write_text(json.dumps(_notebook(cells)))
-        with jupyterlab(root) as url, sync_playwright() as p:
+        with jupyterlab(root, windowing=windowing) as url, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
             page = browser.new_page(viewport={"width": 1500, "height": 1000})
             frames = KernelFrames(page)
@@ -414,6 +416,14 @@ def browser_latency(presses: int = 12, screenshot: Path | None = None, cpu: dict
                                        for k in range(2)]
                         for run, count in zip(runs, counted):
                             run.update({k: v for k, v in count.items() if k.startswith("message")})
+                        if setting != "floor":  # the explorer's own share: each press right after a floor press
+                            floor_cell = page.locator(".jp-CodeCell").nth(plan["floor"][0])
+                            floor_handle = slider_handle(floor_cell, "floor")
+                            for k, run in enumerate(runs):
+                                key = ("ArrowRight", "ArrowLeft")[k % 2]
+                                floor = press_and_time(page, floor_cell, floor_handle, key)
+                                paired = press_and_time(page, cell, handle, keys[(presses + k) % 2])
+                                run["share_ms"] = paired["paint_ms"] - floor["paint_ms"]
                         results.setdefault(setting, {})[label] = runs
                     if screenshot is not None and setting == "largest":
                         cell.locator(".ccx-view").first.scroll_into_view_if_needed()
@@ -460,6 +470,8 @@ def main(argv=None):
     parser.add_argument("--presses", type=int, default=12, help="timed key presses per slider (after 2 warm-up)")
     parser.add_argument("--out", default="artifacts", help="folder for bench-widgets.json and the screenshot")
     parser.add_argument("--no-browser", action="store_true", help="only the payload and the Python side")
+    parser.add_argument("--windowing", default="none", help="JupyterLab's notebook windowing mode; 'default' keeps "
+                        "Lab's own (contentVisibility)")
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -482,7 +494,8 @@ def main(argv=None):
         else:
             shot = out / "bench-widgets-largest.png"
             cpu: dict = {}
-            latency = browser_latency(args.presses, screenshot=shot, cpu=cpu)
+            windowing = None if args.windowing == "default" else args.windowing
+            latency = browser_latency(args.presses, screenshot=shot, cpu=cpu, windowing=windowing)
             report["browser_ms"] = latency
             report["cpu_ms_per_press"] = cpu
             print("\nend to end in headless Chromium + JupyterLab: key press on a slider → new picture painted")
@@ -506,11 +519,18 @@ def main(argv=None):
                     print(f"  {setting:8} {label:7} {len(runs):7} {pm:10.0f} {pw:9.0f} {dm:15.0f} / {dw:<8.0f}"
                           f" {msgs:>16}")
                 pm, pw = _stats(all_paint)
-                print(f"  {setting:8} {'all':7} {len(all_paint):7} {pm:10.0f} {pw:9.0f}")
-                report.setdefault("browser_summary_ms", {})[setting] = {"median": pm, "worst": pw}
+                shares = [r["share_ms"] for runs in controls.values() for r in runs if "share_ms" in r]
+                summary = {"median": pm, "worst": pw}
+                share = ""
+                if shares:
+                    summary["share_median"] = statistics.median(shares)
+                    share = f"   own share: {summary['share_median']:.0f} ms"
+                print(f"  {setting:8} {'all':7} {len(all_paint):7} {pm:10.0f} {pw:9.0f}{share}")
+                report.setdefault("browser_summary_ms", {})[setting] = summary
             print(f"  target at the largest settings: median ≤ 100 ms, worst ≤ 300 ms; screenshot: {shot}")
             print("  floor: a slider that changes one number in the same page (what JupyterLab, its server and")
-            print("  Chromium take for any widget here); the explorer's own share is the rest")
+            print("  Chromium take for any widget here); own share: the median of (a press − a floor press just")
+            print("  before it), press by press, so that the machine's load cancels out")
             if cpu:
                 roles = sorted({role for controls in cpu.values() for per in controls.values() for role in per})
                 print("\nCPU milliseconds per key press, by process (this benchmark's processes only; 2 cores here"

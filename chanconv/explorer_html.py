@@ -162,10 +162,10 @@ def _outline(rows, cols, box, values: bool, cell: int) -> str:
     """The picked window drawn over a map: a box around it and, when dilated, a mark on every tap.
 
     Plain absolutely placed elements (``<i class="ob">``: the box; ``od``: the taps as dots on an
-    image, ``ot``: each tap outlined on written values), not an SVG per map: at the largest
-    settings 19 inline SVGs cost the page about 9 ms per redraw (measured press by press in
-    `make bench-widgets`). Image maps are placed in pixels (``cell`` per cell); value blocks in
-    their own units, ``var(--n)`` characters wide and ``var(--h)`` high per cell.
+    image, ``ot``: each tap outlined on written values), not an SVG per map: an inline SVG is a
+    document of its own for the page to lay out and paint, and the largest picture has 19 of them.
+    Image maps are placed in pixels (``cell`` per cell); value blocks in their own units,
+    ``var(--n)`` characters wide and ``var(--h)`` high per cell.
     """
     r0, r1, c0, c1 = box
     dilated = len(rows) * len(cols) > 1 and (r1 - r0) * (c1 - c0) > len(rows) * len(cols)

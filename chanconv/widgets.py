@@ -285,9 +285,8 @@ class ChannelExplorer:
         self.payload_bytes = sent  # what this redraw sent (widgets whose content did not change are not sent)
         self.picture_bytes = sum(len(v.encode()) for v in content.values())
         # The controls' ranges and options follow after the picture: the picture is what the student
-        # waits for, and in the page a new range re-renders its slider (a new option list its dropdown),
-        # work that would otherwise come before the picture (16 ms sooner at the largest settings in
-        # `make bench-widgets`, measured press by press against sending them first).
+        # waits for, and in the page a new range re-renders its slider (a new option list its dropdown)
+        # and makes it measure its readout, work that would otherwise come before the picture.
         self._sync_controls(state)
         light = self.picture_bytes < LIGHT_PAYLOAD
         for name in ("o", "u", "v"):
