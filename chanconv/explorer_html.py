@@ -42,6 +42,7 @@ CSS = """<style>
 .ccx { font-family: system-ui, sans-serif; font-size: 13px; color: #111; }
 .ccx h4 { margin: 10px 0 4px 0; font-size: 14px; }
 .ccx .row { display: flex; flex-wrap: wrap; gap: 10px; align-items: center; }
+.ccx .opfig { display: flex; gap: 10px; align-items: center; }
 .ccx .cap { font-size: 12px; color: #222; text-align: center; margin: 2px 0; }
 .ccx .op { font-size: 22px; color: #444; padding: 0 2px; }
 .ccx .m { position: relative; margin: auto; }
@@ -173,16 +174,18 @@ def _outline(rows, cols, box, values: bool, cell: int) -> str:
         def at(r, c, hh, ww, grow=0):
             return (f"left:calc(var(--n) * {c}ch - {grow}px);top:calc({r} * var(--h) - {grow}px);"
                     f"width:calc(var(--n) * {ww}ch + {2 * grow}px);height:calc({hh} * var(--h) + {2 * grow}px)")
-        out = f'<i class="ob" style="{at(r0, c0, r1 - r0, c1 - c0, 1)}"></i>'
+        out = f'<i class="ob" style="{at(r0, c0, r1 - r0, c1 - c0, 2)}"></i>'
         if dilated:  # each tap outlined
             out += "".join(f'<i class="ot" style="{at(r, c, 1, 1)}"></i>' for r in rows for c in cols)
         return out
-    out = (f'<i class="ob" style="left:{c0 * cell - 1}px;top:{r0 * cell - 1}px;width:{(c1 - c0) * cell + 2}px;'
-           f'height:{(r1 - r0) * cell + 2}px"></i>')
+    # the box just outside the window (its 2 px border covers no cell of it: on 2-3 px cells the picked
+    # cell and the edge taps stay visible)
+    out = (f'<i class="ob" style="left:{c0 * cell - 2}px;top:{r0 * cell - 2}px;width:{(c1 - c0) * cell + 4}px;'
+           f'height:{(r1 - r0) * cell + 4}px"></i>')
     if dilated:  # a dot on every tap: one element, its background a dot repeated every dilation cells
         d_r = rows[1] - rows[0] if len(rows) > 1 else r1 - r0
         d_c = cols[1] - cols[0] if len(cols) > 1 else c1 - c0
-        half, radius = cell / 2, max(1.0, 0.22 * cell)
+        half, radius = cell / 2, max(1.5, 0.3 * cell)
         out += (f'<i class="od" style="left:{c0 * cell}px;top:{r0 * cell}px;width:{(c1 - c0) * cell}px;'
                 f'height:{(r1 - r0) * cell}px;background:radial-gradient(circle at {half:g}px {half:g}px,#111 '
                 f'{radius:.1f}px,transparent {radius + 0.6:.1f}px) 0 0/{d_c * cell}px {d_r * cell}px"></i>')
@@ -278,12 +281,21 @@ def _lim(*arrays) -> tuple[float, bool]:
 
 
 def _show_values(count: int, h: int, w: int, projector: bool) -> bool:
-    """Values fit when a map is at most 8 × 8 (projector: 7 × 7) and the section has few cells."""
-    return max(h, w) <= (7 if projector else 8) and count * h * w <= (250 if projector else 400)
+    """Values fit when a map is at most 8 × 8 and the section has at most 400 cells.
+
+    The same in projector mode (larger text, so larger maps): projector mode never trades written
+    values for a smaller image.
+    """
+    return max(h, w) <= 8 and count * h * w <= 400
 
 
 def _fig(caption: str, body: str) -> str:
     return f'<div><div class="cap">{caption}</div>{body}</div>'
+
+
+def _with_op(op: str, fig: str) -> str:
+    """An operator and the map after it, kept on one line (a wrapped row never ends with "+" or "=")."""
+    return f'<div class="opfig"><span class="op">{op}</span>{fig}</div>'
 
 
 # -- the picture -------------------------------------------------------------------------------------
@@ -333,6 +345,9 @@ def render_sections(state: ExplorerState, *, projector: bool = False, full_terms
     c_ig = s.c_i // s.groups
     padded = f", padded by {p} (grey)" if p else ""
     where = f"window of Y[{s.o}, {s.u}, {s.v}] outlined" if e is not None else "no output: nothing outlined"
+    if e is not None and s.dilation > 1 and s.k_h * s.k_w > 1:
+        where += (f"; dilation {s.dilation}: it reads only the marked taps, every {s.dilation}th row and column "
+                  "of the window, not the cells between them")
     out.append(f"<h4>input X: c_i = {s.c_i} channels of n_h × n_w = {s.n_h} × {s.n_w}{padded}; {where}</h4>")
     out.append(legend_html("X", lim_x, signed_x))
     out.append('<div class="row">')
@@ -370,7 +385,9 @@ def render_sections(state: ExplorerState, *, projector: bool = False, full_terms
                         for il in range(c_ig))
     else:  # one image per row (fewer images to decode); K[o]'s values are shown beside its partial maps
         first = "i = 0" if s.groups == 1 else f"i = g·{c_ig}"
-        heads = f'<th style="text-align:left">{first}, … left to right (values of row {s.o}: below)</th>'
+        later = (f"values of row {s.o}: below" if not state.message else
+                 "too many values to write here; with an output Y, row o's are written beside its partial maps")
+        heads = f'<th style="text-align:left">{first}, … left to right ({later})</th>'
     out.append(f'<table class="kgrid"><tr><th></th>{heads}{bhead}</tr>')
     for o in range(s.c_o):
         sel = o == s.o
@@ -405,23 +422,22 @@ def render_sections(state: ExplorerState, *, projector: bool = False, full_terms
         show_p = _show_values(len(chans) + 2 + s.c_o, m_h, m_w, projector)
         out.append('<div class="row">')
         for il, i in enumerate(sorted(chans)):
-            if il:
-                out.append('<span class="op">+</span>')
             name = f"X[{i}] ⋆ K[{s.o}, {il if s.groups > 1 else i}]"
             body = grid_html(P[il], lim=lim_y, values=show_p, cell=cell_y, taps=taps, box=box)
             if show_k:
-                out.append(_fig(name, body))
+                fig = _fig(name, body)
             else:  # the kernel grid shows images: K[o, i] with its values here, above its partial map
                 kname = f"K[{s.o}, {il if s.groups > 1 else i}] (colours of K)"
-                out.append(f'<div><div class="cap">{kname}</div>'
-                           f'{grid_html(K[s.o, il], lim=lim_k, values=True, cell=cell_k)}'
-                           f'<div class="cap">{name}</div>{body}</div>')
-        out.append('<span class="op">=</span>')
-        out.append(_fig("the sum", grid_html(S, lim=lim_y, values=show_p, cell=cell_y, taps=taps, box=box)))
+                fig = (f'<div><div class="cap">{kname}</div>'
+                       f'{grid_html(K[s.o, il], lim=lim_k, values=True, cell=cell_k)}'
+                       f'<div class="cap">{name}</div>{body}</div>')
+            out.append(_with_op("+", fig) if il else fig)
+        out.append(_with_op("=", _fig("the sum", grid_html(S, lim=lim_y, values=show_p, cell=cell_y, taps=taps,
+                                                            box=box))))
         if state.b is not None:
-            out.append(f'<span class="op">+</span>{_fig(f"b[{s.o}]", f"<b>{_fmt(bias[s.o])}</b>")}')
-        out.append('<span class="op">=</span>')
-        out.append(_fig(f"Y[{s.o}]", grid_html(Y[s.o], lim=lim_y, values=show_p, cell=cell_y, taps=taps, box=box)))
+            out.append(_with_op("+", _fig(f"b[{s.o}]", f"<b>{_fmt(bias[s.o])}</b>")))
+        out.append(_with_op("=", _fig(f"Y[{s.o}]", grid_html(Y[s.o], lim=lim_y, values=show_p, cell=cell_y,
+                                                               taps=taps, box=box))))
         out.append("</div>")
         # the output Y
         out = sections["y"]
@@ -472,9 +488,15 @@ def status_html(state: ExplorerState, *, projector: bool = False) -> str:
     return f'<div class="ccx{" proj" if projector else ""}">{notes}{msg}<pre>' + "\n".join(text) + "</pre></div>"
 
 
-def timing_html(state: ExplorerState, seconds: float | None, runs: int, device: str, projector: bool = False) -> str:
-    """chanconv.conv2d's method and time for this layer (a median: one run of a tiny layer is noise)."""
-    if state.Y is None or seconds is None:
+def timing_html(state: ExplorerState, seconds: float | None, runs: int, device: str, projector: bool = False,
+                pending: bool = False) -> str:
+    """chanconv.conv2d's method and time for this layer (a median: one run of a tiny layer is noise).
+
+    ``pending=True`` (no time yet): the same line saying the layer is being timed, so that the line is
+    there before its time arrives.
+    """
+    if state.Y is None or (seconds is None and not pending):
         return ""
-    text = f"chanconv.conv2d (method {state.method!r}) on {device}: {seconds * 1e3:.3g} ms, median of {runs} runs"
+    took = f"{seconds * 1e3:.3g} ms" if seconds is not None else "being timed"
+    text = f"chanconv.conv2d (method {state.method!r}) on {device}: {took}, median of {runs} runs"
     return f'<div class="ccx{" proj" if projector else ""}"><pre>{html.escape(text)}</pre></div>'

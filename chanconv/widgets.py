@@ -22,7 +22,7 @@ import ipywidgets as W
 import torch
 
 from .conv import conv2d
-from .device import default_device, device_name
+from .device import default_device, device_name, processor_name
 from .explorer_html import CSS, SECTIONS, render_sections, status_html, timing_html
 from .explorer_state import (
     DILATION_REASON,
@@ -44,9 +44,10 @@ __all__ = ["ChannelExplorer", "SOURCES", "PRESETS", "benchmark_redraws"]
 WIDGET_PARTS = {"x": ("x",), "k": ("k",), "partial": ("partial",), "y": ("y", "sum", "3d")}
 TIMING_RUNS = 5  # chanconv.conv2d's time for the layer shown: a median of this many runs
 LIGHT_PAYLOAD = 40_000  # bytes: below this the picked-element sliders redraw while dragged
-# the walk's last step: more than any layer's c_o · m_h · m_w positions (m ≤ n + 2p with k = 1)
-PLAY_MAX = RANGES["c_o"][1] * (RANGES["n_h"][1] + 2 * RANGES["padding"][1]) * \
-    (RANGES["n_w"][1] + 2 * RANGES["padding"][1]) - 1
+# the most rows or columns any output has (m ≤ n + 2p, with k = 1), and the walk's last step: more
+# than any layer's c_o · m_h · m_w positions
+M_MAX = max(RANGES["n_h"][1], RANGES["n_w"][1]) + 2 * RANGES["padding"][1]
+PLAY_MAX = RANGES["c_o"][1] * M_MAX * M_MAX - 1
 
 # what picking a source sets (unless the constructor names the control)
 SOURCE_DEFAULTS = {
@@ -108,9 +109,12 @@ class ChannelExplorer:
             "seed": W.BoundedIntText(value=d.seed, min=RANGES["seed"][0], max=RANGES["seed"][1], description="seed",
                                      style=style, layout=W.Layout(width="180px")),
             "bias": W.Checkbox(value=False, description="bias b", indent=False),
-            "o": W.IntSlider(value=0, min=0, max=2, description="Y[o]: o", style=style, layout=lay),
-            "u": W.IntSlider(value=0, min=0, max=1, description="row u", style=style, layout=lay),
-            "v": W.IntSlider(value=0, min=0, max=1, description="column v", style=style, layout=lay),
+            # ranges as wide as any layer's until the first redraw narrows them (so that o=, u=, v= given
+            # to the constructor are not clamped to a range that is not yet the layer's)
+            "o": W.IntSlider(value=0, min=0, max=RANGES["c_o"][1] - 1, description="Y[o]: o", style=style,
+                             layout=lay),
+            "u": W.IntSlider(value=0, min=0, max=M_MAX - 1, description="row u", style=style, layout=lay),
+            "v": W.IntSlider(value=0, min=0, max=M_MAX - 1, description="column v", style=style, layout=lay),
             # the walk steps through Y's positions o, u, v in turn (modulo their number, so that its
             # range never follows the layer: one message fewer for every change of the layer)
             "play": W.Play(value=0, min=0, max=PLAY_MAX, step=1, interval=800, description="walk"),
@@ -170,6 +174,8 @@ class ChannelExplorer:
                                                                layout=W.Layout(flex_flow="row wrap")),
                               self.status, self.view])
         self.update()
+        s = self.state.settings
+        self._walk_from = ((s.o, s.u, s.v), 0)  # the walk steps on from the picked element (see _apply_play)
 
     # -- what code and tests read ------------------------------------------------------------------
     @property
@@ -225,10 +231,13 @@ class ChannelExplorer:
         if self._quiet:
             return
         owner = change["owner"]
-        if owner is self.controls["source"]:
+        c = self.controls
+        if owner is c["source"]:
             self._set_quietly(SOURCE_DEFAULTS[change["new"]])
-        elif owner is self.controls["play"]:
+        elif owner is c["play"]:
             self._apply_play(change["new"])
+        elif owner is c["o"] or owner is c["u"] or owner is c["v"]:  # picked by hand: the walk goes on from here
+            self._walk_from = ((c["o"].value, c["u"].value, c["v"].value), c["play"].value)
         self.update()
 
     def _set_quietly(self, values: dict):
@@ -242,11 +251,18 @@ class ChannelExplorer:
         finally:
             self._quiet = False
 
-    def _apply_play(self, flat):
+    def _apply_play(self, step):
+        """The walk: step k of the Play control picks the k-th position after the element picked by hand
+        (o, then u, then v, in reading order; modulo their number). Its stop button (step 0) goes back to
+        Y[0, 0, 0]."""
         if self.state is None or self.state.Y is None:
             return
         c_o, m_h, m_w = self.state.Y.shape
-        o, rest = divmod(flat % (c_o * m_h * m_w), m_h * m_w)
+        if step == self.controls["play"].min:
+            self._walk_from = ((0, 0, 0), step)
+        (o, u, v), first = self._walk_from
+        start = min(o, c_o - 1) * m_h * m_w + min(u, m_h - 1) * m_w + min(v, m_w - 1)
+        o, rest = divmod((start + step - first) % (c_o * m_h * m_w), m_h * m_w)
         u, v = divmod(rest, m_w)
         self._set_quietly(dict(o=o, u=u, v=v))
 
@@ -260,7 +276,9 @@ class ChannelExplorer:
         self.redraws += 1
         timed = self._timings.get(self._layer_key(state)) if state.Y is not None else None
         status = status_html(state, projector=projector)
-        timing = timing_html(state, timed, TIMING_RUNS, device_name(self.device), projector)
+        # a layer not timed yet holds the timing's line (one line of text, so the picture does not move when
+        # the time arrives)
+        timing = timing_html(state, timed, TIMING_RUNS, self._where(), projector, pending=timed is None)
         parts = render_sections(state, projector=projector, full_terms=c["full_terms"].value,
                                 view3d=c["view3d"].value)
         wrap = f'<div class="ccx{" proj" if projector else ""}">'
@@ -298,7 +316,7 @@ class ChannelExplorer:
         # after the picture: a layer not timed yet is timed (median of 5 runs, once per layer), its line sent
         self.compute_seconds, runs = self._time_conv(state)
         if state.Y is not None and timed is None:
-            value = status + timing_html(state, self.compute_seconds, runs, device_name(self.device), projector)
+            value = status + timing_html(state, self.compute_seconds, runs, self._where(), projector)
             self.status.value = self._shown["status"] = value
             self.payload_bytes += len(value.encode())
 
@@ -329,6 +347,11 @@ class ChannelExplorer:
                 c["dilation"].value = 1
         finally:
             self._quiet = False
+
+    def _where(self) -> str:
+        """The device the layer is timed on, naming the CPU's model (a timing says where it was taken)."""
+        name = device_name(self.device)
+        return f"cpu ({processor_name()})" if name == "cpu" else name
 
     def _layer_key(self, state: ExplorerState) -> tuple:
         s = state.settings

@@ -415,8 +415,8 @@ def outlines(part: str, n_rows: int, n_cols: int) -> list:
         cell = int(width) // n_cols
         assert int(height) == n_rows * cell
         for left, top, w, h in _BOX_PX.findall(marks):
-            r0, c0 = (int(top) + 1) // cell, (int(left) + 1) // cell
-            box = (r0, r0 + (int(h) - 2) // cell, c0, c0 + (int(w) - 2) // cell)
+            r0, c0 = (int(top) + 2) // cell, (int(left) + 2) // cell  # the box 2 px outside the window
+            box = (r0, r0 + (int(h) - 4) // cell, c0, c0 + (int(w) - 4) // cell)
             taps = None
             for left, top, w, h, d_c, d_r in _DOTS.findall(marks):  # a dot every dilation cells
                 taps = {(int(top) // cell + a * int(d_r) // cell, int(left) // cell + b * int(d_c) // cell)
@@ -553,3 +553,31 @@ def test_bench_widgets_counts_the_cpu_of_its_own_processes_by_role():
         child.kill()
         child.wait()
     assert 80 <= per["kernel"] <= 200, per  # 0.3 s over 3 presses ≈ 100 ms each
+
+
+def test_the_walk_steps_on_from_the_element_picked_by_hand_and_stop_goes_back_to_the_start():
+    ex = ChannelExplorer(device="cpu", source="random", c_i=2, c_o=2, k_h=3, k_w=3, n=5)  # Y: 2 × 3 × 3
+    ex.controls["u"].value = 1
+    ex.controls["v"].value = 1  # Y[0, 1, 1], picked by hand
+    walked = []
+    for step in (1, 2, 3, 4, 5):  # ▶: the Play control counts up
+        ex.controls["play"].value = step
+        walked.append(ex.element_text.split(" = ")[0])
+    assert walked == ["Y[0, 1, 2]", "Y[0, 2, 0]", "Y[0, 2, 1]", "Y[0, 2, 2]", "Y[1, 0, 0]"]
+    ex.controls["o"].value = 0  # picked by hand again while it walks
+    ex.controls["u"].value = 0
+    ex.controls["v"].value = 2
+    ex.controls["play"].value = 6
+    assert ex.element_text.startswith("Y[0, 1, 0] = ")
+    ex.controls["play"].value = 0  # ■: back to the start
+    assert ex.element_text.startswith("Y[0, 0, 0] = ")
+    ex.controls["play"].value = 1
+    assert ex.element_text.startswith("Y[0, 0, 1] = ")
+
+
+def test_the_picked_element_given_to_the_constructor_is_kept():
+    ex = ChannelExplorer(device="cpu", source="random", n=8, k_h=3, k_w=3, o=2, u=4, v=5)
+    assert ex.element_text.startswith("Y[2, 4, 5] = ")
+    assert (ex.controls["o"].max, ex.controls["u"].max, ex.controls["v"].max) == (2, 5, 5)
+    far = ChannelExplorer(device="cpu", source="random", n=8, k_h=3, k_w=3, u=40)  # past the output: clamped
+    assert far.element_text.startswith("Y[0, 5, 0] = ") and far.controls["u"].value == 5
