@@ -36,11 +36,14 @@ if "google.colab" in sys.modules:
 #   X[i] ⋆ K[o, i] per input channel i, their sum, + b[o], = Y[o]. This is the lecture's central
 #   picture, Y[o] = Σ_i X[i] ⋆ K[o, i] + b[o], drawn as whole maps;
 # - one output element Y[o, u, v] (row u, column v; i stays the input channel, as in notebook 1),
-#   picked with the sliders or walked with ▶: its window outlined in every input channel and its
-#   cell in every map, and its sum written out, one partial sum per input channel;
+#   picked with the sliders or walked with ▶ (it steps on from the element you picked, position
+#   by position, until you pause it; ■ goes back to Y[0, 0, 0]): its window outlined in every
+#   input channel it reads, its cell outlined in the partial maps, their sum and Y[o], and its
+#   sum written out, one partial sum per input channel. With dilation d > 1 the window is wider
+#   than the kernel: only its marked taps, every d-th row and column, are read;
 # - the shapes of X, K, b and Y, the parameters and multiply-adds (from `conv2d_cost`), the
 #   `torch.nn.Conv2d` line that computes the same layer, checked against chanconv, and
-#   chanconv's time for the layer (a median of 5 runs).
+#   chanconv's time for the layer (a median of 5 runs, on the CPU it names).
 #
 # Run the cell, then move the sliders. Sliders that change the shapes redraw when you let go.
 # (Sliders need a live kernel: in a static view of this page you see the last state only.)
