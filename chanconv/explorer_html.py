@@ -142,18 +142,20 @@ def _fmt(v: float) -> str:
 # -- one map -----------------------------------------------------------------------------------------
 
 def grid_html(A: np.ndarray, *, lim: float, values: bool, cell: int, pad: tuple[int, int] = (0, 0),
-              taps=None, box=None) -> str:
+              taps=None, box=None, field: int = 0) -> str:
     """One 2-D array coloured on ±lim: a scaled PNG, or its values written in coloured cells (``values=True``).
 
     ``pad``: that many border rows/columns are padding (grey). ``taps``: (rows, cols) of cells to
     outline (the window, every tap when dilated); ``box``: (r0, r1, c0, c1) drawn around them.
+    ``field``: the least width of a written value's cell, in characters (maps side by side share
+    one, so that their columns line up).
     """
     h, w = A.shape
     p_h, p_w = pad
     rows, cols = taps if taps is not None else ((), ())
     marks = _outline(rows, cols, box, values, cell) if taps is not None and box is not None else ""
     if values:
-        block = _value_text(A, lim, pad, rows, cols)
+        block = _value_text(A, lim, pad, rows, cols, field)
         return f'<div class="kv">{block[:-6]}{marks}</pre></div>'  # the marks inside the block: its font, its cells
     src = _map_png(np.ascontiguousarray(A, dtype=np.float64).tobytes(), h, w, float(lim), (p_h, p_w))
     return f'<div class="m" style="width:{w * cell}px;height:{h * cell}px"><img src="{src}" alt="">{marks}</div>'
@@ -192,7 +194,7 @@ def _outline(rows, cols, box, values: bool, cell: int) -> str:
     return out
 
 
-def _value_text(A: np.ndarray, lim: float, pad: tuple[int, int], rows, cols) -> str:
+def _value_text(A: np.ndarray, lim: float, pad: tuple[int, int], rows, cols, field: int = 0) -> str:
     """The values of a map as one block of monospace text, a field of n characters per cell.
 
     The cells' colours are the block's background (one hard-stop gradient per row, the colours
@@ -202,7 +204,7 @@ def _value_text(A: np.ndarray, lim: float, pad: tuple[int, int], rows, cols) -> 
     grey; the picked window's values are bold (``class="w"``).
     """
     A = np.ascontiguousarray(A, dtype=np.float64)
-    return _value_block(A.tobytes(), *A.shape, float(lim), tuple(pad), tuple(rows), tuple(cols))
+    return _value_block(A.tobytes(), *A.shape, float(lim), tuple(pad), tuple(rows), tuple(cols), field)
 
 
 _GREY = "#{:02x}{:02x}{:02x}".format(*PAD_GREY)
@@ -214,12 +216,13 @@ def _fmt_cached(v: float) -> str:
 
 
 @lru_cache(maxsize=512)
-def _value_block(data: bytes, h: int, w: int, lim: float, pad: tuple[int, int], rows: tuple, cols: tuple) -> str:
+def _value_block(data: bytes, h: int, w: int, lim: float, pad: tuple[int, int], rows: tuple, cols: tuple,
+                 field: int = 0) -> str:
     """:func:`_value_text` of the map in ``data`` (cached: redraws that keep a map do not write it again)."""
     A = np.frombuffer(data, dtype=np.float64).reshape(h, w)
     p_h, p_w = pad
     text = [[_fmt_cached(v) for v in line] for line in A.tolist()]
-    n = max(len(t) for line in text for t in line) + 2  # at least a space either side
+    n = max(field, max(len(t) for line in text for t in line) + 2)  # at least a space either side
     # the colours of color(), for the whole map at once; padding grey
     t = np.zeros_like(A) if lim == 0 else np.clip(A / lim, -1.0, 1.0)
     idx = (np.rint(t * LEVELS) + LEVELS).astype(np.intp).tolist()
@@ -287,6 +290,11 @@ def _show_values(count: int, h: int, w: int, projector: bool) -> bool:
     values for a smaller image.
     """
     return max(h, w) <= 8 and count * h * w <= 400
+
+
+def _field(*arrays) -> int:
+    """The cell width (characters) that fits every value of these maps written side by side."""
+    return max(len(_fmt_cached(v)) for A in arrays for v in np.asarray(A, dtype=np.float64).ravel().tolist()) + 2
 
 
 def _fig(caption: str, body: str) -> str:
@@ -357,6 +365,7 @@ def render_sections(state: ExplorerState, *, projector: bool = False, full_terms
         out.append(_fig("the photo (R, G, B)", f'<div class="m" style="width:{s.n_w * cell}px;height:'
                                                f'{s.n_h * cell}px"><img src="{_png(rgb, None)}" alt=""></div>'))
     show = _show_values(s.c_i, n_hp, n_wp, projector)
+    field_x = _field(Xp) if show else 0
     cell = _cell_px(n_hp, n_wp, projector)
     names = {0: " (R)", 1: " (G)", 2: " (B)"} if state.x_kind == "photo" else {}
     for i in range(s.c_i):
@@ -365,7 +374,8 @@ def render_sections(state: ExplorerState, *, projector: bool = False, full_terms
             taps = (e.rows, e.cols)
             box = (e.rows[0], e.rows[-1] + 1, e.cols[0], e.cols[-1] + 1)
         out.append(_fig(f"X[{i}]{names.get(i, '')}",
-                        grid_html(Xp[i], lim=lim_x, values=show, cell=cell, pad=(p, p), taps=taps, box=box)))
+                        grid_html(Xp[i], lim=lim_x, values=show, cell=cell, pad=(p, p), taps=taps, box=box,
+                                  field=field_x)))
     out.append("</div>")
 
     # the kernels K
@@ -377,6 +387,7 @@ def render_sections(state: ExplorerState, *, projector: bool = False, full_terms
                f"{grp}{dil}; row K[o] makes output channel Y[o], row {s.o} is picked</h4>")
     out.append(legend_html("K", lim_k, signed_k))
     show_k = _show_values(s.c_o * c_ig, s.k_h, s.k_w, projector)
+    field_k = _field(K if show_k else K[s.o])  # every kernel written, or row o's beside its partial maps
     cell_k = max(_cell_px(s.k_h, s.k_w, projector) // 2, 6 if not projector else 9)
     bias = state.b.numpy() if state.b is not None else None
     bhead = "<th>b</th>" if bias is not None else ""
@@ -392,7 +403,8 @@ def render_sections(state: ExplorerState, *, projector: bool = False, full_terms
     for o in range(s.c_o):
         sel = o == s.o
         if show_k:
-            cells = "".join('<td class="kc">' + grid_html(K[o, il], lim=lim_k, values=True, cell=cell_k) + "</td>"
+            cells = "".join('<td class="kc">' + grid_html(K[o, il], lim=lim_k, values=True, cell=cell_k,
+                                                          field=field_k) + "</td>"
                             for il in range(c_ig))
         else:
             gap = np.full((s.k_h, 1), np.nan)
@@ -420,24 +432,25 @@ def render_sections(state: ExplorerState, *, projector: bool = False, full_terms
                    f"element ({s.u}, {s.v}) outlined</h4>")
         out.append(legend_html("partial maps and Y", lim_y, signed_y))
         show_p = _show_values(len(chans) + 2 + s.c_o, m_h, m_w, projector)
+        field_y = _field(P, S, Y) if show_p else 0
         out.append('<div class="row">')
         for il, i in enumerate(sorted(chans)):
             name = f"X[{i}] ⋆ K[{s.o}, {il if s.groups > 1 else i}]"
-            body = grid_html(P[il], lim=lim_y, values=show_p, cell=cell_y, taps=taps, box=box)
+            body = grid_html(P[il], lim=lim_y, values=show_p, cell=cell_y, taps=taps, box=box, field=field_y)
             if show_k:
                 fig = _fig(name, body)
             else:  # the kernel grid shows images: K[o, i] with its values here, above its partial map
                 kname = f"K[{s.o}, {il if s.groups > 1 else i}] (colours of K)"
                 fig = (f'<div><div class="cap">{kname}</div>'
-                       f'{grid_html(K[s.o, il], lim=lim_k, values=True, cell=cell_k)}'
+                       f'{grid_html(K[s.o, il], lim=lim_k, values=True, cell=cell_k, field=field_k)}'
                        f'<div class="cap">{name}</div>{body}</div>')
             out.append(_with_op("+", fig) if il else fig)
         out.append(_with_op("=", _fig("the sum", grid_html(S, lim=lim_y, values=show_p, cell=cell_y, taps=taps,
-                                                            box=box))))
+                                                            box=box, field=field_y))))
         if state.b is not None:
             out.append(_with_op("+", _fig(f"b[{s.o}]", f"<b>{_fmt(bias[s.o])}</b>")))
         out.append(_with_op("=", _fig(f"Y[{s.o}]", grid_html(Y[s.o], lim=lim_y, values=show_p, cell=cell_y,
-                                                               taps=taps, box=box))))
+                                                               taps=taps, box=box, field=field_y))))
         out.append("</div>")
         # the output Y
         out = sections["y"]
@@ -449,7 +462,7 @@ def render_sections(state: ExplorerState, *, projector: bool = False, full_terms
             sel = o == s.o
             out.append(_fig(f"<b>Y[{o}]</b>" if sel else f"Y[{o}]",
                             grid_html(Y[o], lim=lim_y, values=show_p, cell=cell_y,
-                                      taps=taps if sel else None, box=box if sel else None)))
+                                      taps=taps if sel else None, box=box if sel else None, field=field_y)))
         out.append("</div>")
         sections["sum"].append(sum_html(state, projector=projector, full_terms=full_terms))
     if view3d:
