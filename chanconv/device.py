@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import os
-import platform
-from functools import cache
-from pathlib import Path
 
 import torch
 
-__all__ = ["default_device", "device_name", "processor_name"]
+__all__ = ["default_device", "device_name"]
 
 ENV = "CHANCONV_DEVICE"
 
@@ -52,16 +49,3 @@ def device_name(device=None) -> str:
     if device.type == "cuda":
         return f"cuda ({torch.cuda.get_device_name(device)})"
     return "cpu"
-
-
-@cache
-def processor_name() -> str:
-    """The CPU's model as the system names it (Linux: /proc/cpuinfo's "model name"), for a timing to say where
-    it was taken; ``platform.processor()`` or the machine type elsewhere."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine() or "unknown CPU"

@@ -49,13 +49,9 @@ LARGEST = dict(source="random", preset="random", c_i=8, c_o=8, k_h=7, k_w=7, n_h
 
 
 def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip() + f", {os.cpu_count()} cores"
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+    from .roofline import cpu_description
+
+    return f"{cpu_description().model}, {os.cpu_count()} cores"
 
 
 def _free_port() -> int:

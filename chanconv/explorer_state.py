@@ -393,15 +393,12 @@ def _partial(source, c_i, n_h, n_w, seed, preset, c_o, k_h, k_w, bias, stride, p
 
 
 @lru_cache(maxsize=64)
-def _picked(source, c_i, n_h, n_w, seed, preset, c_o, k_h, k_w, bias, stride, padding, groups, dilation,
-            o, u, v) -> Element:
-    """The picked element Y[o, u, v] of this layer (cached: going back and forth recomputes nothing)."""
-    X, _, _ = make_input(source, c_i, n_h, n_w, seed)
-    c_ig = c_i // groups
-    K, b, _, _ = make_kernel(preset, c_o, c_ig, k_h, k_w, seed, bias, source == "photo" and c_i == 3)
-    s = Settings(source=source, c_i=c_i, n_h=n_h, n_w=n_w, seed=seed, preset=preset, c_o=c_o, k_h=k_h, k_w=k_w,
-                 bias=bias, stride=stride, padding=padding, groups=groups, dilation=dilation, o=o, u=u, v=v)
-    g = o // (c_o // groups)
+def _picked(s: Settings) -> Element:
+    """The picked element Y[o, u, v] of the layer ``s`` shows (cached: going back and forth recomputes nothing)."""
+    X, _, _ = make_input(s.source, s.c_i, s.n_h, s.n_w, s.seed)
+    c_ig = s.c_i // s.groups
+    K, b, _, _ = make_kernel(s.preset, s.c_o, c_ig, s.k_h, s.k_w, s.seed, s.bias, s.source == "photo" and s.c_i == 3)
+    g = s.o // (s.c_o // s.groups)
     return _element(X, K, b, s, range(g * c_ig, (g + 1) * c_ig))
 
 
@@ -468,7 +465,7 @@ def explore(settings: Settings, device="cpu") -> ExplorerState:
         shown = replace(shown, o=_clamp(shown.o, 0, shown.c_o - 1), u=_clamp(shown.u, 0, m_h - 1),
                         v=_clamp(shown.v, 0, m_w - 1))
         partial = _partial(*key, shown.o, str(device))
-        element = _picked(*key, shown.o, shown.u, shown.v)
+        element = _picked(shown)
     else:
         shown = replace(shown, o=_clamp(shown.o, 0, shown.c_o - 1), u=0, v=0)
     summary = _summary(shown, x_kind, k_kind, params, cost, message)

@@ -17,12 +17,14 @@ and :class:`ChannelExplorer` (here) wires ipywidgets controls to them. ``make be
 from __future__ import annotations
 
 import time
+from dataclasses import replace
+from functools import cache
 
 import ipywidgets as W
 import torch
 
 from .conv import conv2d
-from .device import default_device, device_name, processor_name
+from .device import default_device, device_name
 from .explorer_html import CSS, SECTIONS, render_sections, status_html, timing_html
 from .explorer_state import (
     DILATION_REASON,
@@ -36,6 +38,7 @@ from .explorer_state import (
     explore,
     group_options,
 )
+from .roofline import cpu_description
 from .timing import median_seconds
 
 __all__ = ["ChannelExplorer", "SOURCES", "PRESETS", "benchmark_redraws"]
@@ -351,12 +354,11 @@ class ChannelExplorer:
     def _where(self) -> str:
         """The device the layer is timed on, naming the CPU's model (a timing says where it was taken)."""
         name = device_name(self.device)
-        return f"cpu ({processor_name()})" if name == "cpu" else name
+        return f"cpu ({_cpu_model()})" if name == "cpu" else name
 
     def _layer_key(self, state: ExplorerState) -> tuple:
-        s = state.settings
-        return (s.source, s.c_i, s.n_h, s.n_w, s.seed, s.preset, s.c_o, s.k_h, s.k_w, s.bias, s.stride, s.padding,
-                s.groups, s.dilation, str(self.device))
+        """The layer shown, whatever element is picked (what its timing depends on)."""
+        return replace(state.settings, o=0, u=0, v=0), str(self.device)
 
     def _time_conv(self, state: ExplorerState):
         """Median of 5 runs of chanconv.conv2d for this layer (once per layer; tiny layers are noisy)."""
@@ -375,6 +377,11 @@ class ChannelExplorer:
             self._timings[key] = median_seconds(lambda: conv2d(X, K, b, **kw), device=self.device, repeat=TIMING_RUNS,
                                                 warmup=1)
         return self._timings[key], TIMING_RUNS
+
+
+@cache
+def _cpu_model() -> str:
+    return cpu_description().model  # read once: roofline's reading of /proc/cpuinfo (or sysctl)
 
 
 def _no_echo(widget):
