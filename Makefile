@@ -70,10 +70,10 @@ notebooks: sync header  ## re-execute every notebook top to bottom and store its
 	$(BIN)/jupytext --sync $(NOTEBOOK_SOURCES)
 
 bench: setup  ## time every method against torch's conv2d on the full grid; CSV/JSON in bench-results/
-	$(PY) -m chanconv.bench --grid full --out bench-results
+	$(PY) -m chanconv.perf.bench --grid full --out bench-results
 
 bench-widgets: setup  ## the explorer in headless Chromium: slider moved → picture repainted (median, worst); payload
-	$(PY) -m chanconv.explorer_bench --out artifacts
+	$(PY) -m tools.explorer_bench --out artifacts
 
 slides/node_modules/.installed: slides/package.json
 	cd slides && npm install --no-audit --no-fund --no-package-lock --silent

@@ -12,24 +12,40 @@ method="auto")`` (torch's signature) with the methods in ``METHODS``, its cost `
 the from-scratch backward ``conv2d_backward(dY, X, W, ...) -> (dX, dW, db)``, one validated
 description of a layer ``Layer``, the module ``nn.Conv2d`` (a drop-in for ``torch.nn.Conv2d``),
 and ``default_device()``.
+
+The package, by what it holds (each folder imports only those above it)::
+
+    core/       the library: Layer, conv2d and its methods, backward, nn.Conv2d, cost, device
+    course/     what the notebooks teach with: the lecture's functions, data, figures (imports core)
+    perf/       the machine's limits, the roofline, make bench (imports core)
+    explorer/   the channel explorer widget (imports core and course)
+    exercises/  notebook 7's checkers (imports core and course)
 """
 
-from . import data, explain, nn
-from .backward import conv2d_backward
-from .checks import output_size
-from .conv import auto_method, conv2d
-from .cost import ConvCost, conv2d_cost
-from .device import default_device, device_name
-from .layer import Layer
-from .lecture import corr2d, corr2d_multi_in, corr2d_multi_in_out, corr2d_multi_in_out_1x1
-from .methods import METHODS
+from . import _moved
+from .core import (
+    METHODS,
+    ConvCost,
+    Layer,
+    auto_method,
+    conv2d,
+    conv2d_backward,
+    conv2d_cost,
+    default_device,
+    device_name,
+    nn,
+    output_size,
+)
+from .course import corr2d, corr2d_multi_in, corr2d_multi_in_out, corr2d_multi_in_out_1x1, data
+
+_moved.install()  # the old flat module names, for one release (chanconv.plotting, chanconv.widgets, ...)
+__getattr__ = _moved.attribute  # chanconv.explain and the like as attributes, for the same release
 
 __version__ = "0.1.0"
 
 __all__ = [
     "METHODS",
     "data",
-    "explain",
     "nn",
     "ConvCost",
     "Layer",

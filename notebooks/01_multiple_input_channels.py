@@ -43,9 +43,10 @@ import torch
 import torch.nn.functional as F
 
 import chanconv
-from chanconv.data import PHOTO_CREDIT, lecture_K, lecture_X, load_photo
-from chanconv.partials import partial_maps
-from chanconv.plotting import plot_element, plot_maps, plot_partial_maps, plot_photo_channels
+from chanconv.course.data import PHOTO_CREDIT, lecture_K, lecture_X, load_photo
+from chanconv.course.element import element_terms
+from chanconv.course.figures import plot_element, plot_maps, plot_partial_maps, plot_photo_channels
+from chanconv.course.partials import partial_maps
 
 torch.manual_seed(0)
 device = chanconv.default_device()
@@ -170,7 +171,7 @@ fig = plot_element(X.cpu(), K.cpu(), 0, 0, 0, channels=(1, 0))
 # and the partial sum of each channel:
 
 # %%
-terms = chanconv.explain.element_terms(X, K, 0, 0, 0)
+terms = element_terms(X, K, 0, 0, 0)
 print(terms.text(channels=(1, 0)))
 print(terms.partial_text(channels=(1, 0)))
 
@@ -213,7 +214,7 @@ print("equals torch's conv2d:          ", torch.equal(Y, F.conv2d(X[None], K[Non
 # %%
 for i in range(Y.shape[0]):
     for j in range(Y.shape[1]):
-        print(f"Y[{i}, {j}] =", chanconv.explain.element_terms(X, K, 0, i, j).text())
+        print(f"Y[{i}, {j}] =", element_terms(X, K, 0, i, j).text())
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Recap

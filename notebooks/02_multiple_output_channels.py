@@ -42,10 +42,11 @@ import matplotlib.pyplot as plt
 import torch
 
 import chanconv
-from chanconv.data import lecture_K, lecture_X, load_photo
-from chanconv.layouts import conv2d_nhwc, nchw_to_nhwc, nhwc_to_nchw, oihw_to_hwio
-from chanconv.partials import partial_maps
-from chanconv.plotting import CHANNEL_CMAPS, plot_maps, plot_multi_in_out, plot_partial_maps, plot_volume
+from chanconv.course.data import lecture_K, lecture_X, load_photo
+from chanconv.course.element import element_terms
+from chanconv.course.figures import CHANNEL_CMAPS, plot_maps, plot_multi_in_out, plot_partial_maps, plot_volume
+from chanconv.course.layouts import conv2d_nhwc, nchw_to_nhwc, nhwc_to_nchw, oihw_to_hwio
+from chanconv.course.partials import partial_maps
 
 torch.manual_seed(0)
 device = chanconv.default_device()
@@ -126,7 +127,7 @@ fig = plot_multi_in_out(X.cpu(), K.cpu())
 
 # %%
 for o in range(3):
-    print(f"Y[{o}, 0, 0] =", chanconv.explain.element_terms(X, K, o, 0, 0).text())
+    print(f"Y[{o}, 0, 0] =", element_terms(X, K, o, 0, 0).text())
 print("sum of the first window over both channels:", float(X[:, :2, :2].sum()))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -164,7 +165,7 @@ print("sum of the first window over both channels:", float(X[:, :2, :2].sum()))
 # (batch, n_h, n_w, c_i), channels last, and kernels as **(k_h, k_w, c_i, c_o)**; the output is
 # NHWC too. Moving weights or data between them is a transpose (`permute`), never a `reshape`.
 # The check below converts the lecture's X and K to TensorFlow's layout, computes the layer in
-# that layout with NumPy (`chanconv.layouts.conv2d_nhwc`:
+# that layout with NumPy (`chanconv.course.layouts.conv2d_nhwc`:
 # Y[b, i, j, o] = Σ_{u, v, c} X[b, i + u, j + v, c] · K[u, v, c, o]), and converts back:
 
 # %%
@@ -237,7 +238,7 @@ print("horizontal edges, mean of row 0:", round(float(Y_photo[0, 0].mean()), 3),
 #
 # Each output channel is a sum over the input channels: Y[o] = X[0] ⋆ K[o, 0] + X[1] ⋆ K[o, 1]
 # + X[2] ⋆ K[o, 2] (+ b[o]; these detectors have no bias). Below, every partial map is computed
-# on its own (`chanconv.partials.partial_maps`) for the horizontal-edge detector and for the
+# on its own (`chanconv.course.partials.partial_maps`) for the horizontal-edge detector and for the
 # "blue minus red" detector; the maps of the bottom row share one colour range (blue negative,
 # white 0, red positive).
 #
@@ -270,7 +271,7 @@ print("the partial maps add up to Y[3]:", torch.allclose(P3.output, Y_photo[3], 
 # kernels and a new output channel appear (K + 3 gives 116 at the first element, and so on).
 
 # %%
-from chanconv.widgets import ChannelExplorer
+from chanconv.explorer import ChannelExplorer
 
 ChannelExplorer(c_o=4)
 

@@ -40,8 +40,9 @@ import matplotlib.pyplot as plt
 import torch
 
 import chanconv
-from chanconv.data import load_photo
-from chanconv.plotting import plot_maps, plot_multi_in_out
+from chanconv.course.data import load_photo
+from chanconv.course.element import element_terms
+from chanconv.course.figures import plot_maps, plot_multi_in_out
 
 torch.manual_seed(0)
 device = chanconv.default_device()
@@ -112,7 +113,7 @@ for name, (A, B) in {"c_i = 3  ": (Y1, Y2),
 X_small = torch.arange(27.0).reshape(3, 3, 3)
 K_small = torch.tensor([[1.0, 0.0, -1.0], [0.5, 0.5, 0.0]]).reshape(2, 3, 1, 1)
 fig = plot_multi_in_out(X_small, K_small)
-print(chanconv.explain.element_terms(X_small, K_small, 0, 0, 0).text())
+print(element_terms(X_small, K_small, 0, 0, 0).text())
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Changing the number of channels: 256 → 64

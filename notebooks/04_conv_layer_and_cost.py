@@ -37,9 +37,9 @@ import matplotlib.pyplot as plt
 import torch
 
 import chanconv
-from chanconv.data import lecture_K, lecture_X
-from chanconv.plotting import plot_partial_maps
-from chanconv.timing import median_seconds
+from chanconv.core.timing import median_seconds
+from chanconv.course.data import lecture_K, lecture_X
+from chanconv.course.figures import plot_partial_maps
 
 torch.manual_seed(0)
 device = chanconv.default_device()

@@ -31,7 +31,7 @@ if "google.colab" in sys.modules:
 import torch
 
 import chanconv
-from chanconv.data import lecture_K, lecture_X
+from chanconv.course.data import lecture_K, lecture_X
 
 device = chanconv.default_device()
 X, K = lecture_X(device), lecture_K(device)

@@ -49,7 +49,7 @@ if "google.colab" in sys.modules:
 # (Sliders need a live kernel: in a static view of this page you see the last state only.)
 
 # %% slideshow={"slide_type": "slide"}
-from chanconv.widgets import ChannelExplorer
+from chanconv.explorer import ChannelExplorer
 
 explorer = ChannelExplorer()
 explorer
@@ -89,7 +89,7 @@ print(explorer.element_text)
 # the controls' values, with no widget at all. Leaving the lecture's shapes says so in a note:
 
 # %%
-from chanconv.explorer_state import Settings, explore
+from chanconv.explorer import Settings, explore
 
 state = explore(Settings(c_i=3))
 print(*state.notes, sep="\n")

@@ -26,7 +26,7 @@ if "google.colab" in sys.modules:
 #
 # Notebooks 1–4 computed every output element with the lecture's loops. Nobody runs a network
 # that way. This notebook climbs a ladder of implementations of the same layer, all in
-# `chanconv.methods` with one signature, and measures what each idea buys:
+# `chanconv.core.methods` with one signature, and measures what each idea buys:
 #
 # | method | idea |
 # | --- | --- |
@@ -38,7 +38,7 @@ if "google.colab" in sys.modules:
 # | `matmul1x1` | k_h = k_w = 1: the fully connected layer per pixel, one product |
 # | `winograd` | F(2×2, 3×3): 16 instead of 36 multiplications per 2 × 2 output tile, transforms as additions |
 # | `fft` | products in the frequency domain: cost independent of the kernel size |
-# | `compiled` | `im2col` written in C++ (`chanconv/csrc/conv_fused.cpp`): the padding copy, the stride copy and the Python calls fused away; built on first use where a C++ compiler and ninja are |
+# | `compiled` | `im2col` written in C++ (`chanconv/core/methods/csrc/conv_fused.cpp`): the padding copy, the stride copy and the Python calls fused away; built on first use where a C++ compiler and ninja are |
 #
 # Timings depend on the machine: nbval does not compare the outputs of those cells. `make bench`
 # runs the full grid. A layer's label reads `b` batch, `c_i`, `c_o`, `k` (k_h = k_w), `n`
@@ -49,10 +49,10 @@ import matplotlib.pyplot as plt
 import torch
 
 import chanconv
-from chanconv import compiled, roofline
-from chanconv.bench import Shape, aten_calls, roofline_points, run, summarize
-from chanconv.methods import ABSENT, FFT_REL_ERROR, WINOGRAD_REL_ERROR
-from chanconv.plotting import method_colour, plot_roofline
+from chanconv.core.methods import FFT_REL_ERROR, WINOGRAD_REL_ERROR, compiled
+from chanconv.perf import roofline
+from chanconv.perf.bench import Shape, aten_calls, roofline_points, run, summarize
+from chanconv.perf.figures import method_colour, plot_roofline
 
 _ = torch.manual_seed(0)
 device = chanconv.default_device()
@@ -64,14 +64,8 @@ print("device:", device)
 # without it.
 
 # %% tags=["nbval-ignore-output"]
-if "compiled" in chanconv.METHODS and device.type == "cpu":
-    try:
-        compiled.load()
-        print(f"compiled rung ready: built or loaded from the cache in {compiled.build_seconds():.1f} s")
-    except RuntimeError as exc:  # a compiler that fails (e.g. without OpenMP): every other method still runs
-        print("compiled rung unavailable:", exc)
-else:
-    print("compiled rung absent:", ABSENT.get("compiled", "it runs on the CPU only"))
+# built (or loaded) where it can be; absent or failed (e.g. a compiler without OpenMP): one line saying why
+print(compiled.prepare(device))
 # the methods this notebook runs: the compiled rung only where it is built
 methods_here = tuple(m for m in chanconv.METHODS if m != "compiled" or compiled.loaded())
 
@@ -176,7 +170,7 @@ fig.tight_layout()
 # ## The machine's limits
 #
 # How fast could any convolution run here? Three numbers, each measured or read from the machine
-# (`chanconv.roofline`):
+# (`chanconv.perf.roofline`):
 #
 # - the **theoretical peak**: cores used (one thread per core here, printed as threads) × clock ×
 #   FMA units × SIMD lanes × 2 FLOPs per fused multiply-add. The clock is the one in the CPU's

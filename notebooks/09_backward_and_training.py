@@ -39,7 +39,7 @@ import torch
 import torch.nn.functional as F
 
 import chanconv
-from chanconv.data import lecture_K, lecture_X
+from chanconv.course.data import lecture_K, lecture_X
 
 torch.manual_seed(0)
 torch.set_num_threads(1)  # one thread: the same result every run, and fair on a shared machine
@@ -217,7 +217,7 @@ print("parameters:", sum(p.numel() for p in net.parameters()),
 
 # %% tags=["nbval-ignore-output"]
 # timings vary from run to run and machine to machine: nbval does not compare this output
-from chanconv.bench import describe_machine
+from chanconv.perf.bench import describe_machine
 
 print(f"on the CPU ({describe_machine('cpu')['cpu']}), torch threads: {torch.get_num_threads()}")
 seconds = {}

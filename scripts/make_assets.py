@@ -8,8 +8,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
-from chanconv.data import lecture_K, lecture_X  # noqa: E402
-from chanconv.plotting import plot_element, plot_multi_in_out, plot_partial_maps  # noqa: E402
+from chanconv.course.data import lecture_K, lecture_X  # noqa: E402
+from chanconv.course.figures import plot_element, plot_multi_in_out, plot_partial_maps  # noqa: E402
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 SAVE = dict(dpi=100, metadata={"Software": None}, bbox_inches="tight")

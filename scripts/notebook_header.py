@@ -6,7 +6,7 @@
 For each notebook it
 - names the standard ``python3`` kernelspec (any environment's Jupyter has one; `make lab`,
   `make notebooks` and the tests run it with .venv's interpreter);
-- makes its first cell the Colab cell (``chanconv.colab.cell_source``, tagged ``colab-setup``,
+- makes its first cell the Colab cell (``chanconv.course.distribute.cell_source``, tagged ``colab-setup``,
   skipped in slides): in Colab it installs chanconv from the repository URL in pyproject.toml,
   anywhere else it does nothing;
 - in ``00_overview`` keeps the "Open in Colab" / Binder links (tagged ``open-links``) under the
@@ -25,7 +25,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 
-from chanconv import colab
+from chanconv.course import distribute
 
 ROOT = Path(__file__).resolve().parents[1]
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -33,12 +33,12 @@ LINKS_TAG = "open-links"
 
 
 def links_source(notebook: str = "00_overview.ipynb") -> str:
-    url = colab.repository_url()
+    url = distribute.repository_url()
     return (
         "**Open this course without installing anything**: "
-        f"[Open in Colab]({colab.colab_url(notebook, url)}) (Google's free notebooks; the first cell installs "
+        f"[Open in Colab]({distribute.colab_url(notebook, url)}) (Google's free notebooks; the first cell installs "
         "chanconv there) · "
-        f"[Launch on Binder]({colab.binder_url(notebook, url)}) (a JupyterLab with this repository's "
+        f"[Launch on Binder]({distribute.binder_url(notebook, url)}) (a JupyterLab with this repository's "
         "`environment.yml`, CPU only; it may take a few minutes to start)."
     )
 
@@ -51,8 +51,8 @@ def apply(nb: nbformat.NotebookNode, name: str) -> bool:
     """Bring one notebook's header in line; returns whether anything changed."""
     before = nbformat.writes(nb)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
-    source = colab.cell_source(colab.repository_url())
-    found = tagged(nb, colab.TAG)
+    source = distribute.cell_source(distribute.repository_url())
+    found = tagged(nb, distribute.TAG)
     if found:
         cell = nb.cells.pop(found[0])
         for i in reversed(found[1:]):
@@ -69,7 +69,7 @@ def apply(nb: nbformat.NotebookNode, name: str) -> bool:
         cell.execution_count = 1 if ran else None
     cell.source = source
     cell.outputs = []
-    cell.metadata = {"slideshow": {"slide_type": "skip"}, "tags": [colab.TAG]}
+    cell.metadata = {"slideshow": {"slide_type": "skip"}, "tags": [distribute.TAG]}
     cell.pop("id", None)
     cell["id"] = "colab-setup"
     nb.cells.insert(0, cell)
@@ -89,8 +89,8 @@ def missing(nb: nbformat.NotebookNode, name: str) -> list[str]:
     if nb.metadata.get("kernelspec", {}).get("name") != "python3":
         out.append("the python3 kernelspec")
     first = nb.cells[0] if nb.cells else None
-    if not (first and first.cell_type == "code" and colab.TAG in first.metadata.get("tags", [])
-            and first.source == colab.cell_source(colab.repository_url())):
+    if not (first and first.cell_type == "code" and distribute.TAG in first.metadata.get("tags", [])
+            and first.source == distribute.cell_source(distribute.repository_url())):
         out.append("the Colab cell (first, current)")
     if name == "00_overview" and not any(c.source == links_source() for c in nb.cells if c.cell_type == "markdown"):
         out.append("the Colab/Binder links")

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from test_browser import ARTIFACTS, CHROMIUM, FLAGS
 
-from chanconv.explorer_bench import jupyterlab
+from tools.explorer_bench import jupyterlab
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "01_multiple_input_channels.ipynb"

@@ -13,11 +13,12 @@ import math
 import numpy as np
 import torch
 
-from .. import conv as _conv
-from .. import cost as _cost
-from .. import lecture as _lecture
-from .. import methods as _methods
-from ..cost import conv2d_cost
+from ..core import conv as _conv
+from ..core import cost as _cost
+from ..core import dispatch as _dispatch
+from ..core import methods as _methods
+from ..core.cost import conv2d_cost
+from ..course import lecture as _lecture
 from .probes import OpCounter, TimeLimit, calls_into, express_3x3, time_limit
 from .variants import numbers
 from .verdicts import Verdict, error, right, unanswered, wrong
@@ -220,7 +221,7 @@ def check_forward_backward(forward_macs, forward_memory, backward_macs, backward
             n_y = c_o * cost.out_shape[1] * cost.out_shape[2]
             stored = c_i * n_h * n_w + cost.params + n_y
             for fn in (forward_macs, forward_memory, backward_macs, backward_memory):
-                if calls_into(lambda fn=fn, args=args: _call(fn, *args), (), [_cost, _conv, _methods]):
+                if calls_into(lambda fn=fn, args=args: _call(fn, *args), (), [_cost, _conv, _dispatch, _methods]):
                     return wrong(ex, f"{getattr(fn, '__name__', 'a function')} calls chanconv's cost or "
                                      "convolution code: write the count out yourself")
             fm = _call(forward_macs, *args)
@@ -382,7 +383,7 @@ def check_conv_as_matmul(conv_as_matmul, trials: int = 10) -> Verdict:
             def args(X=X, K=K, stride=(s_h, s_w), padding=(p_h, p_w)):  # fresh copies: a function may
                 return X.clone(), K.clone(), stride, padding  # change its inputs in place
 
-            used = calls_into(lambda: _call(conv_as_matmul, *args()), (), [_conv, _methods, _lecture])
+            used = calls_into(lambda: _call(conv_as_matmul, *args()), (), [_conv, _dispatch, _methods, _lecture])
             if used:
                 return wrong(ex, "your function calls chanconv's convolution code: build the matrix product "
                                  "yourself")

@@ -1,0 +1,123 @@
+"""Every notebook names the standard python3 kernel and opens with the Colab cell; the cell's logic
+works (a stand-in google.colab module, a local folder as the source) and does nothing elsewhere."""
+
+import json
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from chanconv.course import distribute
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+import notebook_header  # noqa: E402
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_every_notebook_has_the_header(path):
+    nb = nbformat.read(path, as_version=4)
+    assert notebook_header.missing(nb, path.stem) == [], "run `make header` (scripts/notebook_header.py)"
+    assert nb.metadata.kernelspec.name == "python3"
+    first = nb.cells[0]
+    assert first.outputs == [], "the Colab cell prints nothing outside Colab"
+    assert first.metadata.slideshow.slide_type == "skip"
+
+
+def test_header_script_is_idempotent_and_keeps_the_outputs_consistent(tmp_path):
+    src = ROOT / "notebooks" / "02_multiple_output_channels.ipynb"
+    nb = nbformat.read(src, as_version=4)
+    assert not notebook_header.apply(nb, src.stem), "a second run changes nothing"
+    # take the header away (the notebook as another branch may have it), then put it back
+    old = nbformat.read(src, as_version=4)
+    old.cells.pop(0)
+    for c in old.cells:
+        if c.cell_type == "code" and c.execution_count:
+            c.execution_count -= 1
+            for o in c.outputs:
+                if o.get("execution_count"):
+                    o["execution_count"] -= 1
+    old.metadata.kernelspec = {"name": "chanconv", "display_name": "chanconv (Python 3)", "language": "python"}
+    assert notebook_header.apply(old, src.stem)
+    assert nbformat.writes(old) == nbformat.writes(nb), "the header script restores exactly the stored notebook"
+    counts = [c.execution_count for c in old.cells if c.cell_type == "code"]
+    assert counts == list(range(1, len(counts) + 1))
+
+
+def test_overview_links_colab_and_binder_from_the_one_url():
+    url = distribute.repository_url()
+    nb = nbformat.read(ROOT / "notebooks" / "00_overview.ipynb", as_version=4)
+    text = "".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert distribute.colab_url("00_overview.ipynb", url) in text and distribute.binder_url("00_overview.ipynb", url) in text
+    readme = (ROOT / "README.md").read_text()
+    assert distribute.colab_url("00_overview.ipynb", url) in readme and distribute.binder_url("00_overview.ipynb", url) in readme
+    assert distribute.requirement(url) == f"chanconv @ git+{url}"
+
+
+def test_the_cell_names_no_pin():
+    cell = distribute.cell_source(distribute.repository_url())
+    assert "==" not in cell and "--no-deps" not in cell and "torch" not in cell
+
+
+def run_cell(python, cell, cwd, colab_stub=None):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(cwd), "PIP_NO_BUILD_ISOLATION": "0", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    if colab_stub:
+        env["PYTHONPATH"] = str(colab_stub)
+    # the stand-in google.colab is imported first, as Colab's runtime does before any cell
+    code = ("import google.colab\n" if colab_stub else "") + cell
+    return subprocess.run([str(python), "-c", code], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def bare_python(tmp_path_factory):
+    """A fresh virtual environment that sees this one's packages (as Colab has torch & co.) but not chanconv."""
+    from test_package import fresh_venv
+
+    return fresh_venv(tmp_path_factory.mktemp("colab"))
+
+
+def test_colab_cell_does_nothing_outside_colab_and_installs_chanconv_alone_in_colab(bare_python, tmp_path):
+    from test_package import source_copy
+
+    python, site = bare_python
+    source = source_copy(tmp_path / "src")
+    cell = distribute.cell_source(str(source))
+    probe = "import importlib.util as u; print(u.find_spec('chanconv') is not None)"
+    torch_before = subprocess.run([str(python), "-c", "import torch; print(torch.__file__, torch.__version__)"],
+                                  capture_output=True, text=True, cwd=tmp_path, check=True).stdout
+
+    outside = run_cell(python, cell + "\n" + probe, tmp_path)
+    assert outside.returncode == 0, outside.stderr
+    assert outside.stdout.strip() == "False", "outside Colab the cell installs nothing"
+
+    stub = tmp_path / "stub"
+    (stub / "google" / "colab").mkdir(parents=True)
+    (stub / "google" / "__init__.py").write_text("")
+    (stub / "google" / "colab" / "__init__.py").write_text('"""stand-in for Colab\'s runtime module"""\n')
+    inside = run_cell(python, cell, tmp_path, colab_stub=stub)
+    assert inside.returncode == 0, inside.stdout + inside.stderr
+    check = subprocess.run([str(python), "-c", "import chanconv, torch; print(chanconv.__file__); "
+                            "print(torch.__file__, torch.__version__); print(chanconv.conv2d_cost(100, 100, 5, 5, 68, 68).macs)"],
+                           capture_output=True, text=True, cwd=tmp_path)
+    assert check.returncode == 0, check.stderr
+    where, torch_after, macs = check.stdout.splitlines()
+    assert Path(where).is_relative_to(site), "chanconv installed into the environment, not run from the checkout"
+    assert torch_after + "\n" == torch_before, "the torch that was there stays (chanconv's dependencies are unpinned)"
+    assert macs == "1024000000"
+    listed = json.loads(subprocess.run([str(python), "-m", "pip", "list", "--path", str(site), "--format=json"],
+                                       capture_output=True, text=True, check=True).stdout)
+    assert {p["name"].lower() for p in listed} - {"pip", "setuptools"} == {"chanconv"}, "chanconv alone was installed"
+
+
+def test_python3_kernel_is_this_interpreter():
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    spec = KernelSpecManager().get_kernel_spec("python3")
+    exe = spec.argv[0]
+    assert exe == sys.executable or Path(exe).absolute() == Path(sys.executable).absolute(), exe
+    assert Path(sysconfig.get_paths()["purelib"]).exists()
