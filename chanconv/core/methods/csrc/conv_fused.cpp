@@ -215,14 +215,18 @@ at::Tensor conv2d_im2col(const at::Tensor& X, const at::Tensor& W, const c10::op
                          int64_t groups, int64_t chunk_bytes) {
   TORCH_CHECK(X.dim() == 4 && W.dim() == 4, "X must be (batch, c_i, n_h, n_w) and W (c_o, c_i / g, k_h, k_w)");
   TORCH_CHECK(X.device().is_cpu(), "the compiled rung runs on the CPU");
-  const at::Tensor Xc = X.contiguous(), Wc = W.contiguous();
+  // The rung is a forward kernel only: autograd reaches it through chanconv's Conv2dFunction, never
+  // through the products in here. Its inputs are detached, so that a weight that requires grad is
+  // just numbers to it. (Without this, a product run by an OpenMP worker thread, which does not
+  // inherit the caller's no-grad mode, refuses to write into out= for a tensor that requires grad.)
+  const at::Tensor Xc = X.detach().contiguous(), Wc = W.detach().contiguous();
   Geometry g{X.size(2), X.size(3), W.size(2), W.size(3), stride[0], stride[1], padding[0], padding[1],
              dilation[0], dilation[1], 0, 0};
   g.m_h = (g.n_h + 2 * g.p_h - g.d_h * (g.k_h - 1) - 1) / g.s_h + 1;
   g.m_w = (g.n_w + 2 * g.p_w - g.d_w * (g.k_w - 1) - 1) / g.s_w + 1;
   at::Tensor Y = at::empty({X.size(0), W.size(0), g.m_h, g.m_w}, X.options());
   c10::optional<at::Tensor> b;
-  if (bias.has_value() && bias->defined()) b = bias->contiguous();
+  if (bias.has_value() && bias->defined()) b = bias->detach().contiguous();
   AT_DISPATCH_FLOATING_TYPES(X.scalar_type(), "conv2d_im2col", [&] {
     forward<scalar_t>(Xc, Wc, b, Y, g, groups, chunk_bytes);
   });
