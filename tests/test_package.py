@@ -19,22 +19,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from venvs import student_venv
 
 ROOT = Path(__file__).resolve().parents[1]
 STDLIB = set(sys.stdlib_module_names)
-
-
-def student_venv(where: Path, wheel: Path):
-    """A new venv with the student's pins and the wheel, as `pip install` gives it (no checkout on its path)."""
-    subprocess.run([sys.executable, "-m", "venv", str(where / "venv")], check=True)
-    python = where / "venv" / "bin" / "python"
-    install = subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                              "-r", str(ROOT / "requirements.txt"), str(wheel)], capture_output=True, text=True,
-                             cwd=where)
-    assert install.returncode == 0, install.stderr[-3000:]
-    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                               capture_output=True, text=True, check=True).stdout.strip())
-    return python, site
 
 
 def source_copy(dest: Path) -> Path:

@@ -322,7 +322,7 @@ def plot_partial_maps(X, K, out_channel=0, *, bias=None, padding=0, input_cmaps=
 
     X: (c_i, n_h, n_w); K: (c_o, c_i, k_h, k_w) or (c_i, k_h, k_w); bias (c_o,) or None.
     Top row: the input channels X[c]; middle: their kernels K[o, c] (values written);
-    bottom: the partial maps X[c] ⋆ K[o, c] (from ``chanconv.partials.partial_maps``), "+"
+    bottom: the partial maps X[c] ⋆ K[o, c] (from ``chanconv.course.partials.partial_maps``), "+"
     between them, "=" their sum, which is Y[o] without a bias; with one, "+ b[o] =" Y[o].
     Small maps get their values written; large ones are heatmaps sharing one colour range
     centred on 0 (one colourbar), so that the partial maps, the sum and Y can be compared.

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from venvs import fresh_venv
 
 from chanconv.course import distribute
 
@@ -76,7 +77,6 @@ def run_cell(python, cell, cwd, colab_stub=None):
 @pytest.fixture(scope="module")
 def bare_python(tmp_path_factory):
     """A fresh virtual environment that sees this one's packages (as Colab has torch & co.) but not chanconv."""
-    from test_package import fresh_venv
 
     return fresh_venv(tmp_path_factory.mktemp("colab"))
 
