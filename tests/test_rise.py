@@ -16,7 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from test_browser import ARTIFACTS, CHROMIUM, FLAGS
+from browsers import ARTIFACTS, CHROMIUM, FLAGS
 
 from tools.explorer_bench import jupyterlab
 

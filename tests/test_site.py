@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 import build_site  # noqa: E402
 import build_slides  # noqa: E402
-from test_browser import ARTIFACTS, CHROMIUM, FLAGS  # noqa: E402
+from browsers import ARTIFACTS, CHROMIUM, FLAGS  # noqa: E402
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 pytestmark = [

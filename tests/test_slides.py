@@ -14,7 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 import build_slides  # noqa: E402
-from test_browser import CHROMIUM, FLAGS  # noqa: E402
+from browsers import CHROMIUM, FLAGS  # noqa: E402
 
 pytestmark = [
     pytest.mark.browser,
