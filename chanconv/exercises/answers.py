@@ -482,6 +482,11 @@ class _Program:
             self.values[name] = enc
 
     def add_function(self, f, name: str) -> None:
+        for _ in range(10):  # a decorated function: its source carries the decorators, applied again
+            inner = getattr(f, "__wrapped__", None)
+            if not isinstance(inner, types.FunctionType):
+                break
+            f = inner
         found = _function_text(f)
         if found is None:
             self.missing += 1
