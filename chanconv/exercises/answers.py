@@ -379,6 +379,28 @@ def _function_text(f) -> tuple[str, bool] | None:
     return (text, False) if text else None
 
 
+def _class_in_cells(name: str) -> str | None:
+    """The source of ``class name`` from the notebook's cells (the latest that defines it): for a
+    class without methods, whose source no code object points at."""
+    library = tuple(p for p in {sys.prefix, sys.base_prefix, sys.exec_prefix} if p)
+    for filename, entry in reversed(list(linecache.cache.items())):
+        if not isinstance(filename, str) or filename.startswith(library) or len(entry) < 3:
+            continue
+        src = "".join(entry[2])
+        if f"class {name}" not in src:
+            continue
+        try:
+            tree = ast.parse(src)
+        except SyntaxError:
+            continue
+        lines = src.splitlines(keepends=True)
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef) and node.name == name:
+                start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+                return textwrap.dedent("".join(lines[start - 1:node.end_lineno]))
+    return None
+
+
 def _class_text(cls) -> str | None:
     for obj in vars(cls).values():
         fn = obj.__func__ if isinstance(obj, classmethod | staticmethod) else obj
@@ -398,7 +420,7 @@ def _class_text(cls) -> str | None:
                 lines = src.splitlines(keepends=True)
                 start = min([node.lineno] + [d.lineno for d in node.decorator_list])
                 return textwrap.dedent("".join(lines[start - 1:node.end_lineno]))
-    return None
+    return _class_in_cells(cls.__name__)
 
 
 def _names_in(text: str) -> list[str]:

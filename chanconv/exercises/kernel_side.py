@@ -128,6 +128,9 @@ def install_hook(config: dict) -> None:
         if hasattr(mod, name):
             setattr(mod, name, refuse(f"os.{name}"))
     _posixsubprocess.fork_exec = refuse("_posixsubprocess.fork_exec")
+    subprocess = sys.modules.get("subprocess")
+    if subprocess is not None and hasattr(subprocess, "_fork_exec"):
+        subprocess._fork_exec = refuse("_posixsubprocess.fork_exec")  # its own reference to the C function
     torch = sys.modules.get("torch")
     if torch is not None:
         def guarded(cls, what, writing):

@@ -63,9 +63,10 @@ def run(config: dict) -> dict:
         result["kernel"] = f"the kernel did not start ({type(err).__name__})"
         return result
 
-    def execute(code: str, seconds: float) -> dict:
+    def execute(code: str, seconds: float, grace: float = GRACE) -> dict:
+        """Run one cell; past ``seconds + grace`` interrupt it, GRACE later give up on the kernel."""
         msg_id = kc.execute(code, store_history=True, allow_stdin=False, stop_on_error=False)
-        deadline = time.monotonic() + seconds + GRACE
+        deadline = time.monotonic() + seconds + grace
         ename, interrupted = None, False
         while True:
             left = deadline - time.monotonic()
@@ -106,9 +107,11 @@ def run(config: dict) -> dict:
             if left <= 0:
                 statuses[i] = {"status": "skipped"}
                 continue
-            st = execute(code, min(cell_seconds, left))
-            if st["status"] == "timeout" and left < cell_seconds:
-                st = {"status": "budget"}
+            if left < cell_seconds:  # the budget ends first: interrupt the cell right then
+                st = execute(code, left, grace=0.0)
+                st = {"status": "budget"} if st["status"] == "timeout" else st
+            else:  # the kernel's own alarm stops the cell at cell_seconds; the interrupt is a backstop
+                st = execute(code, cell_seconds)
             statuses[i] = st
             if st["status"] in ("stuck", "died"):
                 break

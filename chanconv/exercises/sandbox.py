@@ -482,14 +482,20 @@ def _run(spec: dict) -> int:
     tmp = os.path.join(scratch, "tmp")
     os.makedirs(tmp, exist_ok=True)
     _copy_inbox(spec.get("inbox"), scratch)
-    env = {**spec["env"], "CHANCONV_SCRATCH": scratch, "TMPDIR": tmp}
-    env = {k: (v.replace(SCRATCH, scratch) if isinstance(v, str) else v) for k, v in env.items()}
-    argv = [a.replace(SCRATCH, scratch) if isinstance(a, str) else a for a in spec["argv"]]
+    def here(v):  # a path in the private folder, as the command names it inside the namespaces
+        return scratch + v[len(SCRATCH):] if isinstance(v, str) and (v == SCRATCH or v.startswith(SCRATCH + "/")) else v
+
+    env = {k: here(v) for k, v in spec["env"].items()} | {"CHANCONV_SCRATCH": scratch, "TMPDIR": tmp}
+    argv = [here(a) for a in spec["argv"]]
     os.chdir(scratch)
-    os.setsid()
+    try:
+        os.setsid()
+    except PermissionError:  # a session leader already (the grader starts it in a new session)
+        pass
     _c().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     _rlimits(spec["limits"])
-    _landlock(spec["ro"], [scratch], spec["landlock"], files_rw=["/dev/null"] + [
+    ro = spec["ro"] + [p for p in ("/proc/cpuinfo", "/sys/devices/system/cpu") if os.path.exists(p)]
+    _landlock(ro, [scratch], spec["landlock"], files_rw=["/dev/null"] + [
         f"/dev/{n}" for n in ("zero", "urandom", "random")])
     if not spec["landlock"]:
         _c().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)

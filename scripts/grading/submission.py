@@ -70,9 +70,13 @@ def load(raw: bytes):
     except UnicodeDecodeError:
         return None, "not a notebook: the file is not UTF-8 text"
     try:
-        nb = nbformat.reads(text, as_version=4)
+        json.loads(text)
     except json.JSONDecodeError as err:
         return None, f"not a notebook: not JSON ({err.msg} at line {err.lineno})"
+    except RecursionError:
+        return None, "not a notebook: JSON nested too deeply"
+    try:
+        nb = nbformat.reads(text, as_version=4)
     except Exception as err:  # noqa: BLE001 - nbformat's many ways to reject a file
         return None, f"not a notebook: {type(err).__name__}"
     if not isinstance(nb.get("cells"), list):
