@@ -36,7 +36,7 @@ def expect_allclose_changes_nothing(grades):
     """torch.allclose patched to always say True (in the kernel and inside the functions) and
     torch.equal to False, with three wrong answers: those stay wrong, the rest right."""
     s = st(grades, "allclose.ipynb")
-    assert s == dict.fromkeys(IDS, "right") | {"4": "not yet", "5": "not yet", "8": "not yet"}, s
+    assert s == gc.full() | {"4": "not yet", "5": "not yet", "8": "not yet"}, s
 
 
 def expect_intruder_contained(grades):

@@ -173,22 +173,18 @@ def install(config: dict) -> None:
     import signal
 
     import IPython
-    import IPython.display  # noqa: F401 - what the course imports, loaded before the hook
-    import matplotlib
-    import matplotlib.pyplot  # noqa: F401
+    import IPython.display  # noqa: F401 - what notebook 7 imports, loaded before the hook
     import numpy  # noqa: F401
     import torch
     import torch.nn.functional  # noqa: F401
 
     import chanconv  # noqa: F401
     import chanconv.exercises  # noqa: F401
-    import chanconv.plotting  # noqa: F401
 
     from .answers import encode_answers
     from .variants import student
 
-    matplotlib.use("Agg")
-    torch.set_num_threads(1)
+    torch.set_num_threads(1)  # (matplotlib, if a notebook imports it, loads later: MPLBACKEND=Agg)
     ip = IPython.get_ipython()
     names = list(config["names"])
     limit = float(config["cell_seconds"])

@@ -146,7 +146,7 @@ def resolve(file: str, code_cells: list[str], roster: Roster | None, variant_fro
         if file_row is not None and file_row["student_id"] != declared:
             ident.flags.append(f"the file name belongs to {file_row['student_id']!r} (LMS id "
                                f"{file_row['lms_id'] or '-'}) but the notebook says set_student({declared!r}); "
-                               f"graded on {declared!r}'s numbers: check who handed it in")
+                               f"graded on the numbers of {declared!r}: check who handed it in")
         row = row or (file_row if file_row is not None and file_row["student_id"] == declared else None)
         if row:
             ident.lms_id, ident.name = row["lms_id"], row["name"]
@@ -174,7 +174,7 @@ def after_run(ident: Identity, reported: str | None) -> None:
             ident.student_id, ident.source = reported, "set_student at run time"
     elif ident.declared and reported and reported != ident.declared:
         ident.flags.append(f"the notebook ran as {reported!r}, though its set_student says {ident.declared!r}; "
-                           f"graded on {ident.declared!r}'s numbers")
+                           f"graded on the numbers of {ident.declared!r}")
 
 
 def flag_duplicates(idents: list[Identity]) -> None:

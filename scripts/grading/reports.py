@@ -141,7 +141,9 @@ def write_summary(results, out: Path, table, header: dict) -> None:
     for k, r in enumerate(results):
         ident = r["identity"]
         total, most = _total(r)
-        variant = "the course's default numbers" if ident["variant"] is None else f"{ident['variant']!r}'s numbers"
+        variant = "the course's default numbers" if ident["variant"] is None else f"the numbers of {ident['variant']!r}"
+        fates = {k: v for k, v in (r.get("cells") or {}).items() if k != "ok"}
+        fates = ("; cells: " + ", ".join(f"{v} {k}" for k, v in sorted(fates.items()))) if fates else ""
         rows = "".join(
             f"<tr><td class=c>{E(row['exercise'])}</td><td class='{_klass(row['status'])}'>"
             f"{MARKS[row['status']]} {E(row['status'])}</td><td>{E(row['message']) or '—'}</td>"
@@ -151,7 +153,7 @@ def write_summary(results, out: Path, table, header: dict) -> None:
             f"<div class=student id='s-{k}'><h3>{E(ident['student_id'])} — {_num(total)} / {_num(most)}</h3>"
             f"<div class=meta>file {E(r['file'])}; LMS id {E(ident['lms_id'] or '—')}"
             f"{'; ' + E(ident['name']) if ident['name'] else ''}; id from {E(ident['source'])}; graded on "
-            f"{E(variant)}; {r['seconds']:.0f} s</div>{flags}"
+            f"{E(variant)}{E(fates)}; {r['seconds']:.0f} s</div>{flags}"
             f"<table class=detail><tr><th>exercise</th><th>verdict</th><th>detail (the checker's words)</th>"
             f"<th>points</th></tr>{rows}</table></div>")
     gives_up = "".join(f"<li>{E(g)}</li>" for g in header.get("gives_up", []))
@@ -220,41 +222,54 @@ def _mathjax(out: Path) -> str:
     return ""
 
 
+def _plain(markdown: str) -> str:
+    """A prompt's words without markdown marks (for the table of contents)."""
+    return re.sub(r"\*\*|[`✍]", "", markdown).strip().rstrip(":").strip()
+
+
 def write_written(results, out: Path, questions, answers_by_file: dict) -> None:
+    """Each question beside every answer written to it (the question stays in view while the
+    answers scroll); who wrote nothing is listed once, at the end of the question."""
     from .written import render_markdown
 
     blocks, toc = [], []
     for qi, q in enumerate(questions):
-        toc.append(f"<li><a href='#q{qi}'>Exercise {E(q.exercise)}: {E(q.prompt.splitlines()[0][:90])}</a></li>")
-        items = []
-        written = 0
+        items, silent = [], []
         for r in results:
             text = answers_by_file.get(r["file"], {}).get(q.key, "")
             ident = r["identity"]
-            if text:
-                written += 1
-                body = _with_math(text, render_markdown)
-            else:
-                body = "<p class=notanswered>(nothing written)</p>"
+            if not text:
+                silent.append(E(ident["student_id"]))
+                continue
             items.append(f"<div class=answer><div class=who><b>{E(ident['student_id'])}</b>"
                          f"<span class=meta> {E(ident['lms_id'] or '')} · {E(r['file'])}</span>"
-                         f"<span class=box>mark: ______</span></div>{body}</div>")
-        blocks.append(f"<section id='q{qi}'><h2>Exercise {E(q.exercise)} — {written} of {len(results)} "
-                      f"wrote an answer</h2><div class=question>{_with_math(q.heading, render_markdown)}"
-                      f"<p><i>{_with_math(q.prompt, render_markdown)}</i></p></div>{''.join(items)}</section>")
+                         f"<span class=box>mark: ______</span></div>{_with_math(text, render_markdown)}</div>")
+        if silent:
+            items.append(f"<p class='notanswered silent'>Nothing written ({len(silent)}): {', '.join(silent)}</p>")
+        toc.append(f"<li><a href='#q{qi}'>Exercise {E(q.exercise)}: {E(_plain(q.prompt)[:100])}</a> — "
+                   f"{len(results) - len(silent)} of {len(results)} wrote an answer</li>")
+        blocks.append(f"<section id='q{qi}'><h2>Exercise {E(q.exercise)}: {E(_plain(q.prompt)[:100])}</h2>"
+                      f"<div class=pair><div class=question>{_with_math(q.heading, render_markdown)}"
+                      f"<p><i>{_with_math(q.prompt, render_markdown)}</i></p></div>"
+                      f"<div class=answers>{''.join(items)}</div></div></section>")
     style = STYLE + """
-.question{background:#f4f7fb;border:1px solid #c9d6e8;padding:.2em 1em;margin:.6em 0;break-inside:avoid}
-.answer{border-top:1px solid #ddd;padding:.4em 0 .6em;break-inside:avoid;page-break-inside:avoid}
-.who{display:flex;gap:1em;align-items:baseline} .box{margin-left:auto;color:#555}
+body{max-width:96em}
+.pair{display:grid;grid-template-columns:minmax(18em,2fr) 3fr;gap:1.4em;align-items:start}
+.question{background:#f4f7fb;border:1px solid #c9d6e8;padding:.2em 1em;position:sticky;top:.5em;
+ max-height:95vh;overflow:auto;font-size:.95em}
+.question h2,.question h3{font-size:1.05em;border:none;margin:.6em 0 .3em}
+.answer{border-top:1px solid #ddd;padding:.3em 0 .5em;break-inside:avoid;page-break-inside:avoid}
+.who{display:flex;gap:1em;align-items:baseline} .box{margin-left:auto;color:#555} .silent{margin-top:1em}
 section{break-before:page} section:first-of-type{break-before:auto}
-@media screen{.question{position:sticky;top:0;max-height:40vh;overflow:auto;z-index:1}}
+@media print{.pair{display:block} .question{position:static;max-height:none;break-inside:avoid;margin-bottom:.8em}}
 """
     page = f"""<!doctype html><html lang=en><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{CSP}">
 <title>Written answers: notebook 7</title><style>{style}</style>{_mathjax(out)}</head><body>
 <h1>Written answers: exercises of notebook 7</h1>
-<p class=meta>{len(results)} notebooks; each question (from the course's own copy of the exercises) is
-followed by every student's answer (their markdown, shown as text: no HTML, no pictures).</p>
+<p class=meta>{len(results)} notebooks. Each question (from the course's own copy of the exercises) stands
+beside every answer written to it: the student's markdown, rendered without HTML or pictures, math
+typeset; who wrote nothing is listed under the answers.</p>
 <ol class=noprint>{''.join(toc)}</ol>
 {''.join(blocks)}
 </body></html>"""
