@@ -176,7 +176,7 @@ def test_written_answers_sit_next_to_their_question(graded_class):
     assert "Prove" in proof or "prove" in proof  # the question, from the course's own copy
     assert "<em>linear</em>" in proof and "$k_1 + k_2 - 1$" in proof  # markdown rendered, math kept for MathJax
     writers = [f for f in ("loops.ipynb", "leaker.ipynb")]
-    assert proof.count("class=answer") == len(writers)  # who wrote something, beside the question
+    assert proof.count("<div class=answer>") == len(writers)  # who wrote something, beside the question
     silent = re.search(r"Nothing written \((\d+)\)", proof)
     assert silent and int(silent.group(1)) == len(graded_class.wide) - len(writers)
     assert "mathjax/tex-svg.js" in page and (graded_class.out / "mathjax" / "tex-svg.js").exists()
