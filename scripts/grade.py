@@ -60,7 +60,14 @@ def _worker_init(env_paths):
 
 
 def _one(path, ident, opts, protection):
-    return grade_submission(str(path), ident, opts, protection)
+    """One notebook; a failure of the grader itself costs that notebook, not the class's run."""
+    try:
+        return grade_submission(str(path), ident, opts, protection)
+    except Exception as err:  # noqa: BLE001 - reported in the summary, the run goes on
+        reason = f"the grader failed on this notebook ({type(err).__name__}): grade it again, or by hand"
+        rows = [{"exercise": e.id, "title": e.title, "status": "error", "message": reason, "max": e.points,
+                 "points": 0} for e in exercise_table()]
+        return {"file": Path(path).name, "identity": ident, "rows": rows, "notes": [reason], "seconds": 0.0}
 
 
 def refusal(protection) -> str:

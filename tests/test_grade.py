@@ -238,3 +238,15 @@ def test_the_summary_counts_each_exercise(graded_class):
     right6 = sum(graded_class.long[f, "6"]["status"] == "right" for f in graded_class.wide)
     assert re.search(rf"<td class=c>6</td><td>a k × \(k \+ Δ − 1\) strip</td><td class=c>1</td><td class=c>{right6}</td>",
                      page)
+
+
+def test_a_failure_of_the_grader_on_one_notebook_costs_that_notebook_only(monkeypatch):
+    import grade
+
+    def broken(*args):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(grade, "grade_submission", broken)
+    r = grade._one(Path("x/ann.ipynb"), {"student_id": "ann", "flags": []}, None, None)
+    assert r["file"] == "ann.ipynb" and {row["status"] for row in r["rows"]} == {"error"}
+    assert "grader failed on this notebook (KeyError)" in r["notes"][0] and len(r["rows"]) == len(IDS)

@@ -73,7 +73,9 @@ def test_wheel_holds_the_package_notebooks_assets_and_licences(wheel):
 
 # chanconv's modules that only a developer runs, with requirements-dev.txt: `make bench-widgets`
 # drives JupyterLab in Chromium through playwright (imported inside its functions, never at import)
-DEV_TOOLS = {"explorer_bench.py"}
+# run only by developer and instructor tools, in the development environment: make bench-widgets, and the
+# grader's parts that run inside its sandbox (jupyter_client drives the kernel, IPython is the kernel)
+DEV_TOOLS = {"explorer_bench.py", "notebook_run.py", "kernel_side.py"}
 
 
 def imported_top_level(paths):
