@@ -412,14 +412,15 @@ def check_forward_backward(forward_macs, forward_memory, backward_macs, backward
             stored = c_i * n_h * n_w + cost.params + n_y
             fm = _call(forward_macs, *args)
             bias_in_forward = _close(fm, cost.macs + n_y)
-            checks = (lambda: _2_forward_macs(fm, cost, n_y, args, notes),  # in order, each called once
-                      lambda: _2_forward_memory(_call(forward_memory, *args), stored, c_o, args),
-                      lambda: _2_backward_macs(_call(backward_macs, *args), cost, n_y, bias_in_forward, args, notes),
-                      lambda: _2_backward_memory(_call(backward_memory, *args), stored, n_y, c_o, args, notes))
-            for check in checks:
-                verdict = check()
-                if verdict is not None:  # a Verdict that is not right is falsy: compare with None
-                    return verdict
+            verdict = _2_forward_macs(fm, cost, n_y, args, notes)  # a Verdict that is not right is falsy:
+            if verdict is None:                                      # compare with None, step by step
+                verdict = _2_forward_memory(_call(forward_memory, *args), stored, c_o, args)
+            if verdict is None:
+                verdict = _2_backward_macs(_call(backward_macs, *args), cost, n_y, bias_in_forward, args, notes)
+            if verdict is None:
+                verdict = _2_backward_memory(_call(backward_memory, *args), stored, n_y, c_o, args, notes)
+            if verdict is not None:
+                return verdict
         return right(ex, "; ".join(sorted(notes)))
 
     return _run(ex, body)
