@@ -362,8 +362,8 @@ def plot_partial_maps(X, K, out_channel=0, *, bias=None, padding=0, input_cmaps=
     frame = (max(Xt.shape[1], K4.shape[2], P.output.shape[0]), max(Xt.shape[2], K4.shape[3], P.output.shape[1]))
     ncols = c_i + (2 if bt is not None else 1)
     big_h = 1.0 if small else 1.15
-    fig, axes = plt.subplots(3, ncols, figsize=(2.9 * ncols + (0 if small else 0.8), 7.6 if small else 9.0),
-                             gridspec_kw=dict(height_ratios=[big_h, 1.0 if small else 0.9, big_h], wspace=0.45,
+    fig, axes = plt.subplots(3, ncols, figsize=(2.9 * ncols + (0 if small else 0.8), 7.6 if small else 9.6),
+                             gridspec_kw=dict(height_ratios=[big_h, 1.0 if small else 1.1, big_h], wspace=0.45,
                                               hspace=0.35))
     for ax in axes.flat:
         ax.axis("off")
@@ -378,7 +378,7 @@ def plot_partial_maps(X, K, out_channel=0, *, bias=None, padding=0, input_cmaps=
             axes[0, c].set_title(names[c], fontsize=10)
             fig.colorbar(im_in, ax=axes[0, c], fraction=0.046, pad=0.03)
         draw_grid(axes[1, c], K4[o, c], title=f"kernel {kname(c)}", values=True,
-                  fontsize=11 if small or K4.shape[3] <= 3 else 9, frame=frame if small else None)
+                  fontsize=11 if small else 10 if K4.shape[3] <= 3 else 8, frame=frame if small else None)
     _bottom_row(fig, axes[2], P, kname, yname, o, has_bias=bt is not None, small=small, frame=frame, cmap=cmap,
                 lim=lim, value_label=value_label)
     _operators(fig, axes[2], ["+"] * (c_i - 1) + ["="] + ([f"+ $b_{{{o}}}$ ="] if bt is not None else []),
