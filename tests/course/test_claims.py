@@ -197,23 +197,45 @@ def test_partial_maps_rejects_bad_input():
 # --- notebook 03: which diagonal --------------------------------------------------------
 
 def diagonal_responses(img):
+    """Largest |E0|, |E1|, |D0|, |D1| and strength inside the image, as notebook 3 computes them."""
     sobel = torch.tensor([[1.0, 2.0, 1.0], [0.0, 0.0, 0.0], [-1.0, -2.0, -1.0]])
     W_edges = torch.stack([sobel, sobel.T])[:, None]
     W_diag = (torch.tensor([[1.0, 1.0], [1.0, -1.0]]) / 2**0.5).reshape(2, 2, 1, 1)
-    D = cc.conv2d(cc.conv2d(img[None], W_edges, padding=1), W_diag)
-    return D[:, 1:-1, 1:-1].abs().amax(dim=(1, 2))
+    E = cc.conv2d(img[None], W_edges, padding=1)
+    D = cc.conv2d(E, W_diag)
+    maps = [E[0], E[1], D[0], D[1], E.pow(2).sum(0).sqrt()]
+    return [float(m[1:-1, 1:-1].abs().max()) for m in maps]
 
 
-def test_d0_answers_slash_edges_and_d1_backslash_edges():
+def test_each_diagonal_channel_is_blind_to_the_other_diagonal_only():
+    """Issue 20: D0 and D1 do not answer "only to their own diagonal": a horizontal or vertical
+    edge gives |D0| = |D1| = 4/√2 ≈ 2.83; a diagonal gives 3√2 ≈ 4.24 in its own and 0 in the other."""
     n = 12
-    i, j = torch.meshgrid(torch.arange(n), torch.arange(n), indexing="ij")
-    slash = diagonal_responses((i + j < n).float())       # bright above a "/" diagonal
-    backslash = diagonal_responses((i < j).float())       # bright above a "\" diagonal
-    assert slash[0] > 1 and slash[1] < 1e-6
-    assert backslash[1] > 1 and backslash[0] < 1e-6
+    u, v = torch.meshgrid(torch.arange(n), torch.arange(n), indexing="ij")
+    tests = {"horizontal": (u < n // 2).float(), "vertical": (v < n // 2).float(),
+             "/ diagonal": (u + v < n).float(), "\\ diagonal": (u < v).float()}
+    got = {name: diagonal_responses(img) for name, img in tests.items()}
+    for name in ("horizontal", "vertical"):
+        assert got[name][2] == pytest.approx(4 / 2**0.5, abs=1e-4) == pytest.approx(got[name][3], abs=1e-4)
+    assert got["/ diagonal"][2] == pytest.approx(3 * 2**0.5, abs=1e-4) and got["/ diagonal"][3] < 1e-6
+    assert got["\\ diagonal"][3] == pytest.approx(3 * 2**0.5, abs=1e-4) and got["\\ diagonal"][2] < 1e-6
     text = notebook_text("03_1x1_convolution")
-    assert f"/ edge: largest |D[0]| = {slash[0]:.3f}   largest |D[1]| = {slash[1]:.3f}" in text
-    assert "edges along /" in text and "diagonal ↘" not in text
+    for name, values in got.items():
+        assert f"{name:12}" + "".join(f" {x:7.3f}" for x in values) in text, name
+    assert "answers only" not in text and "edges along /" not in text and "diagonal ↘" not in text
+    assert "keeps the input's size: m_h = n_h" not in text, "holds only at stride 1 without padding"
+    assert "n_h = 28, padding 1, stride 1: m_h = 30" in text and "n_h = 28, padding 0, stride 2: m_h = 14" in text
+
+
+def test_the_strength_layer_reads_the_squared_edge_channels():
+    """The second 1×1 layer's input is E² (not D); D² gives the same sum, the diagonal matrix being orthogonal."""
+    g = torch.Generator().manual_seed(0)
+    E = torch.randn(2, 7, 6, generator=g)
+    W_diag = (torch.tensor([[1.0, 1.0], [1.0, -1.0]]) / 2**0.5).reshape(2, 2, 1, 1)
+    ones = torch.ones(1, 2, 1, 1)
+    D = cc.conv2d(E, W_diag)
+    assert torch.allclose(cc.conv2d(E**2, ones), cc.conv2d(D**2, ones), atol=1e-5)
+    assert "the same S from D² instead of E²: True" in notebook_text("03_1x1_convolution")
 
 
 def test_gradient_descent_step_0_prints_the_starting_weights():
