@@ -105,11 +105,12 @@ def test_a_1x1_layer_maps_m_inputs_to_n_outputs():
 
 def test_the_summary_table_lists_all_eight_errata():
     text = notebook_text("05_summary")
-    for needle in ["c_o × c_i", "(c_o + 1) × (c_i + 1)", "1 GFLOP", "10 PFlops", "k_h = h_w = 5",
+    for needle in [r"$c_o \times c_i$", r"$(c_o + 1) \times (c_i + 1)$", "1 GFLOP", "10 PFlops", "$k_h = h_w = 5$",
                    "0th dimension", "nn.Conv2d(input_channel, output_channel, kernel_size, padding, stride)",
                    "把 n 个 channels 变成了 m 个 channels", "multi-layer perceptrons"]:
         assert needle in text, needle
     assert "18 h at 0.15" not in text
+    assert "Both are right" not in notebook_text("04_conv_layer_and_cost"), "erratum 3: the notes' 1 GFLOP counts MACs"
 
 
 # --- notebook 02: layouts -----------------------------------------------------------------
@@ -253,3 +254,37 @@ def test_matmul_and_loop_1x1_differ_by_at_most_a_few_ulps():
     Y_loop = cc.corr2d_multi_in_out(X, K)
     rel = ((Y_mat - Y_loop).abs() / Y_loop.abs()).max()
     assert rel < 64 * torch.finfo(torch.float32).eps
+
+
+# --- notebook 09: what the detectors respond to, what the gray test can show ------------------
+
+def test_detector_labels_come_from_the_measured_responses():
+    """Issue 20: "G−R" (a sum of kernel weights) labelled a detector that votes for red vertical. The labels
+    now come from each detector's measured response to the four classes' bars, by the rule the notebook states."""
+    import re
+
+    text = notebook_text("09_backward_and_training")
+    assert "R−G" not in text and "G−R" not in text
+    classes = ["red horizontal", "red vertical", "green horizontal", "green vertical"]
+    rows = re.findall(r"^ +(\d) +([-+]\d+\.\d\d) +([-+]\d+\.\d\d) +([-+]\d+\.\d\d) +([-+]\d+\.\d\d)  (.+)$", text, re.M)
+    assert len(rows) >= 2, "the response table is in the stored output"
+    labels = {}
+    for j, *values, label in rows:
+        r = [float(x) for x in values]
+        colour = 0 if r[0] + r[1] >= r[2] + r[3] else 1
+        h, v = r[2 * colour], r[2 * colour + 1]
+        name = ["red", "green"][colour]
+        expected = f"{name} horizontal" if h >= 1.5 * v else f"{name} vertical" if v >= 1.5 * h else f"{name} bars"
+        assert label == expected, (j, r, label)
+        labels[j] = label
+    for cls in classes:  # every vote names the detector with the label of the table
+        line = next(ln for ln in text.splitlines() if ln.startswith(f"{cls:16}: "))
+        for j, label in re.findall(r"detector (\d) \(([a-z ]+)\)", line):
+            assert labels[j] == label, (cls, j, label)
+
+
+def test_the_gray_images_are_said_to_hold_no_bar_and_one_channel_tests_are_shown():
+    text = notebook_text("09_backward_and_training")
+    assert "cannot come out otherwise, for any network" in " ".join(text.split())
+    for row in ("red only", "green only", "no bar at all", "gray copies", "guessing"):
+        assert any(ln.startswith(row) for ln in text.splitlines()), row
