@@ -16,11 +16,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from test_browser import ARTIFACTS, CHROMIUM, FLAGS
 
-from tools.explorer_bench import jupyterlab
+from tools.explorer_bench import CHROMIUM, FLAGS, jupyterlab
 
 ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "artifacts"
 NOTEBOOK = "01_multiple_input_channels.ipynb"
 pytestmark = [
     pytest.mark.browser,
