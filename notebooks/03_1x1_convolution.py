@@ -187,12 +187,15 @@ print("edges E:", tuple(E.shape))
 # * **diagonals**: a $1 \times 1$ layer with $c_i = c_o = 2$ and weight matrix
 #   $\tfrac{1}{\sqrt 2}\left(\begin{smallmatrix} 1 & 1 \\ 1 & -1 \end{smallmatrix}\right)$ turns
 #   $\mathbf{E}$ into two new channels,
-#   $$\mathbf{D}_0 = \frac{\mathbf{E}_0 + \mathbf{E}_1}{\sqrt 2}, \qquad
-#     \mathbf{D}_1 = \frac{\mathbf{E}_0 - \mathbf{E}_1}{\sqrt 2};$$
+#
+#   $$\mathbf{D}_0 = \frac{\mathbf{E}_0 + \mathbf{E}_1}{\sqrt 2}, \qquad \mathbf{D}_1 = \frac{\mathbf{E}_0 - \mathbf{E}_1}{\sqrt 2};$$
+#
 # * **strength**: every element of $\mathbf{E}$ is squared (elementwise, not a layer), a
 #   $1 \times 1$ layer with $c_i = 2$, $c_o = 1$ and weights $[1, 1]$ adds the two squared channels,
 #   and the square root is taken elementwise:
+#
 #   $$\mathbf{S} = \sqrt{\mathbf{E}_0^2 + \mathbf{E}_1^2},$$
+#
 #   the edge strength whatever the orientation. (Squaring $\mathbf{D}$ instead gives the same sum,
 #   $\mathbf{D}_0^2 + \mathbf{D}_1^2 = \mathbf{E}_0^2 + \mathbf{E}_1^2$, since the diagonal layer's
 #   weight matrix is orthogonal; checked below.)

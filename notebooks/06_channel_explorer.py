@@ -35,7 +35,9 @@ if "google.colab" in sys.modules:
 # - **how one output channel is made**: for the picked output channel $o$, one partial map
 #   $\mathbf{X}_i \star \mathbf{K}_{o,i}$ per input channel $i$, their sum, $+\, b_o$, $= \mathbf{Y}_o$.
 #   This is the lecture's central picture, drawn as whole maps:
+#
 #   $$\mathbf{Y}_{o} = \sum_{i=0}^{c_i-1} \mathbf{X}_{i} \star \mathbf{K}_{o,i} + b_o;$$
+#
 # - one output element $\mathbf{Y}_{o,u,v}$ (row $u$, column $v$; $i$ stays the input channel, as in
 #   notebook 1), picked with the sliders or walked with ▶ (it steps on from the element you picked,
 #   position by position, until you pause it; ■ goes back to $\mathbf{Y}_{0,0,0}$): its window

@@ -65,17 +65,21 @@ print("device:", device)
 # The chain rule sums over every place a number was used:
 #
 # * **bias**: $b_o$ was added to every pixel of output channel $o$, so
+#
 #   $$\mathrm{d}b_o = \sum_{u} \sum_{v} \mathrm{d}\mathbf{Y}_{o,u,v}.$$
+#
 # * **weights**: $\mathbf{W}_{o,i,a,e}$ multiplied $\mathbf{X}_{i,u+a,v+e}$ into $\mathbf{Y}_{o,u,v}$, so
-#   $$\mathrm{d}\mathbf{W}_{o,i,a,e} = \sum_{u} \sum_{v} \mathbf{X}_{i,\,u+a,\,v+e}\, \mathrm{d}\mathbf{Y}_{o,u,v},
-#   \qquad \text{i.e.} \qquad \mathrm{d}\mathbf{W}_{o,i} = \mathbf{X}_{i} \star \mathrm{d}\mathbf{Y}_{o}:$$
+#
+#   $$\mathrm{d}\mathbf{W}_{o,i,a,e} = \sum_{u} \sum_{v} \mathbf{X}_{i,\,u+a,\,v+e}\, \mathrm{d}\mathbf{Y}_{o,u,v}, \qquad \text{i.e.} \qquad \mathrm{d}\mathbf{W}_{o,i} = \mathbf{X}_{i} \star \mathrm{d}\mathbf{Y}_{o}:$$
+#
 #   **the gradient of kernel slice $\mathbf{W}_{o,i}$ is the cross-correlation of input channel $i$
 #   with the output gradient of channel $o$** (a $k_h \times k_w$ result), one per (output, input)
 #   pair, exactly the shape $c_o \times c_i \times k_h \times k_w$ of $\mathbf{W}$.
 # * **input**: $\mathbf{X}_{i,r,t}$ (row $r$, column $t$ of the input) fed every $\mathbf{Y}_{o,u,v}$
 #   with $u + a = r$, $v + e = t$, so
-#   $$\mathrm{d}\mathbf{X}_{i,r,t} = \sum_{o=0}^{c_o-1} \sum_{a} \sum_{e} \mathrm{d}\mathbf{Y}_{o,\,r-a,\,t-e}\,
-#   \mathbf{W}_{o,i,a,e}$$
+#
+#   $$\mathrm{d}\mathbf{X}_{i,r,t} = \sum_{o=0}^{c_o-1} \sum_{a} \sum_{e} \mathrm{d}\mathbf{Y}_{o,\,r-a,\,t-e}\, \mathbf{W}_{o,i,a,e}$$
+#
 #   (terms whose $(r - a, t - e)$ falls outside $\mathrm{d}\mathbf{Y}$ count as 0): $\mathrm{d}\mathbf{Y}$
 #   padded with $k - 1$ zeros all round, **cross-correlated with $\mathbf{W}_{o,i}$ flipped** (rows
 #   and columns reversed), summed over the output channels $o$. Reading it as a layer: $c_o$ input
