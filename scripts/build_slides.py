@@ -1,25 +1,40 @@
-"""Write a reveal.js slide deck per notebook that opens offline: ``make slides``.
+"""A lecture deck per notebook, generated from the cells the notebook marks: ``make slides``.
 
-    python scripts/build_slides.py OUT_DIR [NOTEBOOK ...]
+    python scripts/build_slides.py OUT_DIR [NOTEBOOK ...] [--pdf]
 
-reveal.js, jQuery, RequireJS and MathJax come from slides/node_modules (``npm install`` in
-slides/, versions pinned in slides/package.json) and are copied to OUT_DIR/lib, so every
-deck refers only to files beside it. Only what a deck loads is copied (``KEEP``): the npm
-packages hold sources, tests, other renderers and fonts as well (MathJax 2 alone is 73 MB, of
-which a deck needs 6; the course site carries these decks to every student who downloads it).
-The notebooks' slideshow metadata (slide, subslide, fragment, skip) makes the slides; stored
-outputs are shown, nothing is re-executed. A widget output shows its saved state
-(scripts/widget_snapshot.py), e.g. the channel explorer's last picture.
+One source. Every cell of a notebook says where it goes, with Jupyter's own slideshow metadata
+(the same marks RISE presents live in JupyterLab):
+
+    slide, subslide   starts a slide with this cell          fragment  appears on the next key press
+    -                 continues the current slide             notes     the slide's speaker notes (s)
+    skip              not in the deck
+
+so a slide holds the key sentence, the equation, the figure or the short code that matters, and the
+prose around them goes to the speaker notes. Two tags refine a code cell on a slide:
+``slide-output-only`` (the figure or printout without its code) and ``slide-code-only`` (the code
+without its output). A cell with no mark is an error: nothing lands on a slide by accident.
+
+Each deck opens with a title slide (the notebook's title), numbers its slides, and is a 1280 × 720
+slide that reveal.js scales to the screen (slides/template). reveal.js, jQuery, RequireJS and
+MathJax come from slides/node_modules (``npm install`` in slides/, pinned in slides/package.json)
+and are copied to OUT_DIR/lib: every deck refers only to files beside it. Only what a deck loads is
+copied (``KEEP``): the npm packages hold sources, tests, other renderers and fonts as well (MathJax 2
+alone is 73 MB, of which a deck needs 6; the course site carries these decks to every student). Stored outputs are shown;
+nothing is re-executed. With ``--pdf`` each deck is also printed to OUT_DIR/pdf/NAME.pdf by
+Chromium (reveal.js's ?print-pdf: one page per slide).
 """
 
 from __future__ import annotations
 
+import html
+import re
 import shutil
 import sys
 from pathlib import Path
 
 import nbformat
 from nbconvert import SlidesExporter
+from nbconvert.preprocessors import TagRemovePreprocessor
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import widget_snapshot  # noqa: E402
@@ -32,6 +47,10 @@ LIBS = {  # what the template loads -> the file inside lib/
     "requirejs": "requirejs/require.js",
     "mathjax": "mathjax/MathJax.js",
 }
+MARKS = ("slide", "subslide", "fragment", "-", "notes", "skip")
+OUTPUT_ONLY, CODE_ONLY = "slide-output-only", "slide-code-only"
+COURSE = "Multiple input and multiple output channels"
+KEYS = "s: speaker notes · Esc: all slides · f: full screen · ?print-pdf: print"
 
 
 # What the decks load from each package (files or whole folders), and the licences. The template
@@ -73,13 +92,55 @@ def exporter() -> SlidesExporter:
         extra_template_basedirs=[str(ROOT / "slides")],
         template_name="template",
         reveal_url_prefix="lib/reveal.js",
-        reveal_scroll=True,
+        reveal_scroll=False,
         reveal_theme="white",  # its fonts ship with reveal.js ("simple" loads web fonts)
         jquery_url="lib/" + LIBS["jquery"],
         require_js_url="lib/" + LIBS["requirejs"],
         mathjax_url="lib/" + LIBS["mathjax"] + "?config=TeX-AMS_CHTML-full,Safe",
     )
+    ex.register_preprocessor(TagRemovePreprocessor(remove_input_tags={OUTPUT_ONLY},
+                                                   remove_all_outputs_tags={CODE_ONLY}), enabled=True)
     return ex
+
+
+def mark(cell) -> str | None:
+    return cell.get("metadata", {}).get("slideshow", {}).get("slide_type")
+
+
+def unmarked(nb) -> list[int]:
+    """The cells (by index) that do not say where they go: each is a mistake in the one source."""
+    return [i for i, c in enumerate(nb.cells) if mark(c) not in MARKS]
+
+
+def title_of(nb, name: str) -> str:
+    """The notebook's title: its first markdown heading, without the number before it."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            found = re.search(r"^#\s+(.+)$", cell.source, re.M)
+            if found:
+                return re.sub(r"^\d+\.\s*", "", found.group(1).strip())
+    return name
+
+
+def title_cell(nb, name: str):
+    """The deck's first slide: the course, the notebook's title, its place in the course, the keys."""
+    number = name.split("_", 1)[0]
+    place = "Overview" if number == "00" else f"Notebook {int(number)} of the course"
+    text = (f'<div class="title-slide">\n<p class="course">{html.escape(COURSE)}</p>\n'
+            f"<h1>{html.escape(title_of(nb, name))}</h1>\n"
+            f'<p class="section">{place}</p>\n<p class="keys">{html.escape(KEYS)}</p>\n</div>')
+    return nbformat.v4.new_markdown_cell(text, metadata={"slideshow": {"slide_type": "slide"}})
+
+
+def deck_notebook(src: Path):
+    """The notebook as the deck shows it: checked marks, a title slide first, widgets as their saved state."""
+    nb = nbformat.from_dict(widget_snapshot.static_outputs(nbformat.read(src, as_version=4)))
+    missing = unmarked(nb)
+    if missing:
+        raise SystemExit(f"{src.name}: cells {missing} have no slideshow mark ({', '.join(MARKS)}): "
+                         "say where each goes (View > Cell Toolbar > Slideshow in Jupyter, or the .py pair)")
+    nb.cells.insert(0, title_cell(nb, src.stem))
+    return nb
 
 
 def build(out: Path, notebooks=None) -> list[Path]:
@@ -88,22 +149,51 @@ def build(out: Path, notebooks=None) -> list[Path]:
     ex = exporter()
     written = []
     for src in notebooks or sorted((ROOT / "notebooks").glob("*.ipynb")):
-        # widget outputs as the HTML of their saved state (the explorer's last picture), not text only
-        nb = nbformat.from_dict(widget_snapshot.static_outputs(nbformat.read(src, as_version=4)))
-        body, _ = ex.from_notebook_node(nb, resources={"metadata": {"name": src.stem}})
+        body, _ = ex.from_notebook_node(deck_notebook(Path(src)), resources={"metadata": {"name": Path(src).stem}})
         path = out / f"{Path(src).stem}.slides.html"
         path.write_text(body, encoding="utf-8")
         written.append(path)
     return written
 
 
+def print_pdfs(decks, out: Path, chromium: str, flags) -> list[Path]:
+    """Each deck printed by Chromium through reveal.js's ?print-pdf view: OUT/pdf/NAME.pdf, one page a slide."""
+    from playwright.sync_api import sync_playwright  # lazy: a developer's tool (requirements-dev), only for --pdf
+
+    (out / "pdf").mkdir(parents=True, exist_ok=True)
+    written = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=list(flags), headless=True)
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.route("http*://**/*", lambda route: route.abort())  # offline, as the deck is meant to be
+        for deck in decks:
+            page.goto(deck.as_uri() + "?print-pdf")
+            page.wait_for_selector("body.deck-ready", timeout=30_000)
+            page.wait_for_timeout(500)  # MathJax's last typesetting
+            pdf = out / "pdf" / deck.name.replace(".slides.html", ".pdf")
+            page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+            written.append(pdf)
+        browser.close()
+    return written
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    if not argv:
+    args = [a for a in argv if not a.startswith("--")]
+    if not args:
         raise SystemExit(__doc__)
-    out = Path(argv[0])
-    for path in build(out, [Path(a) for a in argv[1:]] or None):
+    out = Path(args[0])
+    decks = build(out, [Path(a) for a in args[1:]] or None)
+    for path in decks:
         print("wrote", path)
+    if "--pdf" in argv:
+        chromium = "/usr/bin/chromium"
+        if not Path(chromium).exists():
+            print(f"no Chromium at {chromium}: no PDFs (apt-get install chromium)")
+            return
+        flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+        for path in print_pdfs(decks, out, chromium, flags):
+            print("wrote", path)
 
 
 if __name__ == "__main__":
