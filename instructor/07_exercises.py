@@ -5,13 +5,14 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: chanconv (Python 3)
 #     language: python
 #     name: chanconv
 # ---
 
-# %% [markdown] tags=["source"]
+# %% [markdown] tags=["source"] slideshow={"slide_type": "skip"}
 # <!-- The one source of notebook 7. `python scripts/editions.py generate` writes the student
 # notebook notebooks/07_exercises.(py|ipynb) from it (cells tagged `solution` dropped);
 # `make instructor` builds the instructor edition (cells tagged `exercise` dropped).
@@ -21,7 +22,10 @@
 # # 7. Exercises
 #
 # The exercises of Dive into Deep Learning's section "Multiple Input and Multiple Output
-# Channels", and one beyond the book. Each has a cell for your answer and a cell that checks it:
+# Channels", and one beyond the book.
+
+# %% [markdown] slideshow={"slide_type": "notes"} tags=["exercise"]
+# Each has a cell for your answer and a cell that checks it:
 # the check says ✓ right, or gives a hint (a nudge first, more on later tries of the same part),
 # never the answer. Replace each `None`, run your cell, then run the check. Where a question asks
 # *why*, *prove* or *explain*, write in the markdown cell marked ✍ (double-click it); math
@@ -35,7 +39,7 @@
 # how close a number must come. Counts are exact (an `int`; a float equal to it, such as `4.0`,
 # passes too); ratios are compared to within a stated tolerance.
 
-# %% [markdown] slideshow={"slide_type": "slide"} tags=["solution"]
+# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
 # # 7. Exercises — instructor edition
 #
 # The exercises of Dive into Deep Learning's section "Multiple Input and Multiple Output
@@ -76,10 +80,10 @@ _ = torch.manual_seed(0)  # seed every random draw below
 # single cross-correlation, and write `combined_kernel_size(k1, k2)`: the side of its kernel, a
 # whole number (an `int`).
 
-# %% tags=["exercise"]
+# %% tags=["exercise"] slideshow={"slide_type": "notes"}
 combined_kernel_size = None  # a function (k1, k2) -> the side of the single kernel (an int)
 
-# %% tags=["solution"]
+# %% tags=["solution"] slideshow={"slide_type": "skip"}
 def combined_kernel_size(k1, k2):
     return k1 + k2 - 1
 
@@ -93,13 +97,13 @@ K = compose_kernels(K1, K2)
 print("composed kernel:", tuple(K.shape),
       "  equal:", torch.allclose(chanconv.conv2d(chanconv.conv2d(X, K1), K2), chanconv.conv2d(X, K), atol=1e-3))
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 check_combined_kernel_size(combined_kernel_size)
 
-# %% [markdown] tags=["exercise", "answer"]
+# %% [markdown] tags=["exercise", "answer"] slideshow={"slide_type": "skip"}
 # ✍ **Your proof** (why is it one cross-correlation?): *double-click and write here*
 
-# %% [markdown] slideshow={"slide_type": "subslide"} tags=["solution"]
+# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
 # **Model answer.** Output pixel $(i, j)$ of the second layer sums the first layer's outputs at
 # $(i + u, j + v)$ for $0 \le u, v < k_2$, and each of those sums the input at
 # $(i + u + a, j + v + b)$ for $0 \le a, b < k_1$. Everything is linear, so the result is one sum
@@ -118,7 +122,8 @@ check_combined_kernel_size(combined_kernel_size)
 # layers (1 channel → $c_m$ middle channels → 1 channel, no bias, no nonlinearity)? The answer
 # depends on $c_m$. Pick the case you answer in `middle_channels` (an `int` ≥ 1), then give the
 # evidence:
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # * if some $3 \times 3$ kernel cannot be expressed with that $c_m$: such a kernel in
 #   `counterexample`, a tensor or nested lists (the checker tries to factor it by least squares;
 #   it must leave more than 0.1 % of the kernel unexplained);
@@ -128,12 +133,12 @@ check_combined_kernel_size(combined_kernel_size)
 #
 # Leave the other one at `None`.
 
-# %% tags=["exercise"]
+# %% tags=["exercise"] slideshow={"slide_type": "notes"}
 middle_channels = None  # c_m: the number of channels between the two 2 × 2 layers
 counterexample = None  # a 3 × 3 kernel (a tensor) that those two layers cannot express, or
 split = None  # a function K (3 × 3) -> (K1 (c_m, 1, 2, 2), K2 (1, c_m, 2, 2)) for every K
 
-# %% tags=["solution"]
+# %% tags=["solution"] slideshow={"slide_type": "skip"}
 from chanconv.exercises import express_3x3  # noqa: E402 - least squares, as the checker uses it
 
 # one middle channel: 8 numbers cannot make every set of 9; e.g. a kernel with only its corners
@@ -167,13 +172,13 @@ tried += [torch.randn(3, 3, generator=g) for _ in range(5)]
 print("c_m = 2: largest relative residual over", len(tried), "kernels:",
       f"{max(express_3x3(k, 2)[0] for k in tried):.0e}")
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 check_converse(middle_channels, counterexample, split)
 
-# %% [markdown] tags=["exercise", "answer"]
+# %% [markdown] tags=["exercise", "answer"] slideshow={"slide_type": "skip"}
 # ✍ **Your explanation** (why does the answer depend on $c_m$?): *double-click and write here*
 
-# %% [markdown] slideshow={"slide_type": "subslide"} tags=["solution"]
+# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
 # **Model answer.** It depends on the number of middle channels $c_m$.
 # *One middle channel: false.* The two layers have $4 + 4 = 8$ weights (and one of them is
 # redundant: scaling $\mathbf{K}^{(1)}$ by $t$ and $\mathbf{K}^{(2)}$ by $1/t$ changes nothing), a
@@ -201,7 +206,8 @@ check_converse(middle_channels, counterexample, split)
 # a bias, padding $(p_h, p_w)$, stride $(s_h, s_w)$. The layer computes, for every output channel,
 #
 # $$\mathbf{Y}_{o} = \sum_i \mathbf{X}_{i} \star \mathbf{K}_{o,i} + b_o,$$
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # an $m_h \times m_w$ map with
 #
 # $$m_h = \left\lfloor \frac{n_h + 2p_h - k_h}{s_h} \right\rfloor + 1$$
@@ -220,13 +226,13 @@ check_converse(middle_channels, counterexample, split)
 # (Notebook 9, *the backward pass*, derives these gradients and shows each as a convolution: read
 # it after you have tried.)
 
-# %% tags=["exercise"]
+# %% tags=["exercise"] slideshow={"slide_type": "notes"}
 forward_macs = None  # each a function (c_i, c_o, n_h, n_w, k_h, k_w, p_h, p_w, s_h, s_w) -> a count
 forward_memory = None
 backward_macs = None
 backward_memory = None
 
-# %% tags=["solution"]
+# %% tags=["solution"] slideshow={"slide_type": "skip"}
 def _m(n, k, p, s):
     return (n + 2 * p - k) // s + 1
 
@@ -247,13 +253,13 @@ def backward_memory(*args):
     return 2 * forward_memory(*args)
 
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 check_forward_backward(forward_macs, forward_memory, backward_macs, backward_memory)
 
-# %% [markdown] tags=["exercise", "answer"]
+# %% [markdown] tags=["exercise", "answer"] slideshow={"slide_type": "skip"}
 # ✍ **Your explanation** (where do the backward multiply-adds come from?): *double-click and write here*
 
-# %% [markdown] slideshow={"slide_type": "subslide"} tags=["solution"]
+# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
 # **Model answer.** With $m_h$ and $m_w$ as above, the forward pass does
 #
 # $$c_o\, m_h\, m_w \cdot c_i\, k_h\, k_w \quad\text{multiply-adds, that is } \mathcal{O}(c_i c_o k_h k_w m_h m_w),$$
@@ -275,19 +281,20 @@ check_forward_backward(forward_macs, forward_memory, backward_macs, backward_mem
 # For the layer printed below (your own numbers if you set a student id): by what factor do the
 # multiply-adds, $\mathcal{O}(c_i c_o k_h k_w m_h m_w)$, grow when $c_i$ and $c_o$ both double? When
 # the padding doubles?
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # Give each factor as a number, an `int` or a `float` (`4` and `4.0` are the same). The channel
 # factor must be exact; the padding factor within 0.1 %: give four significant digits (such as
 # `1.129`) or compute the ratio exactly — `1.1` is too rough.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 print(describe_3())
 
-# %% tags=["exercise"]
+# %% tags=["exercise"] slideshow={"slide_type": "-"}
 factor_double_channels = None  # a number (exact)
 factor_double_padding = None  # a number (within 0.1 %)
 
-# %% tags=["solution"]
+# %% tags=["solution"] slideshow={"slide_type": "skip"}
 n = chanconv.exercises.numbers("3")
 base = chanconv.conv2d_cost(n["c"], n["c"], n["k"], n["k"], n["n"], n["n"], padding=n["p"])
 factor_double_channels = chanconv.conv2d_cost(2 * n["c"], 2 * n["c"], n["k"], n["k"], n["n"], n["n"],
@@ -296,10 +303,10 @@ factor_double_padding = chanconv.conv2d_cost(n["c"], n["c"], n["k"], n["k"], n["
                                              padding=2 * n["p"]).macs / base.macs
 print(factor_double_channels, round(factor_double_padding, 4))
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 check_cost_factors(factor_double_channels, factor_double_padding)
 
-# %% [markdown] slideshow={"slide_type": "subslide"} tags=["solution"]
+# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
 # **Model answer.** The cost $c_i c_o k_h k_w m_h m_w$ has $c_i$ and $c_o$ as factors: doubling
 # both multiplies it by 4. Padding changes only the output size, $m_h = n_h + 2p_h - k_h + 1$ at
 # stride 1: for the default numbers (64 channels, $3 \times 3$, $32 \times 32$, padding 1) the
@@ -315,11 +322,11 @@ check_cost_factors(factor_double_channels, factor_double_padding)
 # `X_differ` and `K_differ`, finite `float32` tensors of shapes $(c_i, n_h, n_w)$ and
 # $(c_o, c_i, 1, 1)$, for which they differ, and **explain why**.
 
-# %% tags=["exercise"]
+# %% tags=["exercise"] slideshow={"slide_type": "-"}
 X_differ = None  # a float32 tensor (c_i, n_h, n_w)
 K_differ = None  # a float32 tensor (c_o, c_i, 1, 1)
 
-# %% tags=["solution", "nbval-ignore-output"]
+# %% tags=["solution", "nbval-ignore-output"] slideshow={"slide_type": "skip"}
 g = torch.Generator().manual_seed(4)
 tries = 0
 while tries < 200:  # random float32 inputs with many channels: rounding shows up quickly
@@ -332,13 +339,13 @@ while tries < 200:  # random float32 inputs with many channels: rounding shows u
 print(f"random X (64, 3, 3), K (8, 64, 1, 1): differ at try {tries}, "
       f"largest difference {float((Y1 - Y2).abs().max()):.1e}")
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 check_exactly_equal(X_differ, K_differ)
 
-# %% [markdown] tags=["exercise", "answer"]
+# %% [markdown] tags=["exercise", "answer"] slideshow={"slide_type": "skip"}
 # ✍ **Your explanation** (why can they differ?): *double-click and write here*
 
-# %% [markdown] slideshow={"slide_type": "subslide"} tags=["solution"]
+# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
 # **Model answer.** Not always. They are equal in exact arithmetic, but in float32 every addition
 # rounds, and floating-point addition is not associative: (a + b) + c can differ from
 # a + (b + c) in the last bit. The matrix product (BLAS: blocked, vectorized, fused multiply-adds)
@@ -348,7 +355,8 @@ check_exactly_equal(X_differ, K_differ)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 5: any convolution as one matrix product
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # Write `conv_as_matmul(X, K, stride, padding)` for `X` of shape $(\text{batch}, c_i, n_h, n_w)$,
 # `K` of shape $(c_o, c_i, k_h, k_w)$, `stride` $(s_h, s_w)$ and `padding` $(p_h, p_w)$ that
 # computes the cross-correlation `Y`, of shape $(\text{batch}, c_o, m_h, m_w)$, with **one** matrix
@@ -358,10 +366,10 @@ check_exactly_equal(X_differ, K_differ)
 # and counts the products it calls. (Notebook 8 times chanconv's `im2col` and `im2row` methods,
 # which are this idea made fast: read it after you have tried.)
 
-# %% tags=["exercise"]
+# %% tags=["exercise"] slideshow={"slide_type": "-"}
 conv_as_matmul = None  # a function (X, K, stride, padding) -> Y
 
-# %% tags=["solution"]
+# %% tags=["solution"] slideshow={"slide_type": "skip"}
 import torch.nn.functional as F  # noqa: E402
 
 
@@ -376,10 +384,10 @@ def conv_as_matmul(X, K, stride, padding):
     return Y.reshape(batch, m_h, m_w, c_o).permute(0, 3, 1, 2)
 
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 check_conv_as_matmul(conv_as_matmul)
 
-# %% [markdown] slideshow={"slide_type": "subslide"} tags=["solution"]
+# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
 # **Model answer.** im2row: pad, then gather each output pixel's window into one row of an
 # $(m_h m_w) \times (c_i k_h k_w)$ matrix per sample, in the order of $\mathbf{K}$'s last three
 # axes; $\mathbf{K}$ reshaped to $c_o \times (c_i k_h k_w)$, transposed, multiplies all rows of all
@@ -391,26 +399,28 @@ check_conv_as_matmul(conv_as_matmul)
 #
 # A fast $k \times k$ convolution reads a strip $k$ rows high and $k + \Delta - 1$ columns wide and
 # produces $\Delta$ outputs of one row at once, instead of reading a $k \times k$ window per output.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # Write `reads_per_output(k, delta)`: the input values read per output this way (one channel), as
 # an exact ratio (a `float`: use `/`, not `//`). **Why** is it better, and what limits $\Delta$?
 
-# %% tags=["exercise"]
+# %% tags=["exercise"] slideshow={"slide_type": "notes"}
 reads_per_output = None  # a function (k, delta) -> a number (the exact ratio)
 
-# %% tags=["solution"]
+# %% tags=["solution"] slideshow={"slide_type": "skip"}
 def reads_per_output(k, delta):
     return k * (k + delta - 1) / delta
 
 
 print([round(reads_per_output(3, d), 2) for d in (1, 2, 4, 8, 16)])
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 check_strip_reads(reads_per_output)
 
-# %% [markdown] tags=["exercise", "answer"]
+# %% [markdown] tags=["exercise", "answer"] slideshow={"slide_type": "skip"}
 # ✍ **Your answer** (why is it better; what limits $\Delta$?): *double-click and write here*
 
-# %% [markdown] slideshow={"slide_type": "subslide"} tags=["solution"]
+# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
 # **Model answer.** The strip's $k(k + \Delta - 1)$ values serve $\Delta$ outputs:
 #
 # $$\frac{k\,(k + \Delta - 1)}{\Delta} \quad \text{reads per output,}$$
@@ -430,21 +440,21 @@ check_strip_reads(reads_per_output)
 # the product needs, as an exact ratio (use `/`). What is the **downside**, and how can it be
 # fixed, at least in part?
 
-# %% tags=["exercise"]
+# %% tags=["exercise"] slideshow={"slide_type": "-"}
 speedup = None  # a function (c, b) -> a number (the exact ratio)
 
-# %% tags=["solution"]
+# %% tags=["solution"] slideshow={"slide_type": "skip"}
 def speedup(c, b):
     return c * c / (b * (c // b) ** 2)
 
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 check_block_diagonal(speedup)
 
-# %% [markdown] tags=["exercise", "answer"]
+# %% [markdown] tags=["exercise", "answer"] slideshow={"slide_type": "skip"}
 # ✍ **Your answer** (the downside, and a fix): *double-click and write here*
 
-# %% [markdown] slideshow={"slide_type": "subslide"} tags=["solution"]
+# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
 # **Model answer.** $b$ blocks of $(c/b) \times (c/b)$ cost $b \cdot c^2/b^2 = c^2/b$ multiply-adds
 # instead of $c^2$: $b$ times fewer (and $b$ times fewer parameters). The downside: output channels
 # of one block see only
@@ -458,7 +468,10 @@ check_block_diagonal(speedup)
 #
 # `chanconv.conv2d(..., groups=g)` splits the channels into $g$ groups, each an independent
 # convolution (the weight then has shape $c_o \times c_i/g \times k_h \times k_w$);
-# `conv2d_cost(..., groups=g)` counts it. For the numbers printed below (bias included: a full
+# `conv2d_cost(..., groups=g)` counts it.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# For the numbers printed below (bias included: a full
 # layer has $c_o c_i k_h k_w + c_o$ parameters), find the parameters of the grouped layer, and of a
 # depthwise-separable layer: a depthwise $k \times k$ layer (groups = $c$) followed by a
 # $1 \times 1$ layer $c \to c$; both are exact counts (`int`). Then write that separable layer,
@@ -467,17 +480,17 @@ check_block_diagonal(speedup)
 # weights `Wp (c, c, 1, 1)` and bias `bp (c,)`; the result `Y (batch, c, n_h, n_w)` has the
 # input's size, and must match torch's to within $10^{-3}$.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 print(describe_8())
 
-# %% tags=["exercise"]
+# %% tags=["exercise"] slideshow={"slide_type": "notes"}
 grouped_params = None  # a number (exact)
 separable_params = None  # a number (exact)
 separable = None  # a function (X, Wd, bd, Wp, bp) -> Y:
 # X (batch, c, n_h, n_w), Wd (c, 1, k, k), bd (c,), Wp (c, c, 1, 1), bp (c,) -> Y (batch, c, n_h, n_w);
 # the depthwise layer pads by k // 2
 
-# %% tags=["solution"]
+# %% tags=["solution"] slideshow={"slide_type": "skip"}
 n = chanconv.exercises.numbers("8")
 c, k = n["c"], n["k"]
 full = chanconv.conv2d_cost(c, c, k, k, 32, 32, padding=k // 2)
@@ -495,10 +508,10 @@ def separable(X, Wd, bd, Wp, bp):
     return chanconv.conv2d(chanconv.conv2d(X, Wd, bd, padding=Wd.shape[-1] // 2, groups=Wd.shape[0]), Wp, bp)
 
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 check_grouped(grouped_params, separable_params, separable)
 
-# %% [markdown] slideshow={"slide_type": "subslide"} tags=["solution"]
+# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
 # **Model answer.** With $g$ groups each output channel reads $c/g$ input channels:
 # $c \cdot (c/g) \cdot k^2 + c$ parameters, $1/g$ of the full layer's weights (default numbers:
 # $64 \cdot 16 \cdot 9 + 64 = 9{,}280$). The depthwise layer has one $k \times k$ kernel per

@@ -26,6 +26,8 @@ if "google.colab" in sys.modules:
 #
 # An interactive course on how a convolutional layer handles **channels**, after the lecture
 # "Multiple Input and Multiple Output Channels" (Dive into Deep Learning; UC Berkeley STAT 157).
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # Every number the lecture shows is computed here and checked; every figure is drawn from the
 # tensors it shows.
 #
@@ -36,12 +38,16 @@ if "google.colab" in sys.modules:
 # **How to run**: `make lab` in the repository opens JupyterLab here; run each notebook top to
 # bottom (Restart & Run All). Everything runs on a CPU in seconds, and unchanged on a GPU.
 
-# %% [markdown] tags=["open-links"]
+# %% [markdown] slideshow={"slide_type": "notes"}
 # **Open this course without installing anything**: [Open in Colab](https://colab.research.google.com/github/chanconv/chanconv/blob/main/notebooks/00_overview.ipynb) (Google's free notebooks; the first cell installs chanconv there) · [Launch on Binder](https://mybinder.org/v2/gh/chanconv/chanconv/main?urlpath=lab/tree/notebooks/00_overview.ipynb) (a JupyterLab with this repository's `environment.yml`, CPU only; it may take a few minutes to start).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The notebooks
 #
+# Notebooks 1–5 follow the lecture section by section; 6 is the channel explorer, 7 the exercises,
+# and 8–9 go beyond it: speed, and the backward pass with training.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # | | notebook | what it teaches |
 # | --- | --- | --- |
 # | 1 | [Multiple input channels](01_multiple_input_channels.ipynb) | the channels of a photo; one kernel channel per input channel, then a sum; 56 72 / 104 120 element by element |
@@ -56,7 +62,8 @@ if "google.colab" in sys.modules:
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The notation
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # | | |
 # | --- | --- |
 # | $c_i$, $c_o$ | numbers of input and output channels |
@@ -69,19 +76,21 @@ if "google.colab" in sys.modules:
 # | $\mathbf{b}$ | bias, $c_o$: one number $b_o$ per output channel |
 # | $\mathbf{Y}$ | output, $c_o \times m_h \times m_w$; $\mathbf{Y}_o$ is output channel $o$, $\mathbf{Y}_{o,u,v}$ its element in row $u$, column $v$ |
 # | $\star$ | cross-correlation (what deep learning calls convolution) |
-#
+
+# %% [markdown] slideshow={"slide_type": "-"}
 # The whole lecture in two lines: each output channel sums one cross-correlation per input channel,
 # plus its bias, and the output's size follows from the input's, the kernel's, the padding and the stride:
 #
 # $$\mathbf{Y}_{o} = \sum_{i=0}^{c_i-1} \mathbf{X}_{i} \star \mathbf{K}_{o,i} + b_o,
 # \qquad o = 0, \dots, c_o - 1$$
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # $$m_h = \left\lfloor \frac{n_h + 2p_h - k_h}{s_h} \right\rfloor + 1, \qquad
 #   m_w = \left\lfloor \frac{n_w + 2p_w - k_w}{s_w} \right\rfloor + 1$$
 #
 # The code lives in the `chanconv` package; the notebooks import it. Check that it is there:
 
-# %%
+# %% slideshow={"slide_type": "notes"}
 import chanconv
 
 print("chanconv", chanconv.__version__, "- methods:", ", ".join(chanconv.METHODS))

@@ -25,7 +25,10 @@ if "google.colab" in sys.modules:
 # # 1. Multiple input channels
 #
 # So far every input was one matrix of $n_h \times n_w$ numbers and every kernel one $k_h \times k_w$
-# matrix: the single-channel **cross-correlation** `corr2d`. Real inputs have **channels**: a colour
+# matrix: the single-channel **cross-correlation** `corr2d`.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Real inputs have **channels**: a colour
 # photo has three (red, green, blue), so it is a tensor of shape $c_i \times n_h \times n_w$ with $c_i = 3$.
 #
 # This notebook shows
@@ -56,28 +59,34 @@ print("device:", device)
 # ## A photo has three channels
 #
 # A colour image is stored as three matrices of the same size: how much red, green and blue
-# there is at each pixel. In the lecture's notation the photo is $\mathbf{X}$ of shape
+# there is at each pixel.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# In the lecture's notation the photo is $\mathbf{X}$ of shape
 # $c_i \times n_h \times n_w = 3 \times n_h \times n_w$.
 
-# %%
+# %% slideshow={"slide_type": "-"} tags=["slide-code-only"]
 X_photo = load_photo(height=150, device=device)
 print("X shape (c_i, n_h, n_w):", tuple(X_photo.shape))
 print("photo:", PHOTO_CREDIT)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # What to see: each channel is a picture of its own, drawn from black (0: none of that colour)
-# to full colour (1), with its colourbar. The blue backdrop on the right is brightest in the blue
+# to full colour (1), with its colourbar.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The blue backdrop on the right is brightest in the blue
 # channel; the face is bright in red, darker in green and darkest in blue; the dark uniform is
 # dark in all three; the white stars and collar are bright in all three.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 fig = plot_photo_channels(X_photo.cpu())
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The same in numbers: the mean of each channel over three regions of the photo (rows and
 # columns of the $150 \times 128$ image).
 
-# %%
+# %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 regions = {"blue backdrop (rows 20-59, cols 112-127)": (slice(20, 60), slice(112, 128)),
            "face (rows 55-84, cols 45-79)": (slice(55, 85), slice(45, 80)),
            "uniform (rows 115-149, cols 10-119)": (slice(115, 150), slice(10, 120))}
@@ -90,10 +99,13 @@ for name, (rows, cols) in regions.items():
 # ## Converting to grayscale loses information
 #
 # Grayscale keeps one number per pixel, a weighted sum of the channels (luminance,
-# ITU-R BT.601): $\text{gray} = 0.299\,R + 0.587\,G + 0.114\,B$. Different colours can have the same gray.
+# ITU-R BT.601): $\text{gray} = 0.299\,R + 0.587\,G + 0.114\,B$.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Different colours can have the same gray.
 # Below, the left half is a red, the right half a green chosen to have **the same luminance**.
 
-# %%
+# %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 luma = torch.tensor([0.299, 0.587, 0.114])
 red = torch.tensor([0.9, 0.2, 0.2])
 green = red.clone()
@@ -106,10 +118,13 @@ print("gray of red:", round(float(luma @ red), 4), " gray of green:", round(floa
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # A vertical-edge kernel $[1, -1]$ finds the border between the two halves in the red channel,
-# but finds nothing in the grayscale image: the edge is gone. What to see: the white line in the
+# but finds nothing in the grayscale image: the edge is gone.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# What to see: the white line in the
 # third map (response 0.9; mid-gray is 0, see the colourbar) and a uniform mid-gray fourth map.
 
-# %%
+# %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 edge = torch.tensor([[1.0, -1.0]])
 edge_in_red = chanconv.corr2d(patch[0], edge)
 edge_in_gray = chanconv.corr2d(gray, edge)
@@ -123,14 +138,19 @@ fig = plot_maps([patch.permute(1, 2, 0), gray, edge_in_red, edge_in_gray],
 # ## One kernel channel per input channel, then a sum
 #
 # With $c_i$ input channels the kernel needs a $k_h \times k_w$ matrix **for every input channel**: it
-# has shape $c_i \times k_h \times k_w$. Cross-correlate channel $i$ of the input, $\mathbf{X}_i$, with
+# has shape $c_i \times k_h \times k_w$.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Cross-correlate channel $i$ of the input, $\mathbf{X}_i$, with
 # channel $i$ of the kernel, $\mathbf{K}_i$, and add the $c_i$ results:
-#
+
+# %% [markdown] slideshow={"slide_type": "-"}
 # $$\mathbf{Y} = \sum_{i=0}^{c_i-1} \mathbf{X}_{i} \star \mathbf{K}_{i}
 # \qquad \mathbf{X}: c_i \times n_h \times n_w,\;
 # \mathbf{K}: c_i \times k_h \times k_w,\;
 # \mathbf{Y}: m_h \times m_w$$
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # with $m_h = n_h - k_h + 1$ and $m_w = n_w - k_w + 1$. Element by element, output row $u$ and
 # column $v$ sum the products of every input channel's window with its kernel channel:
 #
@@ -141,12 +161,15 @@ fig = plot_maps([patch.permute(1, 2, 0), gray, edge_in_red, edge_in_gray],
 # notes write the sum up to $c_i$; with indices from 0 it stops at $c_i - 1$.)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# In code this is one line on top of `corr2d`. `zip(X, K)` walks the channel axis (axis 0) of
+# In code this is one line on top of `corr2d`.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# `zip(X, K)` walks the channel axis (axis 0) of
 # `X` **and** of `K` together, pairing input channel $i$ with kernel channel $i$. (The book's comment
 # "First, traverse along the 0th dimension (channel dimension) of X and K" — in its TensorFlow
 # edition "iterate through" — means exactly this pairing, not two separate traversals.)
 
-# %%
+# %% slideshow={"slide_type": "-"}
 def corr2d_multi_in(X, K):
     return sum(chanconv.corr2d(x, k) for x, k in zip(X, K))
 
@@ -156,7 +179,7 @@ def corr2d_multi_in(X, K):
 #
 # Two input channels of $3 \times 3$ and a kernel of two $2 \times 2$ channels:
 
-# %%
+# %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 X = lecture_X(device)
 K = lecture_K(device)
 print("X:", tuple(X.shape), " K:", tuple(K.shape))
@@ -165,17 +188,20 @@ print(K)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # What to see: the first output element uses the shaded $2 \times 2$ window of **each** input channel
-# and the whole kernel channel that goes with it. Each channel gives a partial sum, and the
+# and the whole kernel channel that goes with it.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Each channel gives a partial sum, and the
 # partial sums add up to the output element $\mathbf{Y}_{0,0}$. The title is computed from the tensors.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 fig = plot_element(X.cpu(), K.cpu(), 0, 0, 0, channels=(1, 0))
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The same sum as text, in the order the lecture writes it (channel 1 first; addition commutes),
 # and the partial sum of each channel:
 
-# %%
+# %% slideshow={"slide_type": "-"}
 terms = element_terms(X, K, 0, 0, 0)
 print(terms.text(channels=(1, 0)))
 print(terms.partial_text(channels=(1, 0)))
@@ -183,7 +209,7 @@ print(terms.partial_text(channels=(1, 0)))
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The whole output, 56 72 / 104 120:
 
-# %%
+# %% slideshow={"slide_type": "-"}
 Y = corr2d_multi_in(X, K)
 print(Y)
 
@@ -192,22 +218,27 @@ print(Y)
 #
 # The same sum, map by map instead of element by element: $\mathbf{X}_0 \star \mathbf{K}_0$ is a
 # whole $2 \times 2$ map, and so is $\mathbf{X}_1 \star \mathbf{K}_1$; $\mathbf{Y}$ is their sum.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # What to see: $19 + 37 = 56$ in the top-left corner (the partial sums of the figure above), and
 # likewise in every other position. (The figures write the cross-correlation sign $\star$ as a
 # larger star, ★, so that it is not read as a product.)
 
-# %%
+# %% slideshow={"slide_type": "notes"}
 fig = plot_partial_maps(X.cpu(), K.cpu())
 P = partial_maps(X, K)
 print("X[0] ⋆ K[0] =", P.partials[0].tolist(), "  X[1] ⋆ K[1] =", P.partials[1].tolist())
 print("their sum equals Y:", torch.equal(P.summed, Y))
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Our one-liner is chanconv's `corr2d_multi_in`, and PyTorch's `conv2d` (which also computes a
-# cross-correlation) agrees. PyTorch wants a batch axis and an output-channel axis: `X` as
+# cross-correlation) agrees.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# PyTorch wants a batch axis and an output-channel axis: `X` as
 # $(1, c_i, n_h, n_w)$, `K` as $(1, c_i, k_h, k_w)$.
 
-# %%
+# %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 print("equals chanconv.corr2d_multi_in:", torch.equal(Y, chanconv.corr2d_multi_in(X, K)))
 print("equals torch's conv2d:          ", torch.equal(Y, F.conv2d(X[None], K[None])[0, 0]))
 
@@ -217,14 +248,15 @@ print("equals torch's conv2d:          ", torch.equal(Y, F.conv2d(X[None], K[Non
 # What to see: each of the four output elements $\mathbf{Y}_{u,v}$ (row $u$, column $v$) has its own
 # window, shifted by one row or column; the kernel channels stay the same.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 for u in range(Y.shape[0]):
     for v in range(Y.shape[1]):
         print(f"Y[{u}, {v}] =", element_terms(X, K, 0, u, v).text())
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Recap
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # - An input with $c_i$ channels has shape $c_i \times n_h \times n_w$; a colour photo has $c_i = 3$.
 # - Grayscale keeps one weighted sum per pixel: colours with equal luminance become equal, and
 #   what told them apart is lost.
@@ -233,7 +265,8 @@ for u in range(Y.shape[0]):
 #   added: one output channel, $\mathbf{Y} = \sum_{i} \mathbf{X}_i \star \mathbf{K}_i$.
 # - The lecture's example gives 56 72 / 104 120 = (19 25 / 37 43) + (37 47 / 67 77): the map
 #   $\mathbf{X}_0 \star \mathbf{K}_0$ plus the map $\mathbf{X}_1 \star \mathbf{K}_1$.
-#
+
+# %% [markdown] slideshow={"slide_type": "-"}
 # Next: many output channels, one $c_i \times k_h \times k_w$ kernel each.
 
 # %% slideshow={"slide_type": "skip"}

@@ -24,7 +24,10 @@ if "google.colab" in sys.modules:
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # 3. The 1 × 1 convolution
 #
-# Notebooks 1 and 2 built kernels of shape $c_o \times c_i \times k_h \times k_w$. Take $k_h = k_w = 1$: the kernel
+# Notebooks 1 and 2 built kernels of shape $c_o \times c_i \times k_h \times k_w$.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Take $k_h = k_w = 1$: the kernel
 # no longer looks at neighbouring pixels, so at first sight it does nothing useful. In fact it is
 # one of the most used layers: it **mixes channels**, the same way at every pixel.
 #
@@ -54,7 +57,8 @@ print("device:", device)
 # With a $1 \times 1$ kernel, output channel $o$ at row $u$, column $v$ is
 #
 # $$\mathbf{Y}_{o,u,v} = \sum_{i=0}^{c_i-1} \mathbf{K}_{o,i,0,0}\, \mathbf{X}_{i,u,v},$$
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # a weighted sum of the $c_i$ values **of that pixel only** ($i$ is the input channel, as in
 # notebook 1): the same $c_o \times c_i$ weight matrix maps the $c_i$ inputs to $c_o$ outputs at
 # every one of the $n_h n_w$ pixels. Reshape $\mathbf{X}$ to a $c_i \times n_h n_w$ matrix (one column
@@ -71,7 +75,7 @@ print("device:", device)
 # inputs are all zero (their outputs are the bias alone); a stride of 2 keeps every second row and
 # column.
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "notes"}
 def corr2d_multi_in_out_1x1(X, K):
     c_i, h, w = X.shape
     c_o = K.shape[0]
@@ -81,15 +85,18 @@ def corr2d_multi_in_out_1x1(X, K):
     return Y.reshape((c_o, h, w))
 
 
-# %%
+# %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 for n_h, p_h, s_h in [(28, 0, 1), (28, 1, 1), (28, 0, 2)]:
     print(f"n_h = {n_h}, padding {p_h}, stride {s_h}: m_h =", chanconv.output_size(n_h, 1, stride=s_h, padding=p_h))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The lecture's check: random $\mathbf{X}$ with $c_i = 3$ channels of $3 \times 3$, a kernel with
-# $c_o = 2$ output channels of $1 \times 1$. The matrix-product version and the general one agree.
+# $c_o = 2$ output channels of $1 \times 1$.
 
-# %%
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The matrix-product version and the general one agree.
+
+# %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 g = torch.Generator().manual_seed(0)
 X = torch.rand((3, 3, 3), generator=g).to(device)
 K = torch.rand((2, 3, 1, 1), generator=g).to(device)
@@ -99,8 +106,11 @@ print("Y1:", tuple(Y1.shape), " Y2:", tuple(Y2.shape))
 print("‖Y1 - Y2‖ < 1e-6:", float((Y1 - Y2).norm()) < 1e-6)
 print("equals chanconv.corr2d_multi_in_out_1x1:", torch.equal(Y1, chanconv.corr2d_multi_in_out_1x1(X, K)))
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
-# Why does the lecture compare with a tolerance (1e-6) instead of asking for equality? Both
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Why does the lecture compare with a tolerance (1e-6) instead of asking for equality?
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Both
 # compute the same $c_i$ products per output element, but not necessarily in the same way: the
 # loop adds the channel results one by one, the matrix product (BLAS) adds in its own order, in
 # blocks, and may use fused multiply-adds (one rounding instead of two). Float32 addition is not
@@ -110,7 +120,7 @@ print("equals chanconv.corr2d_multi_in_out_1x1:", torch.equal(Y1, chanconv.corr2
 # $1.2 \cdot 10^{-7}$), far below the tolerance. Longer sums ($c_i = 256$) give the orders more room
 # to differ.
 
-# %% tags=["nbval-ignore-output"]
+# %% slideshow={"slide_type": "-"} tags=["nbval-ignore-output", "slide-output-only"]
 X_many = torch.rand((256, 8, 8), generator=g).to(device)
 K_many = torch.rand((8, 256, 1, 1), generator=g).to(device)
 for name, (A, B) in {"c_i = 3  ": (Y1, Y2),
@@ -119,13 +129,13 @@ for name, (A, B) in {"c_i = 3  ": (Y1, Y2),
     rel = float(((A - B).abs() / B.abs()).max())
     print(f"{name}: exactly equal: {torch.equal(A, B)!s:5}   largest relative difference: {rel:.1e}")
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "notes"}
 # What to see: the three inputs are drawn once, on top; each row pairs every input with its
 # $1 \times 1$ kernel, a single number (one cell, the size of a pixel), so each partial map is that
 # input channel times that number, and $\mathbf{Y}_o$ is their sum, pixel by pixel: no window slides
 # over neighbours. $\mathbf{Y}_0 = \mathbf{X}_0 - \mathbf{X}_2 = -18$ at every pixel.
 
-# %%
+# %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 X_small = torch.arange(27.0).reshape(3, 3, 3)
 K_small = torch.tensor([[1.0, 0.0, -1.0], [0.5, 0.5, 0.0]]).reshape(2, 3, 1, 1)
 fig = plot_multi_in_out(X_small, K_small)
@@ -136,16 +146,19 @@ print(element_terms(X_small, K_small, 0, 0, 0).text())
 #
 # The most common use: if the previous layer produced 256 channels and the next should get 64,
 # a $1 \times 1$ convolution with $c_i = 256$, $c_o = 64$ does it, keeping $n_h \times n_w$.
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # Its parameters: one weight per (output channel, input channel) pair, $c_o c_i$, plus **one
 # bias per output channel**, $c_o$. In general a layer has
-#
+
+# %% [markdown] slideshow={"slide_type": "-"}
 # $$c_o \cdot c_i \cdot k_h \cdot k_w + c_o \text{ parameters.}$$
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # (The bilingual notes say $(c_o + 1)(c_i + 1) = c_o c_i + c_o + c_i + 1$: besides the $c_o$
 # biases that counts $c_i + 1$ more parameters, which no layer has.)
 
-# %%
+# %% slideshow={"slide_type": "notes"}
 reduce = chanconv.conv2d_cost(256, 64, 1, 1, 28, 28)
 print(reduce)
 print("weights c_o·c_i:", reduce.weights, " biases c_o:", reduce.params - reduce.weights)
@@ -153,11 +166,14 @@ print("(c_o + 1)(c_i + 1) would be:", (64 + 1) * (256 + 1), "— not a parameter
 layer = torch.nn.Conv2d(256, 64, kernel_size=1)
 print("torch.nn.Conv2d(256, 64, 1) has", sum(p.numel() for p in layer.parameters()), "parameters")
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # It runs as one matrix product, and `chanconv.conv2d` chooses that method by itself for $1 \times 1$
-# kernels. A $3 \times 3$ layer with the same channels would have nine times the weights:
+# kernels.
 
-# %%
+# %% [markdown] slideshow={"slide_type": "notes"}
+# A $3 \times 3$ layer with the same channels would have nine times the weights:
+
+# %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 X256 = torch.randn(256, 28, 28, generator=g).to(device)
 W64 = torch.randn(64, 256, 1, 1, generator=g).to(device) / 16
 print("method chosen:", chanconv.auto_method(256, 64, 1, 1, 28, 28))
@@ -168,12 +184,15 @@ print("3×3 instead:", chanconv.conv2d_cost(256, 64, 3, 3, 28, 28, padding=1).pa
 # ## Combining edge channels, pixel by pixel
 #
 # The lecture's example: given a horizontal-edge channel and a vertical-edge channel, a $1 \times 1$
-# convolution combines them into a new feature at every pixel. First a $3 \times 3$ layer with two
+# convolution combines them into a new feature at every pixel.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# First a $3 \times 3$ layer with two
 # output channels (Sobel kernels) on a grayscale photo: the edge channels $\mathbf{E}$, with
 # $\mathbf{E}_0$ = "top minus bottom" (horizontal edges) and $\mathbf{E}_1$ = "left minus right"
 # (vertical edges).
 
-# %%
+# %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 photo = load_photo(height=150, device=device)
 gray = torch.einsum("c,chw->hw", torch.tensor([0.299, 0.587, 0.114], device=device), photo)[None]
 sobel = torch.tensor([[1.0, 2.0, 1.0], [0.0, 0.0, 0.0], [-1.0, -2.0, -1.0]])
@@ -183,13 +202,16 @@ print("edges E:", tuple(E.shape))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Two $1 \times 1$ layers then read $\mathbf{E}$, side by side (neither reads the other's output):
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # * **diagonals**: a $1 \times 1$ layer with $c_i = c_o = 2$ and weight matrix
 #   $\tfrac{1}{\sqrt 2}\left(\begin{smallmatrix} 1 & 1 \\ 1 & -1 \end{smallmatrix}\right)$ turns
 #   $\mathbf{E}$ into two new channels,
-#
+
+# %% [markdown] slideshow={"slide_type": "-"}
 #   $$\mathbf{D}_0 = \frac{\mathbf{E}_0 + \mathbf{E}_1}{\sqrt 2}, \qquad \mathbf{D}_1 = \frac{\mathbf{E}_0 - \mathbf{E}_1}{\sqrt 2};$$
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # * **strength**: every element of $\mathbf{E}$ is squared (elementwise, not a layer), a
 #   $1 \times 1$ layer with $c_i = 2$, $c_o = 1$ and weights $[1, 1]$ adds the two squared channels,
 #   and the square root is taken elementwise:
@@ -200,7 +222,7 @@ print("edges E:", tuple(E.shape))
 #   $\mathbf{D}_0^2 + \mathbf{D}_1^2 = \mathbf{E}_0^2 + \mathbf{E}_1^2$, since the diagonal layer's
 #   weight matrix is orthogonal; checked below.)
 
-# %%
+# %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 W_diag = (torch.tensor([[1.0, 1.0], [1.0, -1.0]]) / 2**0.5).reshape(2, 2, 1, 1).to(device)
 D = chanconv.conv2d(E, W_diag)                                              # E -> D
 strength = chanconv.conv2d(E**2, torch.ones(1, 2, 1, 1, device=device)).sqrt()  # E -> E² -> sum -> √
@@ -209,7 +231,10 @@ print("the same S from D² instead of E²:",
       torch.allclose(chanconv.conv2d(D**2, torch.ones(1, 2, 1, 1, device=device)).sqrt(), strength, atol=1e-4))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# What does each $\mathbf{D}$ channel respond to? At every pixel, $(\mathbf{E}_0, \mathbf{E}_1)$ is a
+# What does each $\mathbf{D}$ channel respond to?
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# At every pixel, $(\mathbf{E}_0, \mathbf{E}_1)$ is a
 # vector that points from dark to bright ("top minus bottom", "left minus right"), and is longest
 # across an edge. $\mathbf{D}_0$ is its component along the diagonal "top-left minus bottom-right",
 # $\mathbf{D}_1$ its component along "top-right minus bottom-left". A component along one direction
@@ -224,7 +249,7 @@ print("the same S from D² instead of E²:",
 # bright triangles above a "/" and a "\\" diagonal (the largest responses inside the image; at the
 # borders the zero padding adds edges of its own).
 
-# %%
+# %% slideshow={"slide_type": "notes"}
 n = 12
 u, v = torch.meshgrid(torch.arange(n), torch.arange(n), indexing="ij")  # row u, column v
 tests = {"horizontal": (u < n // 2).float(), "vertical": (v < n // 2).float(),
@@ -240,22 +265,28 @@ for name, img in tests.items():
     test_maps.append((img[1:-1, 1:-1], D_test.cpu()))
 print("1/√2 of the horizontal edge's strength:", round(4 / 2**0.5, 3))
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The same in pictures: each test image (top row) and its $\mathbf{D}_0$ and $\mathbf{D}_1$ (rows below,
 # inside the image: the border row and column, where the padding adds edges, are left out; gray is
-# 0, white and black the two signs). The horizontal and vertical edges appear in both rows, each
+# 0, white and black the two signs).
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The horizontal and vertical edges appear in both rows, each
 # diagonal in one only.
 
-# %%
+# %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 fig = plot_maps([img for img, _ in test_maps] + [d[0, 1:-1, 1:-1] for _, d in test_maps]
                 + [d[1, 1:-1, 1:-1] for _, d in test_maps],
                 [f"test image: {name}" for name in tests] + [rf"$\mathbf{{D}}_0$: {name}" for name in tests]
                 + [rf"$\mathbf{{D}}_1$: {name}" for name in tests],
                 ncols=4, ranges=[(0, 1)] * 4 + [(-4.3, 4.3)] * 8)
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # No $1 \times 1$ mixture of these two channels can do better: any $a\,\mathbf{E}_0 + b\,\mathbf{E}_1$
-# is the component along one direction $(a, b)$, which vanishes for one orientation only. A
+# is the component along one direction $(a, b)$, which vanishes for one orientation only.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# A
 # detector that answers to one orientation alone needs a nonlinearity (a threshold, a ReLU),
 # which a $1 \times 1$ layer does not have.
 #
@@ -268,7 +299,7 @@ fig = plot_maps([img for img, _ in test_maps] + [d[0, 1:-1, 1:-1] for _, d in te
 # padding: there the photo meets the zeros added around it. Along the bottom the dark uniform is
 # close to 0 already, so there is no such line (the means printed above the figure).
 
-# %%
+# %% slideshow={"slide_type": "notes"}
 fig = plot_maps([E[0].cpu(), E[1].cpu(), D[0].cpu(), D[1].cpu(), strength[0].cpu()],
                 [r"$\mathbf{E}_0$: horizontal edges", r"$\mathbf{E}_1$: vertical edges",
                  r"$\mathbf{D}_0 = (\mathbf{E}_0 + \mathbf{E}_1)/\sqrt{2}$: full for /",
@@ -280,7 +311,7 @@ print("strength, mean of the top row:", round(float(S[0].mean()), 2),
       "  left column:", round(float(S[:, 0].mean()), 2), "  right column:", round(float(S[:, -1].mean()), 2),
       "  bottom row:", round(float(S[-1].mean()), 2), "  inside:", round(float(S[1:-1, 1:-1].mean()), 2))
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "notes"}
 # Without a nonlinearity in between, a $1 \times 1$ layer after a $3 \times 3$ layer is itself one
 # $3 \times 3$ layer: its kernel is the $1 \times 1$ weights applied to the $3 \times 3$ kernels,
 # $\mathbf{K}'_{o} = \sum_{j} \mathbf{W}_{o,j}\, \mathbf{K}_{j}$ (the squaring above is what adds
@@ -289,7 +320,7 @@ print("strength, mean of the top row:", round(float(S[0].mean()), 2),
 # nonlinearity between them (Network in Network). One $1 \times 1$ layer is one fully connected,
 # linear layer per pixel; two without a nonlinearity are still one (notebook 5 checks it).
 
-# %%
+# %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 W_combined = torch.einsum("oc,cihw->oihw", W_diag[:, :, 0, 0], W_edges)
 print("one 3×3 layer gives the same D:",
       torch.allclose(chanconv.conv2d(gray, W_combined, padding=1), D, atol=1e-5))
@@ -297,7 +328,10 @@ print("one 3×3 layer gives the same D:",
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Learning a 1 × 1 convolution: RGB → grayscale
 #
-# Grayscale is a $1 \times 1$ convolution with $c_i = 3$, $c_o = 1$ and weights 0.299, 0.587, 0.114. Can
+# Grayscale is a $1 \times 1$ convolution with $c_i = 3$, $c_o = 1$ and weights 0.299, 0.587, 0.114.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Can
 # gradient descent find them from examples? Make training pairs with exactly those weights and
 # fit a 1 × 1 `chanconv.conv2d` (weights and bias start at 0) by minimizing the squared error.
 #
@@ -305,7 +339,7 @@ print("one 3×3 layer gives the same D:",
 # weightings give almost the same gray and the weights are poorly determined. Random colours vary
 # the channels independently.
 
-# %%
+# %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 luma = torch.tensor([0.299, 0.587, 0.114], device=device).reshape(1, 3, 1, 1)
 X_train = torch.rand((16, 3, 16, 16), generator=g).to(device)
 T_train = chanconv.conv2d(X_train, luma)
@@ -322,10 +356,13 @@ for step in range(501):
     optimizer.step()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# The learned weights are the luminance weights it was generated with. Applied to the photo, the
+# The learned weights are the luminance weights it was generated with.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Applied to the photo, the
 # learned layer gives the grayscale image:
 
-# %%
+# %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 learned_gray = chanconv.conv2d(photo, W.detach(), b.detach())
 print("learned weights (after 501 updates):", [round(w, 3) for w in W.flatten().tolist()], " bias:", round(b.item(), 4))
 print("equals the true grayscale within 1e-4:", torch.allclose(learned_gray, gray, atol=1e-4))
@@ -334,7 +371,8 @@ fig = plot_maps([photo.permute(1, 2, 0).cpu(), learned_gray[0].cpu()], [r"$\math
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Recap
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # - A $1 \times 1$ convolution ($k_h = k_w = 1$) recognizes no spatial pattern: it is a fully
 #   connected layer with a $c_o \times c_i$ weight matrix applied at every pixel, and runs as one
 #   matrix product. At stride 1 without padding the output keeps the input's $n_h \times n_w$.
@@ -344,7 +382,8 @@ fig = plot_maps([photo.permute(1, 2, 0).cpu(), learned_gray[0].cpu()], [r"$\math
 #   horizontal and vertical edges). It is linear, so two linear layers in a row are one.
 # - Gradient descent recovers a 1 × 1 layer's weights from examples when the inputs vary the
 #   channels independently.
-#
+
+# %% [markdown] slideshow={"slide_type": "-"}
 # Next: the whole convolutional layer, its parameters and its cost.
 
 # %% slideshow={"slide_type": "skip"}

@@ -24,7 +24,10 @@ if "google.colab" in sys.modules:
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # 5. Summary
 #
-# The lecture in a few lines, each checked once more with chanconv. Notebooks 1–4 have the
+# The lecture in a few lines, each checked once more with chanconv.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Notebooks 1–4 have the
 # details.
 
 # %% slideshow={"slide_type": "skip"}
@@ -43,7 +46,7 @@ X, K = lecture_X(device), lecture_K(device)
 #
 # $$\mathbf{Y} = \sum_{i=0}^{c_i-1} \mathbf{X}_{i} \star \mathbf{K}_{i}$$
 
-# %%
+# %% slideshow={"slide_type": "-"}
 print(chanconv.corr2d_multi_in(X, K))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -51,19 +54,22 @@ print(chanconv.corr2d_multi_in(X, K))
 # $\mathbf{Y}$: $c_o \times m_h \times m_w$:
 #
 # $$\mathbf{Y}_{o} = \sum_{i=0}^{c_i-1} \mathbf{X}_{i} \star \mathbf{K}_{o,i} + b_o$$
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # The number of output channels is a hyperparameter of the layer; more channels extend the model's
 # parameters.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 print(chanconv.corr2d_multi_in_out(X, torch.stack((K, K + 1, K + 2))))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **The $1 \times 1$ convolutional layer is a fully connected layer applied at every pixel**, with a
 # $c_o \times c_i$ weight matrix: $\mathbf{Y}_{o,u,v} = \sum_i \mathbf{K}_{o,i,0,0}\,\mathbf{X}_{i,u,v}$.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # It adjusts the number of channels between layers and controls the model's complexity.
 
-# %%
+# %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 g = torch.Generator().manual_seed(0)
 X3, K1 = torch.rand(3, 3, 3, generator=g), torch.rand(2, 3, 1, 1, generator=g)
 print(torch.allclose(chanconv.corr2d_multi_in_out_1x1(X3, K1), chanconv.corr2d_multi_in_out(X3, K1)))
@@ -75,7 +81,7 @@ print(torch.allclose(chanconv.corr2d_multi_in_out_1x1(X3, K1), chanconv.corr2d_m
 # $$m_h = \left\lfloor \frac{n_h + 2p_h - k_h}{s_h} \right\rfloor + 1, \qquad
 #   m_w = \left\lfloor \frac{n_w + 2p_w - k_w}{s_w} \right\rfloor + 1.$$
 
-# %%
+# %% slideshow={"slide_type": "-"} tags=["slide-code-only"]
 print(chanconv.conv2d_cost(100, 100, 5, 5, 68, 68))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -84,7 +90,8 @@ print(chanconv.conv2d_cost(100, 100, 5, 5, 68, 68))
 # The four sources are the lecture's transcript (MXNet), the Dive into Deep Learning notebook
 # (MXNet), its TensorFlow version with a student's bilingual notes, and the Chinese course notes
 # (PyTorch).
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # | source | source says | correct |
 # | --- | --- | --- |
 # | course notes | bias $\mathbf{B}$: $c_o \times c_i$ | $\mathbf{b}$ has shape $c_o$, one per output channel (notebook 4) |
@@ -100,7 +107,7 @@ print(chanconv.conv2d_cost(100, 100, 5, 5, 68, 68))
 #
 # The numbers in the table, computed:
 
-# %%
+# %% slideshow={"slide_type": "notes"}
 import inspect
 
 samples_work = chanconv.conv2d_cost(100, 100, 5, 5, 68, 68, batch=1_000_000)
@@ -117,5 +124,5 @@ print("two 1×1 layers = one 1×1 layer with the product of their matrices:",
       torch.allclose(stacked, one, atol=1e-5))
 print("with a ReLU between them they are not:", not torch.allclose(with_relu, one, atol=1e-3))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # The exercises of the section come with their own notebook.

@@ -25,7 +25,10 @@ if "google.colab" in sys.modules:
 # # 7. Exercises
 #
 # The exercises of Dive into Deep Learning's section "Multiple Input and Multiple Output
-# Channels", and one beyond the book. Each has a cell for your answer and a cell that checks it:
+# Channels", and one beyond the book.
+
+# %% [markdown] slideshow={"slide_type": "notes"} tags=["exercise"]
+# Each has a cell for your answer and a cell that checks it:
 # the check says ✓ right, or gives a hint (a nudge first, more on later tries of the same part),
 # never the answer. Replace each `None`, run your cell, then run the check. Where a question asks
 # *why*, *prove* or *explain*, write in the markdown cell marked ✍ (double-click it); math
@@ -69,13 +72,13 @@ _ = torch.manual_seed(0)  # seed every random draw below
 # single cross-correlation, and write `combined_kernel_size(k1, k2)`: the side of its kernel, a
 # whole number (an `int`).
 
-# %% tags=["exercise"]
+# %% tags=["exercise"] slideshow={"slide_type": "notes"}
 combined_kernel_size = None  # a function (k1, k2) -> the side of the single kernel (an int)
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 check_combined_kernel_size(combined_kernel_size)
 
-# %% [markdown] tags=["exercise", "answer"]
+# %% [markdown] tags=["exercise", "answer"] slideshow={"slide_type": "skip"}
 # ✍ **Your proof** (why is it one cross-correlation?): *double-click and write here*
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -85,7 +88,8 @@ check_combined_kernel_size(combined_kernel_size)
 # layers (1 channel → $c_m$ middle channels → 1 channel, no bias, no nonlinearity)? The answer
 # depends on $c_m$. Pick the case you answer in `middle_channels` (an `int` ≥ 1), then give the
 # evidence:
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # * if some $3 \times 3$ kernel cannot be expressed with that $c_m$: such a kernel in
 #   `counterexample`, a tensor or nested lists (the checker tries to factor it by least squares;
 #   it must leave more than 0.1 % of the kernel unexplained);
@@ -95,15 +99,15 @@ check_combined_kernel_size(combined_kernel_size)
 #
 # Leave the other one at `None`.
 
-# %% tags=["exercise"]
+# %% tags=["exercise"] slideshow={"slide_type": "notes"}
 middle_channels = None  # c_m: the number of channels between the two 2 × 2 layers
 counterexample = None  # a 3 × 3 kernel (a tensor) that those two layers cannot express, or
 split = None  # a function K (3 × 3) -> (K1 (c_m, 1, 2, 2), K2 (1, c_m, 2, 2)) for every K
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 check_converse(middle_channels, counterexample, split)
 
-# %% [markdown] tags=["exercise", "answer"]
+# %% [markdown] tags=["exercise", "answer"] slideshow={"slide_type": "skip"}
 # ✍ **Your explanation** (why does the answer depend on $c_m$?): *double-click and write here*
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -113,7 +117,8 @@ check_converse(middle_channels, counterexample, split)
 # a bias, padding $(p_h, p_w)$, stride $(s_h, s_w)$. The layer computes, for every output channel,
 #
 # $$\mathbf{Y}_{o} = \sum_i \mathbf{X}_{i} \star \mathbf{K}_{o,i} + b_o,$$
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # an $m_h \times m_w$ map with
 #
 # $$m_h = \left\lfloor \frac{n_h + 2p_h - k_h}{s_h} \right\rfloor + 1$$
@@ -132,16 +137,16 @@ check_converse(middle_channels, counterexample, split)
 # (Notebook 9, *the backward pass*, derives these gradients and shows each as a convolution: read
 # it after you have tried.)
 
-# %% tags=["exercise"]
+# %% tags=["exercise"] slideshow={"slide_type": "notes"}
 forward_macs = None  # each a function (c_i, c_o, n_h, n_w, k_h, k_w, p_h, p_w, s_h, s_w) -> a count
 forward_memory = None
 backward_macs = None
 backward_memory = None
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 check_forward_backward(forward_macs, forward_memory, backward_macs, backward_memory)
 
-# %% [markdown] tags=["exercise", "answer"]
+# %% [markdown] tags=["exercise", "answer"] slideshow={"slide_type": "skip"}
 # ✍ **Your explanation** (where do the backward multiply-adds come from?): *double-click and write here*
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -150,19 +155,20 @@ check_forward_backward(forward_macs, forward_memory, backward_macs, backward_mem
 # For the layer printed below (your own numbers if you set a student id): by what factor do the
 # multiply-adds, $\mathcal{O}(c_i c_o k_h k_w m_h m_w)$, grow when $c_i$ and $c_o$ both double? When
 # the padding doubles?
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # Give each factor as a number, an `int` or a `float` (`4` and `4.0` are the same). The channel
 # factor must be exact; the padding factor within 0.1 %: give four significant digits (such as
 # `1.129`) or compute the ratio exactly — `1.1` is too rough.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 print(describe_3())
 
-# %% tags=["exercise"]
+# %% tags=["exercise"] slideshow={"slide_type": "-"}
 factor_double_channels = None  # a number (exact)
 factor_double_padding = None  # a number (within 0.1 %)
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 check_cost_factors(factor_double_channels, factor_double_padding)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -173,19 +179,20 @@ check_cost_factors(factor_double_channels, factor_double_padding)
 # `X_differ` and `K_differ`, finite `float32` tensors of shapes $(c_i, n_h, n_w)$ and
 # $(c_o, c_i, 1, 1)$, for which they differ, and **explain why**.
 
-# %% tags=["exercise"]
+# %% tags=["exercise"] slideshow={"slide_type": "-"}
 X_differ = None  # a float32 tensor (c_i, n_h, n_w)
 K_differ = None  # a float32 tensor (c_o, c_i, 1, 1)
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 check_exactly_equal(X_differ, K_differ)
 
-# %% [markdown] tags=["exercise", "answer"]
+# %% [markdown] tags=["exercise", "answer"] slideshow={"slide_type": "skip"}
 # ✍ **Your explanation** (why can they differ?): *double-click and write here*
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 5: any convolution as one matrix product
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # Write `conv_as_matmul(X, K, stride, padding)` for `X` of shape $(\text{batch}, c_i, n_h, n_w)$,
 # `K` of shape $(c_o, c_i, k_h, k_w)$, `stride` $(s_h, s_w)$ and `padding` $(p_h, p_w)$ that
 # computes the cross-correlation `Y`, of shape $(\text{batch}, c_o, m_h, m_w)$, with **one** matrix
@@ -195,10 +202,10 @@ check_exactly_equal(X_differ, K_differ)
 # and counts the products it calls. (Notebook 8 times chanconv's `im2col` and `im2row` methods,
 # which are this idea made fast: read it after you have tried.)
 
-# %% tags=["exercise"]
+# %% tags=["exercise"] slideshow={"slide_type": "-"}
 conv_as_matmul = None  # a function (X, K, stride, padding) -> Y
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 check_conv_as_matmul(conv_as_matmul)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -206,16 +213,18 @@ check_conv_as_matmul(conv_as_matmul)
 #
 # A fast $k \times k$ convolution reads a strip $k$ rows high and $k + \Delta - 1$ columns wide and
 # produces $\Delta$ outputs of one row at once, instead of reading a $k \times k$ window per output.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # Write `reads_per_output(k, delta)`: the input values read per output this way (one channel), as
 # an exact ratio (a `float`: use `/`, not `//`). **Why** is it better, and what limits $\Delta$?
 
-# %% tags=["exercise"]
+# %% tags=["exercise"] slideshow={"slide_type": "notes"}
 reads_per_output = None  # a function (k, delta) -> a number (the exact ratio)
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 check_strip_reads(reads_per_output)
 
-# %% [markdown] tags=["exercise", "answer"]
+# %% [markdown] tags=["exercise", "answer"] slideshow={"slide_type": "skip"}
 # ✍ **Your answer** (why is it better; what limits $\Delta$?): *double-click and write here*
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -226,13 +235,13 @@ check_strip_reads(reads_per_output)
 # the product needs, as an exact ratio (use `/`). What is the **downside**, and how can it be
 # fixed, at least in part?
 
-# %% tags=["exercise"]
+# %% tags=["exercise"] slideshow={"slide_type": "-"}
 speedup = None  # a function (c, b) -> a number (the exact ratio)
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 check_block_diagonal(speedup)
 
-# %% [markdown] tags=["exercise", "answer"]
+# %% [markdown] tags=["exercise", "answer"] slideshow={"slide_type": "skip"}
 # ✍ **Your answer** (the downside, and a fix): *double-click and write here*
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -240,7 +249,10 @@ check_block_diagonal(speedup)
 #
 # `chanconv.conv2d(..., groups=g)` splits the channels into $g$ groups, each an independent
 # convolution (the weight then has shape $c_o \times c_i/g \times k_h \times k_w$);
-# `conv2d_cost(..., groups=g)` counts it. For the numbers printed below (bias included: a full
+# `conv2d_cost(..., groups=g)` counts it.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# For the numbers printed below (bias included: a full
 # layer has $c_o c_i k_h k_w + c_o$ parameters), find the parameters of the grouped layer, and of a
 # depthwise-separable layer: a depthwise $k \times k$ layer (groups = $c$) followed by a
 # $1 \times 1$ layer $c \to c$; both are exact counts (`int`). Then write that separable layer,
@@ -249,15 +261,15 @@ check_block_diagonal(speedup)
 # weights `Wp (c, c, 1, 1)` and bias `bp (c,)`; the result `Y (batch, c, n_h, n_w)` has the
 # input's size, and must match torch's to within $10^{-3}$.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 print(describe_8())
 
-# %% tags=["exercise"]
+# %% tags=["exercise"] slideshow={"slide_type": "notes"}
 grouped_params = None  # a number (exact)
 separable_params = None  # a number (exact)
 separable = None  # a function (X, Wd, bd, Wp, bp) -> Y:
 # X (batch, c, n_h, n_w), Wd (c, 1, k, k), bd (c,), Wp (c, c, 1, 1), bp (c,) -> Y (batch, c, n_h, n_w);
 # the depthwise layer pads by k // 2
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 check_grouped(grouped_params, separable_params, separable)

@@ -66,14 +66,31 @@ def chromium():
         browser.close()
 
 
+# The current slide's formulas are on screen: MathJax is idle, its fonts are loaded, and every formula
+# of the slide has its typeset output (reveal.js re-typesets a slide when it is shown).
+MATH_SETTLED = """() => {
+  if (document.fonts.status !== 'loaded') return false;
+  if (!window.MathJax || !MathJax.Hub) return true;
+  if (MathJax.Hub.queue.running !== 0 || MathJax.Hub.queue.pending !== 0) return false;
+  const slide = window.Reveal && Reveal.getCurrentSlide();
+  if (!slide) return true;
+  return [...slide.querySelectorAll('script[type^="math/tex"]')].every(s => {
+    if (s.closest('aside.notes') || (s.closest('.fragment') && !s.closest('.fragment.visible'))) return true;
+    const o = s.previousElementSibling;
+    const m = o && (o.classList.contains('MJXc-display') ? o.querySelector('.MathJax_CHTML') : o);
+    return !!m && m.classList.contains('MathJax_CHTML') && !m.classList.contains('MJXc-processed')
+           && m.getBoundingClientRect().width > 0;
+  });
+}"""
+
+
 def open_deck(browser, deck: Path, size, query=""):
     page = browser.new_page(viewport={"width": size[0], "height": size[1]})
     requests = []
     page.route("http*://**/*", lambda route: (requests.append(route.request.url), route.abort()))
     page.goto(deck.as_uri() + query)
     page.wait_for_selector("body.deck-ready", timeout=30_000)
-    page.wait_for_function("() => !window.MathJax || !MathJax.Hub || MathJax.Hub.queue.running === 0 "
-                           "&& MathJax.Hub.queue.pending === 0", timeout=30_000)
+    page.wait_for_function(MATH_SETTLED, timeout=30_000)
     return page, requests
 
 
@@ -102,6 +119,8 @@ MEASURE = """([bodyPx, codePx, strictFonts]) => {
   if (strictFonts) {
     for (const el of slide.querySelectorAll('p, li, td, th, pre, code, span')) {
       if (!visible(el) || !el.textContent.trim() || el.closest('.title-slide .keys')) continue;
+      const formula = el.closest('.MathJax_CHTML');  // a formula is measured at its base size (sub- and
+      if (formula && formula !== el) continue;         // superscripts are smaller by design)
       if ([...el.children].some(c => c.textContent.trim() === el.textContent.trim())) continue;  // measured at the child
       const px = parseFloat(getComputedStyle(el).fontSize) * scale;
       const code = el.closest('pre, code') !== null;
@@ -126,7 +145,8 @@ def walk(page):
         if page.evaluate("Reveal.isLastSlide() && !Reveal.availableFragments().next"):
             return
         page.evaluate("Reveal.next()")
-        page.wait_for_timeout(30)
+        page.wait_for_timeout(50)  # reveal.js queues the slide's MathJax re-typesetting
+        page.wait_for_function(MATH_SETTLED, timeout=30_000)  # the slide's formulas typeset, their fonts loaded
 
 
 @pytest.mark.parametrize("size", SCREENS, ids=[f"{w}x{h}" for w, h in SCREENS])

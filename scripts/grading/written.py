@@ -39,17 +39,23 @@ def _walk(nb, table):
     from .submission import section_of
 
     section, heading, k = (), "", 0
+    after_heading = False  # the question's text may go on in the next markdown cells (the slides' notes)
     for cell in nb.cells if hasattr(nb, "cells") else nb.get("cells", []):
         if cell.get("cell_type") != "markdown":
+            after_heading = False
             continue
         text = _source(cell)
         if _is_answer(cell):
             yield section, k, heading, cell
             k += 1
+            after_heading = False
             continue
         ids = section_of(text, table)
         if ids:
             section, heading, k = tuple(ids), text, 0
+            after_heading = True
+        elif after_heading:
+            heading += "\n\n" + text
 
 
 def questions(table) -> list[Question]:
