@@ -72,13 +72,13 @@ _ = torch.manual_seed(0)  # seed every random draw below
 # single cross-correlation, and write `combined_kernel_size(k1, k2)`: the side of its kernel, a
 # whole number (an `int`).
 
-# %% tags=["exercise"] slideshow={"slide_type": "notes"}
+# %% slideshow={"slide_type": "notes"} tags=["exercise"]
 combined_kernel_size = None  # a function (k1, k2) -> the side of the single kernel (an int)
 
 # %% slideshow={"slide_type": "skip"}
 check_combined_kernel_size(combined_kernel_size)
 
-# %% [markdown] tags=["exercise", "answer"] slideshow={"slide_type": "skip"}
+# %% [markdown] slideshow={"slide_type": "skip"} tags=["exercise", "answer"]
 # ✍ **Your proof** (why is it one cross-correlation?): *double-click and write here*
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -99,7 +99,7 @@ check_combined_kernel_size(combined_kernel_size)
 #
 # Leave the other one at `None`.
 
-# %% tags=["exercise"] slideshow={"slide_type": "notes"}
+# %% slideshow={"slide_type": "notes"} tags=["exercise"]
 middle_channels = None  # c_m: the number of channels between the two 2 × 2 layers
 counterexample = None  # a 3 × 3 kernel (a tensor) that those two layers cannot express, or
 split = None  # a function K (3 × 3) -> (K1 (c_m, 1, 2, 2), K2 (1, c_m, 2, 2)) for every K
@@ -107,7 +107,7 @@ split = None  # a function K (3 × 3) -> (K1 (c_m, 1, 2, 2), K2 (1, c_m, 2, 2)) 
 # %% slideshow={"slide_type": "skip"}
 check_converse(middle_channels, counterexample, split)
 
-# %% [markdown] tags=["exercise", "answer"] slideshow={"slide_type": "skip"}
+# %% [markdown] slideshow={"slide_type": "skip"} tags=["exercise", "answer"]
 # ✍ **Your explanation** (why does the answer depend on $c_m$?): *double-click and write here*
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -137,7 +137,7 @@ check_converse(middle_channels, counterexample, split)
 # (Notebook 9, *the backward pass*, derives these gradients and shows each as a convolution: read
 # it after you have tried.)
 
-# %% tags=["exercise"] slideshow={"slide_type": "notes"}
+# %% slideshow={"slide_type": "notes"} tags=["exercise"]
 forward_macs = None  # each a function (c_i, c_o, n_h, n_w, k_h, k_w, p_h, p_w, s_h, s_w) -> a count
 forward_memory = None
 backward_macs = None
@@ -146,7 +146,7 @@ backward_memory = None
 # %% slideshow={"slide_type": "skip"}
 check_forward_backward(forward_macs, forward_memory, backward_macs, backward_memory)
 
-# %% [markdown] tags=["exercise", "answer"] slideshow={"slide_type": "skip"}
+# %% [markdown] slideshow={"slide_type": "skip"} tags=["exercise", "answer"]
 # ✍ **Your explanation** (where do the backward multiply-adds come from?): *double-click and write here*
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -164,7 +164,7 @@ check_forward_backward(forward_macs, forward_memory, backward_macs, backward_mem
 # %% slideshow={"slide_type": "-"}
 print(describe_3())
 
-# %% tags=["exercise"] slideshow={"slide_type": "-"}
+# %% slideshow={"slide_type": "-"} tags=["exercise"]
 factor_double_channels = None  # a number (exact)
 factor_double_padding = None  # a number (within 0.1 %)
 
@@ -179,14 +179,14 @@ check_cost_factors(factor_double_channels, factor_double_padding)
 # `X_differ` and `K_differ`, finite `float32` tensors of shapes $(c_i, n_h, n_w)$ and
 # $(c_o, c_i, 1, 1)$, for which they differ, and **explain why**.
 
-# %% tags=["exercise"] slideshow={"slide_type": "-"}
+# %% slideshow={"slide_type": "-"} tags=["exercise"]
 X_differ = None  # a float32 tensor (c_i, n_h, n_w)
 K_differ = None  # a float32 tensor (c_o, c_i, 1, 1)
 
 # %% slideshow={"slide_type": "skip"}
 check_exactly_equal(X_differ, K_differ)
 
-# %% [markdown] tags=["exercise", "answer"] slideshow={"slide_type": "skip"}
+# %% [markdown] slideshow={"slide_type": "skip"} tags=["exercise", "answer"]
 # ✍ **Your explanation** (why can they differ?): *double-click and write here*
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -202,7 +202,7 @@ check_exactly_equal(X_differ, K_differ)
 # and counts the products it calls. (Notebook 8 times chanconv's `im2col` and `im2row` methods,
 # which are this idea made fast: read it after you have tried.)
 
-# %% tags=["exercise"] slideshow={"slide_type": "-"}
+# %% slideshow={"slide_type": "-"} tags=["exercise"]
 conv_as_matmul = None  # a function (X, K, stride, padding) -> Y
 
 # %% slideshow={"slide_type": "skip"}
@@ -218,13 +218,13 @@ check_conv_as_matmul(conv_as_matmul)
 # Write `reads_per_output(k, delta)`: the input values read per output this way (one channel), as
 # an exact ratio (a `float`: use `/`, not `//`). **Why** is it better, and what limits $\Delta$?
 
-# %% tags=["exercise"] slideshow={"slide_type": "notes"}
+# %% slideshow={"slide_type": "notes"} tags=["exercise"]
 reads_per_output = None  # a function (k, delta) -> a number (the exact ratio)
 
 # %% slideshow={"slide_type": "skip"}
 check_strip_reads(reads_per_output)
 
-# %% [markdown] tags=["exercise", "answer"] slideshow={"slide_type": "skip"}
+# %% [markdown] slideshow={"slide_type": "skip"} tags=["exercise", "answer"]
 # ✍ **Your answer** (why is it better; what limits $\Delta$?): *double-click and write here*
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -235,13 +235,13 @@ check_strip_reads(reads_per_output)
 # the product needs, as an exact ratio (use `/`). What is the **downside**, and how can it be
 # fixed, at least in part?
 
-# %% tags=["exercise"] slideshow={"slide_type": "-"}
+# %% slideshow={"slide_type": "-"} tags=["exercise"]
 speedup = None  # a function (c, b) -> a number (the exact ratio)
 
 # %% slideshow={"slide_type": "skip"}
 check_block_diagonal(speedup)
 
-# %% [markdown] tags=["exercise", "answer"] slideshow={"slide_type": "skip"}
+# %% [markdown] slideshow={"slide_type": "skip"} tags=["exercise", "answer"]
 # ✍ **Your answer** (the downside, and a fix): *double-click and write here*
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -264,7 +264,7 @@ check_block_diagonal(speedup)
 # %% slideshow={"slide_type": "-"}
 print(describe_8())
 
-# %% tags=["exercise"] slideshow={"slide_type": "notes"}
+# %% slideshow={"slide_type": "notes"} tags=["exercise"]
 grouped_params = None  # a number (exact)
 separable_params = None  # a number (exact)
 separable = None  # a function (X, Wd, bd, Wp, bp) -> Y:
