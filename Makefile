@@ -79,9 +79,10 @@ slides/node_modules/.installed: slides/package.json
 	cd slides && npm install --no-audit --no-fund --no-package-lock --silent
 	@touch $@
 
-slides: setup slides/node_modules/.installed  ## a reveal.js deck per notebook in _build/slides/ that opens offline
-	$(PY) scripts/build_slides.py _build/slides
-	@echo "open _build/slides/01_multiple_input_channels.slides.html in a browser (no network needed)"
+slides: setup slides/node_modules/.installed  ## a lecture deck per notebook in _build/slides/ (opens offline) and its PDF in _build/slides/pdf/
+	$(PY) scripts/build_slides.py _build/slides --pdf
+	@echo "decks: open $(CURDIR)/_build/slides/01_multiple_input_channels.slides.html in a browser (no network needed);"
+	@echo "       s opens the speaker view (notes, next slide, timer). PDFs: $(CURDIR)/_build/slides/pdf/"
 
 site: setup slides/node_modules/.installed  ## the course as a static HTML site in _build/site/ (from the stored outputs; opens offline)
 	$(PY) scripts/build_site.py _build/site

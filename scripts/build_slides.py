@@ -27,6 +27,7 @@ Chromium (reveal.js's ?print-pdf: one page per slide).
 from __future__ import annotations
 
 import html
+import os
 import re
 import shutil
 import sys
@@ -187,9 +188,14 @@ def main(argv=None):
     for path in decks:
         print("wrote", path)
     if "--pdf" in argv:
-        chromium = "/usr/bin/chromium"
+        chromium = os.environ.get("CHANCONV_CHROMIUM", "/usr/bin/chromium")  # as tools/explorer_bench.py
         if not Path(chromium).exists():
             print(f"no Chromium at {chromium}: no PDFs (apt-get install chromium)")
+            return
+        try:
+            import playwright  # noqa: F401  # lazy: a developer's tool (requirements-dev), only for --pdf
+        except ImportError:
+            print("no playwright package: no PDFs (pip install -r requirements-dev.txt)")
             return
         flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
         for path in print_pdfs(decks, out, chromium, flags):
