@@ -11,6 +11,7 @@ Needs Debian's chromium, the playwright package, and npm (to fetch reveal.js, jQ
 MathJax into slides/node_modules, pinned in slides/package.json); skipped with the reason otherwise.
 """
 
+import re
 import shutil
 import subprocess
 import sys
@@ -218,12 +219,17 @@ def test_the_lectures_numbers_and_math_typeset_offline(decks, chromium):
     assert requests == [] and missing == [], (requests[:3], missing[:3])
 
 
-def test_decks_print_to_pdf(decks, tmp_path):
+def test_decks_print_to_pdf(decks, chromium, tmp_path):
+    """reveal.js's ?print-pdf through Chromium: one page per slide, no blank page after the last."""
     out, paths = decks
     pdfs = build_slides.print_pdfs(paths[:2], tmp_path, CHROMIUM, FLAGS)
-    for pdf in pdfs:
+    for deck, pdf in zip(paths[:2], pdfs):
+        page, _ = open_deck(chromium, deck, (1280, 720))
+        slides = page.evaluate("Reveal.getTotalSlides()")
+        page.close()
         data = pdf.read_bytes()
-        assert data.startswith(b"%PDF") and data.count(b"/Type /Page") - data.count(b"/Type /Pages") >= 3, pdf
+        pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", data))
+        assert data.startswith(b"%PDF") and pages == slides >= 3, (pdf.name, pages, slides)
 
 
 for _test in (test_every_slide_fits_the_screen, test_a_deck_has_a_title_slide_numbers_and_notes,
