@@ -5,9 +5,9 @@
 reveal.js, jQuery, RequireJS and MathJax come from slides/node_modules (``npm install`` in
 slides/, versions pinned in slides/package.json) and are copied to OUT_DIR/lib, so every
 deck refers only to files beside it. The notebooks' slideshow metadata (slide, subslide,
-fragment, skip) makes the slides; stored outputs are shown, nothing is re-executed. A widget
-output shows its saved state (scripts/widget_snapshot.py), e.g. the channel explorer's last
-picture.
+fragment, skip) makes the slides; stored outputs are shown, nothing is re-executed. Stored
+widgets stay live (scripts/widget_embed.py: Jupyter's widget manager for static pages and what it
+loads, copied to OUT_DIR/lib/widgets, no CDN): the channel explorer draws itself and picks in the deck.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import nbformat
 from nbconvert import SlidesExporter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import widget_snapshot  # noqa: E402
+import widget_embed  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULES = ROOT / "slides" / "node_modules"
@@ -60,12 +60,14 @@ def exporter() -> SlidesExporter:
 def build(out: Path, notebooks=None) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     copy_libs(out)
+    widget_embed.vendor(out / "lib" / "widgets")
     ex = exporter()
     written = []
     for src in notebooks or sorted((ROOT / "notebooks").glob("*.ipynb")):
-        # widget outputs as the HTML of their saved state (the explorer's last picture), not text only
-        nb = nbformat.from_dict(widget_snapshot.static_outputs(nbformat.read(src, as_version=4)))
+        # stored widgets stay live: the template loads the copied widget manager (slides/template)
+        nb = nbformat.from_dict(widget_embed.static_state(nbformat.read(src, as_version=4), where=src.name))
         body, _ = ex.from_notebook_node(nb, resources={"metadata": {"name": src.stem}})
+        widget_embed.check_page(body, src.name)
         path = out / f"{Path(src).stem}.slides.html"
         path.write_text(body, encoding="utf-8")
         written.append(path)
