@@ -25,28 +25,34 @@ if "google.colab" in sys.modules:
 # # 6. The channel explorer
 #
 # Notebooks 1–4 worked through fixed examples. Here you choose: the number of input channels
-# c_i, of output channels c_o, the kernel size k_h × k_w, the input size n_h × n_w, the stride,
-# the padding, the groups and the dilation, the input (the lecture's X, random integers, a photo)
-# and the kernels (the lecture's K, edge detectors, blur, identity, random), and see the whole
-# computation redrawn:
-# - the input channels X[i], the c_o × c_i grid of kernels K[o, i] and the output channels Y[o],
-#   each coloured on a **legend** (value → colour; white is 0), with the values written in the
-#   cells where they fit;
-# - **how one output channel is made**: for the picked output channel o, one partial map
-#   X[i] ⋆ K[o, i] per input channel i, their sum, + b[o], = Y[o]. This is the lecture's central
-#   picture, Y[o] = Σ_i X[i] ⋆ K[o, i] + b[o], drawn as whole maps;
-# - one output element Y[o, u, v] (row u, column v; i stays the input channel, as in notebook 1),
-#   picked with the sliders or walked with ▶ (it steps on from the element you picked, position
-#   by position, until you pause it; ■ goes back to Y[0, 0, 0]): its window outlined in every
-#   input channel it reads, its cell outlined in the partial maps, their sum and Y[o], and its
-#   sum written out, one partial sum per input channel. With dilation d > 1 the window is wider
-#   than the kernel: only its marked taps, every d-th row and column, are read;
-# - the shapes of X, K, b and Y, the parameters and multiply-adds (from `conv2d_cost`), the
-#   `torch.nn.Conv2d` line that computes the same layer, checked against chanconv, and
-#   chanconv's time for the layer (a median of 5 runs, on the CPU it names).
+# $c_i$, of output channels $c_o$, the kernel size $k_h \times k_w$, the input size $n_h \times n_w$,
+# the stride $s$, the padding $p$, the groups $g$ and the dilation $d$, the input (the lecture's
+# $\mathbf{X}$, random integers, a photo) and the kernels (the lecture's $\mathbf{K}$, edge detectors,
+# blur, identity, random), and see the whole computation drawn:
+# - the input channels $\mathbf{X}_i$, the $c_o \times c_i$ grid of kernels $\mathbf{K}_{o,i}$ and
+#   the output channels $\mathbf{Y}_o$, each coloured on a **legend** (value → colour; white is 0;
+#   one scale for the inputs, one for the kernels, one for the partial maps and the outputs;
+#   padding grey and hatched), with the values written in the cells where they fit;
+# - **how one output channel is made**: for the picked output channel $o$, one partial map
+#   $\mathbf{X}_i \star \mathbf{K}_{o,i}$ per input channel $i$, their sum, $+\, b_o$, $= \mathbf{Y}_o$:
+#   the lecture's central picture, drawn as whole maps,
+#   $$\mathbf{Y}_{o} = \sum_{i=0}^{c_i-1} \mathbf{X}_{i} \star \mathbf{K}_{o,i} + b_o;$$
+# - one output element $\mathbf{Y}_{o,u,v}$ (row $u$, column $v$; $i$ stays the input channel, as in
+#   notebook 1): **point at any cell of an output map** to see how it is made, **click** to keep it.
+#   Its window lights up in every input channel it reads, its cell in every partial map, their sum
+#   and $\mathbf{Y}_o$, and its sum is written out, one partial sum per input channel (and every
+#   product). The arrow keys move the picked cell (Tab reaches the maps), ▶ walks the positions one
+#   by one from the element you picked, ■ goes back to $\mathbf{Y}_{0,0,0}$, and the sliders
+#   `o`, `u`, `v` follow. With dilation $d > 1$ the window is wider than the kernel: only its marked
+#   taps, every $d$-th row and column, are read;
+# - the shapes of $\mathbf{X}$, $\mathbf{K}$, $\mathbf{b}$ and $\mathbf{Y}$, the parameters and
+#   multiply-adds (from `conv2d_cost`), the `torch.nn.Conv2d` line that computes the same layer,
+#   checked against chanconv, and chanconv's time for the layer (a median of 5 runs, on the CPU it
+#   names).
 #
-# Run the cell, then move the sliders. Sliders that change the shapes redraw when you let go.
-# (Sliders need a live kernel: in a static view of this page you see the last state only.)
+# Python computes every number (`explore` below); the picture is drawn in your browser from them, so
+# pointing and picking answer at once, even in a saved copy of this page (the course website, the
+# slides). Sliders that change the layer redraw when you let go; they need a running kernel.
 
 # %% slideshow={"slide_type": "slide"}
 from chanconv.explorer import ChannelExplorer
@@ -55,8 +61,9 @@ explorer = ChannelExplorer()
 explorer
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# It starts with the lecture's example: c_i = 2, c_o = 3 (K, K + 1, K + 2), 2 × 2 kernels on a
-# 3 × 3 input. The same state, as text:
+# It starts with the lecture's example: $c_i = 2$, $c_o = 3$ ($\mathbf{K}$, $\mathbf{K} + 1$,
+# $\mathbf{K} + 2$), $2 \times 2$ kernels on a $3 \times 3$ input. The same state, as text (what the
+# picture writes for the picked element $\mathbf{Y}_{0,0,0}$ comes from these numbers):
 
 # %%
 print(explorer.summary)
@@ -65,24 +72,29 @@ print(explorer.element_text)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Things to try:
-# 1. Raise c_o: every new output channel adds one row of c_i kernels (K + 3, K + 4, ...) and
-#    c_i · k_h · k_w weights; the input does not change.
-# 2. Raise c_i: the lecture's X has 2 channels, so the explorer switches to random integers of the
-#    new shape and says so in one line; every kernel row grows by one kernel, and Y[o] gains one
-#    partial map. Back at c_i = 2 (and 3 × 3, 2 × 2) the lecture's numbers return.
-# 3. Set k_h = k_w = 1: the window is one pixel, each output channel a weighted sum of the input
+# 1. Raise $c_o$: every new output channel adds one row of $c_i$ kernels ($\mathbf{K} + 3$,
+#    $\mathbf{K} + 4$, ...) and $c_i k_h k_w$ weights; the input does not change.
+# 2. Raise $c_i$: the lecture's $\mathbf{X}$ has 2 channels, so the explorer switches to random
+#    integers of the new shape and says so in one line; every kernel row grows by one kernel, and
+#    $\mathbf{Y}_o$ gains one partial map. Back at $c_i = 2$ (and $3 \times 3$, $2 \times 2$) the
+#    lecture's numbers return.
+# 3. Set $k_h = k_w = 1$: the window is one pixel, each output channel a weighted sum of the input
 #    channels at that pixel (notebook 3).
-# 4. Raise the stride or the padding and watch m_h × m_w follow ⌊(n + 2p − k) / s⌋ + 1.
-# 5. Set c_o to a multiple of c_i (groups must divide both; e.g. c_o = 4 at c_i = 2), then choose
-#    groups = c_i (depthwise): every output channel reads one input channel, the kernel block
-#    shrinks to (c_o, 1, k_h, k_w), and the parameters and MACs drop by c_i.
-# 6. Make the kernel larger than the padded input: X and K stay, and one line says why there is
-#    no Y.
+# 4. Raise the stride or the padding and watch $m_h \times m_w$ follow
+#    $\left\lfloor (n + 2p - k) / s \right\rfloor + 1$.
+# 5. Set $c_o$ to a multiple of $c_i$ (the groups must divide both; e.g. $c_o = 4$ at $c_i = 2$), then
+#    choose groups $g = c_i$ (depthwise): every output channel reads one input channel, the kernel
+#    block shrinks to $c_o \times 1 \times k_h \times k_w$, and the parameters and MACs drop by $c_i$.
+# 6. Make the kernel larger than the padded input: $\mathbf{X}$ and $\mathbf{K}$ stay, and one line
+#    says why there is no $\mathbf{Y}$.
 # 7. Pick "the photo": three real colour channels (each drawn on the same value scale, not in its
-#    own colour) and four edge detectors, one direction per output channel. Try the other kernel presets on it.
+#    own colour) and four edge detectors, one direction per output channel. Try the other kernel
+#    presets on it.
 # 8. For a lecture hall, press "projector mode": larger text and cells, and a short sum (tick
-#    "every term" for every product). "3-D view" draws the input volume, the kernel block K[o]
-#    and the output volume, linked to the picked element.
+#    "every term" for every product). "3-D view" draws the input volume, the kernel block
+#    $\mathbf{K}_o$ and the output volume, linked to the picked element.
+# 9. Point at the cells of $\mathbf{Y}_1$ one after the other: the window slides over the input by the
+#    stride, and the same window serves every output channel; only the kernel row changes.
 #
 # Code can set the controls too (`explorer.controls["c_i"].value = 3`), which is how the tests
 # drive it. Behind the widget, `explore(Settings(...))` computes everything the picture shows from

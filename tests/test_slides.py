@@ -14,7 +14,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 import build_slides  # noqa: E402
-from test_browser import CHROMIUM, FLAGS  # noqa: E402
+
+from tools.explorer_bench import CHROMIUM, FLAGS, cell_point  # noqa: E402
 
 pytestmark = [
     pytest.mark.browser,
@@ -24,7 +25,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def deck(tmp_path_factory):
-    if not (ROOT / "slides" / "node_modules" / "reveal.js").exists():
+    if not all((build_slides.MODULES / m).exists() for m in ("reveal.js", "@jupyter-widgets/html-manager")):
         if not shutil.which("npm"):
             pytest.skip("npm is not installed: it fetches reveal.js for the slides")
         subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--no-package-lock", "--silent"],
@@ -69,14 +70,15 @@ def test_slides_open_offline_with_the_lectures_numbers(deck):
     assert requests == [], f"the deck tried the network: {requests[:3]}"
 
 
-def test_explorer_deck_shows_the_saved_picture(tmp_path):
-    """The offline deck of the explorer shows its last picture (the saved widget state), not text only."""
+def test_the_explorer_picks_in_the_offline_deck(tmp_path):
+    """The offline deck of the explorer draws it live from its stored state: a click on an output cell picks it."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    if not (build_slides.MODULES / "reveal.js").exists():
-        pytest.skip("reveal.js is not in slides/node_modules (make slides fetches it)")
+    if not (build_slides.MODULES / "@jupyter-widgets" / "html-manager").exists():
+        pytest.skip("the widget manager is not in slides/node_modules (make slides fetches it)")
     [path] = build_slides.build(tmp_path, [ROOT / "notebooks" / "06_channel_explorer.ipynb"])
     html = path.read_text(encoding="utf-8")
-    assert "widget-snapshot" in html and "application/vnd.jupyter.widget-view+json" not in html
+    assert 'src="lib/widgets/embed-amd.js" data-jupyter-widgets-cdn="lib/widgets/no-cdn/"' in html
+    assert "application/vnd.jupyter.widget-view+json" in html and "unpkg.com" not in html
     requests = []
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
@@ -84,9 +86,10 @@ def test_explorer_deck_shows_the_saved_picture(tmp_path):
         page.route("http*://**/*", lambda route: (requests.append(route.request.url), route.abort()))
         page.goto(path.as_uri())
         page.wait_for_selector(".reveal.ready", timeout=30_000)
-        # go to the slide that holds the picture: h steps right, then v steps down
+        page.wait_for_function("() => document.querySelectorAll('.ccx2[data-redraw]').length >= 1", timeout=60_000)
+        # go to the slide that holds the explorer: h steps right, then v steps down
         h, v = page.evaluate("""() => {
-            const slide = document.querySelector('.widget-snapshot').closest('section');
+            const slide = document.querySelector('.ccx2').closest('section');
             const top = slide.parentElement.tagName === 'SECTION' ? slide.parentElement : slide;
             const hs = [...document.querySelectorAll('.reveal .slides > section')];
             return [hs.indexOf(top), top === slide ? 0 : [...top.children].filter(c => c.tagName === 'SECTION').indexOf(slide)];
@@ -96,10 +99,12 @@ def test_explorer_deck_shows_the_saved_picture(tmp_path):
                 page.keyboard.press(key)
                 page.wait_for_timeout(150)
         page.wait_for_timeout(1000)
-        box = page.locator(".widget-snapshot").first.bounding_box()
-        text = page.locator(".widget-snapshot").first.inner_text()
+        root = page.locator(".ccx2").first
+        page.mouse.click(*cell_point(root.locator("canvas[data-map='Y[1]']"), 1, 1))
+        page.wait_for_function("r => r.dataset.picked === '1,1,1'", arg=root.element_handle(), timeout=10_000)
+        written = root.locator("pre.sum").inner_text()
         (ROOT / "artifacts").mkdir(exist_ok=True)
         page.screenshot(path=str(ROOT / "artifacts" / "slides-06-explorer.png"))
         browser.close()
-    assert box and box["height"] > 150 and "X: (c_i, n_h, n_w)" in text
+    assert "Y[1, 1, 1] = " in written and "= 172" in written  # K + 1 on the lecture's X: 148 172 at the bottom
     assert requests == []

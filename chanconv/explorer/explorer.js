@@ -63,7 +63,7 @@ function short(v) {
   return v.toFixed(2).replace(/0+$/, "").replace(/\.$/, "").replace(/^(-?)0\./, "$1.");
 }
 
-async function decode(item) {
+export async function decodeItem(item) {
   // {dtype, shape, scale, z, data} -> {shape, data: Float32Array} (payload.py's encode, read back)
   if (!item || item.data === undefined || item.data === null) return null;
   const T = TYPES[item.dtype];
@@ -550,7 +550,7 @@ class Explorer {
     for (const name of ARRAYS) {
       const item = this.model.get(name);
       const cached = this.decoded.get(name);
-      D[name] = cached && cached[0] === item ? cached[1] : await decode(item);
+      D[name] = cached && cached[0] === item ? cached[1] : await decodeItem(item);
       this.decoded.set(name, [item, D[name]]);
     }
     if (version !== this.version) return; // a newer picture came while this one was decoded

@@ -118,5 +118,6 @@ class ExplorerView(anywidget.AnyWidget):
         with self.hold_sync():
             for key, value in changed.items():
                 setattr(self, key, value)
-        self.sent_bytes = sum(_bytes(v) for v in changed.values())
+        locked = self._property_lock  # what the page has already (it picked them): not sent
+        self.sent_bytes = sum(_bytes(v) for k, v in changed.items() if k not in locked or locked[k] != v)
         return self.sent_bytes

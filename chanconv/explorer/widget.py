@@ -147,7 +147,7 @@ class ChannelExplorer:
         source = initial.get("source", "lecture")
         defaults = {k: v for k, v in SOURCE_DEFAULTS[source].items() if k not in initial}
         self._set_quietly({**defaults, **initial})
-        for name, widget in self.controls.items():
+        for widget in self.controls.values():
             _no_echo(widget)
             widget.observe(self._on_change, names="value")
         for name in PICKED:
@@ -209,9 +209,9 @@ class ChannelExplorer:
         owner = change["owner"]
         if owner is self.controls["source"]:
             self._set_quietly(SOURCE_DEFAULTS[change["new"]])
-        # a picked element's slider moved in the page: the picture there follows it already (a link)
-        picked_in_page = any(owner is self.controls[n] for n in PICKED) and bool(owner._property_lock)
-        self.update(from_page=picked_in_page)
+        # a picked element's slider or a display switch moved in the page: the picture there follows it (a link)
+        linked_in_page = any(owner is self.controls[n] for n in LINKED) and bool(owner._property_lock)
+        self.update(from_page=linked_in_page)
 
     def _on_view_pick(self, change):
         """The page picked an element (pointer, keys, ▶): the sliders follow there through the links; here too."""
@@ -228,7 +228,7 @@ class ChannelExplorer:
                 widget = self.controls[name]
                 if name == "groups" and value not in [v for _, v in widget.options]:
                     widget.options = [(str(value), value)]
-                with widget._lock_property(value=value) if lock else nullcontext():
+                with _page_has(widget, value=value) if lock else nullcontext():
                     widget.value = value
         finally:
             self._quiet = False
@@ -237,8 +237,8 @@ class ChannelExplorer:
     def update(self, from_page: bool = False):
         """Recompute what changed and send it (called on every control change).
 
-        ``from_page``: the change came from the page, which shows the picked element already: the picture's
-        o, u, v are not sent back.
+        ``from_page``: the change came from the page, which shows the picked element and the display switches
+        already: the picture's o, u, v and switches are not sent back.
         """
         state = explore(self.settings(), device=self.device)
         self.state = state
@@ -268,9 +268,11 @@ class ChannelExplorer:
 
     @contextmanager
     def _page_has(self, state: ExplorerState):
-        """The view's o, u, v are set here without being sent: the page that picked them shows them."""
+        """The view's o, u, v and display switches are set here without being sent: the page that changed them
+        shows them (its links moved the picture's copy)."""
         s = state.settings
-        with self.view._lock_property(o=s.o, u=s.u, v=s.v):
+        switches = {name: self.controls[name].value for name in LINKED if name not in PICKED}
+        with _page_has(self.view, o=s.o, u=s.u, v=s.v, **switches):
             yield
 
     def _sync_controls(self, state: ExplorerState):
@@ -327,6 +329,21 @@ class ChannelExplorer:
             self._timings[key] = median_seconds(lambda: conv2d(X, K, b, **kw), device=self.device, repeat=TIMING_RUNS,
                                                 warmup=1)
         return self._timings[key]
+
+
+@contextmanager
+def _page_has(widget: widgets.Widget, **values):
+    """Set these traits of ``widget`` here without sending them: the page has them already.
+
+    ipywidgets sends a trait unless it is in the widget's property lock with the same value (the lock it
+    takes while it applies a message from the page); the values join that lock for the block.
+    """
+    before = widget._property_lock
+    widget._property_lock = {**before, **values}
+    try:
+        yield
+    finally:
+        widget._property_lock = before
 
 
 @cache
