@@ -22,7 +22,7 @@ import build_slides  # noqa: E402
 import widget_embed  # noqa: E402
 
 from chanconv.explorer.state import Settings, explore  # noqa: E402
-from tools.explorer_bench import CHROMIUM, FLAGS, cell_point  # noqa: E402
+from tools.explorer_bench import CHROMIUM, FLAGS, cell_point, wait_attr  # noqa: E402
 
 ARTIFACTS = ROOT / "artifacts"
 
@@ -144,7 +144,7 @@ def test_the_explorer_picks_offline(site, browser):
     root = page.locator(".ccx2").first  # the lecture's example
     start = page.evaluate("() => performance.now()")
     page.mouse.click(*cell_point(root.locator("canvas[data-map='Y[2]']"), 1, 0))
-    page.wait_for_function("r => r.dataset.picked === '2,1,0'", arg=root.element_handle(), timeout=10_000)
+    wait_attr(root, "data-picked", "2,1,0")
     took = page.evaluate("() => performance.now()") - start
     e = explore(Settings(o=2, u=1, v=0)).element
     written = root.locator("pre.sum").inner_text().splitlines()
@@ -152,7 +152,7 @@ def test_the_explorer_picks_offline(site, browser):
     assert root.locator("canvas[data-map='X[0]']").get_attribute("data-window") == "1,3,0,2"
     root.locator("canvas[data-map='Y[2]']").focus()
     page.keyboard.press("ArrowRight")
-    page.wait_for_function("r => r.dataset.picked === '2,1,1'", arg=root.element_handle())
+    wait_attr(root, "data-picked", "2,1,1")
     assert "224" in root.locator("pre.sum").inner_text()
     assert "changing the layer" in root.locator(".nokernel").inner_text()
     explorer = page.locator(".ccx-root").first
@@ -164,7 +164,7 @@ def test_the_explorer_picks_offline(site, browser):
     photo = page.locator(".ccx2").nth(1)  # the photo: the partial maps of the picked o only are stored
     photo.locator("canvas[data-map='Y[3]']").scroll_into_view_if_needed()
     page.mouse.click(*cell_point(photo.locator("canvas[data-map='Y[3]']"), 20, 10))
-    page.wait_for_function("r => r.dataset.picked === '3,20,10'", arg=photo.element_handle())
+    wait_attr(photo, "data-picked", "3,20,10")
     assert "come from Python" in photo.locator("pre.sum").inner_text()
     assert explore(Settings(source="photo", preset="edges", c_i=3, c_o=4, k_h=3, k_w=3, n_h=48, n_w=41, padding=1,
                             o=3, u=20, v=10)).element.full_text() in photo.locator("pre.sum").inner_text()
@@ -175,7 +175,7 @@ def test_the_explorer_picks_offline(site, browser):
     touch.wait_for_function("() => document.querySelectorAll('.ccx2[data-redraw]').length >= 2", timeout=60_000)
     root = touch.locator(".ccx2").first
     touch.touchscreen.tap(*cell_point(root.locator("canvas[data-map='Y[1]']"), 0, 1))
-    touch.wait_for_function("r => r.dataset.picked === '1,0,1'", arg=root.element_handle(), timeout=10_000)
+    wait_attr(root, "data-picked", "1,0,1")
     touch.close()
     assert requests == []
     print(f"pick in the saved page, click to its drawing: {took:.0f} ms")

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 import build_slides  # noqa: E402
 
-from tools.explorer_bench import CHROMIUM, FLAGS, cell_point  # noqa: E402
+from tools.explorer_bench import CHROMIUM, FLAGS, cell_point, wait_attr  # noqa: E402
 
 pytestmark = [
     pytest.mark.browser,
@@ -101,7 +101,7 @@ def test_the_explorer_picks_in_the_offline_deck(tmp_path):
         page.wait_for_timeout(1000)
         root = page.locator(".ccx2").first
         page.mouse.click(*cell_point(root.locator("canvas[data-map='Y[1]']"), 1, 1))
-        page.wait_for_function("r => r.dataset.picked === '1,1,1'", arg=root.element_handle(), timeout=10_000)
+        wait_attr(root, "data-picked", "1,1,1")
         written = root.locator("pre.sum").inner_text()
         (ROOT / "artifacts").mkdir(exist_ok=True)
         page.screenshot(path=str(ROOT / "artifacts" / "slides-06-explorer.png"))

@@ -55,7 +55,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 import widget_embed  # noqa: E402
 
 __all__ = ["CHROMIUM", "FLAGS", "LARGEST", "jupyterlab", "open_and_run", "notebook", "slider_handle", "press_and_time",
-           "pick_and_time", "KernelFrames", "saved_page", "benchmark_redraws", "payloads", "main"]
+           "pick_and_time", "cell_point", "wait_attr", "KernelFrames", "saved_page", "benchmark_redraws", "payloads",
+           "main"]
 
 CHROMIUM = os.environ.get("CHANCONV_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -140,7 +141,7 @@ def open_and_run(page, url: str, name: str, ready: str, attempts: int = 3):
     found") or drop the request: then the page is loaded again and the cells run again.
     """
     for attempt in range(attempts):
-        page.goto(f"{url}/lab/tree/{name}", timeout=90_000)
+        page.goto(f"{url}/lab/tree/{name}?reset", timeout=90_000)  # reset: that notebook alone, no tab of before
         page.wait_for_selector(".jp-Notebook", timeout=90_000)
         try:
             _accept_kernel_dialog(page)
@@ -362,6 +363,15 @@ def pick_and_time(page, root, canvas, r: int, c: int, timeout_ms: int = 10_000, 
     page.mouse.move(*point)
     return _timed(page, root, "data-picked", ["click"], lambda: page.mouse.down() or page.mouse.up(), frames,
                   timeout_ms)
+
+
+def wait_attr(element, name: str, value: str, timeout_s: float = 15):
+    """Wait until ``element``'s attribute ``name`` is ``value`` (a pick drawn, a preview shown)."""
+    deadline = time.monotonic() + timeout_s
+    while (now := element.get_attribute(name)) != value:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{name} is {now!r}, not {value!r}")
+        element.page.wait_for_timeout(20)
 
 
 def cell_point(canvas, r: int, c: int) -> tuple[float, float]:

@@ -730,7 +730,7 @@ class Explorer {
     this.pRow.append(this.figure("the sum", sum.canvas, "="));
     if (L.bias) this.pRow.append(el("div", { class: "opfig" }, el("span", { class: "op", text: "+" }),
       el("div", { class: "fig" }, el("div", { class: "cap", text: `b[${shown}]` }), el("b", { class: "bval", text: short(D.b.data[shown]) }))));
-    const yo = mk(`Y[${shown}]`, (r, c) => at(D.y, shown, r, c));
+    const yo = mk(`Y[${shown}] (= the sum${L.bias ? ` + b[${shown}]` : ""})`, (r, c) => at(D.y, shown, r, c));
     this.maps.p.push(yo);
     this.pRow.append(this.figure(`Y[${shown}]`, yo.canvas, "="));
     this.wire(this.maps.p, () => shown);
@@ -776,6 +776,10 @@ class Explorer {
         if (cell) this.show([oOf(), ...cell]);
       });
       c.addEventListener("pointerleave", () => this.show(null));
+      // a press on a map picks; it does not reach the notebook, which would make the cell active and may scroll
+      // the page under the pointer (JupyterLab), moving the map before the click lands
+      c.addEventListener("mousedown", (ev) => ev.stopPropagation());
+      c.addEventListener("pointerdown", (ev) => ev.stopPropagation());
       c.addEventListener("click", (ev) => {
         const cell = m.cellAt(ev);
         if (cell) this.keep(oOf(), ...cell);

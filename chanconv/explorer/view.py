@@ -101,23 +101,27 @@ class ExplorerView(anywidget.AnyWidget):
                 return every
         return self._encode("p", state.partial[None], lambda t: partials_item(t, s.o), source=state.partial)
 
-    def show(self, state: ExplorerState, timing: str = "", **switches) -> int:
-        """Send what changed for ``state`` in one message (the picture's number last); the bytes it sent."""
+    def show(self, state: ExplorerState, timing: str = "", linked: bool = True, **switches) -> int:
+        """Send what changed for ``state`` in one message (the picture's number last); the bytes it sent.
+
+        ``linked=False``: the picked element and the display ``switches`` are left as they are (the page changed
+        them, or nothing did).
+        """
         p = self.partials(state)
         new = {
             "x": self._encode("x", state.X), "k": self._encode("k", state.K), "b": self._encode("b", state.b),
             "y": self._encode("y", state.Y),
             "p": p, "layer": layer_info(state, p_all=bool(p) and p["shape"][0] == state.settings.c_o > 1),
             "text": text_lines(state, timing),
-        } | switches
+        }
         s = state.settings
-        new |= {"o": s.o, "u": s.u, "v": s.v}
+        if linked:
+            new |= switches | {"o": s.o, "u": s.u, "v": s.v}
         changed = {k: v for k, v in new.items() if getattr(self, k) != v}
         if any(k in PICTURE for k in changed):
             changed["redraw"] = self.redraw + 1
         with self.hold_sync():
             for key, value in changed.items():
                 setattr(self, key, value)
-        locked = self._property_lock  # what the page has already (it picked them): not sent
-        self.sent_bytes = sum(_bytes(v) for k, v in changed.items() if k not in locked or locked[k] != v)
+        self.sent_bytes = sum(_bytes(v) for v in changed.values())
         return self.sent_bytes

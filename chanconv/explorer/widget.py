@@ -18,7 +18,6 @@ linked to the picture in the page (``jslink``), so they work without a kernel to
 
 from __future__ import annotations
 
-from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from functools import cache
 
@@ -209,47 +208,48 @@ class ChannelExplorer:
         owner = change["owner"]
         if owner is self.controls["source"]:
             self._set_quietly(SOURCE_DEFAULTS[change["new"]])
-        # a picked element's slider or a display switch moved in the page: the picture there follows it (a link)
-        linked_in_page = any(owner is self.controls[n] for n in LINKED) and bool(owner._property_lock)
-        self.update(from_page=linked_in_page)
+        # a picked element's slider or a display switch moved in the page (a click on a map moves the sliders
+        # there, through links): the picture there shows it already, so nothing of it is sent back
+        from_page = any(owner is self.controls[n] for n in LINKED) and bool(owner._property_lock)
+        self.update(send_linked=not from_page)
 
     def _on_view_pick(self, change):
-        """The page picked an element (pointer, keys, ▶): the sliders follow there through the links; here too."""
-        if self._quiet:
+        """A pick made in the page reaches Python through the o, u, v sliders (moved there by the links); one set
+        on the view from Python moves the sliders."""
+        if self._quiet or self.view._property_lock:
             return
-        self._set_quietly({name: getattr(self.view, name) for name in PICKED}, lock=True)
-        self.update(from_page=True)
+        self.controls[change["name"]].value = change["new"]
 
-    def _set_quietly(self, values: dict, lock: bool = False):
-        """Set controls without a redraw each; ``lock``: the page has these values already (nothing sent back)."""
+    def _set_quietly(self, values: dict):
+        """Set controls without a redraw each."""
         self._quiet = True
         try:
             for name, value in values.items():
                 widget = self.controls[name]
                 if name == "groups" and value not in [v for _, v in widget.options]:
                     widget.options = [(str(value), value)]
-                with _page_has(widget, value=value) if lock else nullcontext():
-                    widget.value = value
+                widget.value = value
         finally:
             self._quiet = False
 
     # -- the redraw --------------------------------------------------------------------------------
-    def update(self, from_page: bool = False):
+    def update(self, send_linked: bool = True):
         """Recompute what changed and send it (called on every control change).
 
-        ``from_page``: the change came from the page, which shows the picked element and the display switches
-        already: the picture's o, u, v and switches are not sent back.
+        ``send_linked=False``: the change came from the page, which shows the picked element and the display
+        switches already (its links moved the picture's copy): they are not sent back. Only Python's changes
+        (code, a new layer that moves the picked element) send them, so that a pick in flight is never undone.
         """
         state = explore(self.settings(), device=self.device)
         self.state = state
         c = self.controls
         timed = self._timings.get(self._layer_key(state)) if state.Y is not None else None
         # a layer not timed yet holds the timing's line (so that the picture does not move when the time arrives)
-        switches = {name: c[name].value for name in ("projector", "full_terms", "view3d")}
+        switches = {name: c[name].value for name in LINKED if name not in PICKED}
         self._quiet = True  # the view's o, u, v set here are not a pick
         try:
-            with self._page_has(state) if from_page else nullcontext():
-                sent = self.view.show(state, self._timing_line(state, timed, pending=timed is None), **switches)
+            sent = self.view.show(state, self._timing_line(state, timed, pending=timed is None),
+                                  linked=send_linked, **switches)
         finally:
             self._quiet = False
         self.redraws = self.view.redraw
@@ -263,17 +263,8 @@ class ChannelExplorer:
         # after the picture: a layer not timed yet is timed (median of 5 runs, once per layer), its line sent
         self.compute_seconds = self._time_conv(state)
         if state.Y is not None and timed is None:
-            self.payload_bytes += self.view.show(state, self._timing_line(state, self.compute_seconds), **switches)
-            # (o, u, v are unchanged since the first show: nothing of the pick is sent again)
-
-    @contextmanager
-    def _page_has(self, state: ExplorerState):
-        """The view's o, u, v and display switches are set here without being sent: the page that changed them
-        shows them (its links moved the picture's copy)."""
-        s = state.settings
-        switches = {name: self.controls[name].value for name in LINKED if name not in PICKED}
-        with _page_has(self.view, o=s.o, u=s.u, v=s.v, **switches):
-            yield
+            self.payload_bytes += self.view.show(state, self._timing_line(state, self.compute_seconds),
+                                                 linked=False)
 
     def _sync_controls(self, state: ExplorerState):
         """Ranges and options follow the state: o < c_o, u < m_h, v < m_w, groups divide c_i and c_o."""
@@ -329,21 +320,6 @@ class ChannelExplorer:
             self._timings[key] = median_seconds(lambda: conv2d(X, K, b, **kw), device=self.device, repeat=TIMING_RUNS,
                                                 warmup=1)
         return self._timings[key]
-
-
-@contextmanager
-def _page_has(widget: widgets.Widget, **values):
-    """Set these traits of ``widget`` here without sending them: the page has them already.
-
-    ipywidgets sends a trait unless it is in the widget's property lock with the same value (the lock it
-    takes while it applies a message from the page); the values join that lock for the block.
-    """
-    before = widget._property_lock
-    widget._property_lock = {**before, **values}
-    try:
-        yield
-    finally:
-        widget._property_lock = before
 
 
 @cache
