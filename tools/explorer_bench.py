@@ -488,7 +488,8 @@ def saved_page(folder: Path, explorers: list[ChannelExplorer]) -> Path:
     widget manager, the layer controls disabled), written to ``folder``; returns its path."""
     views = [ex.widget for ex in explorers]
     links = [link for ex in explorers for link in ex.links]  # no view refers to them: named, so that they come too
-    data = ipywidgets.embed.embed_data(views=views, state=ipywidgets.embed.dependency_state(views + links))
+    state = ipywidgets.embed.dependency_state(views + links, drop_defaults=False)  # the source is a default
+    data = ipywidgets.embed.embed_data(views=views, state=state, drop_defaults=False)
     nb = {"metadata": {"widgets": {widget_embed.STATE: data["manager_state"]}}}
     state = widget_embed.static_state(nb, where="bench page")["metadata"]["widgets"][widget_embed.STATE]
     widget_embed.vendor(folder / "widgets")
@@ -535,8 +536,9 @@ def saved_latency(presses: int = 15, out: Path | None = None) -> dict:
 
 def first_display_bytes(ex: ChannelExplorer) -> int:
     """Every model the explorer's display opens (controls, layouts, styles, links, the picture with its source)."""
-    state = ipywidgets.embed.dependency_state([ex.widget, *ex.links])
-    return len(json.dumps(ipywidgets.embed.embed_data(views=[ex.widget], state=state)["manager_state"]).encode())
+    state = ipywidgets.embed.dependency_state([ex.widget, *ex.links], drop_defaults=False)  # the source is a default
+    return len(json.dumps(ipywidgets.embed.embed_data(views=[ex.widget], state=state, drop_defaults=False)
+                          ["manager_state"]).encode())
 
 
 def payloads() -> dict:
@@ -549,11 +551,13 @@ def payloads() -> dict:
         for control, value in (("c_o", kw.get("c_o", 3) - 1), ("n_h", kw.get("n_h", 3) + 1), ("seed", 1)):
             start = ex.controls[control].value
             ex.controls[control].value = value
-            row[f"{control} changed" if control != "seed" else "everything new (seed)"] = ex.view.sent_bytes
+            row[f"{control} changed" if control != "seed" else "everything new (seed)"] = ex.payload_bytes
             ex.controls[control].value = start
-        ex.view.set_state({"u": 1, "v": 1})  # a pick in the page, the same output channel: nothing goes back
+        # a click in the page: its links move the sliders there, which tell Python (nothing comes back) ...
+        ex.controls["u"].set_state({"value": 1})
+        ex.controls["v"].set_state({"value": 1})
         row["pick, same Y[o]"] = ex.payload_bytes
-        ex.view.set_state({"o": 1})  # a pick in another output channel: its partial maps, unless all are there
+        ex.controls["o"].set_state({"value": 1})  # ... unless another output channel's partial maps are needed
         row["pick, another Y[o]"] = ex.payload_bytes
         out[name] = row
     return out

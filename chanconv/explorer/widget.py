@@ -23,6 +23,9 @@ from functools import cache
 
 import ipywidgets as widgets
 import torch
+from ipywidgets.widgets.widget_bool import CheckboxStyle
+from ipywidgets.widgets.widget_description import DescriptionStyle
+from ipywidgets.widgets.widget_string import HTMLStyle
 
 from ..core import conv2d
 from ..core.device import cpu_model, default_device, device_name
@@ -59,6 +62,8 @@ def make_controls() -> dict[str, widgets.Widget]:
     d = Settings()
     lay = widgets.Layout(width="236px")
     slider_style = widgets.SliderStyle(**STYLE)
+    check_style, switch = CheckboxStyle(), widgets.Layout(width="auto", margin="0 0 0 10px")
+    text_style = DescriptionStyle(**STYLE)
     picked = dict(style=slider_style, layout=lay, min=0)
 
     def _slider(name: str, description: str, value: int) -> widgets.IntSlider:
@@ -67,18 +72,18 @@ def make_controls() -> dict[str, widgets.Widget]:
                                  layout=lay, continuous_update=False)
 
     controls = {
-        "source": widgets.Dropdown(options=list(SOURCES.items()), value=d.source, description="input X", style=STYLE,
-                                   layout=lay),
-        "preset": widgets.Dropdown(options=list(PRESETS.items()), value=d.preset, description="kernels K", style=STYLE,
-                                   layout=lay),
+        "source": widgets.Dropdown(options=list(SOURCES.items()), value=d.source, description="input X",
+                                   style=text_style, layout=lay),
+        "preset": widgets.Dropdown(options=list(PRESETS.items()), value=d.preset, description="kernels K",
+                                   style=text_style, layout=lay),
         **{name: _slider(name, name, getattr(d, name)) for name in ("c_i", "c_o", "k_h", "k_w", "n_h", "n_w")},
         "stride": _slider("stride", "stride s", d.stride),
         "padding": _slider("padding", "padding p", d.padding),
-        "groups": widgets.Dropdown(options=[("1", 1)], value=1, description="groups", style=STYLE, layout=lay),
+        "groups": widgets.Dropdown(options=[("1", 1)], value=1, description="groups", style=text_style, layout=lay),
         "dilation": _slider("dilation", "dilation d", d.dilation),
         "seed": widgets.BoundedIntText(value=d.seed, min=RANGES["seed"][0], max=RANGES["seed"][1], description="seed",
-                                       style=STYLE, layout=widgets.Layout(width="180px")),
-        "bias": widgets.Checkbox(value=False, description="bias b", indent=False),
+                                       style=text_style, layout=widgets.Layout(width="180px")),
+        "bias": widgets.Checkbox(value=False, description="bias b", indent=False, style=check_style),
         # ranges as wide as any layer's until the first redraw narrows them (so that o=, u=, v= given to the
         # constructor are not clamped to a range that is not yet the layer's); the picture follows a drag in
         # the page (a link), so they update while dragged
@@ -87,10 +92,10 @@ def make_controls() -> dict[str, widgets.Widget]:
         "v": widgets.IntSlider(value=0, max=M_MAX - 1, description="column v", **picked),
         "projector": widgets.ToggleButton(value=False, description="projector mode", icon="desktop",
                                           tooltip="text of 18 px and more, larger cells, a compact sum"),
-        "full_terms": widgets.Checkbox(value=False, description="every term", indent=False,
-                                       layout=widgets.Layout(width="auto", margin="0 0 0 10px")),
-        "view3d": widgets.Checkbox(value=False, description="3-D view", indent=False,
-                                   layout=widgets.Layout(width="auto", margin="0 0 0 10px")),
+        "full_terms": widgets.Checkbox(value=False, description="every term", indent=False, layout=switch,
+                                       style=check_style),
+        "view3d": widgets.Checkbox(value=False, description="3-D view", indent=False, layout=switch,
+                                   style=check_style),
     }
     for name, widget in controls.items():
         if name not in LINKED:
@@ -99,18 +104,22 @@ def make_controls() -> dict[str, widgets.Widget]:
 
 
 def control_panel(c: dict) -> widgets.Box:
-    """The controls in four groups: the input, the kernels, the layer, the picked element and the display."""
-    box = widgets.Layout(margin="0 8px 0 0")
+    """The controls in four groups: the input, the kernels, the layer, the picked element and the display.
+
+    The titles and boxes share their layout and style models (a notebook stores every model).
+    """
+    box, plain, style = widgets.Layout(margin="0 8px 0 0"), widgets.Layout(), HTMLStyle()
 
     def group(title, names, extra=()):
-        return widgets.VBox([widgets.HTML(f"<b>{title}</b>"), *(c[n] for n in names), *extra], layout=box)
+        return widgets.VBox([widgets.HTML(f"<b>{title}</b>", layout=plain, style=style), *(c[n] for n in names),
+                             *extra], layout=box)
 
     return widgets.HBox([
         group("input X", ("source", "c_i", "n_h", "n_w", "seed")),
         group("kernels K and bias b", ("preset", "c_o", "k_h", "k_w", "bias")),
         group("the layer", ("stride", "padding", "groups", "dilation")),
         group("the picked output element Y[o, u, v]", PICKED,
-              [widgets.HBox([c["projector"], c["full_terms"], c["view3d"]])]),
+              [widgets.HBox([c["projector"], c["full_terms"], c["view3d"]], layout=plain)]),
     ], layout=widgets.Layout(flex_flow="row wrap"))
 
 

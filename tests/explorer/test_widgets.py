@@ -367,9 +367,11 @@ def test_the_browser_gets_the_states_numbers(explorer):
 
 def test_a_full_redraw_and_the_first_display_stay_small():
     ex = ChannelExplorer(device="cpu", **LARGEST)
-    stored = embed_data(views=[ex.widget], state=dependency_state([ex.widget, *ex.links]))["manager_state"]["state"]  # every model, buffers in base64
+    state = dependency_state([ex.widget, *ex.links], drop_defaults=False)  # what a notebook stores, the source included
+    stored = embed_data(views=[ex.widget], state=state, drop_defaults=False)["manager_state"]["state"]  # every model, buffers in base64
     models = {m["model_name"] for m in stored.values()}
     assert {"AnyModel", "IntSliderModel", "LinkModel", "DropdownModel"} <= models
+    assert any(len(m["state"].get("_esm", "")) > 10_000 for m in stored.values())
     assert len(json.dumps(stored)) <= 250_000, len(json.dumps(stored))  # the first display, its source included
     ex.controls["seed"].value = 1  # new X, K, b, Y, partial maps: everything
     assert 20_000 <= ex.payload_bytes <= MAX_PAYLOAD, ex.payload_bytes
