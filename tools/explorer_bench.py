@@ -375,8 +375,9 @@ def wait_attr(element, name: str, value: str, timeout_s: float = 15):
 
 
 def cell_point(canvas, r: int, c: int) -> tuple[float, float]:
-    """The page coordinates of cell (r, c) of a map's canvas (placed by its data-cell and data-margin)."""
-    canvas.scroll_into_view_if_needed()
+    """The page coordinates of cell (r, c) of a map's canvas (placed by its data-cell and data-margin), brought into
+    view (by the page's own scrolling: a reveal.js slide taller than the screen scrolls where playwright's would not)."""
+    canvas.evaluate("c => c.scrollIntoView({block: 'center', inline: 'nearest'})")
     box = canvas.bounding_box()
     d = canvas.evaluate("e => ({...e.dataset, w: e.getBoundingClientRect().width, cw: parseFloat(e.style.width)})")
     scale = d["w"] / d["cw"]  # a reveal.js slide scales its content

@@ -581,12 +581,12 @@ class Explorer {
       this.buildPartials(projector);
       this.buildOutput(projector);
       this.sumBox = el("pre", { class: "sum" });
-      this.picture.append(el("section", {}, this.sumBox));
+      this.picture.append(el("div", {}, this.sumBox));
     } else {
       this.sumBox = null;
       this.picture.append(el("div", { class: "msg", text: `⚠ ${this.model.get("text").message || ""}` }));
     }
-    this.view3d = this.model.get("view3d") ? el("section", { class: "v3d" }) : null;
+    this.view3d = this.model.get("view3d") ? el("div", { class: "v3d" }) : null;
     if (this.view3d) this.picture.append(this.view3d);
     this.reserveSumHeight(projector);
     this.paint();
@@ -632,7 +632,7 @@ class Explorer {
       this.maps.x.push(m);
       row.append(this.figure(`X[${i}]${names[i] || ""}`, m.canvas));
     }
-    this.picture.append(el("section", { class: "sx" },
+    this.picture.append(el("div", { class: "sx" },
       el("h4", { text: `input X: c_i = ${L.c_i} channels of n_h × n_w = ${L.n_h} × ${L.n_w}${padded}; ` +
         `the window of the picked element Y[o, u, v] outlined${dil}` }),
       legend("X", L.scales.x, p > 0), row));
@@ -673,7 +673,7 @@ class Explorer {
       "input channels of its group)" : "";
     const dil = L.dilation > 1 ? `, dilation ${L.dilation} (taps ${L.dilation} apart)` : "";
     const where = this.kValues ? "" : L.m_h ? "; the picked row's values are written beside its partial maps" : "";
-    this.picture.append(el("section", { class: "sk" },
+    this.picture.append(el("div", { class: "sk" },
       el("h4", { text: `kernels K: c_o × c_i / groups = ${L.c_o} × ${L.c_ig} kernels of k_h × k_w = ${L.k_h} × ${L.k_w}` +
         `${grp}${dil}, ${L.k_name}; row K[o] makes output channel Y[o], the picked row outlined${where}` }),
       legend("K", L.scales.k, false), this.kgrid.canvas));
@@ -688,7 +688,7 @@ class Explorer {
     this.pHead = el("h4");
     this.pRow = el("div", { class: "row" });
     this.pNote = el("div", { class: "pnote" });
-    this.picture.append(el("section", { class: "sp" }, this.pHead, legend("partial maps, their sum and Y", L.scales.y, false),
+    this.picture.append(el("div", { class: "sp" }, this.pHead, legend("partial maps, their sum and Y", L.scales.y, false),
       this.pNote, this.pRow));
     this.partialsFor = null;
   }
@@ -759,7 +759,7 @@ class Explorer {
     }
     this.wire(this.maps.y, null);
     const formula = L.dilation > 1 ? "d(k − 1) − 1" : "k";
-    this.picture.append(el("section", { class: "sy" },
+    this.picture.append(el("div", { class: "sy" },
       el("h4", { text: `output Y: c_o = ${L.c_o} channels of m_h × m_w = ${L.m_h} × ${L.m_w} ` +
         `(m = ⌊(n + 2p − ${formula}) / s⌋ + 1); point at a cell to see how it is made, click to keep it` }), row));
   }
