@@ -71,7 +71,7 @@ def auto_method(c_i: int, c_o: int, k_h: int, k_w: int, n_h: int, n_w: int,
     * groups > 1 with ``compiled`` loaded: ``compiled``, all groups (depthwise included) in one call.
 
     ``compiled`` is picked only once it is built and loaded in this process
-    (``chanconv.compiled.load()``; ``make bench`` and notebook 8 load it), never built behind
+    (``chanconv.core.methods.compiled.prepare()``; ``make bench`` and notebook 8 call it), never built behind
     a student's first call, and only on the CPU.
 
     c_i and c_o are one group's channels. ``padding`` may be an int, a pair, "valid" or "same".
