@@ -290,8 +290,10 @@ for region, (rows, cols) in {"blue backdrop": (slice(20, 60), slice(112, 128)),
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Try it
 #
-# The channel explorer (notebook 6) starts from this example: raise $c_o$ and watch a new row of
-# kernels and a new output channel appear ($\mathbf{K} + 3$ gives 116 at the first element, and so on).
+# The channel explorer (notebook 6) starts from this example, here with $c_o = 4$: the fourth row of
+# kernels is $\mathbf{K} + 3$, which gives 116 at the first element. Point at any cell of an output
+# map to see its window in both input channels and its sum written out; click to keep it. Raise
+# $c_o$ (with a running kernel) and a new row of kernels and a new output channel appear.
 
 # %%
 from chanconv.explorer import ChannelExplorer

@@ -28,10 +28,11 @@ if "google.colab" in sys.modules:
 # $c_i$, of output channels $c_o$, the kernel size $k_h \times k_w$, the input size $n_h \times n_w$,
 # the stride, the padding, the groups and the dilation, the input (the lecture's $\mathbf{X}$, random
 # integers, a photo) and the kernels (the lecture's $\mathbf{K}$, edge detectors, blur, identity,
-# random), and see the whole computation redrawn:
-# - the input channels $\mathbf{X}_i$, the $c_o \times c_i$ grid of kernels $\mathbf{K}_{o,i}$ and the
-#   output channels $\mathbf{Y}_o$, each coloured on a **legend** (value → colour; white is 0), with
-#   the values written in the cells where they fit;
+# random), and see the whole computation drawn:
+# - the input channels $\mathbf{X}_i$, the $c_o \times c_i$ grid of kernels $\mathbf{K}_{o,i}$ and
+#   the output channels $\mathbf{Y}_o$, each coloured on a **legend** (value → colour; white is 0;
+#   one scale for the inputs, one for the kernels, one for the partial maps and the outputs;
+#   padding grey and hatched), with the values written in the cells where they fit;
 # - **how one output channel is made**: for the picked output channel $o$, one partial map
 #   $\mathbf{X}_i \star \mathbf{K}_{o,i}$ per input channel $i$, their sum, $+\, b_o$, $= \mathbf{Y}_o$.
 #   This is the lecture's central picture, drawn as whole maps:
@@ -39,18 +40,21 @@ if "google.colab" in sys.modules:
 #   $$\mathbf{Y}_{o} = \sum_{i=0}^{c_i-1} \mathbf{X}_{i} \star \mathbf{K}_{o,i} + b_o;$$
 #
 # - one output element $\mathbf{Y}_{o,u,v}$ (row $u$, column $v$; $i$ stays the input channel, as in
-#   notebook 1), picked with the sliders or walked with ▶ (it steps on from the element you picked,
-#   position by position, until you pause it; ■ goes back to $\mathbf{Y}_{0,0,0}$): its window
-#   outlined in every input channel it reads, its cell outlined in the partial maps, their sum and
-#   $\mathbf{Y}_o$, and its sum written out, one partial sum per input channel. With dilation
-#   $d > 1$ the window is wider than the kernel: only its marked taps, every $d$-th row and column,
-#   are read;
-# - the shapes of $\mathbf{X}$, $\mathbf{K}$, $\mathbf{b}$ and $\mathbf{Y}$, the parameters and multiply-adds (from `conv2d_cost`), the
-#   `torch.nn.Conv2d` line that computes the same layer, checked against chanconv, and
-#   chanconv's time for the layer (a median of 5 runs, on the CPU it names).
+#   notebook 1): **point at any cell of an output map** to see how it is made, **click** to keep it.
+#   Its window lights up in every input channel it reads, its cell in every partial map, their sum
+#   and $\mathbf{Y}_o$, and its sum is written out, one partial sum per input channel (and every
+#   product). The arrow keys move the picked cell (Tab reaches the maps), ▶ walks the positions one
+#   by one from the element you picked, ■ goes back to $\mathbf{Y}_{0,0,0}$, and the sliders
+#   `o`, `u`, `v` follow. With dilation $d > 1$ the window is wider than the kernel: only its marked
+#   taps, every $d$-th row and column, are read;
+# - the shapes of $\mathbf{X}$, $\mathbf{K}$, $\mathbf{b}$ and $\mathbf{Y}$, the parameters and
+#   multiply-adds (from `conv2d_cost`), the `torch.nn.Conv2d` line that computes the same layer,
+#   checked against chanconv, and chanconv's time for the layer (a median of 5 runs, on the CPU it
+#   names).
 #
-# Run the cell, then move the sliders. Sliders that change the shapes redraw when you let go.
-# (Sliders need a live kernel: in a static view of this page you see the last state only.)
+# Python computes every number (`explore` below); the picture is drawn in your browser from them, so
+# pointing and picking answer at once, even in a saved copy of this page (the course website, the
+# slides). Sliders that change the layer redraw when you let go; they need a running kernel.
 
 # %% slideshow={"slide_type": "slide"}
 from chanconv.explorer import ChannelExplorer
@@ -60,7 +64,8 @@ explorer
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # It starts with the lecture's example: $c_i = 2$, $c_o = 3$ ($\mathbf{K}$, $\mathbf{K} + 1$,
-# $\mathbf{K} + 2$), $2 \times 2$ kernels on a $3 \times 3$ input. The same state, as text:
+# $\mathbf{K} + 2$), $2 \times 2$ kernels on a $3 \times 3$ input. The same state, as text (what the
+# picture writes for the picked element $\mathbf{Y}_{0,0,0}$ comes from these numbers):
 
 # %%
 print(explorer.summary)
@@ -86,10 +91,13 @@ print(explorer.element_text)
 # 6. Make the kernel larger than the padded input: $\mathbf{X}$ and $\mathbf{K}$ stay, and one line
 #    says why there is no $\mathbf{Y}$.
 # 7. Pick "the photo": three real colour channels (each drawn on the same value scale, not in its
-#    own colour) and four edge detectors, one direction per output channel. Try the other kernel presets on it.
+#    own colour) and four edge detectors, one direction per output channel. Try the other kernel
+#    presets on it.
 # 8. For a lecture hall, press "projector mode": larger text and cells, and a short sum (tick
 #    "every term" for every product). "3-D view" draws the input volume, the kernel block
 #    $\mathbf{K}_o$ and the output volume, linked to the picked element.
+# 9. Point at the cells of $\mathbf{Y}_1$ one after the other: the window slides over the input by the
+#    stride, and the same window serves every output channel; only the kernel row changes.
 #
 # Code can set the controls too (`explorer.controls["c_i"].value = 3`), which is how the tests
 # drive it. Behind the widget, `explore(Settings(...))` computes everything the picture shows from

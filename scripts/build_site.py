@@ -13,8 +13,9 @@ shows exactly what nbval checks and picks up whichever notebooks exist).
 
 Before Sphinx sees them, the notebooks are copied to a staging folder where
 - the Colab cell (tag ``colab-setup``) is left out: it does nothing outside Colab;
-- each widget output becomes the HTML of its saved state (``widget_snapshot``): the channel
-  explorer's last picture, with no ipywidgets JavaScript from a CDN;
+- the stored widgets stay live (``widget_embed``): the pages embed them with Jupyter's widget manager
+  for static pages, copied into ``_static/widgets/`` with everything it loads (no CDN), so the channel
+  explorer draws itself and picks there; the controls that change a layer are shown disabled;
 - a line under the title links the notebook file and its slides.
 Pages come in lecture order (file names ``NN_*``), with previous/next links and a sidebar.
 The notebooks go to OUT_DIR/notebooks/ and the offline slide decks (``make slides``' builder,
@@ -38,7 +39,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import widget_snapshot  # noqa: E402
+import widget_embed  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 COLAB_TAG = "colab-setup"
@@ -53,8 +54,14 @@ nb_merge_streams = True
 myst_enable_extensions = ["dollarmath", "amsmath"]
 html_theme = "furo"
 html_title = "Channels: multiple input and output channels"
-html_static_path = ["_static"]
+html_static_path = ["_static"]  # chanconv.css; widgets/: the widget manager and what it loads (widget_embed.vendor)
 html_css_files = ["chanconv.css"]
+# the stored widgets drawn by the copied widget manager; its fallback "CDN" is a folder that does not exist
+nb_ipywidgets_js = {
+    "widgets/require.js": {},
+    "widgets/config.js": {},
+    "widgets/embed-amd.js": {"data-jupyter-widgets-cdn": "_static/widgets/{no_cdn}"},
+}
 html_copy_source = False
 html_show_sourcelink = False
 exclude_patterns = ["_build", "**.ipynb_checkpoints"]
@@ -123,7 +130,7 @@ def page_links(stem: str, slides: bool) -> str:
 def stage_notebook(src: Path, dest: Path, slides: bool) -> None:
     nb = json.loads(src.read_text(encoding="utf-8"))
     nb["cells"] = [c for c in nb["cells"] if COLAB_TAG not in c.get("metadata", {}).get("tags", [])]
-    nb = widget_snapshot.static_outputs(nb)
+    nb = widget_embed.static_state(nb, where=src.name)
     nb["metadata"].pop("jupytext", None)
     title = next(i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "markdown")
     nb["cells"].insert(title + 1, {"cell_type": "markdown", "metadata": {}, "source": page_links(src.stem, slides)})
@@ -152,12 +159,15 @@ def build(out: Path, notebooks=None, slides: bool = True) -> Path:
         stage_notebook(src, stage / src.name, decks)
     pages = "\n".join(p.stem for p in notebooks)
     (stage / "index.md").write_text(INDEX.format(pages=pages), encoding="utf-8")
-    (stage / "conf.py").write_text(CONF, encoding="utf-8")
+    (stage / "conf.py").write_text(CONF.replace("{no_cdn}", widget_embed.NO_CDN), encoding="utf-8")
     (stage / "_static").mkdir()
     (stage / "_static" / "chanconv.css").write_text(SITE_CSS, encoding="utf-8")
+    widget_embed.vendor(stage / "_static" / "widgets")
     shutil.rmtree(out, ignore_errors=True)
     subprocess.run(sphinx_args(stage, out), check=True)
     trim_mathjax(out / "_static" / "mathjax")
+    for page in out.glob("*.html"):
+        widget_embed.check_page(page.read_text(encoding="utf-8"), page.name)
     (out / "notebooks").mkdir(exist_ok=True)
     for src in notebooks:
         shutil.copy2(src, out / "notebooks" / src.name)

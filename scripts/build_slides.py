@@ -20,7 +20,9 @@ MathJax come from slides/node_modules (``npm install`` in slides/, pinned in sli
 and are copied to OUT_DIR/lib: every deck refers only to files beside it. Only what a deck loads is
 copied (``KEEP``): the npm packages hold sources, tests, other renderers and fonts as well (MathJax 2
 alone is 73 MB, of which a deck needs 6; the course site carries these decks to every student). Stored outputs are shown;
-nothing is re-executed. With ``--pdf`` each deck is also printed to OUT_DIR/pdf/NAME.pdf by
+nothing is re-executed. Stored widgets stay live (scripts/widget_embed.py: Jupyter's widget manager
+for static pages and what it loads, copied to OUT_DIR/lib/widgets, no CDN): the channel explorer
+draws itself and picks in the deck. With ``--pdf`` each deck is also printed to OUT_DIR/pdf/NAME.pdf by
 Chromium (reveal.js's ?print-pdf: one page per slide).
 """
 
@@ -38,7 +40,7 @@ from nbconvert import SlidesExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import widget_snapshot  # noqa: E402
+import widget_embed  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULES = ROOT / "slides" / "node_modules"
@@ -134,8 +136,9 @@ def title_cell(nb, name: str):
 
 
 def deck_notebook(src: Path):
-    """The notebook as the deck shows it: checked marks, a title slide first, widgets as their saved state."""
-    nb = nbformat.from_dict(widget_snapshot.static_outputs(nbformat.read(src, as_version=4)))
+    """The notebook as the deck shows it: checked marks, a title slide first, stored widgets kept live
+    (the template loads the copied widget manager)."""
+    nb = nbformat.from_dict(widget_embed.static_state(nbformat.read(src, as_version=4), where=src.name))
     missing = unmarked(nb)
     if missing:
         raise SystemExit(f"{src.name}: cells {missing} have no slideshow mark ({', '.join(MARKS)}): "
@@ -147,10 +150,13 @@ def deck_notebook(src: Path):
 def build(out: Path, notebooks=None) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     copy_libs(out)
+    widget_embed.vendor(out / "lib" / "widgets")
     ex = exporter()
     written = []
     for src in notebooks or sorted((ROOT / "notebooks").glob("*.ipynb")):
-        body, _ = ex.from_notebook_node(deck_notebook(Path(src)), resources={"metadata": {"name": Path(src).stem}})
+        nb = deck_notebook(Path(src))
+        body, _ = ex.from_notebook_node(nb, resources={"metadata": {"name": Path(src).stem}})
+        widget_embed.check_page(body, Path(src).name)
         path = out / f"{Path(src).stem}.slides.html"
         path.write_text(body, encoding="utf-8")
         written.append(path)

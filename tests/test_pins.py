@@ -6,7 +6,7 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-STUDENT = {"torch", "numpy", "matplotlib", "ipywidgets", "jupyterlab", "jupyterlab-rise", "ipykernel"}
+STUDENT = {"torch", "numpy", "matplotlib", "ipywidgets", "anywidget", "jupyterlab", "jupyterlab-rise", "ipykernel"}
 TOOLS = {"pytest", "hypothesis", "nbval", "jupytext", "playwright", "ruff", "sphinx", "myst-nb"}
 
 
@@ -59,7 +59,7 @@ def test_environment_yml_is_the_student_environment():
 def test_pyproject_declares_what_chanconv_imports_unpinned():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     names = {re.split(r"[<>=!~ \[]", d)[0].lower() for d in project["dependencies"]}
-    assert names == {"torch", "numpy", "matplotlib", "ipywidgets"}
+    assert names == {"torch", "numpy", "matplotlib", "ipywidgets", "anywidget"}
     assert not any("==" in d for d in project["dependencies"]), "chanconv's own dependencies stay unpinned (Colab keeps its torch)"
     assert names <= set(pins("requirements.txt"))
     lab = {re.split(r"[<>=!~ \[]", d)[0].lower() for d in project["optional-dependencies"]["lab"]}

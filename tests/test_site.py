@@ -1,8 +1,9 @@
 """The course site (`make site`) opens from disk in Chromium with every http(s) request blocked:
 every page reachable from the index, in lecture order, math rendered by the local MathJax (no
 TeX left over, no local file missing), figures loaded and on a light card in dark mode, the
-explorer's saved picture shown, search working, and zero requests. Sphinx builds it without a
-warning (a broken link fails the build), and it stays small enough to download.
+explorer live (it draws itself from its stored state and picks: a click, a tap, the arrow keys),
+search working, and zero requests. Sphinx builds it without a warning (a broken link fails the
+build), and it stays small enough to download.
 
 Needs Debian's chromium and the playwright package (skipped with the reason otherwise).
 Screenshots go to artifacts/ (gitignored).
@@ -20,7 +21,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 import build_site  # noqa: E402
 import build_slides  # noqa: E402
+import widget_embed  # noqa: E402
 from browsers import ARTIFACTS, CHROMIUM, FLAGS  # noqa: E402
+
+from chanconv.explorer.state import Settings, explore  # noqa: E402
+from tools.explorer_bench import cell_point, wait_attr  # noqa: E402
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 pytestmark = [
@@ -31,7 +36,8 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    if not (build_slides.MODULES / "reveal.js").exists() and shutil.which("npm"):
+    if not all((build_slides.MODULES / m).exists() for m in ("reveal.js", "@jupyter-widgets/html-manager")) \
+            and shutil.which("npm"):
         subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--no-package-lock", "--silent"],
                        cwd=ROOT / "slides", check=True)
     return build_site.build(tmp_path_factory.mktemp("site") / "site")
@@ -139,19 +145,53 @@ def test_pages_come_in_lecture_order_with_links_to_notebooks_and_slides(site, br
     page.close()
 
 
-def test_explorer_page_shows_its_saved_picture(site, browser):
+def test_the_explorer_picks_offline(site, browser):
+    """The explorer's page: the stored explorers draw themselves; a click, a tap and the arrow keys pick, the sum
+    written is Python's for that element, the layer's controls are disabled and one line says why; no request."""
     requests = []
     page = offline_page(browser, requests)
     page.goto((site.parent / "06_channel_explorer.html").as_uri())
-    snap = page.locator(".widget-snapshot").first
-    snap.scroll_into_view_if_needed()
-    box = snap.bounding_box()
-    assert box and box["height"] > 150, "the explorer's picture, not a line of text"
-    text = snap.inner_text()
-    assert "c_i" in text and "X: (c_i, n_h, n_w)" in text
+    page.wait_for_function("() => document.querySelectorAll('.ccx2[data-redraw]').length >= 2", timeout=60_000)
+    root = page.locator(".ccx2").first  # the lecture's example
+    start = page.evaluate("() => performance.now()")
+    page.mouse.click(*cell_point(root.locator("canvas[data-map='Y[2]']"), 1, 0))
+    wait_attr(root, "data-picked", "2,1,0")
+    took = page.evaluate("() => performance.now()") - start
+    e = explore(Settings(o=2, u=1, v=0)).element
+    written = root.locator("pre.sum").inner_text().splitlines()
+    assert e.compact_text() in written and e.full_text() in written  # Y[2, 1, 0] = 83 + 109 = 192
+    assert root.locator("canvas[data-map='X[0]']").get_attribute("data-window") == "1,3,0,2"
+    root.locator("canvas[data-map='Y[2]']").focus()
+    page.keyboard.press("ArrowRight")
+    wait_attr(root, "data-picked", "2,1,1")
+    assert "224" in root.locator("pre.sum").inner_text()
+    assert "changing the layer" in root.locator(".nokernel").inner_text()
+    explorer = page.locator(".ccx-root").first
+    layer = explorer.evaluate(f"""e => [...e.querySelectorAll('.{widget_embed.LAYER_CLASS}')].map(
+        c => !!c.querySelector('[disabled], :disabled'))""")
+    assert len(layer) == 14 and all(layer), layer  # every control that changes the layer is disabled
+    readouts = explorer.locator(".widget-readout").all_inner_texts()
+    assert readouts[-3:] == ["2", "1", "1"], readouts  # the o, u, v sliders followed (links in the page)
+    root.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "site-06-explorer.png"))
-    assert requests == []
+    photo = page.locator(".ccx2").nth(1)  # the photo: the partial maps of the picked o only are stored
+    photo.locator("canvas[data-map='Y[3]']").scroll_into_view_if_needed()
+    page.mouse.click(*cell_point(photo.locator("canvas[data-map='Y[3]']"), 20, 10))
+    wait_attr(photo, "data-picked", "3,20,10")
+    assert "come from Python" in photo.locator("pre.sum").inner_text()
+    assert explore(Settings(source="photo", preset="edges", c_i=3, c_o=4, k_h=3, k_w=3, n_h=48, n_w=41, padding=1,
+                            o=3, u=20, v=10)).element.full_text() in photo.locator("pre.sum").inner_text()
     page.close()
+    touch = browser.new_page(viewport={"width": 900, "height": 900}, has_touch=True)
+    touch.route("http*://**/*", lambda route: (requests.append(route.request.url), route.abort()))
+    touch.goto((site.parent / "06_channel_explorer.html").as_uri())
+    touch.wait_for_function("() => document.querySelectorAll('.ccx2[data-redraw]').length >= 2", timeout=60_000)
+    root = touch.locator(".ccx2").first
+    touch.touchscreen.tap(*cell_point(root.locator("canvas[data-map='Y[1]']"), 0, 1))
+    wait_attr(root, "data-picked", "1,0,1")
+    touch.close()
+    assert requests == []
+    print(f"pick in the saved page, click to its drawing: {took:.0f} ms")
 
 
 def test_figures_sit_on_a_light_card_in_dark_mode(site, browser):

@@ -25,6 +25,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import build_slides  # noqa: E402
 from browsers import ARTIFACTS, CHROMIUM, FLAGS  # noqa: E402
 
+from tools.explorer_bench import cell_point, wait_attr  # noqa: E402
+
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SCREENS = [(1280, 720), (1366, 768), (1920, 1080)]
 BODY_PX, CODE_PX = 28, 24
@@ -232,7 +234,35 @@ def test_decks_print_to_pdf(decks, chromium, tmp_path):
         assert data.startswith(b"%PDF") and pages == slides >= 3, (pdf.name, pages, slides)
 
 
+def test_the_explorer_picks_in_the_offline_deck(decks, chromium):
+    """The explorer's slide draws it live from its stored state, offline: a click on an output cell picks it."""
+    out, _ = decks
+    deck = out / "06_channel_explorer.slides.html"
+    html = deck.read_text(encoding="utf-8")
+    assert re.search(r'<script data-jupyter-widgets-cdn="lib/widgets/no-cdn/" src="lib/widgets/embed-amd.js">', html)
+    assert "application/vnd.jupyter.widget-view+json" in html and "unpkg.com" not in html
+    page, requests = open_deck(chromium, deck, (1280, 720))
+    try:
+        page.wait_for_function("() => document.querySelectorAll('.ccx2[data-redraw]').length >= 1", timeout=60_000)
+        page.evaluate("""() => { const i = Reveal.getIndices(document.querySelector('.ccx2').closest('section'));
+                                 Reveal.slide(i.h, i.v); }""")
+        page.wait_for_timeout(500)
+        root = page.locator(".ccx2").first
+        page.mouse.click(*cell_point(root.locator("canvas[data-map='Y[1]']"), 1, 1))
+        wait_attr(root, "data-picked", "1,1,1")
+        written = root.locator("pre.sum").inner_text()
+        problems = page.evaluate(MEASURE, [BODY_PX, CODE_PX, False])
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "slides-06-explorer.png"))
+    finally:
+        page.close()
+    assert "Y[1, 1, 1] = " in written and "= 172" in written  # K + 1 on the lecture's X: 148 172 at the bottom
+    assert problems == [], problems  # the explorer's slide fits 1280 × 720
+    assert requests == []
+
+
 for _test in (test_every_slide_fits_the_screen, test_a_deck_has_a_title_slide_numbers_and_notes,
-              test_the_lectures_numbers_and_math_typeset_offline, test_decks_print_to_pdf):
+              test_the_lectures_numbers_and_math_typeset_offline, test_decks_print_to_pdf,
+              test_the_explorer_picks_in_the_offline_deck):
     for _mark in browser_only:
         _mark(_test)

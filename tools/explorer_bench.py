@@ -1,25 +1,27 @@
-"""``make bench-widgets``: the channel explorer's latency in a real browser, and its payload.
+"""``make bench-widgets``: the channel explorer in a real browser, its latency and what it sends.
 
-End to end, the way a student sees it: JupyterLab runs a notebook with two explorers (the
-default, the lecture's example; and the largest settings, c_i = c_o = 8, 7 × 7 kernels, a
-48 × 48 input, padding 3, bias), headless Chromium focuses a slider and presses an arrow key,
-and the page measures from that key press to the frame after the new picture is in the page
-with its images decoded (two animation frames after the last change): the slider's message to
-the kernel, the redraw in Python, the HTML back over the websocket, the DOM update and the
-paint. Medians and worst cases over every press; the payload (bytes of HTML per redraw) and the
-Python side alone (:func:`benchmark_redraws`) are reported beside them, and
-the kernel's messages that answer one key press (websocket frames as Chromium receives them,
-counted in two more presses per slider: DevTools' network capture would slow the timed ones).
+End to end, the way a student sees it: JupyterLab runs a notebook with two explorers (the default, the
+lecture's example; and the largest settings, c_i = c_o = 8, 7 × 7 kernels, a 48 × 48 input, padding 3,
+bias) and a *floor* (a slider that changes one number: what JupyterLab, its server and Chromium take for
+any widget on this machine). Headless Chromium then
 
-Two figures say whose time it is. The *floor*: a slider that changes one number in the same page,
-timed the same way: what JupyterLab, its server and Chromium take for any widget on this machine.
-And the CPU milliseconds per key press of each process (the kernel, the Jupyter server,
-Chromium's renderer and its other processes), read from /proc: a steadier figure than latency on
-a shared machine, where the medians move by tens of milliseconds from one run to the next.
+- **picks by pointer**: clicks cells of an output map, timed from the click (the event's own time stamp)
+  to the frame that shows it (a task queued from the next animation frame, which runs after that frame's
+  rendering), and to the end of the explorer's drawing alone; the kernel's messages answering a pick are
+  counted (a pick needs none: the picture is drawn from what the page holds);
+- **changes a shape**: presses an arrow key on the c_o and n_h sliders, timed from the key press to the
+  frame that shows the new picture from Python (``data-redraw``), next to the floor timed the same way;
+- **picks in a saved page**: the same explorers embedded with the copied widget manager (what ``make
+  site`` and ``make slides`` do), opened from disk with every http(s) request refused.
 
-Needs Debian's chromium (``/usr/bin/chromium``, or ``CHANCONV_CHROMIUM``) and the playwright
-package, which drives it through ``executable_path`` (no browser download). The JupyterLab and
-browser helpers here are shared with ``tests/test_browser.py``.
+Beside them: the bytes each change sends (the picture's traits as Python sends them; and the kernel's
+websocket frames as Chromium receives them), the first display, the Python callback alone, and the CPU
+milliseconds per key press of each process (read from /proc). Medians and worst cases over every press;
+results and screenshots in ``--out`` (artifacts/). Every figure names the CPU it was taken on.
+
+Needs Debian's chromium (``/usr/bin/chromium``, or ``CHANCONV_CHROMIUM``) and the playwright package,
+which drives it through ``executable_path`` (no browser download); the saved page needs slides/node_modules
+(``npm install`` in slides/). The JupyterLab and browser helpers here are shared with the browser tests.
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ import json
 import os
 import platform
 import re
-import shutil
 import socket
 import statistics
 import subprocess
@@ -41,6 +42,8 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+import ipywidgets
+import ipywidgets.embed
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
@@ -48,8 +51,12 @@ from chanconv.core.device import cpu_model
 from chanconv.explorer import ChannelExplorer
 from chanconv.explorer.state import PRESETS
 
-__all__ = ["CHROMIUM", "FLAGS", "jupyterlab", "open_and_run", "press_and_time", "KernelFrames",
-           "benchmark_redraws", "main"]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+import widget_embed  # noqa: E402
+
+__all__ = ["CHROMIUM", "FLAGS", "LARGEST", "jupyterlab", "open_and_run", "notebook", "slider_handle", "press_and_time",
+           "pick_and_time", "cell_point", "wait_attr", "KernelFrames", "saved_page", "benchmark_redraws", "payloads",
+           "main"]
 
 CHROMIUM = os.environ.get("CHANCONV_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -134,7 +141,7 @@ def open_and_run(page, url: str, name: str, ready: str, attempts: int = 3):
     found") or drop the request: then the page is loaded again and the cells run again.
     """
     for attempt in range(attempts):
-        page.goto(f"{url}/lab/tree/{name}", timeout=90_000)
+        page.goto(f"{url}/lab/tree/{name}?reset", timeout=90_000)  # reset: that notebook alone, no tab of before
         page.wait_for_selector(".jp-Notebook", timeout=90_000)
         try:
             _accept_kernel_dialog(page)
@@ -165,25 +172,6 @@ def slider_handle(cell, label: str):
 # picture carries a new redraw stamp and its images are decoded.
 # The stamp (the redraw's number) rides on the last widget of the picture that a redraw sends: the
 # newest is the largest number in the cell.
-_ARM = """(root) => {
-  const stamp = () => Math.max(-1, ...[...root.querySelectorAll('[data-redraw]')].map(e => +e.dataset.redraw));
-  const before = stamp();
-  const box = window.__ccxBench = {t0: null, dom: null, paint: null};
-  const onKey = () => { if (box.t0 === null) box.t0 = performance.now(); };
-  document.addEventListener('keydown', onKey, {capture: true, once: true});
-  const obs = new MutationObserver(() => {
-    if (stamp() === before || box.dom !== null) return;
-    box.dom = performance.now();
-    obs.disconnect();
-    const imgs = [...root.querySelectorAll('img')].map(i => i.decode().catch(() => null));
-    Promise.all(imgs).then(() => requestAnimationFrame(() => requestAnimationFrame(() => {
-      box.paint = performance.now();
-    })));
-  });
-  obs.observe(root, {subtree: true, childList: true, characterData: true, attributes: true});
-}"""
-
-
 def kernel_message(payload: str, binary: bool) -> dict | None:
     """One websocket frame between JupyterLab and its kernel as {channel, type, msg_id, parent, bytes}.
 
@@ -262,28 +250,6 @@ class KernelFrames:
         return [m for m in self.received if m["parent"] in updates]
 
 
-def press_and_time(page, cell, handle, key: str, timeout_ms: int = 30_000, frames: KernelFrames | None = None) -> dict:
-    """Press ``key`` on a slider handle; the milliseconds to the new picture in the DOM and to its paint.
-
-    With ``frames``, also the kernel's messages that answered the key press (``messages``: their
-    count; ``message_types``: what each was), counted after the paint once the kernel is idle.
-    """
-    handle.focus()
-    if frames is not None:
-        frames.clear()
-    cell.evaluate(_ARM)
-    page.keyboard.press(key)
-    page.wait_for_function("window.__ccxBench && window.__ccxBench.paint !== null", timeout=timeout_ms)
-    box = page.evaluate("window.__ccxBench")
-    out = {"dom_ms": box["dom"] - box["t0"], "paint_ms": box["paint"] - box["t0"]}
-    if frames is not None:
-        replies = frames.replies(page)
-        if replies is not None:
-            out["messages"] = len(replies)
-            out["message_bytes"] = sum(m["bytes"] for m in replies)
-            out["message_types"] = [m["type"] for m in replies]
-    return out
-
 
 # -- where the CPU goes: the processes of this benchmark, read from /proc (Linux) ----------------------
 
@@ -346,16 +312,94 @@ def cpu_per_press(before: dict, after: dict, presses: int) -> dict[str, float]:
 
 
 # a slider that changes one number in the same page: what JupyterLab and Chromium take on their own
+
+
+# In the page. The picture's number (data-redraw, on the explorer's root .ccx2; the floor writes one too)
+# changes when a new picture from Python is drawn; data-picked when a pick is drawn. From the input event
+# (its time stamp) to: ``drawn``, the explorer's drawing done (a mutation observer sees the attribute, which
+# the drawing sets before it returns, after the drawing); ``frame``, the frame that shows it (a task queued
+# from the next animation frame runs after that frame's style, layout and paint).
+_ARM = """([root, attr, kinds]) => {
+  const before = root.getAttribute(attr);
+  const box = window.__ccxBench = {t0: null, drawn: null, frame: null};
+  const onInput = (ev) => { if (box.t0 === null) box.t0 = ev.timeStamp; };
+  for (const kind of kinds) document.addEventListener(kind, onInput, {capture: true, once: true});
+  const done = () => {
+    if (box.drawn !== null || root.getAttribute(attr) === before) return;
+    box.drawn = performance.now();
+    obs.disconnect();
+    requestAnimationFrame(() => setTimeout(() => { box.frame = performance.now(); }, 0));
+  };
+  const obs = new MutationObserver(done);
+  obs.observe(root, {subtree: true, attributes: true, attributeFilter: [attr], childList: true});
+}"""
+
+
+def _timed(page, root, attr: str, kinds: list[str], act, frames: KernelFrames | None, timeout_ms: int) -> dict:
+    if frames is not None:
+        frames.clear()
+    root.evaluate(_ARM, [root.element_handle(), attr, kinds])
+    act()
+    page.wait_for_function("window.__ccxBench && window.__ccxBench.frame !== null", timeout=timeout_ms)
+    box = page.evaluate("window.__ccxBench")
+    out = {"drawn_ms": box["drawn"] - box["t0"], "frame_ms": box["frame"] - box["t0"]}
+    if frames is not None:
+        replies = frames.replies(page)
+        out["messages"] = [] if replies is None else [m["type"] for m in replies]
+        out["message_bytes"] = 0 if replies is None else sum(m["bytes"] for m in replies)
+        out["widget_updates"] = sum(t.startswith("comm_msg") for t in out["messages"])
+    return out
+
+
+def press_and_time(page, root, handle, key: str, timeout_ms: int = 30_000, frames: KernelFrames | None = None) -> dict:
+    """Press ``key`` on a slider handle; milliseconds to the explorer's (or the floor's) new picture from Python."""
+    handle.focus()
+    return _timed(page, root, "data-redraw", ["keydown"], lambda: page.keyboard.press(key), frames, timeout_ms)
+
+
+def pick_and_time(page, root, canvas, r: int, c: int, timeout_ms: int = 10_000, frames: KernelFrames | None = None):
+    """Click cell (r, c) of a map's canvas; milliseconds to the pick drawn and to its frame."""
+    point = cell_point(canvas, r, c)
+    page.mouse.move(*point)
+    return _timed(page, root, "data-picked", ["click"], lambda: page.mouse.down() or page.mouse.up(), frames,
+                  timeout_ms)
+
+
+def wait_attr(element, name: str, value: str, timeout_s: float = 15):
+    """Wait until ``element``'s attribute ``name`` is ``value`` (a pick drawn, a preview shown)."""
+    deadline = time.monotonic() + timeout_s
+    while (now := element.get_attribute(name)) != value:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{name} is {now!r}, not {value!r}")
+        element.page.wait_for_timeout(20)
+
+
+def cell_point(canvas, r: int, c: int) -> tuple[float, float]:
+    """The page coordinates of cell (r, c) of a map's canvas (placed by its data-cell and data-margin), brought into
+    view (by the page's own scrolling: a reveal.js slide taller than the screen scrolls where playwright's would not)."""
+    canvas.evaluate("c => c.scrollIntoView({block: 'center', inline: 'nearest'})")
+    box = canvas.bounding_box()
+    d = canvas.evaluate("e => ({...e.dataset, w: e.getBoundingClientRect().width, cw: parseFloat(e.style.width)})")
+    scale = d["w"] / d["cw"]  # a reveal.js slide scales its content
+    cell, margin = float(d["cell"]), float(d["margin"])
+    return box["x"] + (margin + (c + 0.5) * cell) * scale, box["y"] + (margin + (r + 0.5) * cell) * scale
+
+
+
+
+# a slider that changes one number in the same page: what JupyterLab and Chromium take on their own
 FLOOR_CELL = """import ipywidgets as W
 floor_slider = W.IntSlider(value=5, min=0, max=10, description="floor", continuous_update=False)
 floor_view = W.HTML()
 def _floor(change):
-    floor_view.value = f'<div data-redraw="{change["new"] + 1000}">{change["new"]}</div>'
+    floor_view.value = f'<div class="floor" data-redraw="{change["new"] + 1000}">{change["new"]}</div>'
 floor_slider.observe(_floor, names="value")
+_floor({"new": 5})
 W.VBox([floor_slider, floor_view])"""
 
 
-def _notebook(cells: list[str]) -> dict:
+def notebook(cells: list[str]) -> dict:
+    """A notebook of code cells (no outputs) on the python3 kernel."""
     return {
         "cells": [{"cell_type": "code", "execution_count": None, "id": f"cell-{k}", "metadata": {}, "outputs": [],
                    "source": src} for k, src in enumerate(cells)],
@@ -364,104 +408,167 @@ def _notebook(cells: list[str]) -> dict:
     }
 
 
-def browser_latency(presses: int = 12, screenshot: Path | None = None, cpu: dict | None = None,
-                    windowing: str | None = "none") -> dict:
-    """{setting: {control: [{dom_ms, paint_ms}, ...]}} for the default and the largest settings, and the floor.
+def _picks(m_h: int, m_w: int, count: int) -> list[tuple[int, int]]:
+    """Cells to click in turn, spread over the map (each differs from the one before)."""
+    return [((7 * k + 1) % m_h, (11 * k + 2) % m_w) for k in range(count)]
 
-    The floor is a slider that changes one number in the same page (:data:`FLOOR_CELL`): the part of
-    the latency that JupyterLab, its server and Chromium take for any widget on this machine. With
-    ``cpu`` (a dict), ``cpu[setting][control]`` receives the CPU milliseconds per timed press of
-    each process role (:func:`process_cpu`).
-    """
+
+def _explorer_cells() -> list[str]:
     args = ", ".join(f"{k}={v!r}" for k, v in LARGEST.items())
-    cells = [
-        "from chanconv.explorer import ChannelExplorer\ndefault = ChannelExplorer()\ndefault",
-        f"largest = ChannelExplorer({args})\nlargest",
-        FLOOR_CELL,
-        "print('bench ready')",
-    ]
-    plan = {  # (cell index, slider label, keys pressed in turn: each press is one redraw)
-        "floor": (2, [("floor", ["ArrowRight", "ArrowLeft"])]),
-        "default": (0, [("c_o", ["ArrowRight", "ArrowLeft"]), ("row u", ["ArrowRight", "ArrowLeft"])]),
-        "largest": (1, [("c_o", ["ArrowLeft", "ArrowRight"]), ("n_h", ["ArrowLeft", "ArrowRight"]),
-                        ("row u", ["ArrowRight", "ArrowLeft"])]),
-    }
+    return ["from chanconv.explorer import ChannelExplorer\ndefault = ChannelExplorer()\ndefault",
+            f"largest = ChannelExplorer({args})\nlargest"]
+
+
+def lab_latency(presses: int = 15, out: Path | None = None, cpu: dict | None = None) -> dict:
+    """{setting: {action: [{drawn_ms, frame_ms, ...}, ...]}} in JupyterLab: picks by pointer, shape changes, floor.
+
+    Each action is done ``presses`` times after two untimed warm-up ones; two more, not timed, count the
+    kernel's messages (DevTools' network capture would slow the timed ones). With ``cpu`` (a dict), the CPU
+    milliseconds per action of each process role.
+    """
+    plan = {"floor": (2, [("floor", None)]), "default": (0, [("pick", 0), ("pick Y[o'] ", 1), ("c_o", None)]),
+            "largest": (1, [("pick", 0), ("pick Y[o'] ", 1), ("c_o", None), ("n_h", None)])}
     results: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        (root / "bench.ipynb").write_text(json.dumps(_notebook(cells)))
-        with jupyterlab(root, windowing=windowing) as url, sync_playwright() as p:
+        root_dir = Path(tmp)
+        (root_dir / "bench.ipynb").write_text(json.dumps(notebook(_explorer_cells() + [FLOOR_CELL,
+                                                                                        "print('bench ready')"])))
+        with jupyterlab(root_dir) as url, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
             page = browser.new_page(viewport={"width": 1500, "height": 1000})
             frames = KernelFrames(page)
             try:
-                open_and_run(page, url, "bench.ipynb",
-                             "() => document.querySelectorAll('.ccx-view').length >= 2 && "
-                             "document.body.innerText.includes('bench ready')")
-                for setting, (index, controls) in plan.items():
+                open_and_run(page, url, "bench.ipynb", "() => document.querySelectorAll('.ccx2[data-redraw]').length "
+                             ">= 2 && document.body.innerText.includes('bench ready')")
+                page.wait_for_timeout(1500)
+                for setting, (index, actions) in plan.items():
                     cell = page.locator(".jp-CodeCell").nth(index)
-                    for label, keys in controls:
-                        handle = slider_handle(cell, label)
-                        press_and_time(page, cell, handle, keys[0])  # a warm-up press (caches, first paint)
-                        press_and_time(page, cell, handle, keys[1])
+                    root = cell.locator(".floor").first if setting == "floor" else cell.locator(".ccx2").first
+                    for name, other in actions:
+                        act = _action(page, cell, root, name.strip(), other, setting)
+                        for k in range(2):
+                            act(k, None)  # warm-up
                         before = process_cpu()
-                        runs = [press_and_time(page, cell, handle, keys[k % 2]) for k in range(presses)]
+                        runs = [act(k, None) for k in range(2, presses + 2)]
                         if cpu is not None:
-                            page.wait_for_timeout(200)  # what a press leaves to do after its paint counts too
-                            cpu.setdefault(setting, {})[label] = cpu_per_press(before, process_cpu(), presses)
-                        with frames.watching():  # two more presses, not timed: the kernel's messages
-                            counted = [press_and_time(page, cell, handle, keys[(presses + k) % 2], frames=frames)
-                                       for k in range(2)]
-                        for run, count in zip(runs, counted):
-                            run.update({k: v for k, v in count.items() if k.startswith("message")})
-                        if setting != "floor":  # the explorer's own share: each press right after a floor press
-                            floor_cell = page.locator(".jp-CodeCell").nth(plan["floor"][0])
-                            floor_handle = slider_handle(floor_cell, "floor")
-                            for k, run in enumerate(runs):
-                                key = ("ArrowRight", "ArrowLeft")[k % 2]
-                                floor = press_and_time(page, floor_cell, floor_handle, key)
-                                paired = press_and_time(page, cell, handle, keys[(presses + k) % 2])
-                                run["share_ms"] = paired["paint_ms"] - floor["paint_ms"]
-                        results.setdefault(setting, {})[label] = runs
-                    if screenshot is not None and setting == "largest":
-                        cell.locator(".ccx-view").first.scroll_into_view_if_needed()
-                        page.screenshot(path=str(screenshot))
+                            page.wait_for_timeout(200)
+                            cpu.setdefault(setting, {})[name] = cpu_per_press(before, process_cpu(), presses)
+                        with frames.watching():
+                            counted = [act(presses + 2 + k, frames) for k in range(2)]
+                        results.setdefault(setting, {})[name] = {"runs": runs, "counted": counted}
+                    if out is not None and setting != "floor":
+                        root.scroll_into_view_if_needed()
+                        page.screenshot(path=str(out / f"bench-widgets-{setting}.png"))
             except Exception:
-                if screenshot is not None:
-                    page.screenshot(path=str(screenshot.with_name("bench-widgets-failure.png")))
+                if out is not None:
+                    page.screenshot(path=str(out / "bench-widgets-failure.png"))
                 raise
             finally:
                 browser.close()
     return results
 
 
+def _action(page, cell, root, name: str, other: int | None, setting: str):
+    """The k-th timed action of a kind: a key press on a slider (back and forth), or a click on an output cell."""
+    if name in ("floor", "c_o", "n_h"):
+        handle = slider_handle(cell, name)
+        keys = ("ArrowLeft", "ArrowRight") if setting == "largest" else ("ArrowRight", "ArrowLeft")
+        return lambda k, frames: press_and_time(page, root, handle, keys[k % 2], frames=frames)
+    m = root.locator("canvas[data-map='Y[0]']").first.evaluate("c => [+c.dataset.rows, +c.dataset.cols]")
+    cells = _picks(*m, 64)
+
+    def pick(k, frames):
+        o = other if other and k % 2 else 0  # "pick Y[o']": every other click in another output channel
+        r, c = cells[k % len(cells)]
+        return pick_and_time(page, root, root.locator(f"canvas[data-map='Y[{o}]']").first, r, c, frames=frames)
+    return pick
+
+
+def saved_page(folder: Path, explorers: list[ChannelExplorer]) -> Path:
+    """A page that embeds these explorers as ``make site`` and ``make slides`` do (their widget state, the copied
+    widget manager, the layer controls disabled), written to ``folder``; returns its path."""
+    views = [ex.widget for ex in explorers]
+    links = [link for ex in explorers for link in ex.links]  # no view refers to them: named, so that they come too
+    state = ipywidgets.embed.dependency_state(views + links, drop_defaults=False)  # the source is a default
+    data = ipywidgets.embed.embed_data(views=views, state=state, drop_defaults=False)
+    nb = {"metadata": {"widgets": {widget_embed.STATE: data["manager_state"]}}}
+    state = widget_embed.static_state(nb, where="bench page")["metadata"]["widgets"][widget_embed.STATE]
+    widget_embed.vendor(folder / "widgets")
+    views = "".join(f'<div><script type="{widget_embed.VIEW}">{json.dumps(v)}</script></div>'
+                    for v in data["view_specs"])
+    page = folder / "explorers.html"
+    page.write_text(
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>saved explorers</title>'
+        '<script src="widgets/require.js"></script><script src="widgets/config.js"></script>'
+        f'<script src="widgets/embed-amd.js" data-jupyter-widgets-cdn="widgets/{widget_embed.NO_CDN}"></script>'
+        f'</head><body><script type="{widget_embed.STATE}">{json.dumps(state)}</script>{views}</body></html>',
+        encoding="utf-8")
+    widget_embed.check_page(page.read_text(encoding="utf-8"), page.name)
+    return page
+
+
+def saved_latency(presses: int = 15, out: Path | None = None) -> dict:
+    """{setting: [{drawn_ms, frame_ms}, ...]}: picks by pointer in a saved page opened from disk, network refused."""
+    explorers = [ChannelExplorer(device="cpu"), ChannelExplorer(device="cpu", **LARGEST)]
+    results: dict = {}
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+        page_path = saved_page(Path(tmp), explorers)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        page = browser.new_page(viewport={"width": 1500, "height": 1000})
+        refused = []
+        page.route("http*://**/*", lambda route: (refused.append(route.request.url), route.abort()))
+        try:
+            page.goto(page_path.as_uri())
+            page.wait_for_function("() => document.querySelectorAll('.ccx2[data-redraw]').length >= 2", timeout=60_000)
+            for index, setting in enumerate(("default", "largest")):
+                root = page.locator(".ccx2").nth(index)
+                act = _action(page, None, root, "pick", 1, setting)
+                for k in range(2):
+                    act(k, None)
+                results[setting] = [act(k, None) for k in range(2, presses + 2)]
+                if out is not None:
+                    root.scroll_into_view_if_needed()
+                    page.screenshot(path=str(out / f"bench-widgets-saved-{setting}.png"))
+        finally:
+            browser.close()
+    results["requests"] = refused
+    return results
+
+
+def first_display_bytes(ex: ChannelExplorer) -> int:
+    """Every model the explorer's display opens (controls, layouts, styles, links, the picture with its source)."""
+    state = ipywidgets.embed.dependency_state([ex.widget, *ex.links], drop_defaults=False)  # the source is a default
+    return len(json.dumps(ipywidgets.embed.embed_data(views=[ex.widget], state=state, drop_defaults=False)
+                          ["manager_state"]).encode())
+
+
 def payloads() -> dict:
-    """Bytes of HTML in the whole picture (status + every part), default and largest, plain and projector with
-    every term and the 3-D view; and the most one change of c_o, n_h or row u sends (only the parts it changes)."""
+    """Bytes of the picture's traits that each change sends (what Python sends, buffers as raw bytes), default and
+    largest; and the first display (every model of the explorer, as stored in a notebook: buffers in base64)."""
     out = {}
     for name, kw in (("default", {}), ("largest", LARGEST)):
         ex = ChannelExplorer(device="cpu", **kw)
-        out[name] = ex.picture_bytes
-        sent = []
-        for control in ("c_o", "n_h", "u"):
-            widget = ex.controls[control]
-            start = widget.value
-            widget.value = start - 1 if start > widget.min else start + 1
-            sent.append(ex.payload_bytes)
-            widget.value = start
-        out[name + ": one change of c_o, n_h or u sends at most"] = max(sent)
-        ex.controls["projector"].value = True
-        ex.controls["full_terms"].value = True
-        ex.controls["view3d"].value = True
-        out[name + " (projector, every term, 3-D)"] = ex.picture_bytes
+        row = {"first display (stored, base64)": first_display_bytes(ex)}
+        for control, value in (("c_o", kw.get("c_o", 3) - 1), ("n_h", kw.get("n_h", 3) + 1), ("seed", 1)):
+            start = ex.controls[control].value
+            ex.controls[control].value = value
+            row[f"{control} changed" if control != "seed" else "everything new (seed)"] = ex.payload_bytes
+            ex.controls[control].value = start
+        # a click in the page: its links move the sliders there, which tell Python (nothing comes back) ...
+        ex.controls["u"].set_state({"value": 1})
+        ex.controls["v"].set_state({"value": 1})
+        row["pick, same Y[o]"] = ex.payload_bytes
+        ex.controls["o"].set_state({"value": 1})  # ... unless another output channel's partial maps are needed
+        row["pick, another Y[o]"] = ex.payload_bytes
+        out[name] = row
     return out
 
 
 def benchmark_redraws(explorer: ChannelExplorer | None = None, repeat: int = 3):
     """Time the widget's own callback (Python only, no browser) for every value of every control.
 
-    Returns ``{control: [seconds, ...]}``; settings without an output count too. The end-to-end
-    figure (slider moved → picture repainted in a browser) is :func:`browser_latency`'s.
+    Returns ``{control: [seconds, ...]}``; settings without an output count too. The end-to-end figures are
+    :func:`lab_latency`'s.
     """
     ex = explorer or ChannelExplorer(source="random", c_i=3, c_o=4, k_h=3, k_w=3, n=8)
     start = ex.values()
@@ -469,9 +576,8 @@ def benchmark_redraws(explorer: ChannelExplorer | None = None, repeat: int = 3):
         "c_i": range(1, 9), "c_o": range(1, 9), "k_h": range(1, 8), "k_w": range(1, 8),
         "stride": range(1, 4), "padding": range(0, 4), "n_h": range(3, 49, 5), "n_w": range(3, 49, 5),
         "seed": range(0, 5), "bias": [True, False], "groups": [1], "dilation": range(1, 4),
-        "o": range(0, 4), "u": range(0, 6),
-        "v": range(0, 6), "preset": list(PRESETS.values()), "projector": [True, False],
-        "source": ["photo", "random", "lecture", "random"],
+        "o": range(0, 4), "u": range(0, 6), "v": range(0, 6), "preset": list(PRESETS.values()),
+        "projector": [True, False], "source": ["photo", "random", "lecture", "random"],
     }
     times: dict[str, list[float]] = {}
     for _ in range(repeat):
@@ -492,82 +598,76 @@ def _stats(values) -> tuple[float, float]:
     return statistics.median(values), max(values)
 
 
+def _print_latency(lab: dict, saved: dict) -> dict:
+    """The table of medians and worst cases; returns the summary for the JSON report."""
+    summary = {}
+    print(f"  {'setting':8} {'action':12} {'n':>3} {'to the frame: median / worst':>30} {'drawn: median':>14}"
+          f" {'widget messages from the kernel':>32}")
+    for setting, actions in lab.items():
+        for name, data in actions.items():
+            frame = [r["frame_ms"] for r in data["runs"]]
+            drawn = [r["drawn_ms"] for r in data["runs"]]
+            (fm, fw), (dm, _) = _stats(frame), _stats(drawn)
+            counted = data["counted"]
+            updates = "/".join(str(c.get("widget_updates", "?")) for c in counted)
+            kb = statistics.median(c.get("message_bytes", 0) for c in counted) / 1000
+            print(f"  {setting:8} {name:12} {len(frame):3} {fm:17.1f} / {fw:<10.1f} {dm:14.1f}"
+                  f" {updates:>20} ({kb:.1f} KB)")
+            summary[f"{setting} {name.strip()}"] = {"median": fm, "worst": fw, "drawn_median": dm}
+    for setting, runs in saved.items():
+        if setting == "requests":
+            continue
+        frame = [r["frame_ms"] for r in runs]
+        (fm, fw), (dm, _) = _stats(frame), _stats([r["drawn_ms"] for r in runs])
+        print(f"  {'saved':8} {setting + ' pick':12} {len(frame):3} {fm:17.1f} / {fw:<10.1f} {dm:14.1f}"
+              f" {'(no kernel)':>20}")
+        summary[f"saved page {setting} pick"] = {"median": fm, "worst": fw, "drawn_median": dm}
+    print(f"  requests the saved page made with the network refused: {len(saved.get('requests', []))}")
+    return summary
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--presses", type=int, default=12, help="timed key presses per slider (after 2 warm-up)")
-    parser.add_argument("--out", default="artifacts", help="folder for bench-widgets.json and the screenshot")
+    parser.add_argument("--presses", type=int, default=15, help="timed actions of each kind (after 2 warm-up)")
+    parser.add_argument("--out", default="artifacts", help="folder for bench-widgets.json and the screenshots")
     parser.add_argument("--no-browser", action="store_true", help="only the payload and the Python side")
-    parser.add_argument("--windowing", default="none", help="JupyterLab's notebook windowing mode; 'default' keeps "
-                        "Lab's own (contentVisibility)")
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     report = {"cpu": cpu_name(), "python": platform.python_version(), "payload_bytes": payloads()}
     print(f"channel explorer on {report['cpu']} (timings on a shared machine move with its load)")
-    print("\npayload (HTML sent to the browser; limit 150 KB per redraw):")
-    for name, size in report["payload_bytes"].items():
-        print(f"  {name:58} {size / 1000:7.1f} KB")
+    print("\nbytes sent (the picture's traits as Python sends them; targets: a pick ≤ 1 KB, everything new at the"
+          "\nlargest settings ≤ 100 KB, the first display ≤ 250 KB):")
+    for setting, row in report["payload_bytes"].items():
+        print(f"  {setting}: " + "; ".join(f"{k} {v / 1000:.1f} KB" for k, v in row.items()))
     times = benchmark_redraws(repeat=2)
     every = [t for ts in times.values() for t in ts]
     report["python_redraw_ms"] = {k: [t * 1e3 for t in v] for k, v in times.items()}
     med, worst = _stats(every)
     print(f"\nPython side alone (the widget's callback, no browser), every value of every control: "
-          f"median {med * 1e3:.1f} ms, worst {worst * 1e3:.1f} ms over {len(every)} redraws")
-    if not args.no_browser:
-        if not Path(CHROMIUM).exists() or shutil.which(sys.executable) is None:
+          f"median {med * 1e3:.1f} ms, worst {worst * 1e3:.1f} ms over {len(every)} changes")
+    if args.no_browser or not Path(CHROMIUM).exists():
+        if not args.no_browser:
             print(f"\nno Chromium at {CHROMIUM}: the browser latency is not measured (apt-get install chromium)")
-        else:
-            shot = out / "bench-widgets-largest.png"
-            cpu: dict = {}
-            windowing = None if args.windowing == "default" else args.windowing
-            latency = browser_latency(args.presses, screenshot=shot, cpu=cpu, windowing=windowing)
-            report["browser_ms"] = latency
-            report["cpu_ms_per_press"] = cpu
-            print("\nend to end in headless Chromium + JupyterLab: key press on a slider → new picture painted")
-            print(f"  {'setting':8} {'slider':7} {'presses':>7} {'median ms':>10} {'worst ms':>9}"
-                  f" {'(in DOM: median / worst)':>26} {'kernel messages':>16}")
-            kinds = {}
-            for setting, controls in latency.items():
-                all_paint = []
-                for label, runs in controls.items():
-                    paint = [r["paint_ms"] for r in runs]
-                    dom = [r["dom_ms"] for r in runs]
-                    counted = [r for r in runs if "messages" in r]
-                    all_paint += paint
-                    pm, pw = _stats(paint)
-                    dm, dw = _stats(dom)
-                    msgs = "?"
-                    if counted:
-                        kb = statistics.median(r["message_bytes"] for r in counted) / 1000
-                        msgs = f"{statistics.median(r['messages'] for r in counted):g} ({kb:.0f} KB)"
-                        kinds[f"{setting} {label}"] = statistics.median_low([r["message_types"] for r in counted])
-                    print(f"  {setting:8} {label:7} {len(runs):7} {pm:10.0f} {pw:9.0f} {dm:15.0f} / {dw:<8.0f}"
-                          f" {msgs:>16}")
-                pm, pw = _stats(all_paint)
-                shares = [r["share_ms"] for runs in controls.values() for r in runs if "share_ms" in r]
-                summary = {"median": pm, "worst": pw}
-                share = ""
-                if shares:
-                    summary["share_median"] = statistics.median(shares)
-                    share = f"   own share: {summary['share_median']:.0f} ms"
-                print(f"  {setting:8} {'all':7} {len(all_paint):7} {pm:10.0f} {pw:9.0f}{share}")
-                report.setdefault("browser_summary_ms", {})[setting] = summary
-            print(f"  target at the largest settings: median ≤ 100 ms, worst ≤ 300 ms; screenshot: {shot}")
-            print("  floor: a slider that changes one number in the same page (what JupyterLab, its server and")
-            print("  Chromium take for any widget here); own share: the median of (a press − a floor press just")
-            print("  before it), press by press, so that the machine's load cancels out")
-            if cpu:
-                roles = sorted({role for controls in cpu.values() for per in controls.values() for role in per})
-                print("\nCPU milliseconds per key press, by process (this benchmark's processes only; 2 cores here"
-                      if os.cpu_count() == 2 else "\nCPU milliseconds per key press, by process (this benchmark's only")
-                print("  " + " " * 16 + "".join(f"{role:>10}" for role in roles) + f"{'all':>10}")
-                for setting, controls in cpu.items():
-                    for label, per in controls.items():
-                        print(f"  {setting:8} {label:7}" + "".join(f"{per.get(role, 0):10.0f}" for role in roles)
-                              + f"{sum(per.values()):10.0f}")
-            print("\nthe kernel's messages answering one key press (a typical press; websocket frames in Chromium):")
-            for name, types in kinds.items():
-                print(f"  {name}: {len(types)}: " + ", ".join(types))
+    else:
+        cpu: dict = {}
+        lab = lab_latency(args.presses, out=out, cpu=cpu)
+        saved = saved_latency(args.presses, out=out)
+        report["lab_ms"] = lab
+        report["saved_ms"] = saved
+        report["cpu_ms_per_action"] = cpu
+        print("\nin headless Chromium: JupyterLab (picks by pointer, shape changes, the floor) and a saved page"
+              "\n(ms from the input event; 'to the frame': the frame that shows it; 'drawn': the explorer's drawing)")
+        report["summary_ms"] = _print_latency(lab, saved)
+        print("  targets: a pick ≤ 16 ms median with no kernel message; a shape change ≤ the floor + 30 ms;"
+              "\n  a pick in a saved page ≤ 50 ms")
+        roles = sorted({role for actions in cpu.values() for per in actions.values() for role in per})
+        print("\nCPU milliseconds per action, by process (this benchmark's processes only)")
+        print("  " + " " * 22 + "".join(f"{role:>10}" for role in roles) + f"{'all':>10}")
+        for setting, actions in cpu.items():
+            for name, per in actions.items():
+                print(f"  {setting:8} {name:12}" + "".join(f"{per.get(role, 0):10.0f}" for role in roles)
+                      + f"{sum(per.values()):10.0f}")
     (out / "bench-widgets.json").write_text(json.dumps(report, indent=1))
     print(f"\nwritten: {out / 'bench-widgets.json'}")
 

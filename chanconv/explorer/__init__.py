@@ -1,8 +1,9 @@
-"""The channel explorer: a layer's computation drawn live. Imports ``core`` and ``course``.
+"""The channel explorer: a layer's computation drawn live in the browser. Imports ``core`` and ``course``.
 
-    state    explore(Settings) -> ExplorerState: every number the picture shows (pure, cached, no widgets)
-    widget   ChannelExplorer: the controls wired to the picture
-    html     a state drawn as HTML; view3d the 3-D view in SVG
+    state     explore(Settings) -> ExplorerState: every number the picture shows (pure, cached, no widgets)
+    payload   a state as typed arrays and text lines: what the browser receives
+    view      ExplorerView: the picture as a widget drawn in the browser (anywidget; explorer.js, explorer.css)
+    widget    ChannelExplorer: the controls wired to the picture
 """
 
 from .state import Settings, explore

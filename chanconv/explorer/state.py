@@ -36,7 +36,7 @@ from ..course.partials import partial_maps
 
 __all__ = [
     "SOURCES", "PRESETS", "RANGES", "PHOTO_SIZE",
-    "Settings", "ExplorerState", "explore", "preset_kernel", "group_options",
+    "Settings", "ExplorerState", "explore", "partial_of", "preset_kernel", "group_options",
 ]
 
 SOURCES = {
@@ -117,6 +117,7 @@ class ExplorerState:
     torch_check: tuple[str, bool, float] | None  # (the torch.nn.Conv2d line, same?, largest difference)
     summary: str  # what is shown: shapes with where X and K come from, parameters, MACs
     shapes: str = ""  # the same without where X and K come from
+    lines: tuple[str, ...] = ()  # the summary's parts, one a line (X, K, b, dilation, Y, parameters)
 
     @property
     def group_channels(self) -> range:
@@ -369,10 +370,20 @@ def explore(settings: Settings, device="cpu") -> ExplorerState:
         element = _picked(shown)
     else:
         shown = replace(shown, o=_clamp(shown.o, 0, shown.c_o - 1), u=0, v=0)
-    summary = _summary(shown, x_kind, k_kind, params, cost, message)
-    shapes = _summary(shown, None, None, params, cost, message)
+    lines = _summary(shown, x_kind, k_kind, params, cost, message)
+    shapes = "; ".join(_summary(shown, None, None, params, cost, message))
     return ExplorerState(s, shown, x_kind, k_kind, X, K, b, tuple(notes), message, params, cost, Y, partial,
-                         element, method, torch_check, summary, shapes)
+                         element, method, torch_check, "; ".join(lines), shapes, lines)
+
+
+def partial_of(state: ExplorerState, o: int, device="cpu") -> torch.Tensor:
+    """(c_i / groups, m_h, m_w): the partial maps X[i] ⋆ K[o, i] of output channel o of the layer ``state`` shows
+    (cached; ``state.partial`` is those of the picked o)."""
+    if state.Y is None:
+        raise ValueError(f"no output Y, so no partial maps: {state.message}")
+    if not 0 <= o < state.settings.c_o:
+        raise ValueError(f"output channel o = {o} is outside 0 … c_o − 1 = {state.settings.c_o - 1}")
+    return _partial(_layer_of(state.settings), o, str(device))
 
 
 def _x_words(kind: str) -> str:
@@ -387,8 +398,9 @@ def _k_words(kind: str, c_o: int) -> str:
 
 
 def _summary(s: Settings, x_kind: str | None, k_kind: str | None, params: int, cost: ConvCost | None,
-             message: str) -> str:
-    """Shapes, parameters and MACs of what is shown; with ``x_kind = k_kind = None`` the shapes alone."""
+             message: str) -> tuple[str, ...]:
+    """Shapes, parameters and MACs of what is shown, one part each; with ``x_kind = k_kind = None`` the shapes
+    alone."""
     c_ig = s.c_i // s.groups
     if s.groups == 1:
         k = f"K: (c_o, c_i, k_h, k_w) = ({s.c_o}, {s.c_i}, {s.k_h}, {s.k_w})"
@@ -410,4 +422,4 @@ def _summary(s: Settings, x_kind: str | None, k_kind: str | None, params: int, c
     else:
         parts.append(f"Y: (c_o, m_h, m_w) = {cost.out_shape}")
         parts.append(f"parameters {cost.params:,}; MACs {cost.macs:,}; FLOPs {cost.flops:,}")
-    return "; ".join(parts)
+    return tuple(parts)

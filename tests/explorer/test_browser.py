@@ -1,21 +1,37 @@
-"""A real browser: JupyterLab in headless Chromium runs the explorer notebook; a student's first moves.
+"""A real browser: JupyterLab in headless Chromium runs explorers; a student points, clicks, types and walks.
 
-Default → move c_i → the picture shows the new number of input channels (and says it left the
-lecture's example); change the kernel preset; projector mode on (text of 18 px and more). The
-screenshots go to artifacts/ (gitignored).
+- Random layers: clicking a cell of an output map Y[o] picks Y[o, u, v] there, and the page lights up the
+  window that chanconv.explorer.state.explore() says that element reads (its rows and columns in every
+  input channel of o's group, read back from the canvases and from their pixels), writes Python's sum,
+  and the kernel gets the pick (the partial maps of another output channel come back from it).
+- Hovering previews without moving anything on the page; the arrow keys move the picked cell; ▶ walks on
+  from the element picked by hand and ■ goes back to Y[0, 0, 0].
+- A student's first moves in notebook 6: c_i changes the number of input maps, a preset, projector mode
+  (text of 18 px and more). Screenshots go to artifacts/ (gitignored).
 
-Needs Debian's chromium (/usr/bin/chromium) and the playwright Python package (no browser
-download: playwright drives the system Chromium through executable_path). Skipped, with the
-reason, where Chromium is missing; `.ci/run` installs it so CI always runs this test.
+Needs Debian's chromium (/usr/bin/chromium) and the playwright Python package (no browser download:
+playwright drives the system Chromium through executable_path). Skipped, with the reason, where Chromium
+is missing; `.ci/run` installs it so CI always runs this test.
 """
 
-import re
+import json
+import random
 import shutil
 from pathlib import Path
 
 import pytest
 
-from tools.explorer_bench import CHROMIUM, FLAGS, jupyterlab, open_and_run, slider_handle
+from chanconv.explorer.state import Settings, explore
+from tools.explorer_bench import (
+    CHROMIUM,
+    FLAGS,
+    cell_point,
+    jupyterlab,
+    notebook,
+    open_and_run,
+    slider_handle,
+    wait_attr,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
@@ -25,75 +41,188 @@ pytestmark = [
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}: apt-get install chromium"),
 ]
 
-# done: the first explorer's summary is shown and the last code cell (the one-line message) has run
-READY = ("() => [...document.querySelectorAll('.ccx pre')].some(e => e.textContent.includes('Y: (c_o, m_h, m_w)'))"
-         " && document.body.innerText.includes('is larger than the padded 6×6 input')")
+
+def random_layers(count=3, seed=23):
+    """Random integer layers with an output (so the written sums are exact), the last one large enough that only
+    the picked output channel's partial maps travel."""
+    rng = random.Random(seed)
+    layers = []
+    while len(layers) < count:
+        kw = dict(source="random", preset="random", c_i=rng.randint(1, 4), c_o=rng.randint(2, 4),
+                  k_h=rng.randint(1, 4), k_w=rng.randint(1, 4), n_h=rng.randint(4, 12), n_w=rng.randint(4, 12),
+                  stride=rng.randint(1, 2), padding=rng.randint(0, 2), dilation=rng.randint(1, 2),
+                  bias=rng.random() < 0.5, seed=rng.randint(0, 99))
+        if len(layers) == count - 1:
+            kw |= dict(c_i=6, c_o=5, n_h=30, n_w=30, k_h=3, k_w=3)
+        if not explore(Settings(**kw)).message:
+            layers.append(kw)
+    return layers
+
+
+LAYERS = random_layers()
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     root = tmp_path_factory.mktemp("lab")
     shutil.copy(ROOT / "notebooks" / "06_channel_explorer.ipynb", root)
+    cells = ["from chanconv.explorer import ChannelExplorer"]
+    cells += [f"ChannelExplorer(**{kw!r})" for kw in LAYERS]
+    (root / "random.ipynb").write_text(json.dumps(notebook(cells + ["print('explorers ready')"])))
     with jupyterlab(root) as url:
         yield url
 
 
-def text_of(cell, selector):
-    return cell.locator(selector).first.inner_text()
-
-
-def test_a_students_first_moves_in_jupyterlab(lab):
+@pytest.fixture(scope="module")
+def browser():
     sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    ARTIFACTS.mkdir(exist_ok=True)
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        try:
-            open_and_run(page, lab, "06_channel_explorer.ipynb", READY)
-            cell = page.locator(".jp-CodeCell").filter(has=page.locator(".ccx-view")).first  # the first explorer
-            picture = cell.locator(".ccx-view").first
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield b
+        b.close()
 
-            def input_maps():
-                return sorted(set(re.findall(r"^X\[(\d)\](?: \([RGB]\))?$", picture.inner_text(), re.M)))
 
-            # default: the lecture's example, two input channels
-            assert "X: (c_i, n_h, n_w) = (2, 3, 3), the lecture's X" in text_of(cell, ".ccx pre")
-            assert input_maps() == ["0", "1"]
-            # move c_i: 2 -> 3 (released at once: the key press is the whole move)
-            slider_handle(cell, "c_i").focus()
-            page.keyboard.press("ArrowRight")
-            # (each redraw replaces the picture's elements: look them up afresh)
-            page.wait_for_function(
-                "() => document.querySelector('.jp-CodeCell .ccx-view').innerText.includes('X[2]')",
-                timeout=30_000)
-            assert input_maps() == ["0", "1", "2"]  # the picture shows the new number of channels
-            status = text_of(cell, ".ccx pre")
-            assert "X: (c_i, n_h, n_w) = (3, 3, 3), random integers" in status
-            assert "leaves the lecture's 2 × 3 × 3 X" in cell.locator(".ccx .note").first.inner_text()
-            assert "X[2] ⋆ K[0, 2]" in picture.inner_text()  # a third partial map
-            page.screenshot(path=str(ARTIFACTS / "explorer-jupyterlab.png"), full_page=False)
-            # change the kernel preset
-            select = cell.locator(".widget-dropdown", has=page.locator(".widget-label", has_text="kernels K")).locator(
-                "select")
-            select.select_option(label="vertical edges")
-            page.wait_for_function(
-                "() => document.querySelector('.jp-CodeCell .ccx pre').innerText.includes('vertical edges')",
-                timeout=30_000)
-            # projector mode on
-            cell.locator("button", has_text="projector mode").click()
-            page.wait_for_selector(".jp-CodeCell .ccx-view .ccx.proj", timeout=30_000)
-            sizes = page.evaluate("""() => {
-                const root = document.querySelector('.jp-CodeCell .ccx-view');
-                const px = (el) => parseFloat(getComputedStyle(el).fontSize);
-                const texts = [...root.querySelectorAll('h4, .cap, .lg, .sum, .kv pre, td, th')].filter(e => e.innerText.trim());
-                const labels = [...document.querySelectorAll('.ccx-proj .widget-label')];
-                return {picture: Math.min(...texts.map(px)), labels: Math.min(...labels.map(px)), n: texts.length};
-            }""")
-            cell.locator(".ccx-view").first.scroll_into_view_if_needed()
-            page.screenshot(path=str(ARTIFACTS / "explorer-projector.png"), full_page=False)
-        except Exception:
-            page.screenshot(path=str(ARTIFACTS / "explorer-jupyterlab-failure.png"))
-            raise
-        finally:
-            browser.close()
-    assert sizes["n"] > 10 and sizes["picture"] >= 18 and sizes["labels"] >= 18, sizes
+def read_windows(root):
+    """{input channel: (data-window, data-taps, the pixel on the window's left outline)} of every input map."""
+    return root.evaluate("""r => Object.fromEntries([...r.querySelectorAll('canvas[data-map^="X["]')].map(c => {
+        const [r0, r1, c0] = (c.dataset.window || '-1,-1,-1').split(',').map(Number);
+        const cell = +c.dataset.cell, m = +c.dataset.margin, dpr = c.width / parseFloat(c.style.width);
+        const x = Math.round((m + c0 * cell - 1) * dpr), y = Math.round((m + (r0 + r1) / 2 * cell) * dpr);
+        const px = c0 >= 0 ? [...c.getContext('2d').getImageData(x, y, 1, 1).data].slice(0, 3) : null;
+        return [c.dataset.map, [c.dataset.window, c.dataset.taps, px]];
+    }))""")
+
+
+def check_pick(root, kw, o, u, v):
+    """The page shows Y[o, u, v] as explore() computes it: the window in every input channel of o's group, the sum."""
+    state = explore(Settings(**kw, o=o, u=u, v=v))
+    e = state.element
+    assert root.get_attribute("data-picked") == f"{o},{u},{v}"
+    windows = read_windows(root)
+    for i in range(kw["c_i"]):
+        window, taps, pixel = windows[f"X[{i}]"]
+        if i in e.channels:
+            assert window == f"{e.rows[0]},{e.rows[-1] + 1},{e.cols[0]},{e.cols[-1] + 1}", (i, window, e)
+            assert taps == ",".join(map(str, e.rows)) + ";" + ",".join(map(str, e.cols))
+            assert max(pixel) < 70, f"X[{i}]: no dark outline drawn at the window's left edge: {pixel}"
+        else:
+            assert window == "", f"X[{i}] is not read by Y[{o}] but shows a window"
+    written = root.locator("pre.sum").inner_text().splitlines()
+    assert e.compact_text() in written
+    assert "every product:" not in "\n".join(written) or e.full_text() in written
+
+
+def test_clicking_output_cells_lights_up_the_window_explore_computes(lab, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        open_and_run(page, lab, "random.ipynb", "() => document.body.innerText.includes('explorers ready') && "
+                     f"document.querySelectorAll('.ccx2[data-redraw]').length >= {len(LAYERS)}")
+        rng = random.Random(5)
+        for index, kw in enumerate(LAYERS):
+            root = page.locator(".ccx2").nth(index)
+            state = explore(Settings(**kw))
+            c_o, m_h, m_w = state.Y.shape
+            picks = [(rng.randrange(c_o), rng.randrange(m_h), rng.randrange(m_w)) for _ in range(3)]
+            for o, u, v in picks:
+                page.mouse.click(*cell_point(root.locator(f"canvas[data-map='Y[{o}]']"), u, v))
+                wait_attr(root, "data-picked", f"{o},{u},{v}")
+                page.mouse.move(2, 2)  # off the map: the page shows the kept element, not a preview
+                # the kernel got it: another output channel's partial maps come from Python (when not all are here)
+                root.locator("h4", has_text=f"how Y[{o}] is made").wait_for(timeout=30_000)
+                check_pick(root, kw, o, u, v)
+            # the sliders followed the picks in the page
+            cell = page.locator(".jp-CodeCell").nth(index + 1)
+            readouts = cell.locator(".widget-readout").all_inner_texts()
+            assert readouts[-3:] == [str(x) for x in picks[-1]], readouts
+        page.locator(".ccx2").nth(0).scroll_into_view_if_needed()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "explorer-random-picked.png"))
+    finally:
+        page.close()
+
+
+def test_hover_previews_without_moving_the_page_keys_and_the_walk(lab, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        open_and_run(page, lab, "random.ipynb", "() => document.body.innerText.includes('explorers ready') && "
+                     f"document.querySelectorAll('.ccx2[data-redraw]').length >= {len(LAYERS)}")
+        kw = LAYERS[0]
+        root = page.locator(".ccx2").first
+        canvas = root.locator("canvas[data-map='Y[1]']")
+        page.mouse.click(*cell_point(canvas, 0, 0))
+        wait_attr(root, "data-picked", "1,0,0")
+        boxes = "r => [r, ...r.querySelectorAll('canvas, pre, h4, .bar, .status')].map(e => JSON.stringify(e.getBoundingClientRect()))"
+        before = root.evaluate(boxes)
+        page.mouse.move(*cell_point(canvas, 1, 1))  # a preview: shown, not kept
+        wait_attr(root, "data-shown", "1,1,1")
+        assert root.get_attribute("data-picked") == "1,0,0"
+        assert "previewing Y[1, 1, 1]" in root.locator(".hint").inner_text()
+        assert root.evaluate(boxes) == before, "hovering moved something on the page"
+        page.mouse.move(5, 5)
+        wait_attr(root, "data-shown", "1,0,0")
+        canvas.focus()  # the keyboard: Tab reaches the maps (tabindex), the arrows move the picked cell
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowDown")
+        wait_attr(root, "data-picked", "1,1,1")
+        check_pick(root, kw, 1, 1, 1)
+        assert all(c.get_attribute("tabindex") == "0" for c in root.locator("canvas[data-map^='Y[']").all())
+        labels = root.locator("canvas").evaluate_all("cs => cs.map(c => c.getAttribute('aria-label') || '')")
+        assert all(labels) and any("picked Y[1, 1, 1]" in t for t in labels), labels
+        root.locator("button.walk", has_text="walk").click()  # ▶: on from the element picked by hand
+        m_w = explore(Settings(**kw)).Y.shape[2]
+        after = "1,1,2" if m_w > 2 else "1,2,0"
+        wait_attr(root, "data-picked", after)
+        assert "pause" in root.locator("button.walk").first.inner_text()
+        root.locator("button.walk", has_text="■").click()
+        wait_attr(root, "data-picked", "0,0,0")
+        page.wait_for_timeout(1000)  # stopped: the walk goes no further
+        assert root.get_attribute("data-picked") == "0,0,0" and "walk" in root.locator("button.walk").first.inner_text()
+    finally:
+        page.close()
+
+
+def test_a_students_first_moves_in_jupyterlab(lab, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        open_and_run(page, lab, "06_channel_explorer.ipynb",
+                     "() => document.querySelectorAll('.ccx2[data-redraw]').length >= 2 && "
+                     "document.body.innerText.includes('is larger than the padded 6×6 input')")
+        cell = page.locator(".jp-CodeCell").filter(has=page.locator(".ccx2")).first  # the first explorer
+        root = cell.locator(".ccx2").first
+
+        def input_maps():
+            return root.locator("canvas[data-map^='X[']").evaluate_all(
+                "cs => cs.map(c => c.dataset.map).filter(m => /^X\\[\\d+\\]$/.test(m))")
+
+        assert "X: (c_i, n_h, n_w) = (2, 3, 3), the lecture's X" in root.locator(".status pre").first.inner_text()
+        assert input_maps() == ["X[0]", "X[1]"]
+        slider_handle(cell, "c_i").focus()  # c_i: 2 -> 3 (released at once: the key press is the whole move)
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("r => !!r.querySelector('canvas[data-map=\"X[2]\"]')", arg=root.element_handle(),
+                               timeout=30_000)
+        assert "X: (c_i, n_h, n_w) = (3, 3, 3), random integers" in root.locator(".status pre").first.inner_text()
+        assert "leaves the lecture's 2 × 3 × 3 X" in root.locator(".note").first.inner_text()
+        assert root.locator("canvas[data-map='X[2] ⋆ K[0, 2]']").count() == 1  # a third partial map
+        page.screenshot(path=str(ARTIFACTS / "explorer-jupyterlab.png"), full_page=False)
+        select = cell.locator(".widget-dropdown", has=page.locator(".widget-label", has_text="kernels K")).locator("select")
+        select.select_option(label="vertical edges")
+        page.wait_for_function("r => r.querySelector('.status pre').innerText.includes('vertical edges')",
+                               arg=root.element_handle(), timeout=30_000)
+        cell.locator("button", has_text="projector mode").click()
+        page.wait_for_function("r => r.classList.contains('proj')", arg=root.element_handle(), timeout=30_000)
+        sizes = root.evaluate("""r => {
+            const px = (el) => parseFloat(getComputedStyle(el).fontSize);
+            const texts = [...r.querySelectorAll('h4, .cap, .lg, pre, .hint, .note')].filter(e => e.innerText.trim());
+            const labels = [...document.querySelectorAll('.ccx-proj .widget-label')];
+            const fonts = [...r.querySelectorAll('canvas')].length;
+            return {picture: Math.min(...texts.map(px)), labels: Math.min(...labels.map(px)), n: texts.length, fonts};
+        }""")
+        root.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "explorer-projector.png"), full_page=False)
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / "explorer-jupyterlab-failure.png"))
+        raise
+    finally:
+        page.close()
+    assert sizes["n"] > 8 and sizes["picture"] >= 18 and sizes["labels"] >= 18, sizes

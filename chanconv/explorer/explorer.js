@@ -1,0 +1,924 @@
+// The channel explorer's picture, drawn in the browser: the anywidget front end of chanconv.explorer.
+//
+// Python computes every number (chanconv.explorer.state.explore) and sends typed arrays and text lines
+// (chanconv/explorer/payload.py says what each trait holds, and how an array travels). This file draws
+// them on canvases and picks; it never computes a convolution. A pointer over a cell of an output map
+// previews that output element Y[o, u, v], a click (or a tap) keeps it, the arrow keys move it, ▶ walks
+// the positions: its window lights up in every input channel it reads (every tap marked when dilated),
+// its cell in every partial map, their sum and Y[o], and its sum is written out from the values already
+// here, so picking needs no kernel (and works in a saved page). The kept element goes back to Python
+// (traits o, u, v; the o, u, v sliders follow through links in the page).
+//
+// Testable from the page: the root carries data-picked="o,u,v" (and data-redraw, the number of the last
+// picture from Python); every map's canvas carries data-map (its name, e.g. "Y[2]"), data-rows,
+// data-cols, data-cell (pixels per cell) and data-margin (pixels around the cells), and the input maps
+// data-window ("r0,r1,c0,c1": padded rows and columns, end excluded) and data-taps ("rows;cols").
+
+const LEVELS = 50; // the palette: 2·LEVELS + 1 colours from −lim (blue) through 0 (white) to +lim (red)
+const PAD_GREY = [226, 226, 226];
+const MARGIN = 3; // pixels around a map's cells, so that an outline at its edge is not cut
+const FULL_TERMS_MAX = 64; // every product is written when there are at most this many (not in projector mode)
+const WALK_MS = 700;
+const TYPES = { uint8: Uint8Array, int8: Int8Array, int16: Int16Array, int32: Int32Array, float32: Float32Array };
+const ARRAYS = ["x", "k", "b", "y", "p"];
+
+// -- numbers ---------------------------------------------------------------------------------------
+
+function rgb(t) {
+  // blue (t = −1), white (0), red (+1): readable with a red-green colour deficiency (blue against red/orange)
+  t = Math.max(-1, Math.min(1, t));
+  if (t >= 0) return [255, Math.round(255 - 160 * t), Math.round(255 - 180 * t)];
+  return [Math.round(255 + 190 * t), Math.round(255 + 140 * t), 255];
+}
+const PALETTE = Array.from({ length: 2 * LEVELS + 1 }, (_, k) => rgb((k - LEVELS) / LEVELS));
+const css = ([r, g, b]) => `rgb(${r},${g},${b})`;
+function level(v, lim) {
+  const t = lim ? Math.max(-1, Math.min(1, v / lim)) : 0;
+  return LEVELS + Math.round(t * LEVELS);
+}
+
+function g3(v) {
+  // Python's f"{v:.3g}"
+  if (v === 0) return "0";
+  const [mant, e] = v.toExponential(2).split("e");
+  const exp = Number(e);
+  if (exp < -4 || exp >= 3) {
+    const m = mant.includes(".") ? mant.replace(/\.?0+$/, "") : mant;
+    return `${m}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
+  }
+  const s = v.toFixed(Math.max(0, 2 - exp));
+  return s.includes(".") ? s.replace(/\.?0+$/, "") : s;
+}
+
+export function formatNumber(v, paren = true) {
+  // chanconv.course.element.format_number: 1.0 → "1", 0.4213 → "0.421", −2 → "(−2)" (ASCII minus, as Python)
+  const text = Number.isInteger(v) && Math.abs(v) < 1e15 ? String(v === 0 ? 0 : v) : g3(v);
+  return v < 0 && paren ? `(${text})` : text;
+}
+
+function short(v) {
+  // a value written in a cell: integers as they are, others with 2 decimals at most ("-.33")
+  if (Number.isInteger(v) && Math.abs(v) < 1e6) return String(v === 0 ? 0 : v);
+  if (Math.abs(v) >= 10) return v.toFixed(1);
+  return v.toFixed(2).replace(/0+$/, "").replace(/\.$/, "").replace(/^(-?)0\./, "$1.");
+}
+
+export async function decodeItem(item) {
+  // {dtype, shape, scale, z, data} -> {shape, data: Float32Array} (payload.py's encode, read back)
+  if (!item || item.data === undefined || item.data === null) return null;
+  const T = TYPES[item.dtype];
+  const d = item.data;
+  let bytes = d instanceof ArrayBuffer ? new Uint8Array(d) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+  if (item.z) {
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+    const planes = new Uint8Array(await new Response(stream).arrayBuffer());
+    const size = T.BYTES_PER_ELEMENT;
+    const n = planes.length / size;
+    bytes = new Uint8Array(planes.length);
+    for (let j = 0; j < size; j++) for (let i = 0; i < n; i++) bytes[i * size + j] = planes[j * n + i];
+  } else {
+    bytes = bytes.slice(); // aligned for the typed array
+  }
+  const q = new T(bytes.buffer);
+  const out = new Float32Array(q.length);
+  for (let i = 0; i < q.length; i++) out[i] = q[i] * item.scale;
+  return { shape: item.shape, data: out, first: item.first || 0 };
+}
+
+// -- the picked element: its window and its sum, read from the arrays ---------------------------------
+
+function channelsOf(L, o) {
+  const g = Math.floor(o / (L.c_o / L.groups));
+  return Array.from({ length: L.c_ig }, (_, il) => g * L.c_ig + il);
+}
+
+function windowOf(L, u, v) {
+  const rows = Array.from({ length: L.k_h }, (_, a) => u * L.stride + a * L.dilation);
+  const cols = Array.from({ length: L.k_w }, (_, e) => v * L.stride + e * L.dilation);
+  return { rows, cols, box: [rows[0], rows[rows.length - 1] + 1, cols[0], cols[cols.length - 1] + 1] };
+}
+
+function at(A, ...idx) {
+  // A[idx] of a C-ordered array
+  let flat = 0;
+  for (let j = 0; j < idx.length; j++) flat = flat * A.shape[j] + idx[j];
+  return A.data[flat];
+}
+
+function partialsHere(D, o) {
+  // the partial maps of output channel o, if they are here: [c_ig, m_h, m_w] view, else null
+  const P = D.p;
+  if (!P || o < P.first || o >= P.first + P.shape[0]) return null;
+  const [, c, h, w] = P.shape;
+  const size = c * h * w;
+  return { shape: [c, h, w], data: P.data.subarray((o - P.first) * size, (o - P.first + 1) * size) };
+}
+
+export function elementTexts(L, D, o, u, v, projector, fullTerms) {
+  // The written sum of Y[o, u, v], as chanconv.course.element.Element writes it (compact and every product).
+  const { rows, cols } = windowOf(L, u, v);
+  const p = L.padding;
+  const terms = channelsOf(L, o).map((i, il) => {
+    const out = [];
+    rows.forEach((r, a) => cols.forEach((c, e) => {
+      const pad = r < p || r >= p + L.n_h || c < p || c >= p + L.n_w;
+      out.push({ x: pad ? 0 : at(D.x, i, r - p, c - p), k: at(D.k, o, il, a, e), pad });
+    }));
+    return out;
+  });
+  const bias = D.b ? D.b.data[o] : null;
+  const value = formatNumber(at(D.y, o, u, v), false);
+  const name = `Y[${o}, ${u}, ${v}]`;
+  const tail = (parts) => (bias !== null ? [...parts, formatNumber(bias)] : parts).join(" + ") + ` = ${value}`;
+  const brackets = terms.map((ts) => {
+    const kept = ts.filter((t) => !t.pad);
+    return `(${kept.map((t) => `${formatNumber(t.x)}×${formatNumber(t.k)}`).join(" + ") || "0"})`;
+  });
+  const full = `${name} = ` + tail(brackets);
+  const P = partialsHere(D, o);
+  const compact = P ? `${name} = ` + tail(terms.map((_, il) => formatNumber(at(P, il, u, v)))) : null;
+  const n = terms.reduce((s, ts) => s + ts.length, 0);
+  const padded = terms.reduce((s, ts) => s + ts.filter((t) => t.pad).length, 0);
+  const by = bias !== null ? ` + b[${o}]` : "";
+  const lines = [`${name} = Σ_i (X[i] ⋆ K[${o}, i])[${u}, ${v}]${by}, one partial sum per input channel i` +
+    `${L.groups > 1 ? " of its group" : ""}:`];
+  lines.push(compact || `${name} = ${formatNumber(at(D.y, o, u, v), false)} (its partial sums per input channel ` +
+    "come from Python: run the notebook, or pick in the output channel whose partial maps are drawn)");
+  if (fullTerms || (!projector && n - padded <= FULL_TERMS_MAX)) {
+    lines.push("every product:" + (padded ? `  (${padded} products with a padding zero left out)` : ""), full);
+  } else {
+    lines.push(`(${n - padded} products: tick 'every term' to write them all out)`);
+  }
+  return { lines, full, compact };
+}
+
+// -- one map on a canvas ---------------------------------------------------------------------------
+
+let hatch = null;
+function hatchPattern(ctx) {
+  // padding: grey with dark diagonal lines, so that it reads apart from 0 (white) in any colour vision
+  if (!hatch) {
+    hatch = document.createElement("canvas");
+    hatch.width = hatch.height = 6;
+    const h = hatch.getContext("2d");
+    h.fillStyle = css(PAD_GREY);
+    h.fillRect(0, 0, 6, 6);
+    h.strokeStyle = "rgba(0,0,0,0.35)";
+    h.lineWidth = 1;
+    h.beginPath();
+    h.moveTo(0, 6);
+    h.lineTo(6, 0);
+    h.stroke();
+  }
+  return ctx.createPattern(hatch, "repeat");
+}
+
+class MapView {
+  // One 2-D map: its cells coloured on ±lim (written values when ``values``), drawn once into a base image;
+  // paint() puts the base back and draws the outlines of what is picked.
+  constructor({ name, label, rows, cols, cell, font, values, pad = 0 }) {
+    Object.assign(this, { name, label, rows, cols, cell, font, values, pad });
+    const c = (this.canvas = document.createElement("canvas"));
+    this.w = cols * cell + 2 * MARGIN;
+    this.h = rows * cell + 2 * MARGIN;
+    const dpr = window.devicePixelRatio || 1;
+    c.width = Math.round(this.w * dpr);
+    c.height = Math.round(this.h * dpr);
+    c.style.width = `${this.w}px`;
+    c.style.height = `${this.h}px`;
+    c.setAttribute("role", "img");
+    Object.assign(c.dataset, { map: name, rows, cols, cell, margin: MARGIN });
+    this.dpr = dpr;
+    this.base = document.createElement("canvas");
+    this.base.width = c.width;
+    this.base.height = c.height;
+  }
+
+  isPad(r, c) {
+    const p = this.pad;
+    return p > 0 && (r < p || r >= this.rows - p || c < p || c >= this.cols - p);
+  }
+
+  fill(get, lim) {
+    // the base image: get(r, c) gives a value or null (padding)
+    this.get = get;
+    this.lim = lim;
+    const ctx = this.base.getContext("2d");
+    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    ctx.clearRect(0, 0, this.w, this.h);
+    const img = new ImageData(this.cols, this.rows);
+    for (let r = 0; r < this.rows; r++) {
+      for (let c = 0; c < this.cols; c++) {
+        const v = get(r, c);
+        const [R, G, B] = v === null ? PAD_GREY : PALETTE[level(v, lim)];
+        const j = 4 * (r * this.cols + c);
+        img.data[j] = R; img.data[j + 1] = G; img.data[j + 2] = B; img.data[j + 3] = 255;
+      }
+    }
+    const small = document.createElement("canvas");
+    small.width = this.cols;
+    small.height = this.rows;
+    small.getContext("2d").putImageData(img, 0, 0);
+    ctx.imageSmoothingEnabled = false;
+    const { cell } = this;
+    ctx.drawImage(small, MARGIN, MARGIN, this.cols * cell, this.rows * cell);
+    if (this.pad && cell >= 3) this.hatchPadding(ctx);
+    if (cell >= 8) {
+      ctx.strokeStyle = "rgba(0,0,0,0.18)";
+      ctx.lineWidth = 1;
+      ctx.beginPath();
+      for (let r = 0; r <= this.rows; r++) { ctx.moveTo(MARGIN, MARGIN + r * cell + 0.5); ctx.lineTo(MARGIN + this.cols * cell, MARGIN + r * cell + 0.5); }
+      for (let c = 0; c <= this.cols; c++) { ctx.moveTo(MARGIN + c * cell + 0.5, MARGIN); ctx.lineTo(MARGIN + c * cell + 0.5, MARGIN + this.rows * cell); }
+      ctx.stroke();
+    }
+    ctx.strokeStyle = "#999";
+    ctx.strokeRect(MARGIN - 0.5, MARGIN - 0.5, this.cols * cell + 1, this.rows * cell + 1);
+    if (this.values) {
+      for (let r = 0; r < this.rows; r++) for (let c = 0; c < this.cols; c++) this.writeValue(ctx, r, c, false);
+    }
+  }
+
+  hatchPadding(ctx) {
+    const { cell, pad: p, rows, cols } = this;
+    ctx.fillStyle = hatchPattern(ctx);
+    for (const [r0, r1, c0, c1] of [[0, p, 0, cols], [rows - p, rows, 0, cols], [p, rows - p, 0, p], [p, rows - p, cols - p, cols]]) {
+      ctx.fillRect(MARGIN + c0 * cell, MARGIN + r0 * cell, (c1 - c0) * cell, (r1 - r0) * cell);
+    }
+  }
+
+  writeValue(ctx, r, c, bold) {
+    const v = this.get(r, c);
+    const x = MARGIN + (c + 0.5) * this.cell;
+    const y = MARGIN + (r + 0.5) * this.cell;
+    if (bold) {
+      ctx.fillStyle = v === null ? css(PAD_GREY) : css(PALETTE[level(v, this.lim)]);
+      ctx.fillRect(MARGIN + c * this.cell + 1, MARGIN + r * this.cell + 1, this.cell - 1, this.cell - 1);
+    }
+    ctx.font = `${bold ? "bold " : ""}${this.font}px ui-monospace, Menlo, Consolas, monospace`;
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    ctx.fillStyle = this.isPad(r, c) ? "#777" : "#111";
+    ctx.fillText(short(v === null ? 0 : v), x, y + 0.5);
+  }
+
+  paint(marks) {
+    // marks: {box: [r0, r1, c0, c1], taps: [rows, cols] or null, dashed}
+    const ctx = this.canvas.getContext("2d");
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    ctx.drawImage(this.base, 0, 0);
+    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    this.canvas.dataset.window = marks ? marks.box.join(",") : "";
+    this.canvas.dataset.taps = marks && marks.taps ? `${marks.taps[0].join(",")};${marks.taps[1].join(",")}` : "";
+    if (!marks) return;
+    const { cell } = this;
+    const [r0, r1, c0, c1] = marks.box;
+    const [rows, cols] = marks.taps || [[], []];
+    if (this.values) for (const r of rows) for (const c of cols) this.writeValue(ctx, r, c, true);
+    ctx.setLineDash(marks.dashed ? [5, 3] : []);
+    const box = [MARGIN + c0 * cell - 1, MARGIN + r0 * cell - 1, (c1 - c0) * cell + 2, (r1 - r0) * cell + 2];
+    ctx.lineWidth = 4;
+    ctx.strokeStyle = "#fff";
+    ctx.strokeRect(...box);
+    ctx.lineWidth = 2;
+    ctx.strokeStyle = "#111";
+    ctx.strokeRect(...box);
+    ctx.setLineDash([]);
+    if (!marks.taps || (rows.length * cols.length <= 1) || (r1 - r0) * (c1 - c0) === rows.length * cols.length) return;
+    for (const r of rows) {
+      for (const c of cols) {
+        if (this.values) {
+          ctx.lineWidth = 1.5;
+          ctx.strokeStyle = "#111";
+          ctx.strokeRect(MARGIN + c * cell + 1, MARGIN + r * cell + 1, cell - 2, cell - 2);
+        } else {
+          const rad = Math.max(1.5, 0.3 * cell);
+          ctx.beginPath();
+          ctx.arc(MARGIN + (c + 0.5) * cell, MARGIN + (r + 0.5) * cell, rad, 0, 2 * Math.PI);
+          ctx.fillStyle = "#111";
+          ctx.fill();
+          ctx.lineWidth = 1;
+          ctx.strokeStyle = "#fff";
+          ctx.stroke();
+        }
+      }
+    }
+  }
+
+  cellAt(event) {
+    const rect = this.canvas.getBoundingClientRect();
+    const x = (event.clientX - rect.left) * (this.w / rect.width) - MARGIN;
+    const y = (event.clientY - rect.top) * (this.h / rect.height) - MARGIN;
+    const r = Math.floor(y / this.cell);
+    const c = Math.floor(x / this.cell);
+    return r >= 0 && r < this.rows && c >= 0 && c < this.cols ? [r, c] : null;
+  }
+}
+
+// -- the kernels: the c_o × c_i / groups grid on one canvas ------------------------------------------
+
+class KernelGrid {
+  constructor(L, D, { cell, font, values, projector }) {
+    Object.assign(this, { L, D, cell, font, values });
+    const label = projector ? 150 : 96;
+    const head = font + 10;
+    const gap = Math.max(4, Math.round(cell / 2));
+    this.geo = { label, head, gap, kw: L.k_w * cell, kh: L.k_h * cell };
+    const bias = L.bias ? (projector ? 64 : 44) : 0;
+    this.w = label + L.c_ig * (this.geo.kw + gap) + bias + 2 * MARGIN;
+    this.h = head + L.c_o * (this.geo.kh + gap) + 2 * MARGIN;
+    const c = (this.canvas = document.createElement("canvas"));
+    const dpr = (this.dpr = window.devicePixelRatio || 1);
+    c.width = Math.round(this.w * dpr);
+    c.height = Math.round(this.h * dpr);
+    c.style.width = `${this.w}px`;
+    c.style.height = `${this.h}px`;
+    c.setAttribute("role", "img");
+    Object.assign(c.dataset, { map: "K", rows: L.c_o, cols: L.c_ig });
+    this.base = document.createElement("canvas");
+    this.base.width = c.width;
+    this.base.height = c.height;
+    this.draw();
+  }
+
+  origin(o, il) {
+    const g = this.geo;
+    return [MARGIN + g.label + il * (g.kw + g.gap), MARGIN + g.head + o * (g.kh + g.gap)];
+  }
+
+  draw() {
+    const { L, D, cell, font } = this;
+    const ctx = this.base.getContext("2d");
+    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    ctx.font = `${font}px system-ui, sans-serif`;
+    ctx.fillStyle = "#222";
+    ctx.textBaseline = "middle";
+    const lim = L.scales.k[0];
+    for (let il = 0; il < L.c_ig; il++) {
+      const [x] = this.origin(0, il);
+      ctx.textAlign = "left";
+      ctx.fillText(L.groups === 1 ? `i = ${il}` : `i = g·${L.c_ig} + ${il}`, x, MARGIN + font / 2 + 2);
+    }
+    if (L.bias) ctx.fillText("b", this.origin(0, L.c_ig)[0] + 4, MARGIN + font / 2 + 2);
+    for (let o = 0; o < L.c_o; o++) {
+      const [, y] = this.origin(o, 0);
+      ctx.textAlign = "left";
+      ctx.fillStyle = "#222";
+      ctx.font = `${font}px system-ui, sans-serif`;
+      const name = L.groups === 1 ? `K[${o}]` : `K[${o}] (g = ${Math.floor(o / (L.c_o / L.groups))})`;
+      ctx.fillText(name, MARGIN + 2, y + this.geo.kh / 2);
+      for (let il = 0; il < L.c_ig; il++) {
+        const [x0, y0] = this.origin(o, il);
+        for (let a = 0; a < L.k_h; a++) {
+          for (let e = 0; e < L.k_w; e++) {
+            const v = at(D.k, o, il, a, e);
+            ctx.fillStyle = css(PALETTE[level(v, lim)]);
+            ctx.fillRect(x0 + e * cell, y0 + a * cell, cell, cell);
+            if (this.values) {
+              ctx.fillStyle = "#111";
+              ctx.textAlign = "center";
+              ctx.font = `${font}px ui-monospace, Menlo, Consolas, monospace`;
+              ctx.fillText(short(v), x0 + (e + 0.5) * cell, y0 + (a + 0.5) * cell + 0.5);
+            }
+          }
+        }
+        ctx.strokeStyle = "#999";
+        ctx.lineWidth = 1;
+        ctx.strokeRect(x0 - 0.5, y0 - 0.5, this.geo.kw + 1, this.geo.kh + 1);
+      }
+      if (L.bias) {
+        ctx.fillStyle = "#111";
+        ctx.textAlign = "left";
+        ctx.font = `${font}px ui-monospace, Menlo, Consolas, monospace`;
+        ctx.fillText(short(D.b.data[o]), this.origin(o, L.c_ig)[0] + 4, y + this.geo.kh / 2);
+      }
+    }
+  }
+
+  paint(o, dashed) {
+    const ctx = this.canvas.getContext("2d");
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    ctx.drawImage(this.base, 0, 0);
+    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    const [, y] = this.origin(o, 0);
+    const g = this.geo;
+    ctx.setLineDash(dashed ? [5, 3] : []);
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = "#d08c00";
+    ctx.strokeRect(MARGIN, y - g.gap / 2, this.w - 2 * MARGIN, g.kh + g.gap);
+    ctx.setLineDash([]);
+    this.canvas.dataset.row = o;
+  }
+}
+
+// -- the 3-D view (SVG): the input volume, the kernel block K[o], the output volume -------------------
+
+function box3(depth, height, width, fit) {
+  const s = Math.max(2, Math.min(14, fit / Math.max(height, width)));
+  const sc = Math.max(3, Math.min(14, (0.6 * fit) / Math.max(depth, 1)));
+  return { d: depth, h: height, w: width, s, dx: 0.75 * sc, dy: 0.55 * sc, ox: 0, oy: 0 };
+}
+const P3 = (b, c, r, q) => [b.ox + q * b.s + c * b.dx, b.oy + b.d * b.dy + r * b.s - c * b.dy];
+function shade(rgbHex, f) {
+  const n = [1, 3, 5].map((i) => Math.floor(parseInt(rgbHex.slice(i, i + 2), 16) * f));
+  return `#${n.map((x) => x.toString(16).padStart(2, "0")).join("")}`;
+}
+function faces(b, [c0, c1, r0, r1, q0, q1], fill, stroke = "#333", opacity = 1, width = 1) {
+  const polys = [
+    [[c0, r0, q0], [c0, r0, q1], [c0, r1, q1], [c0, r1, q0]],
+    [[c0, r0, q0], [c0, r0, q1], [c1, r0, q1], [c1, r0, q0]],
+    [[c0, r0, q1], [c1, r0, q1], [c1, r1, q1], [c0, r1, q1]],
+  ];
+  return polys.map((pts, j) => `<polygon points="${pts.map((p) => P3(b, ...p).map((z) => z.toFixed(1)).join(",")).join(" ")}" ` +
+    `fill="${[fill, shade(fill, 0.9), shade(fill, 0.78)][j]}" fill-opacity="${opacity}" stroke="${stroke}" stroke-width="${width}"/>`).join("");
+}
+function channelLines(b) {
+  let out = "";
+  for (let c = 1; c < b.d; c++) {
+    const [x0, y0] = P3(b, c, 0, 0);
+    const [x1, y1] = P3(b, c, 0, b.w);
+    out += `<line x1="${x0.toFixed(1)}" y1="${y0.toFixed(1)}" x2="${x1.toFixed(1)}" y2="${y1.toFixed(1)}" stroke="#777" stroke-width="0.6"/>`;
+  }
+  return out;
+}
+
+export function volumesSvg(L, o, u, v, projector) {
+  const p = L.padding;
+  const fit = projector ? 230 : 170;
+  const font = projector ? 18 : 12;
+  const X = box3(L.c_i, L.n_h + 2 * p, L.n_w + 2 * p, fit);
+  const K = box3(L.c_ig, L.k_h, L.k_w, fit * 0.55);
+  const boxes = [X, K];
+  const labels = [`X: c_i × n_h × n_w = ${L.c_i} × ${L.n_h} × ${L.n_w}` + (p ? ` (+ padding ${p})` : ""),
+    `K[${o}]: c_i${L.groups > 1 ? " / groups" : ""} × k_h × k_w = ${L.c_ig} × ${L.k_h} × ${L.k_w}`];
+  const Y = L.m_h ? box3(L.c_o, L.m_h, L.m_w, fit) : null;
+  if (Y) { boxes.push(Y); labels.push(`Y: c_o × m_h × m_w = ${L.c_o} × ${L.m_h} × ${L.m_w}`); }
+  let x = 10;
+  const top = 2.2 * font;
+  boxes.forEach((b, j) => {
+    b.ox = x; b.oy = top;
+    x += Math.max(b.w * b.s + b.d * b.dx, 0.56 * font * labels[j].length) + 40;
+  });
+  const width = x - 30;
+  const height = top + Math.max(...boxes.map((b) => b.h * b.s + b.d * b.dy)) + 2.6 * font;
+  const label = (b, text) => { const [lx, ly] = P3(b, 0, b.h, 0); return `<text x="${lx.toFixed(1)}" y="${(ly + 1.5 * font).toFixed(1)}">${text}</text>`; };
+  let svg = `<svg width="${width.toFixed(0)}" height="${height.toFixed(0)}" viewBox="0 0 ${width.toFixed(0)} ${height.toFixed(0)}" ` +
+    `font-family="system-ui, sans-serif" font-size="${font}" role="img" aria-label="3-D view: the input volume, the kernel block K[${o}] and the output volume">`;
+  svg += faces(X, [0, X.d, 0, X.h, 0, X.w], "#fbe3d6");
+  if (p) svg += faces(X, [0, X.d, p, X.h - p, p, X.w - p], "#f4b69a", "#333", 0.55, 0.5);
+  svg += channelLines(X);
+  const first = channelsOf(L, o)[0];
+  const win = Y ? windowOf(L, u, v) : null;
+  if (win) svg += faces(X, [first, first + L.c_ig, win.box[0], win.box[1], win.box[2], win.box[3]], "#222222", "#000", 0.45, 1.5);
+  svg += label(X, labels[0]) + faces(K, [0, K.d, 0, K.h, 0, K.w], "#c9daf8", "#000", 1, 1.5) + channelLines(K) + label(K, labels[1]);
+  if (Y) {
+    svg += faces(Y, [0, Y.d, 0, Y.h, 0, Y.w], "#e2f0d9") + faces(Y, [o, o + 1, 0, Y.h, 0, Y.w], "#9fd18b", "#333", 0.8, 0.5);
+    svg += channelLines(Y) + faces(Y, [o, o + 1, u, u + 1, v, v + 1], "#222222", "#000", 1, 1.5) + label(Y, labels[2]);
+    const a = P3(X, first + L.c_ig / 2, (win.box[0] + win.box[1]) / 2, win.box[3]);
+    const pairs = [[a, P3(K, L.c_ig / 2, K.h / 2, 0)], [P3(K, L.c_ig / 2, K.h / 2, K.w), P3(Y, o + 0.5, u + 0.5, v)]];
+    for (const [[x0, y0], [x1, y1]] of pairs) {
+      svg += `<line x1="${x0.toFixed(1)}" y1="${y0.toFixed(1)}" x2="${x1.toFixed(1)}" y2="${y1.toFixed(1)}" stroke="#000" stroke-dasharray="5 4" stroke-width="1.5"/>`;
+    }
+  }
+  return svg + "</svg>";
+}
+
+// -- the view ----------------------------------------------------------------------------------------
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") e.className = v;
+    else if (k === "text") e.textContent = v;
+    else e.setAttribute(k, v);
+  }
+  for (const c of children) if (c !== null && c !== undefined) e.append(c);
+  return e;
+}
+
+function legend(name, [lim, signed], pad) {
+  const lo = signed ? -lim : 0;
+  const stops = Array.from({ length: 11 }, (_, j) => css(PALETTE[level(lo + ((lim - lo) * j) / 10, lim)]));
+  const bar = el("span", { class: "bar", style: `background:linear-gradient(to right,${stops.join(",")})` });
+  const out = el("span", { class: "lg" }, el("b", { text: name }), ` ${short(lo)} `, bar, ` ${short(lim)} `,
+    el("span", { class: "dim", text: "(value → colour, white = 0)" }));
+  if (pad) out.append(el("span", { class: "padkey" }), el("span", { class: "dim", text: "padding (a zero)" }));
+  return out;
+}
+
+function cellPx(h, w, projector) {
+  // pixels per cell of a map drawn as colours: maps of up to about 170 px (260 px on a projector)
+  const target = projector ? 260 : 170;
+  return Math.max(2, Math.min(projector ? 18 : 14, Math.floor(target / Math.max(h, w))));
+}
+const showValues = (count, h, w) => Math.max(h, w) <= 8 && count * h * w <= 400;
+
+class Explorer {
+  constructor(model, root) {
+    this.model = model;
+    this.root = root;
+    this.D = {};
+    this.version = 0;
+    this.preview = null;
+    this.live = false;
+    this.timer = null;
+    this.decoded = new Map(); // trait -> [the item, its decoded array]
+    root.classList.add("ccx2");
+    this.status = el("div", { class: "status" });
+    this.nokernel = el("div", { class: "nokernel", role: "note" });
+    this.walk = el("button", { class: "walk", type: "button", title: "walk the positions Y[o, u, v] one by one" });
+    this.stop = el("button", { class: "walk", type: "button", title: "stop and go back to Y[0, 0, 0]", text: "■" });
+    this.hint = el("span", { class: "hint" });
+    this.live_region = el("div", { class: "sr", "aria-live": "polite" });
+    this.picture = el("div", { class: "picture" });
+    root.append(this.status, this.nokernel, el("div", { class: "bar" }, this.walk, this.stop, this.hint),
+      this.live_region, this.picture);
+    this.walk.addEventListener("click", () => (this.timer ? this.pause() : this.play()));
+    this.stop.addEventListener("click", () => { this.pause(); this.keep(0, 0, 0); });
+    this.setWalkLabel();
+  }
+
+  get picked() {
+    return [this.model.get("o"), this.model.get("u"), this.model.get("v")];
+  }
+
+  async refresh() {
+    // a new picture from Python: decode what changed, then lay out and draw everything
+    const version = ++this.version;
+    const D = {};
+    for (const name of ARRAYS) {
+      const item = this.model.get(name);
+      const cached = this.decoded.get(name);
+      D[name] = cached && cached[0] === item ? cached[1] : await decodeItem(item);
+      this.decoded.set(name, [item, D[name]]);
+    }
+    if (version !== this.version) return; // a newer picture came while this one was decoded
+    const layer = this.model.get("layer");
+    const onlyPartials = this.maps && layer === this.L && ARRAYS.every((n) => n === "p" || D[n] === this.D[n]);
+    this.D = D;
+    this.L = layer;
+    if (onlyPartials) { // another output channel's partial maps (a pick in another Y[o]): that row only
+      this.partialsFor = null;
+      this.paint();
+    } else {
+      this.build();
+    }
+    this.root.dataset.redraw = this.model.get("redraw");
+  }
+
+  build() {
+    const { L, D } = this;
+    const projector = this.model.get("projector");
+    this.root.classList.toggle("proj", projector);
+    this.drawStatus();
+    this.picture.replaceChildren();
+    this.maps = { x: [], p: [], y: [] };
+    if (!L || L.format !== 1 || !D.x) return;
+    this.buildInput(projector);
+    this.buildKernels(projector);
+    if (L.m_h && D.y) {
+      this.buildPartials(projector);
+      this.buildOutput(projector);
+      this.sumBox = el("pre", { class: "sum" });
+      this.picture.append(el("div", {}, this.sumBox));
+    } else {
+      this.sumBox = null;
+      this.picture.append(el("div", { class: "msg", text: `⚠ ${this.model.get("text").message || ""}` }));
+    }
+    this.view3d = this.model.get("view3d") ? el("div", { class: "v3d" }) : null;
+    if (this.view3d) this.picture.append(this.view3d);
+    this.reserveSumHeight(projector);
+    this.paint();
+  }
+
+  drawStatus() {
+    const T = this.model.get("text") || {};
+    const lines = [...(T.summary || [])];
+    if (T.torch) lines.push(T.torch);
+    this.status.replaceChildren(
+      ...(T.notes || []).map((n) => el("div", { class: "note", text: `ℹ ${n}` })),
+      ...(T.message ? [el("div", { class: "msg", text: `⚠ ${T.message}` })] : []),
+      el("pre", { text: lines.join("\n") }),
+      ...(T.timing ? [el("pre", { class: "timing", text: T.timing })] : []));
+    const off = this.model.get("static") || this.noKernel;
+    this.nokernel.textContent = off ? "No Python here: point at a cell, click, the arrow keys, ▶ and the o, u, v " +
+      "sliders work; changing the layer (the controls above, shown disabled) needs Python: run the notebook in Jupyter." : "";
+  }
+
+  figure(caption, canvas, op) {
+    const fig = el("div", { class: "fig" }, el("div", { class: "cap", text: caption }), canvas);
+    return op ? el("div", { class: "opfig" }, el("span", { class: "op", text: op }), fig) : fig;
+  }
+
+  buildInput(projector) {
+    const { L, D } = this;
+    const p = L.padding;
+    const rows = L.n_h + 2 * p;
+    const cols = L.n_w + 2 * p;
+    const values = showValues(L.c_i, rows, cols);
+    const font = projector ? 18 : 12;
+    const cell = values ? this.valueCell(font, D.x) : cellPx(rows, cols, projector);
+    const dil = L.dilation > 1 && L.k_h * L.k_w > 1 ? `; dilation ${L.dilation}: it reads only the marked taps, every ` +
+      `${L.dilation}th row and column of the window, not the cells between them` : "";
+    const padded = p ? `, padded by ${p} (grey, hatched)` : "";
+    const row = el("div", { class: "row" });
+    if (L.x_kind === "photo") row.append(this.figure("the photo (R, G, B)", this.photo(projector)));
+    const names = L.x_kind === "photo" ? [" (R)", " (G)", " (B)"] : [];
+    for (let i = 0; i < L.c_i; i++) {
+      const m = new MapView({ name: `X[${i}]`, rows, cols, cell, font, values, pad: p });
+      m.fill((r, c) => (m.isPad(r, c) ? null : at(D.x, i, r - p, c - p)), L.scales.x[0]);
+      m.i = i;
+      this.maps.x.push(m);
+      row.append(this.figure(`X[${i}]${names[i] || ""}`, m.canvas));
+    }
+    this.picture.append(el("div", { class: "sx" },
+      el("h4", { text: `input X: c_i = ${L.c_i} channels of n_h × n_w = ${L.n_h} × ${L.n_w}${padded}; ` +
+        `the window of the picked element Y[o, u, v] outlined${dil}` }),
+      legend("X", L.scales.x, p > 0), row));
+  }
+
+  photo(projector) {
+    const { L, D } = this;
+    const cell = cellPx(L.n_h, L.n_w, projector);
+    const c = el("canvas", { role: "img", "aria-label": `the photo, ${L.n_h} × ${L.n_w} pixels, its three colour channels combined` });
+    c.width = L.n_w;
+    c.height = L.n_h;
+    c.style.width = `${L.n_w * cell}px`;
+    c.style.height = `${L.n_h * cell}px`;
+    c.className = "photo";
+    const img = new ImageData(L.n_w, L.n_h);
+    for (let r = 0; r < L.n_h; r++) for (let q = 0; q < L.n_w; q++) {
+      for (let ch = 0; ch < 3; ch++) img.data[4 * (r * L.n_w + q) + ch] = Math.round(255 * Math.max(0, Math.min(1, at(D.x, ch, r, q))));
+      img.data[4 * (r * L.n_w + q) + 3] = 255;
+    }
+    c.getContext("2d").putImageData(img, 0, 0);
+    return c;
+  }
+
+  valueCell(font, ...arrays) {
+    // a cell wide enough for the longest value written in these maps
+    let n = 1;
+    for (const A of arrays) if (A) for (const v of A.data) n = Math.max(n, short(v).length);
+    return Math.max(Math.round(font * 1.9), Math.ceil(font * 0.62 * (n + 1.2)));
+  }
+
+  buildKernels(projector) {
+    const { L, D } = this;
+    const font = projector ? 18 : 12;
+    this.kValues = showValues(L.c_o * L.c_ig, L.k_h, L.k_w);
+    const cell = this.kValues ? this.valueCell(font, D.k) : Math.max(Math.floor(cellPx(L.k_h, L.k_w, projector) / 2), projector ? 9 : 6);
+    this.kgrid = new KernelGrid(L, D, { cell, font, values: this.kValues, projector });
+    const grp = L.groups > 1 ? ` in groups = ${L.groups} groups (output channel o reads the c_i / groups = ${L.c_ig} ` +
+      "input channels of its group)" : "";
+    const dil = L.dilation > 1 ? `, dilation ${L.dilation} (taps ${L.dilation} apart)` : "";
+    const where = this.kValues ? "" : L.m_h ? "; the picked row's values are written beside its partial maps" : "";
+    this.picture.append(el("div", { class: "sk" },
+      el("h4", { text: `kernels K: c_o × c_i / groups = ${L.c_o} × ${L.c_ig} kernels of k_h × k_w = ${L.k_h} × ${L.k_w}` +
+        `${grp}${dil}, ${L.k_name}; row K[o] makes output channel Y[o], the picked row outlined${where}` }),
+      legend("K", L.scales.k, false), this.kgrid.canvas));
+  }
+
+  buildPartials(projector) {
+    const { L } = this;
+    const font = projector ? 18 : 12;
+    this.pValues = showValues(L.c_ig + 2 + L.c_o, L.m_h, L.m_w);
+    this.pFont = font;
+    this.pCell = this.pValues ? this.valueCell(font, this.D.p, this.D.y) : cellPx(L.m_h, L.m_w, projector);
+    this.pHead = el("h4");
+    this.pRow = el("div", { class: "row" });
+    this.pNote = el("div", { class: "pnote" });
+    this.picture.append(el("div", { class: "sp" }, this.pHead, legend("partial maps, their sum and Y", L.scales.y, false),
+      this.pNote, this.pRow));
+    this.partialsFor = null;
+  }
+
+  fillPartials(o) {
+    // the row "how Y[o] is made" for the output channel o whose partial maps are here (kept o, else the one sent)
+    const { L, D } = this;
+    let P = partialsHere(D, o);
+    let shown = o;
+    if (!P) { shown = D.p ? D.p.first : 0; P = partialsHere(D, shown); }
+    this.pNote.textContent = shown === o ? "" : `the partial maps of Y[${o}] come from Python: ` +
+      (this.model.get("static") || this.noKernel ? `shown here for Y[${shown}]` : "on their way");
+    if (this.partialsFor === shown && this.pRow.childElementCount) return;
+    this.partialsFor = shown;
+    const by = L.bias ? `, + b[${shown}]` : "";
+    this.pHead.textContent = `how Y[${shown}] is made: one partial map X[i] ⋆ K[${shown}, i] per input channel i` +
+      `${L.groups > 1 ? " of its group" : ""}, their sum${by}, = Y[${shown}]; the picked element outlined in each`;
+    const chans = channelsOf(L, shown);
+    const mk = (name, get) => {
+      const m = new MapView({ name, rows: L.m_h, cols: L.m_w, cell: this.pCell, font: this.pFont, values: this.pValues });
+      m.fill(get, L.scales.y[0]);
+      m.o = shown;
+      return m;
+    };
+    this.maps.p = [];
+    this.pRow.replaceChildren();
+    chans.forEach((i, il) => {
+      const kname = `K[${shown}, ${L.groups > 1 ? il : i}]`;
+      const m = mk(`X[${i}] ⋆ ${kname}`, (r, c) => at(P, il, r, c));
+      this.maps.p.push(m);
+      const parts = [];
+      if (!this.kValues) parts.push(el("div", { class: "cap", text: `${kname} (colours of K)` }), this.kernelCanvas(shown, il));
+      parts.push(el("div", { class: "cap", text: m.name }), m.canvas);
+      const fig = el("div", { class: "fig" }, ...parts);
+      this.pRow.append(il ? el("div", { class: "opfig" }, el("span", { class: "op", text: "+" }), fig) : fig);
+    });
+    const sum = mk("the sum", (r, c) => { let s = 0; for (let il = 0; il < chans.length; il++) s += at(P, il, r, c); return s; });
+    this.maps.p.push(sum);
+    this.pRow.append(this.figure("the sum", sum.canvas, "="));
+    if (L.bias) this.pRow.append(el("div", { class: "opfig" }, el("span", { class: "op", text: "+" }),
+      el("div", { class: "fig" }, el("div", { class: "cap", text: `b[${shown}]` }), el("b", { class: "bval", text: short(D.b.data[shown]) }))));
+    const yo = mk(`Y[${shown}] (= the sum${L.bias ? ` + b[${shown}]` : ""})`, (r, c) => at(D.y, shown, r, c));
+    this.maps.p.push(yo);
+    this.pRow.append(this.figure(`Y[${shown}]`, yo.canvas, "="));
+    this.wire(this.maps.p, () => shown);
+  }
+
+  kernelCanvas(o, il) {
+    // K[o, i] with its values, above its partial map (when the grid is too large to write them)
+    const { L, D } = this;
+    const font = this.pFont;
+    const m = new MapView({ name: `K[${o}, ${il}]`, rows: L.k_h, cols: L.k_w, cell: this.valueCell(font, D.k), font, values: true });
+    m.fill((r, c) => at(D.k, o, il, r, c), L.scales.k[0]);
+    m.paint(null);
+    m.canvas.setAttribute("aria-label", `kernel K[${o}, ${il}], ${L.k_h} × ${L.k_w}, its values written in its cells`);
+    return m.canvas;
+  }
+
+  buildOutput(projector) {
+    const { L, D } = this;
+    const row = el("div", { class: "row" });
+    for (let o = 0; o < L.c_o; o++) {
+      const m = new MapView({ name: `Y[${o}]`, rows: L.m_h, cols: L.m_w, cell: this.pCell, font: this.pFont, values: this.pValues });
+      m.fill((r, c) => at(D.y, o, r, c), L.scales.y[0]);
+      m.o = o;
+      this.maps.y.push(m);
+      row.append(this.figure(`Y[${o}]`, m.canvas));
+    }
+    this.wire(this.maps.y, null);
+    const formula = L.dilation > 1 ? "d(k − 1) − 1" : "k";
+    this.picture.append(el("div", { class: "sy" },
+      el("h4", { text: `output Y: c_o = ${L.c_o} channels of m_h × m_w = ${L.m_h} × ${L.m_w} ` +
+        `(m = ⌊(n + 2p − ${formula}) / s⌋ + 1); point at a cell to see how it is made, click to keep it` }), row));
+  }
+
+  wire(maps, fixedO) {
+    // pointer, touch and keyboard on output maps: preview on hover, keep on click or tap, arrows move the kept cell
+    for (const m of maps) {
+      const c = m.canvas;
+      const oOf = () => (fixedO ? fixedO() : m.o);
+      c.tabIndex = 0;
+      c.classList.add("pick");
+      c.addEventListener("pointermove", (ev) => {
+        const cell = m.cellAt(ev);
+        if (cell) this.show([oOf(), ...cell]);
+      });
+      c.addEventListener("pointerleave", () => this.show(null));
+      // a press on a map picks; it does not reach the notebook, which would make the cell active and may scroll
+      // the page under the pointer (JupyterLab), moving the map before the click lands
+      c.addEventListener("mousedown", (ev) => ev.stopPropagation());
+      c.addEventListener("pointerdown", (ev) => ev.stopPropagation());
+      c.addEventListener("click", (ev) => {
+        const cell = m.cellAt(ev);
+        if (cell) this.keep(oOf(), ...cell);
+      });
+      c.addEventListener("keydown", (ev) => {
+        const step = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] }[ev.key];
+        const [, u, v] = this.picked;
+        if (step) {
+          ev.preventDefault();
+          const { m_h, m_w } = this.L;
+          this.keep(oOf(), Math.max(0, Math.min(m_h - 1, u + step[0])), Math.max(0, Math.min(m_w - 1, v + step[1])));
+        } else if (ev.key === "Enter" || ev.key === " ") {
+          ev.preventDefault();
+          this.keep(oOf(), u, v);
+        }
+      });
+    }
+  }
+
+  show(preview) {
+    // a preview (hovered) element, or null to show the kept one again
+    if (JSON.stringify(preview) === JSON.stringify(this.preview)) return;
+    this.preview = preview;
+    this.paint();
+  }
+
+  keep(o, u, v) {
+    const same = this.picked.join(",") === [o, u, v].join(",");
+    this.preview = null;
+    this.model.set({ o, u, v });
+    this.model.save_changes();
+    if (same) this.paint();
+  }
+
+  schedulePaint() {
+    // o, u and v change together: one paint for all three (before the next frame)
+    if (this.pending) return;
+    this.pending = true;
+    queueMicrotask(() => { this.pending = false; this.preview = null; this.paint(); });
+  }
+
+  play() {
+    if (!this.L || !this.L.m_h) return;
+    this.timer = setInterval(() => {
+      const { c_o, m_h, m_w } = this.L;
+      const [o, u, v] = this.picked;
+      const next = (o * m_h * m_w + u * m_w + v + 1) % (c_o * m_h * m_w);
+      this.keep(Math.floor(next / (m_h * m_w)), Math.floor((next % (m_h * m_w)) / m_w), next % m_w);
+    }, WALK_MS);
+    this.setWalkLabel();
+  }
+
+  pause() {
+    clearInterval(this.timer);
+    this.timer = null;
+    this.setWalkLabel();
+  }
+
+  setWalkLabel() {
+    this.walk.textContent = this.timer ? "⏸ pause" : "▶ walk";
+    this.walk.setAttribute("aria-pressed", this.timer ? "true" : "false");
+  }
+
+  reserveSumHeight(projector) {
+    // the written sum's box keeps one height for every element of this layer (no layout shift on hover)
+    if (!this.sumBox) return;
+    const { L, D } = this;
+    const width = (D.x ? Math.max(...Array.from(D.x.data, (v) => formatNumber(v).length)) : 1) +
+      Math.max(...Array.from(D.k.data, (v) => formatNumber(v).length)) + 3;
+    const terms = L.c_ig * L.k_h * L.k_w;
+    const chars = 60 + terms * width + L.c_ig * 4;
+    const perLine = Math.max(40, Math.floor((this.root.clientWidth || 900) / ((projector ? 20 : 13) * 0.6)));
+    const full = this.model.get("full_terms") || (!projector && terms <= FULL_TERMS_MAX);
+    const lines = 3 + (full ? 1 + Math.ceil(chars / perLine) : 0);
+    this.sumBox.style.minHeight = `${(lines * (projector ? 20 : 13) * 1.35).toFixed(0)}px`;
+  }
+
+  paint() {
+    // outlines, the written sum, the text alternatives and data-picked for the shown element
+    const { L } = this;
+    if (!L || !this.maps) return;
+    const kept = this.picked;
+    const [o, u, v] = this.preview || kept;
+    if (o >= L.c_o || (L.m_h && (u >= L.m_h || v >= L.m_w))) return; // a new layer is on its way
+    const dashed = !!this.preview;
+    this.root.dataset.picked = kept.join(",");
+    this.root.dataset.shown = [o, u, v].join(",");
+    const hasY = L.m_h > 0 && this.D.y;
+    const win = hasY ? windowOf(L, u, v) : null;
+    const chans = hasY ? new Set(channelsOf(L, o)) : new Set();
+    for (const m of this.maps.x) {
+      const on = chans.has(m.i);
+      m.paint(on ? { box: win.box, taps: [win.rows, win.cols], dashed } : null);
+      m.canvas.setAttribute("aria-label", `input channel X[${m.i}], ${L.n_h} × ${L.n_w}` + (L.padding ? ` padded to ${m.rows} × ${m.cols}` : "") +
+        (on ? `; the window of Y[${o}, ${u}, ${v}]: padded rows ${win.rows.join(", ")}, columns ${win.cols.join(", ")}` : "; not read by the picked element"));
+    }
+    this.kgrid.paint(hasY ? o : kept[0], dashed);
+    this.kgrid.canvas.setAttribute("aria-label", `the kernels K, ${L.c_o} rows of ${L.c_ig} kernels of ${L.k_h} × ${L.k_w}; row K[${o}] outlined`);
+    if (!hasY) return;
+    this.fillPartials(this.preview && partialsHere(this.D, o) ? o : kept[0]);
+    for (const m of this.maps.p) {
+      const on = m.o === o;
+      m.paint(on ? { box: [u, u + 1, v, v + 1], taps: [[u], [v]], dashed } : null);
+      m.canvas.setAttribute("aria-label", `${m.name}, ${L.m_h} × ${L.m_w}` + (on ? `; at (${u}, ${v}): ${formatNumber(m.get(u, v), false)}` : ""));
+    }
+    for (const m of this.maps.y) {
+      const on = m.o === o;
+      m.paint(on ? { box: [u, u + 1, v, v + 1], taps: [[u], [v]], dashed } : null);
+      m.canvas.setAttribute("aria-label", `output channel Y[${m.o}], ${L.m_h} × ${L.m_w}` +
+        (on ? `; picked Y[${o}, ${u}, ${v}] = ${formatNumber(m.get(u, v), false)}` : "") + "; arrow keys move the picked element");
+    }
+    const projector = this.model.get("projector");
+    const texts = elementTexts(L, this.D, o, u, v, projector, this.model.get("full_terms"));
+    this.sumBox.textContent = texts.lines.join("\n");
+    this.hint.textContent = this.preview ? `previewing Y[${o}, ${u}, ${v}]: click to keep it` :
+      `picked Y[${o}, ${u}, ${v}]: point at a cell of an output map to preview, click to keep; arrow keys move it`;
+    if (!this.preview) this.live_region.textContent = texts.compact || texts.full;
+    if (this.view3d) this.view3d.innerHTML = `<h4>3-D view: Y[${o}, ${u}, ${v}] = the sum over the ${L.c_ig} × ${L.k_h} × ` +
+      `${L.k_w} window (dark) times the kernel block K[${o}] (blue)${L.bias ? `, + b[${o}]` : ""}</h4>` + volumesSvg(L, o, u, v, projector);
+  }
+}
+
+function render({ model, el: root }) {
+  const view = new Explorer(model, root);
+  const redraw = () => view.refresh();
+  model.on("change:redraw", redraw);
+  for (const name of ["projector", "view3d"]) model.on(`change:${name}`, () => view.build());
+  model.on("change:full_terms", () => { view.reserveSumHeight(model.get("projector")); view.paint(); });
+  for (const name of ["o", "u", "v"]) model.on(`change:${name}`, () => view.schedulePaint());
+  model.on("change:text", () => view.drawStatus());
+  model.on("msg:custom", (msg) => {
+    if (msg && msg.kind === "pong") { view.live = true; view.noKernel = false; view.drawStatus(); }
+  });
+  if (!model.get("static")) {
+    model.send({ kind: "ping" }); // a kernel answers; a saved page (no kernel) does not
+    setTimeout(() => { if (!view.live) { view.noKernel = true; view.drawStatus(); } }, 5000);
+  }
+  redraw();
+  return () => view.pause();
+}
+
+export default { render };
