@@ -24,7 +24,10 @@ if "google.colab" in sys.modules:
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # 6. The channel explorer
 #
-# Notebooks 1–4 worked through fixed examples. Here you choose: the number of input channels
+# Notebooks 1–4 worked through fixed examples.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Here you choose: the number of input channels
 # $c_i$, of output channels $c_o$, the kernel size $k_h \times k_w$, the input size $n_h \times n_w$,
 # the stride, the padding, the groups and the dilation, the input (the lecture's $\mathbf{X}$, random
 # integers, a photo) and the kernels (the lecture's $\mathbf{K}$, edge detectors, blur, identity,
@@ -36,9 +39,11 @@ if "google.colab" in sys.modules:
 # - **how one output channel is made**: for the picked output channel $o$, one partial map
 #   $\mathbf{X}_i \star \mathbf{K}_{o,i}$ per input channel $i$, their sum, $+\, b_o$, $= \mathbf{Y}_o$.
 #   This is the lecture's central picture, drawn as whole maps:
-#
+
+# %% [markdown] slideshow={"slide_type": "-"}
 #   $$\mathbf{Y}_{o} = \sum_{i=0}^{c_i-1} \mathbf{X}_{i} \star \mathbf{K}_{o,i} + b_o;$$
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # - one output element $\mathbf{Y}_{o,u,v}$ (row $u$, column $v$; $i$ stays the input channel, as in
 #   notebook 1): **point at any cell of an output map** to see how it is made, **click** to keep it.
 #   Its window lights up in every input channel it reads, its cell in every partial map, their sum
@@ -56,7 +61,7 @@ if "google.colab" in sys.modules:
 # pointing and picking answer at once, even in a saved copy of this page (the course website, the
 # slides). Sliders that change the layer redraw when you let go; they need a running kernel.
 
-# %% slideshow={"slide_type": "slide"}
+# %% slideshow={"slide_type": "slide"} tags=["slide-output-only"]
 from chanconv.explorer import ChannelExplorer
 
 explorer = ChannelExplorer()
@@ -64,15 +69,18 @@ explorer
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # It starts with the lecture's example: $c_i = 2$, $c_o = 3$ ($\mathbf{K}$, $\mathbf{K} + 1$,
-# $\mathbf{K} + 2$), $2 \times 2$ kernels on a $3 \times 3$ input. The same state, as text (what the
+# $\mathbf{K} + 2$), $2 \times 2$ kernels on a $3 \times 3$ input.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The same state, as text (what the
 # picture writes for the picked element $\mathbf{Y}_{0,0,0}$ comes from these numbers):
 
-# %%
+# %% slideshow={"slide_type": "notes"}
 print(explorer.summary)
 print(explorer.state.element.compact_text(), "  (one partial sum per input channel)")
 print(explorer.element_text)
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "notes"}
 # Things to try:
 # 1. Raise $c_o$: every new output channel adds one row of $c_i$ kernels ($\mathbf{K} + 3$,
 #    $\mathbf{K} + 4$, ...) and $c_i k_h k_w$ weights; the input does not change.
@@ -103,7 +111,7 @@ print(explorer.element_text)
 # drive it. Behind the widget, `explore(Settings(...))` computes everything the picture shows from
 # the controls' values, with no widget at all. Leaving the lecture's shapes says so in a note:
 
-# %%
+# %% slideshow={"slide_type": "-"} tags=["slide-code-only"]
 from chanconv.explorer import Settings, explore
 
 state = explore(Settings(c_i=3))
@@ -113,17 +121,20 @@ print(state.summary)
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## Output channels as detectors, on a photo
 #
-# The photo has $c_i = 3$ channels (red, green, blue), shown at $48 \times 41$ pixels. The preset "edge
+# The photo has $c_i = 3$ channels (red, green, blue), shown at $48 \times 41$ pixels.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The preset "edge
 # detectors" gives each output channel $o$ a $3 \times 3$ edge kernel in one direction (horizontal,
 # vertical, and the two diagonals), applied to all three colour channels with weight 1/3: each
 # $\mathbf{Y}_o$ is a map of the edges in one direction of the photo's brightness. The partial maps
 # show how the red, green and blue channels each contribute to it.
 
-# %%
+# %% slideshow={"slide_type": "subslide"} tags=["slide-output-only"]
 photo = ChannelExplorer(source="photo")
 photo
 
-# %%
+# %% slideshow={"slide_type": "notes"}
 print(photo.summary)
 print("K[0, i] for every input channel i of output channel 0 (horizontal edges, weight 1/3):")
 print(photo.tensors[1][0, 0])  # the same for i = 1, 2
@@ -136,25 +147,27 @@ print(photo.tensors[1][0, 0])  # the same for i = 1, 2
 #
 # $$\text{parameters} = \frac{c_o c_i k_h k_w}{g} + c_o, \qquad
 # \text{MACs} = \frac{c_i c_o k_h k_w m_h m_w}{g}.$$
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # At $g = c_i$ every output channel reads one input channel: a depthwise convolution (notebook 7's
 # exercises build the depthwise-separable layer from it).
 
-# %%
+# %% slideshow={"slide_type": "notes"}
 for groups in (1, 2, 4):
     state = explore(Settings(source="random", preset="random", c_i=4, c_o=8, k_h=3, k_w=3, n_h=6, n_w=6,
                              groups=groups))
     print(state.summary.split("; ", 1)[1])
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "notes"}
 # A combination that cannot be computed still shows $\mathbf{X}$ and $\mathbf{K}$, and one line says why:
 
-# %%
+# %% slideshow={"slide_type": "notes"}
 print(explore(Settings(source="random", n_h=4, n_w=4, k_h=7, padding=1)).message)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Recap
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # - $c_i$ sets how many partial maps $\mathbf{X}_i \star \mathbf{K}_{o,i}$ each output channel sums;
 #   $c_o$ sets how many such sums (rows of kernels) there are; $k_h \times k_w$ sets each kernel's
 #   window.

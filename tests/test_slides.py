@@ -122,6 +122,7 @@ MEASURE = """([bodyPx, codePx, strictFonts]) => {
   if (strictFonts) {
     for (const el of slide.querySelectorAll('p, li, td, th, pre, code, span')) {
       if (!visible(el) || !el.textContent.trim() || el.closest('.title-slide .keys')) continue;
+      if (el.closest('.ccx2 .picture > div:not(:last-child)')) continue;  // the explorer's maps: a figure, scaled as one
       const formula = el.closest('.MathJax_CHTML');  // a formula is measured at its base size (sub- and
       if (formula && formula !== el) continue;         // superscripts are smaller by design)
       if ([...el.children].some(c => c.textContent.trim() === el.textContent.trim())) continue;  // measured at the child
