@@ -480,7 +480,7 @@ check_block_diagonal(speedup)
 # weights `Wp (c, c, 1, 1)` and bias `bp (c,)`; the result `Y (batch, c, n_h, n_w)` has the
 # input's size, and must match torch's to within $10^{-3}$.
 
-# %% slideshow={"slide_type": "-"}
+# %% slideshow={"slide_type": "-"} tags=["slide-code-only"]
 print(describe_8())
 
 # %% tags=["exercise"] slideshow={"slide_type": "notes"}

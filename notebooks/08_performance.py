@@ -24,7 +24,10 @@ if "google.colab" in sys.modules:
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # 8. From the lecture's loops to the hardware's limit
 #
-# Notebooks 1–4 computed every output element with the lecture's loops. Nobody runs a network
+# Notebooks 1–4 computed every output element with the lecture's loops.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Nobody runs a network
 # that way. This notebook climbs a ladder of implementations of the same layer, all in
 # `chanconv.core.methods` with one signature, and measures what each idea buys:
 #
@@ -58,12 +61,15 @@ _ = torch.manual_seed(0)
 device = chanconv.default_device()
 print("device:", device)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # The compiled rung is built the first time it is used (30–90 s with a C++ compiler; cached
-# after that). Where there is no compiler it is simply absent, and every cell below runs
+# after that).
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Where there is no compiler it is simply absent, and every cell below runs
 # without it.
 
-# %% tags=["nbval-ignore-output"]
+# %% slideshow={"slide_type": "-"} tags=["nbval-ignore-output", "slide-output-only"]
 # built (or loaded) where it can be; absent or failed (e.g. a compiler without OpenMP): one line saying why
 print(compiled.prepare(device))
 # the methods this notebook runs: the compiled rung only where it is built
@@ -76,7 +82,7 @@ methods_here = tuple(m for m in chanconv.METHODS if m != "compiled" or compiled.
 # agrees with PyTorch's `conv2d` (`matmul1x1` handles 1 × 1 kernels only and sits this one out;
 # the tests check hundreds of layers, strides, dilations and groups included).
 
-# %%
+# %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 g = torch.Generator().manual_seed(0)
 X = torch.randn(2, 6, 11, 11, generator=g).to(device)
 W = torch.randn(5, 6, 3, 3, generator=g).to(device)
@@ -92,10 +98,13 @@ for method in methods_here:
 # ## Step 1: leave the Python loops
 #
 # On a small layer (c_i = c_o = 4, k_h = k_w = 3, n_h = n_w = 12) the lecture's loops are still
-# bearable. The loops run O(c_i · c_o · m_h · m_w) tiny tensor operations, each costing
+# bearable.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The loops run O(c_i · c_o · m_h · m_w) tiny tensor operations, each costing
 # microseconds of Python and dispatch; the vectorized methods run a handful of large ones.
 
-# %% tags=["nbval-ignore-output"]
+# %% slideshow={"slide_type": "-"} tags=["nbval-ignore-output", "slide-output-only"]
 small = run([Shape("small", 4, 4, 3, 12)], device=device, repeat=3, methods=methods_here, progress=False)
 loops_time = next(r["seconds"] for r in small if r["method"] == "loops")
 for r in small:
@@ -107,6 +116,8 @@ for r in small:
 #
 # A realistic layer: c_i = c_o = 64, k_h = k_w = 3, n_h = n_w = 32, padding 1 (37.7 million
 # multiply-adds).
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # `unfold` materializes every window and lets `einsum` pick the product; `im2col` copies the
 # windows into one column matrix and multiplies once; `im2row` is the same product transposed,
 # which this CPU's matrix product prefers when c_o is small, at the price of two layout
@@ -115,7 +126,7 @@ for r in small:
 # round: torch and the methods are timed in turn, in rounds, and the ratio is the median over the
 # rounds of each round's time ÷ torch's time (so it need not equal the ratio of the printed medians).
 
-# %% tags=["nbval-ignore-output"]
+# %% slideshow={"slide_type": "-"} tags=["nbval-ignore-output", "slide-output-only"]
 layer = run([Shape("channels", 64, 64, 3, 32, padding=1)], device=device, repeat=5, methods=methods_here,
             progress=False)
 for r in layer:
@@ -124,7 +135,8 @@ for r in layer:
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Time against c_i = c_o and against k
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # What to see: at few channels every method pays fixed costs per call (Python, set-up) that torch
 # does not, and the gaps are widest; as c_i · c_o grows the work dominates, the curves approach
 # torch's and their slope approaches the ×4 per doubling of both that the multiply-adds grow by.
@@ -135,7 +147,7 @@ for r in layer:
 # faster at 256 channels). `fft` barely depends on k: its cost is set by the image size and by the
 # c_i · c_o products per frequency, not by the kernel; at these sizes it never pays off on a CPU.
 
-# %% tags=["nbval-ignore-output"]
+# %% slideshow={"slide_type": "-"} tags=["nbval-ignore-output", "slide-output-only"]
 sweep_c = run([Shape("c", c, c, 3, 24, padding=1) for c in (8, 16, 32, 64, 128)], device=device, repeat=3,
               methods=tuple(m for m in ("unfold", "im2col", "im2row", "shift", "winograd", "fft", "compiled")
                             if m in methods_here), progress=False)
@@ -169,7 +181,10 @@ fig.tight_layout()
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The machine's limits
 #
-# How fast could any convolution run here? Three numbers, each measured or read from the machine
+# How fast could any convolution run here?
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Three numbers, each measured or read from the machine
 # (`chanconv.perf.roofline`):
 #
 # - the **theoretical peak**: cores used (one thread per core here, printed as threads) × clock ×
@@ -184,7 +199,7 @@ fig.tight_layout()
 # - the **memory bandwidth**: a copy and a STREAM-like triad a = b + s·c over arrays far larger
 #   than the caches (GB/s = 10⁹ bytes per second). The roofline below uses the better of the two.
 
-# %% tags=["nbval-ignore-output"]
+# %% slideshow={"slide_type": "notes"} tags=["nbval-ignore-output"]
 limits_cpu = roofline.cpu_description() if device.type == "cpu" else None
 attainable = roofline.attainable_peak(device)
 bandwidth = roofline.memory_bandwidth(device)
@@ -201,7 +216,10 @@ print(f"ridge point: {ridge:.1f} FLOP/byte")
 # ## The roofline
 #
 # A layer has to read X, W and b and write Y at least once: `conv2d_cost` gives those bytes and
-# the FLOPs, and their ratio is the layer's **arithmetic intensity** I (FLOP/byte). A layer whose
+# the FLOPs, and their ratio is the layer's **arithmetic intensity** I (FLOP/byte).
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# A layer whose
 # data come from memory cannot run faster than min(peak, bandwidth × I): the flat roof is
 # compute, the slanted one memory; they meet at the ridge point, attainable peak ÷ bandwidth
 # (printed above; 9–25 FLOP/byte on the machines of this project, as the measured bandwidth
@@ -231,7 +249,7 @@ print(f"ridge point: {ridge:.1f} FLOP/byte")
 # memory, as in a network whose activations do not fit in cache; here a point above it would be
 # the cache's doing, not a contradiction.
 
-# %% tags=["nbval-ignore-output"]
+# %% slideshow={"slide_type": "notes"} tags=["nbval-ignore-output"]
 ROOF_GRID = [
     Shape("lecture 5×5", 100, 100, 5, 68),
     Shape("3×3, 64 ch", 64, 64, 3, 32, padding=1),
@@ -259,7 +277,7 @@ for shape in ROOF_GRID:
           f"torch {torch_rows[shape.label]['gflops']:6.1f}"
           f"   best from scratch {best['gflops']:6.1f} GFLOP/s ({best['method']}{nominal})")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "notes"}
 # What to see: the dense layers (right) climb towards the compute roofs, none past the attainable
 # peak; the 1 × 1 16 → 16 and depthwise layers (left) sit under the slanted memory roof, the
 # depthwise one far under it (a quarter of its roof or less): with one input channel per output
@@ -275,12 +293,15 @@ for shape in ROOF_GRID:
 # ## The compiled rung: what it fuses
 #
 # Each Python-level method is a sequence of PyTorch operations, and every operation that writes a
-# new tensor is a full pass over memory. `aten_calls` counts them (a `TorchDispatchMode` sees
+# new tensor is a full pass over memory.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# `aten_calls` counts them (a `TorchDispatchMode` sees
 # every operation PyTorch dispatches, from Python or from C++; loops written inside the C++
 # extension are not operations and are not counted). On a strided layer (c_i = 64 → c_o = 128,
 # k_h = k_w = 3, stride 2, n_h = n_w = 56):
 
-# %%
+# %% slideshow={"slide_type": "notes"}
 gen = torch.Generator().manual_seed(0)
 Xs = torch.randn(1, 64, 56, 56, generator=gen).to(device)
 Ws = torch.randn(128, 64, 3, 3, generator=gen).to(device)
@@ -291,10 +312,13 @@ for method in ("im2col", "im2row", "compiled"):
     passes, views = aten_calls(lambda m=method: chanconv.conv2d(Xs, Ws, bs, stride=2, padding=1, method=m))
     print(f"{method:9} aten operations that write a tensor: {dict(sorted(passes.items()))}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # Python's `im2col` pays for `constant_pad_nd` (a padded copy of X), `clone` (X split into column
 # phases for stride 2), two `copy_` (the column matrix, one kernel column phase at a time) and the
-# product `addmm`. `im2row` pays for the padded copy, two `clone` (X to channels-last, then the
+# product `addmm`.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# `im2row` pays for the padded copy, two `clone` (X to channels-last, then the
 # window rows), a copy, the product `mm` and an `add` for the bias (outside its product). In
 # `compiled` only the product is left as an operation; one pass is not an operation and not
 # counted: the C++ gather that builds the column matrix straight from X, writing a zero where a
@@ -310,7 +334,7 @@ for method in ("im2col", "im2row", "compiled"):
 # are level within the run-to-run noise, and both land near torch's oneDNN convolution, which
 # builds no column matrix at all (0.9–1.4× torch over the README's runs).
 
-# %% tags=["nbval-ignore-output"]
+# %% slideshow={"slide_type": "notes"} tags=["nbval-ignore-output"]
 FUSED = [Shape("stride", 64, 128, 3, 56, stride=2, padding=1), Shape("stem", 3, 64, 7, 112, stride=2, padding=3),
          Shape("depthwise", 64, 64, 3, 56, padding=1, groups=64), Shape("tiny", 3, 8, 3, 16, padding=1),
          Shape("channels", 64, 64, 3, 32, padding=1)]
@@ -325,12 +349,15 @@ if "compiled" in methods_here:
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Fewer multiplications, still accurate
 #
-# Winograd and the FFT trade multiplications for transforms, and the transforms round too. On
+# Winograd and the FFT trade multiplications for transforms, and the transforms round too.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# On
 # this layer (float32, compared with a float64 reference) every method stays far inside float32's
 # accuracy, Winograd and the FFT within the bound each one states (its error grows with larger
 # tiles for Winograd and with the image size for the FFT; the tests check the bounds):
 
-# %%
+# %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 X = torch.randn(2, 32, 30, 30, generator=g, dtype=torch.float64)
 W = torch.randn(16, 32, 3, 3, generator=g, dtype=torch.float64)
 exact = torch.nn.functional.conv2d(X, W, padding=1)
@@ -342,7 +369,8 @@ for method, bound in [("im2col", None), ("winograd", WINOGRAD_REL_ERROR), ("fft"
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Recap
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # - Leaving Python loops is the first and biggest step: about a hundred to a few thousand times
 #   faster already on a small layer (the factors printed in step 1).
 # - Expressing the convolution as matrix products (im2col, im2row, shift, the 1 × 1 product)

@@ -26,7 +26,10 @@ if "google.colab" in sys.modules:
 #
 # A layer is only useful in a network if we can learn its weights, and learning needs the
 # gradient of a loss $L$ with respect to $\mathbf{W}$, $\mathbf{b}$ and (to reach the layers below)
-# $\mathbf{X}$. This notebook
+# $\mathbf{X}$.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# This notebook
 # 1. derives the three gradients of a multi-channel layer in the lecture's notation and shows that
 #    **each one is again a convolution**, checked against PyTorch's autograd on the lecture's
 #    $\mathbf{X}$ and $\mathbf{K}$;
@@ -51,15 +54,18 @@ print("device:", device)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The three gradients
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # The layer (stride 1, no padding, one sample), with $c_i$ input channels and $c_o$ output
 # channels; $\mathbf{W}$ is the lecture's $\mathbf{K}$ (PyTorch's `weight`), of shape
 # $c_o \times c_i \times k_h \times k_w$, input channel $i$, and $(u, v)$ is a position in the
 # output, $m_h \times m_w$:
-#
+
+# %% [markdown] slideshow={"slide_type": "-"}
 # $$\mathbf{Y}_{o,u,v} = b_o + \sum_{i=0}^{c_i-1} \sum_{a=0}^{k_h-1} \sum_{e=0}^{k_w-1}
 # \mathbf{X}_{i,\,u+a,\,v+e}\, \mathbf{W}_{o,i,a,e}.$$
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # Write $\mathrm{d}\mathbf{Y}_{o,u,v} = \partial L / \partial \mathbf{Y}_{o,u,v}$ for what the layers
 # above hand down (and likewise $\mathrm{d}\mathbf{W}$, $\mathrm{d}\mathbf{b}$, $\mathrm{d}\mathbf{X}$).
 # The chain rule sums over every place a number was used:
@@ -100,13 +106,14 @@ print("device:", device)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Checked on the lecture's X and K
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # The lecture's $\mathbf{X}$ ($c_i = 2$, $3 \times 3$) and $\mathbf{K}$ stacked with $\mathbf{K} + 1$ and
 # $\mathbf{K} + 2$ ($c_o = 3$), a bias, and the loss $L = \sum \mathbf{Y} \odot \mathbf{T}$ (the sum of the
 # elementwise products) for a fixed $\mathbf{T}$, so that $\mathrm{d}\mathbf{Y} = \mathbf{T}$. First the
 # formulas written out with the lecture's `corr2d`, then chanconv's `conv2d_backward`, then autograd.
 
-# %%
+# %% slideshow={"slide_type": "notes"}
 X = lecture_X().to(device)                       # (c_i, n_h, n_w) = (2, 3, 3)
 K = torch.stack((lecture_K(), lecture_K() + 1, lecture_K() + 2)).to(device)  # (c_o, c_i, k_h, k_w) = (3, 2, 2, 2)
 b = torch.tensor([1.0, 0.0, -1.0], device=device)
@@ -123,21 +130,24 @@ print("db =", db.tolist())
 print("dW[0] (output channel 0, one 2×2 map per input channel):\n", dW[0])
 print("dX:\n", dX)
 
-# %%
+# %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 dX2, dW2, db2 = chanconv.conv2d_backward(dY, X, K)       # the same three, as convolutions
 Xg, Kg, bg = (t.clone().requires_grad_() for t in (X, K, b))
 (chanconv.conv2d(Xg, Kg, bg) * T).sum().backward()       # PyTorch's autograd on chanconv's forward
 for name, mine, formula, auto in [("dX", dX2, dX, Xg.grad), ("dW", dW2, dW, Kg.grad), ("db", db2, db, bg.grad)]:
     print(f"{name}: conv2d_backward = formula: {torch.equal(mine, formula)};  = autograd: {torch.equal(mine, auto)}")
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # All three agree exactly (these are small integers, so there is no rounding to hide behind).
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # With stride, padding, dilation and groups the test suite checks `conv2d_backward` against
 # autograd on random layers, and `torch.autograd.gradcheck` checks every method of `chanconv.conv2d`.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Images where the colour matters
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # Each $10 \times 10$ image ($c_i = 3$: red, green, blue) is noise around mid-gray, drawn
 # independently in each channel, with one short bar, horizontal or vertical, that is **redder** or
 # **greener** than its surroundings: $+0.5$ in one channel and $-0.5$ in the other, so the gray level
@@ -146,7 +156,7 @@ for name, mine, formula, auto in [("dX", dX2, dX, Xg.grad), ("dW", dW2, dW, Kg.g
 # the spatial kernels; the colour can only be read by comparing channels. In a gray image the bar
 # is not there at all: its gray level is the background's, by construction.
 
-# %%
+# %% slideshow={"slide_type": "notes"}
 CLASSES = ["red horizontal", "red vertical", "green horizontal", "green vertical"]
 
 
@@ -190,7 +200,8 @@ plt.show()
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## A small CNN from `chanconv.nn.Conv2d`
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # * `edges`: $3 \times 3$, $c_i = 3 \to c_o = 8$, padding 1, then ReLU: eight detectors. Its weight
 #   $\mathbf{W}^{(1)}$ is $8 \times 3 \times 3 \times 3$; detector $j$ reads colour channel $i$ through
 #   $\mathbf{W}^{(1)}_{j,i}$, and its map is
@@ -200,14 +211,16 @@ plt.show()
 #   connected layer applied per pixel, as in notebook 3), with weight $\mathbf{W}^{(2)}$
 #   ($4 \times 8 \times 1 \times 1$);
 # * the largest value of each class map over the image is the class score (global max pooling).
-#
+
+# %% [markdown] slideshow={"slide_type": "-"}
 # So $i$ counts colour channels, $j$ detectors and $o$ classes.
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # `chanconv.nn.Conv2d` has the parameters, initialisation and padding modes of `torch.nn.Conv2d`,
 # so the same network with `torch.nn.Conv2d` gets the very same starting weights through its
 # `state_dict`, and both are trained the same way (Adam, full batch, 60 steps).
 
-# %%
+# %% slideshow={"slide_type": "notes"}
 class SmallCNN(torch.nn.Module):
     def __init__(self, Conv2d=chanconv.nn.Conv2d):
         super().__init__()
@@ -243,7 +256,7 @@ print(net)
 print("parameters:", sum(p.numel() for p in net.parameters()),
       "= 8·3·3·3 + 8 + 4·8·1·1 + 4 =", 8 * 3 * 3 * 3 + 8 + 4 * 8 * 1 * 1 + 4)
 
-# %% tags=["nbval-ignore-output"]
+# %% slideshow={"slide_type": "-"} tags=["nbval-ignore-output", "slide-output-only"]
 # timings vary from run to run and machine to machine: nbval does not compare this output
 from chanconv.perf.bench import describe_machine
 
@@ -255,7 +268,7 @@ for name, model in [("chanconv.nn.Conv2d", net), ("torch.nn.Conv2d", twin)]:
     seconds[name] = time.perf_counter() - start
     print(f"{name:18}: trained in {seconds[name]:5.1f} s (final training loss {final_loss:.4f})")
 
-# %%
+# %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 acc = {name: accuracy(model, X_test, y_test) for name, model in [("chanconv", net), ("torch", twin)]}
 print(f"test accuracy, chanconv.nn.Conv2d: {acc['chanconv']:.3f}   torch.nn.Conv2d: {acc['torch']:.3f}")
 print("same accuracy:", acc["chanconv"] == acc["torch"])
@@ -268,7 +281,7 @@ swap_label = torch.tensor([2, 3, 0, 1])[y_test]            # red ↔ green, same
 with torch.no_grad():
     print(f"red ↔ green swapped: accuracy against the swapped labels {accuracy(net, swapped, swap_label):.3f}")
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "notes"}
 # The two networks start from the same weights and see the same data; chanconv's forward
 # (here `im2col` for the $3 \times 3$ layer and `matmul1x1` for the $1 \times 1$ one, picked by
 # `method="auto"`) and its from-scratch backward agree with PyTorch's to float32 rounding, so the
@@ -284,7 +297,7 @@ with torch.no_grad():
 # level is the background's. They show the level of guessing: an accuracy of 1/4, colour and
 # orientation each right half the time.
 
-# %%
+# %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 as_gray = X_test.mean(dim=1, keepdim=True).expand(-1, 3, -1, -1)  # every channel the gray level
 variants = {"red and green (as trained)": make_images(256, seed=1)[0],
             "red only": make_images(256, seed=1, channels=(0,))[0],
@@ -299,21 +312,25 @@ for name, images in variants.items():
     print(f"{name:27}" + "".join(f" {r.float().mean():{w}.3f}" for r, w in zip(right, (8, 12, 17))))
 print(f"{'guessing':27} {0.25:8.3f} {0.5:12.3f} {0.5:17.3f}")
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # If the network read the colour from one channel alone, the bar in the other channel only would
-# leave it guessing the colour. Compare the two one-channel rows with the guessing level: where both
+# leave it guessing the colour.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Compare the two one-channel rows with the guessing level: where both
 # stay well above it, the network reads the colour from either channel, that is from the difference
 # between red and green, which a bar in one channel still makes.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## What the first layer learned, per input channel
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # Each row is one of the 8 learned $3 \times 3$ kernels $\mathbf{W}^{(1)}_j$, shown as its three
 # slices $\mathbf{W}^{(1)}_{j,i}$ for the red, green and blue input channels $i$ (one colour scale for
 # all, on the colourbar: purple positive, orange negative, white 0). A row labelled *dead* is a
 # detector whose ReLU fires on no pixel of the training images (next cell).
 
-# %%
+# %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 W1 = net.edges.weight.detach()                 # W⁽¹⁾: (c_o, c_i, k_h, k_w) = (8, 3, 3, 3)
 with torch.no_grad():
     before_relu = net.edges(X_train)           # (batch, 8, n_h, n_w): each detector's map before the ReLU
@@ -335,7 +352,7 @@ fig.suptitle(r"first layer: $\mathbf{W}^{(1)}_{j,i}$ for detector $j$ (rows) and
              fontsize=10)
 plt.show()
 
-# %%
+# %% slideshow={"slide_type": "notes"}
 # per detector j: the share of training pixels where its ReLU passes (map > 0), Σ|W1[j]| at its random
 # start and now, the share of its weights below zero, its bias, and the largest value of its map
 # before the ReLU over every training pixel
@@ -353,10 +370,13 @@ print("active detectors:", int(active.sum()), "of 8; dead:", [j for j in range(8
 print("over the active detectors, mean |W1[:, i]| per input channel:",
       ", ".join(f"{c} {W1[active, i].abs().mean():.2f}" for i, c in enumerate(["red", "green", "blue"])))
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The detectors marked *dead* did not stay near their random start: training moved them (their
 # $\sum |\mathbf{W}^{(1)}_j|$ above grew from its value at the start), but pushed them negative — nearly
-# all of their weights are below zero, and so is their bias. The images' values sit around 0.5 (the
+# all of their weights are below zero, and so is their bias.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The images' values sit around 0.5 (the
 # range and mean are printed above), so a kernel of negative weights gives a negative sum at every
 # pixel: the largest value any of them reaches before the ReLU, over all training pixels, is below
 # zero. The ReLU passes nothing, its derivative is 0 everywhere, and so no gradient comes back to
@@ -371,7 +391,7 @@ print("over the active detectors, mean |W1[:, i]| per input channel:",
 # label names the colour whose two classes raise it more and, where one of that colour's
 # orientations raises it at least 1.5 times as much as the other, that orientation.
 
-# %%
+# %% slideshow={"slide_type": "notes"}
 X_plain, _ = make_images(256, seed=0, channels=())      # the training images without their bars
 with torch.no_grad():
     lift = (torch.relu(net.edges(X_train)).amax(dim=(2, 3))
@@ -399,16 +419,21 @@ for j in range(8):
 #
 # The $1 \times 1$ layer's weight $\mathbf{W}^{(2)}$, of shape $(c_o, c_i, 1, 1) = (4, 8, 1, 1)$, is a
 # $4 \times 8$ matrix: here its input channels are the detector maps $\mathbf{Z}_j$ and its output
-# channels the class score maps $\mathbf{S}_o$. At every pixel $(u, v)$
-#
+# channels the class score maps $\mathbf{S}_o$.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# At every pixel $(u, v)$
+
+# %% [markdown] slideshow={"slide_type": "-"}
 # $$\mathbf{S}_{o,u,v} = b^{(2)}_o + \sum_{j=0}^{7} W^{(2)}_{o,j}\, \mathbf{Z}_{j,u,v},$$
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # where $\mathbf{Z}_j$ is the ReLU of the first layer's output channel $j$ (kernel $\mathbf{W}^{(1)}_j$
 # above). Each row of the matrix says which detectors vote for a class (purple, positive) and which
 # against it (orange, negative); the dead detectors' maps are zero everywhere, so their column does
 # not matter. The detectors are labelled with what they respond to, from the table above.
 
-# %%
+# %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 W2 = net.mix.weight.detach()[:, :, 0, 0]       # W⁽²⁾: (4, 8, 1, 1) -> (4, 8)
 lim2 = W2.abs().max().item()
 fig, ax = plt.subplots(figsize=(8.5, 3.4))
@@ -421,14 +446,17 @@ fig.colorbar(im, ax=ax, label=r"weight $W^{(2)}_{o,j}$")
 fig.tight_layout()
 plt.show()
 
-# %%
+# %% slideshow={"slide_type": "notes"}
 for o, name in enumerate(CLASSES):
     votes = sorted(((W2[o, j].item(), j) for j in range(8) if active[j]), reverse=True)
     print(f"{name:16}: " + ", ".join(f"detector {j} ({label[j]}) {w:+.2f}" for w, j in votes))
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The $1 \times 1$ layer mixes channels and nothing else: every class map is a weighted sum of the
-# active detector maps at the same pixel (listed above from the largest vote down). No class rests
+# active detector maps at the same pixel (listed above from the largest vote down).
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# No class rests
 # on one detector: each adds some detectors and subtracts others, and a class can count a detector
 # of the other colour, or of its own colour and the other orientation, *against* itself — a bar
 # that fires it is evidence for another class. That is the $1 \times 1$ layer's job in a network:
