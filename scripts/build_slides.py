@@ -163,24 +163,21 @@ def build(out: Path, notebooks=None) -> list[Path]:
     return written
 
 
-def print_pdfs(decks, out: Path, chromium: str, flags) -> list[Path]:
-    """Each deck printed by Chromium through reveal.js's ?print-pdf view: OUT/pdf/NAME.pdf, one page a slide."""
-    from playwright.sync_api import sync_playwright  # lazy: a developer's tool (requirements-dev), only for --pdf
-
+def print_pdfs(decks, out: Path, browser) -> list[Path]:
+    """Each deck printed by Chromium (a playwright ``browser``) through reveal.js's ?print-pdf view:
+    OUT/pdf/NAME.pdf, one page a slide, offline as the deck is meant to be."""
     (out / "pdf").mkdir(parents=True, exist_ok=True)
     written = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=list(flags), headless=True)
-        page = browser.new_page(viewport={"width": 1280, "height": 720})
-        page.route("http*://**/*", lambda route: route.abort())  # offline, as the deck is meant to be
-        for deck in decks:
-            page.goto(deck.as_uri() + "?print-pdf")
-            page.wait_for_selector("body.deck-ready", timeout=30_000)
-            page.wait_for_timeout(500)  # MathJax's last typesetting
-            pdf = out / "pdf" / deck.name.replace(".slides.html", ".pdf")
-            page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
-            written.append(pdf)
-        browser.close()
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.route("http*://**/*", lambda route: route.abort())
+    for deck in decks:
+        page.goto(deck.as_uri() + "?print-pdf")
+        page.wait_for_selector("body.deck-ready", timeout=30_000)
+        page.wait_for_timeout(500)  # MathJax's last typesetting
+        pdf = out / "pdf" / deck.name.replace(".slides.html", ".pdf")
+        page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+        written.append(pdf)
+    page.close()
     return written
 
 
@@ -203,9 +200,14 @@ def main(argv=None):
         except ImportError:
             print("no playwright package: no PDFs (pip install -r requirements-dev.txt)")
             return
+        from playwright.sync_api import sync_playwright  # lazy: a developer's tool, only for --pdf
+
         flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-        for path in print_pdfs(decks, out, chromium, flags):
-            print("wrote", path)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=flags, headless=True)
+            for path in print_pdfs(decks, out, browser):
+                print("wrote", path)
+            browser.close()
 
 
 if __name__ == "__main__":

@@ -225,7 +225,7 @@ def test_the_lectures_numbers_and_math_typeset_offline(decks, chromium):
 def test_decks_print_to_pdf(decks, chromium, tmp_path):
     """reveal.js's ?print-pdf through Chromium: one page per slide, no blank page after the last."""
     out, paths = decks
-    pdfs = build_slides.print_pdfs(paths[:2], tmp_path, CHROMIUM, FLAGS)
+    pdfs = build_slides.print_pdfs(paths[:2], tmp_path, chromium)
     for deck, pdf in zip(paths[:2], pdfs):
         page, _ = open_deck(chromium, deck, (1280, 720))
         slides = page.evaluate("Reveal.getTotalSlides()")
