@@ -65,7 +65,7 @@ print("device:", device)
 # In the lecture's notation the photo is $\mathbf{X}$ of shape
 # $c_i \times n_h \times n_w = 3 \times n_h \times n_w$.
 
-# %% slideshow={"slide_type": "-"} tags=["slide-code-only"]
+# %% slideshow={"slide_type": "notes"}
 X_photo = load_photo(height=150, device=device)
 print("X shape (c_i, n_h, n_w):", tuple(X_photo.shape))
 print("photo:", PHOTO_CREDIT)

@@ -85,7 +85,7 @@ def corr2d_multi_in_out_1x1(X, K):
     return Y.reshape((c_o, h, w))
 
 
-# %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
+# %% slideshow={"slide_type": "notes"}
 for n_h, p_h, s_h in [(28, 0, 1), (28, 1, 1), (28, 0, 2)]:
     print(f"n_h = {n_h}, padding {p_h}, stride {s_h}: m_h =", chanconv.output_size(n_h, 1, stride=s_h, padding=p_h))
 
@@ -203,7 +203,7 @@ print("edges E:", tuple(E.shape))
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Two $1 \times 1$ layers then read $\mathbf{E}$, side by side (neither reads the other's output):
 
-# %% [markdown] slideshow={"slide_type": "notes"}
+# %% [markdown] slideshow={"slide_type": "-"}
 # * **diagonals**: a $1 \times 1$ layer with $c_i = c_o = 2$ and weight matrix
 #   $\tfrac{1}{\sqrt 2}\left(\begin{smallmatrix} 1 & 1 \\ 1 & -1 \end{smallmatrix}\right)$ turns
 #   $\mathbf{E}$ into two new channels,

@@ -213,7 +213,7 @@ for name, flop_per_s in slide_rates.items():
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # About **38 hours** on the CPU and **28 minutes** on the GPU.
 
-# %% [markdown] slideshow={"slide_type": "notes"}
+# %% [markdown] slideshow={"slide_type": "-"}
 # The slide's 18 h and 14 min are
 # half of that: they divide the round "10 PFlops" $= 10^{16}$, a count of **multiply-adds**, by
 # rates in **FLOP/s**, i.e. they count a multiply-add as one FLOP. The slide's own rounding

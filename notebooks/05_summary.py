@@ -81,7 +81,7 @@ print(torch.allclose(chanconv.corr2d_multi_in_out_1x1(X3, K1), chanconv.corr2d_m
 # $$m_h = \left\lfloor \frac{n_h + 2p_h - k_h}{s_h} \right\rfloor + 1, \qquad
 #   m_w = \left\lfloor \frac{n_w + 2p_w - k_w}{s_w} \right\rfloor + 1.$$
 
-# %% slideshow={"slide_type": "-"} tags=["slide-code-only"]
+# %% slideshow={"slide_type": "notes"}
 print(chanconv.conv2d_cost(100, 100, 5, 5, 68, 68))
 
 # %% [markdown] slideshow={"slide_type": "slide"}

@@ -111,7 +111,7 @@ print(explorer.element_text)
 # drive it. Behind the widget, `explore(Settings(...))` computes everything the picture shows from
 # the controls' values, with no widget at all. Leaving the lecture's shapes says so in a note:
 
-# %% slideshow={"slide_type": "-"} tags=["slide-code-only"]
+# %% slideshow={"slide_type": "notes"}
 from chanconv.explorer import Settings, explore
 
 state = explore(Settings(c_i=3))

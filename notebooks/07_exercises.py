@@ -156,7 +156,7 @@ check_forward_backward(forward_macs, forward_memory, backward_macs, backward_mem
 # multiply-adds, $\mathcal{O}(c_i c_o k_h k_w m_h m_w)$, grow when $c_i$ and $c_o$ both double? When
 # the padding doubles?
 
-# %% [markdown] slideshow={"slide_type": "notes"}
+# %% [markdown] slideshow={"slide_type": "-"}
 # Give each factor as a number, an `int` or a `float` (`4` and `4.0` are the same). The channel
 # factor must be exact; the padding factor within 0.1 %: give four significant digits (such as
 # `1.129`) or compute the ratio exactly — `1.1` is too rough.
@@ -261,7 +261,7 @@ check_block_diagonal(speedup)
 # weights `Wp (c, c, 1, 1)` and bias `bp (c,)`; the result `Y (batch, c, n_h, n_w)` has the
 # input's size, and must match torch's to within $10^{-3}$.
 
-# %% slideshow={"slide_type": "-"} tags=["slide-code-only"]
+# %% slideshow={"slide_type": "notes"}
 print(describe_8())
 
 # %% slideshow={"slide_type": "notes"} tags=["exercise"]

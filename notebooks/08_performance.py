@@ -183,10 +183,11 @@ fig.tight_layout()
 #
 # How fast could any convolution run here?
 
-# %% [markdown] slideshow={"slide_type": "notes"}
+# %% [markdown] slideshow={"slide_type": "-"}
 # Three numbers, each measured or read from the machine
 # (`chanconv.perf.roofline`):
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # - the **theoretical peak**: cores used (one thread per core here, printed as threads) × clock ×
 #   FMA units × SIMD lanes × 2 FLOPs per fused multiply-add. The clock is the one in the CPU's
 #   model name, the lanes come from its flags (`avx512f`: 16 float32 numbers per instruction);
