@@ -38,7 +38,7 @@ if "google.colab" in sys.modules:
 # **How to run**: `make lab` in the repository opens JupyterLab here; run each notebook top to
 # bottom (Restart & Run All). Everything runs on a CPU in seconds, and unchanged on a GPU.
 
-# %% [markdown] slideshow={"slide_type": "notes"}
+# %% [markdown] slideshow={"slide_type": "notes"} tags=["open-links"]
 # **Open this course without installing anything**: [Open in Colab](https://colab.research.google.com/github/chanconv/chanconv/blob/main/notebooks/00_overview.ipynb) (Google's free notebooks; the first cell installs chanconv there) · [Launch on Binder](https://mybinder.org/v2/gh/chanconv/chanconv/main?urlpath=lab/tree/notebooks/00_overview.ipynb) (a JupyterLab with this repository's `environment.yml`, CPU only; it may take a few minutes to start).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -83,11 +83,11 @@ if "google.colab" in sys.modules:
 #
 # $$\mathbf{Y}_{o} = \sum_{i=0}^{c_i-1} \mathbf{X}_{i} \star \mathbf{K}_{o,i} + b_o,
 # \qquad o = 0, \dots, c_o - 1$$
-
-# %% [markdown] slideshow={"slide_type": "notes"}
+#
 # $$m_h = \left\lfloor \frac{n_h + 2p_h - k_h}{s_h} \right\rfloor + 1, \qquad
 #   m_w = \left\lfloor \frac{n_w + 2p_w - k_w}{s_w} \right\rfloor + 1$$
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
 # The code lives in the `chanconv` package; the notebooks import it. Check that it is there:
 
 # %% slideshow={"slide_type": "notes"}

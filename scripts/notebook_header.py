@@ -114,7 +114,8 @@ def apply(nb: nbformat.NotebookNode, name: str) -> bool:
         for i in reversed(tagged(nb, LINKS_TAG)):
             nb.cells.pop(i)
         title = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown")
-        links = nbformat.v4.new_markdown_cell(links_source(), metadata={"tags": [LINKS_TAG]})
+        links = nbformat.v4.new_markdown_cell(links_source(),  # in a deck: the speaker notes
+                                              metadata={"slideshow": {"slide_type": "notes"}, "tags": [LINKS_TAG]})
         links["id"] = "open-links"
         nb.cells.insert(title + 1, links)
     return nbformat.writes(nb) != before

@@ -351,7 +351,12 @@ def test_the_backward_hints_ask_rather_than_tell(capsys):
 def test_the_separable_blank_and_question_state_the_shapes_the_checker_passes():
     nb = jupytext.read(SOURCE, fmt="py:percent")
     blank = next(c.source for c in nb.cells if "exercise" in c.metadata.get("tags", []) and "separable =" in c.source)
-    question = next(c.source for c in nb.cells if c.source.startswith("## Beyond the book (exercise 8)"))
+    start = next(i for i, c in enumerate(nb.cells) if c.source.startswith("## Beyond the book (exercise 8)"))
+    question = ""  # the heading's cell and the markdown after it (a slide's text and its speaker notes)
+    for cell in nb.cells[start:]:
+        if cell.cell_type != "markdown":
+            break
+        question += cell.source + "\n"
     for text in (blank, question):
         words = " ".join(text.replace("\n#", "\n").replace("`", "").split())  # one line, code font off
         for shape in ("X (batch, c, n_h, n_w)", "Wd (c, 1, k, k)", "bd (c,)", "Wp (c, c, 1, 1)", "bp (c,)",
