@@ -375,9 +375,10 @@ def wait_attr(element, name: str, value: str, timeout_s: float = 15):
 
 
 def cell_point(canvas, r: int, c: int) -> tuple[float, float]:
-    """The page coordinates of cell (r, c) of a map's canvas (placed by its data-cell and data-margin), brought into
-    view (by the page's own scrolling: a reveal.js slide taller than the screen scrolls where playwright's would not)."""
-    canvas.evaluate("c => c.scrollIntoView({block: 'center', inline: 'nearest'})")
+    """The page coordinates of cell (r, c) of a map's canvas (placed by its data-cell and data-margin), brought
+    into view by the page's own scrolling (a reveal.js slide taller than the screen scrolls where playwright's
+    would not), at once: the site's theme scrolls smoothly, and a box read mid-scroll points elsewhere."""
+    canvas.evaluate("c => c.scrollIntoView({block: 'center', inline: 'nearest', behavior: 'instant'})")
     box = canvas.bounding_box()
     d = canvas.evaluate("e => ({...e.dataset, w: e.getBoundingClientRect().width, cw: parseFloat(e.style.width)})")
     scale = d["w"] / d["cw"]  # a reveal.js slide scales its content
@@ -529,6 +530,11 @@ def saved_latency(presses: int = 15, out: Path | None = None) -> dict:
                 if out is not None:
                     root.scroll_into_view_if_needed()
                     page.screenshot(path=str(out / f"bench-widgets-saved-{setting}.png"))
+                if out is not None and setting == "default":  # the README's picture: Y[2, 1, 0] = 192 picked
+                    page.mouse.click(*cell_point(root.locator("canvas[data-map='Y[2]']"), 1, 0))
+                    wait_attr(root, "data-picked", "2,1,0")
+                    page.mouse.move(2, 2)
+                    page.locator(".ccx-root").nth(index).screenshot(path=str(out / "explorer-saved.png"))
         finally:
             browser.close()
     results["requests"] = refused
