@@ -320,12 +320,16 @@ def cpu_per_press(before: dict, after: dict, presses: int) -> dict[str, float]:
 # the drawing sets before it returns, after the drawing); ``frame``, the frame that shows it (a task queued
 # from the next animation frame runs after that frame's style, layout and paint).
 _ARM = """([root, attr, kinds]) => {
-  const before = root.getAttribute(attr);
+  const read = () => {  // the root's attribute, or its child's (the floor's HTML is replaced at each change)
+    const e = root.hasAttribute(attr) ? root : root.querySelector(`[${attr}]`);
+    return e ? e.getAttribute(attr) : null;
+  };
+  const before = read();
   const box = window.__ccxBench = {t0: null, drawn: null, frame: null};
   const onInput = (ev) => { if (box.t0 === null) box.t0 = ev.timeStamp; };
   for (const kind of kinds) document.addEventListener(kind, onInput, {capture: true, once: true});
   const done = () => {
-    if (box.drawn !== null || root.getAttribute(attr) === before) return;
+    if (box.drawn !== null || read() === before) return;
     box.drawn = performance.now();
     obs.disconnect();
     requestAnimationFrame(() => setTimeout(() => { box.frame = performance.now(); }, 0));
@@ -338,9 +342,13 @@ _ARM = """([root, attr, kinds]) => {
 def _timed(page, root, attr: str, kinds: list[str], act, frames: KernelFrames | None, timeout_ms: int) -> dict:
     if frames is not None:
         frames.clear()
-    root.evaluate(_ARM, [root.element_handle(), attr, kinds])
+    page.evaluate(_ARM, [root.element_handle(), attr, kinds])  # the page calls it with the arguments alone
     act()
-    page.wait_for_function("window.__ccxBench && window.__ccxBench.frame !== null", timeout=timeout_ms)
+    try:
+        page.wait_for_function("window.__ccxBench && window.__ccxBench.frame !== null", timeout=timeout_ms)
+    except PlaywrightTimeout:
+        raise AssertionError(f"{attr} stayed {root.get_attribute(attr)!r} after the action; the page's record: "
+                             f"{page.evaluate('window.__ccxBench')}") from None
     box = page.evaluate("window.__ccxBench")
     out = {"drawn_ms": box["drawn"] - box["t0"], "frame_ms": box["frame"] - box["t0"]}
     if frames is not None:
@@ -375,10 +383,17 @@ def wait_attr(element, name: str, value: str, timeout_s: float = 15):
 
 
 def cell_point(canvas, r: int, c: int) -> tuple[float, float]:
-    """The page coordinates of cell (r, c) of a map's canvas (placed by its data-cell and data-margin), brought into
-    view (by the page's own scrolling: a reveal.js slide taller than the screen scrolls where playwright's would not)."""
-    canvas.evaluate("c => c.scrollIntoView({block: 'center', inline: 'nearest'})")
+    """The page coordinates of cell (r, c) of a map's canvas (placed by its data-cell and data-margin), brought
+    into view by the page's own scrolling (a reveal.js slide taller than the screen scrolls where playwright's
+    would not), at once: the site's theme scrolls smoothly, and a box read mid-scroll points elsewhere."""
+    canvas.evaluate("c => c.scrollIntoView({block: 'center', inline: 'nearest', behavior: 'instant'})")
     box = canvas.bounding_box()
+    for _ in range(20):  # until it stays put (JupyterLab lays out the cells that scrolled into view)
+        canvas.page.wait_for_timeout(30)
+        again = canvas.bounding_box()
+        if again == box:
+            break
+        box = again
     d = canvas.evaluate("e => ({...e.dataset, w: e.getBoundingClientRect().width, cw: parseFloat(e.style.width)})")
     scale = d["w"] / d["cw"]  # a reveal.js slide scales its content
     cell, margin = float(d["cell"]), float(d["margin"])
@@ -443,7 +458,9 @@ def lab_latency(presses: int = 15, out: Path | None = None, cpu: dict | None = N
                 page.wait_for_timeout(1500)
                 for setting, (index, actions) in plan.items():
                     cell = page.locator(".jp-CodeCell").nth(index)
-                    root = cell.locator(".floor").first if setting == "floor" else cell.locator(".ccx2").first
+                    # the floor: its HTML widget's content, whose .floor child is replaced at each change
+                    root = (cell.locator(".widget-html-content", has=page.locator(".floor")).first if setting == "floor"
+                            else cell.locator(".ccx2").first)
                     for name, other in actions:
                         act = _action(page, cell, root, name.strip(), other, setting)
                         for k in range(2):
@@ -480,6 +497,8 @@ def _action(page, cell, root, name: str, other: int | None, setting: str):
     def pick(k, frames):
         o = other if other and k % 2 else 0  # "pick Y[o']": every other click in another output channel
         r, c = cells[k % len(cells)]
+        if root.get_attribute("data-picked") == f"{o},{r},{c}":  # picked already (the action before ended there)
+            r, c = cells[(k + 1) % len(cells)]
         return pick_and_time(page, root, root.locator(f"canvas[data-map='Y[{o}]']").first, r, c, frames=frames)
     return pick
 
@@ -529,6 +548,11 @@ def saved_latency(presses: int = 15, out: Path | None = None) -> dict:
                 if out is not None:
                     root.scroll_into_view_if_needed()
                     page.screenshot(path=str(out / f"bench-widgets-saved-{setting}.png"))
+                if out is not None and setting == "default":  # the README's picture: Y[2, 1, 0] = 192 picked
+                    page.mouse.click(*cell_point(root.locator("canvas[data-map='Y[2]']"), 1, 0))
+                    wait_attr(root, "data-picked", "2,1,0")
+                    page.mouse.move(2, 2)
+                    page.locator(".ccx-root").nth(index).screenshot(path=str(out / "explorer-saved.png"))
         finally:
             browser.close()
     results["requests"] = refused

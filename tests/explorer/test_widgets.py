@@ -5,8 +5,10 @@ count, hand formulas for the MACs, the lecture's printed numbers, and kernels wr
 The browser side is tested in test_frontend.py (its functions in Node) and test_browser.py (JupyterLab).
 """
 
+import importlib
 import json
 import re
+from pathlib import Path
 
 import ipywidgets as W
 import pytest
@@ -16,6 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ipywidgets.embed import dependency_state, embed_data
 
+import chanconv
+from chanconv._moved import MOVED
 from chanconv.explorer import ChannelExplorer
 from chanconv.explorer.payload import decode, encode
 from chanconv.explorer.state import (
@@ -526,3 +530,17 @@ def test_the_picked_element_given_to_the_constructor_is_kept():
     assert (ex.controls["o"].max, ex.controls["u"].max, ex.controls["v"].max) == (2, 5, 5)
     far = ChannelExplorer(device="cpu", source="random", n=8, k_h=3, k_w=3, u=40)  # past the output: clamped
     assert far.element_text.startswith("Y[0, 5, 0] = ") and far.controls["u"].value == 5
+
+
+def test_the_old_html_renderer_is_removed_not_kept_beside_the_new_one():
+    """The picture is drawn in the browser only (explorer.js): no Python module writes it as HTML or SVG any
+    more (the old html.py and view3d.py, their PNG encoder, CSS gradients and calc() outlines), and no old
+    name leads there."""
+    package = Path(chanconv.__file__).parent
+    assert not (package / "explorer" / "html.py").exists() and not (package / "explorer" / "view3d.py").exists()
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("chanconv.explorer.html")
+    assert not any(name.startswith(("explorer_html", "explorer_3d")) for name in MOVED)
+    drawn = re.compile(r"<(svg|td|table|div|span|img|canvas)\b|linear-gradient|calc\(|IHDR")
+    writers = [str(p.relative_to(package)) for p in package.rglob("*.py") if drawn.search(p.read_text("utf-8"))]
+    assert writers == [], f"modules that still write the picture as HTML: {writers}"
