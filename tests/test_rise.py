@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from browsers import ARTIFACTS, CHROMIUM, FLAGS
 
-from tools.explorer_bench import jupyterlab
+from tools.explorer_bench import jupyterlab, open_and_run
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "01_multiple_input_channels.ipynb"
@@ -111,3 +111,30 @@ def test_binder_applies_the_same_settings():
     post = (ROOT / "postBuild").read_text()
     assert "jupyter/overrides.json" in post and "disable --level=sys_prefix @jupyterlab/mathjax3-extension" in post
     assert os.access(ROOT / "postBuild", os.X_OK)
+
+
+def test_rise_shows_the_explorer_only_as_text(tmp_path):
+    """What the README says: with the pinned versions a RISE slide shows the explorer's text line, not the
+    widget (jupyterlab-contrib/rise #119, #126). When this starts to fail, RISE draws it: update the README."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    shutil.copy(ROOT / "notebooks" / "06_channel_explorer.ipynb", tmp_path)
+    with jupyterlab(tmp_path, user_settings=False) as url, sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        open_and_run(page, url, "06_channel_explorer.ipynb",
+                     "() => document.querySelectorAll('.ccx2[data-redraw]').length >= 2")
+        cell = page.locator(".jp-CodeCell").filter(has=page.locator(".ccx2")).first
+        cell.scroll_into_view_if_needed()
+        cell.click()
+        page.keyboard.press("Escape")
+        page.keyboard.press("Alt+r")
+        page.wait_for_selector("iframe[src*='/rise/']", timeout=60_000)
+        frame = page.frame_locator("iframe[src*='/rise/']")
+        frame.locator(".reveal.ready").wait_for(timeout=90_000)
+        present = frame.locator("section.present").last
+        present.get_by_text("ChannelExplorer: X: (c_i, n_h, n_w)").first.wait_for(timeout=60_000)
+        time.sleep(5)  # time for a widget to draw, were it going to
+        drawn = present.locator(".ccx2 canvas").count()
+        page.screenshot(path=str(ARTIFACTS / "rise-explorer.png"))
+        browser.close()
+    assert drawn == 0, "RISE now draws the explorer: say so in the README (Presenting live from JupyterLab)"
