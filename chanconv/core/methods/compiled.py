@@ -37,7 +37,8 @@ import torch
 
 from .common import CHUNK_BYTES
 
-__all__ = ["compiled", "input_grad", "weight_grad", "REASON", "SOURCE", "SOURCES", "load", "loaded", "prepare", "build_seconds"]
+__all__ = ["compiled", "input_grad", "weight_grad", "REASON", "SOURCE", "SOURCES",
+           "load", "loaded", "prepare", "build_seconds"]
 
 SOURCE = Path(__file__).with_name("csrc") / "conv_fused.cpp"
 #: Every file of the rung: the entry points (SOURCE), the dense and depthwise kernels, their shared header.
