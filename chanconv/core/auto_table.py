@@ -30,10 +30,42 @@ SIZES = ("tiny", "small", "large")
 TINY_MACS, SMALL_MACS = 2**17, 2**23
 
 # --- fitted by `python -m chanconv.perf.bench --write-table` (do not edit by hand below this line) ---
-FITTED = {}
+FITTED = {'cpu': 'AMD EPYC', 'grid': "fit (make bench's 25 layers)", 'date': '2026-12-03'}
 TABLE = {
-    "rung": {(None, None): "compiled"},
-    "python": {(None, None): "im2col"},
+    'rung': {
+        (None, None): 'compiled',
+        ('depthwise', None): 'compiled',
+        ('depthwise', 'small'): 'compiled',
+        ('1x1', None): 'compiled',
+        ('1x1', 'small'): 'compiled',
+        ('1x1', 'large'): 'compiled',
+        ('3x3', None): 'compiled',
+        ('3x3', 'tiny'): 'compiled',
+        ('3x3', 'small'): 'compiled',
+        ('3x3', 'large'): 'compiled',
+        ('strided', None): 'compiled',
+        ('strided', 'large'): 'compiled',
+        ('other', None): 'compiled',
+        ('other', 'tiny'): 'compiled',
+        ('other', 'large'): 'compiled',
+    },
+    'python': {
+        (None, None): 'im2col',
+        ('depthwise', None): 'im2col',
+        ('depthwise', 'small'): 'im2col',
+        ('1x1', None): 'im2col',
+        ('1x1', 'small'): 'im2col',
+        ('1x1', 'large'): 'matmul1x1',
+        ('3x3', None): 'im2col',
+        ('3x3', 'tiny'): 'im2col',
+        ('3x3', 'small'): 'im2col',
+        ('3x3', 'large'): 'im2row',
+        ('strided', None): 'im2col',
+        ('strided', 'large'): 'im2col',
+        ('other', None): 'im2row',
+        ('other', 'tiny'): 'im2col',
+        ('other', 'large'): 'im2row',
+    },
 }
 # --- end of the fitted table ---
 

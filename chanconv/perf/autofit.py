@@ -2,8 +2,8 @@
 
 :func:`fit` reads the rows of ``make bench``'s fit grid (every method timed against torch on every layer)
 and, for each class of :mod:`chanconv.core.auto_table` (kind × size), picks the method with the lowest
-geometric mean of time ÷ torch's time over the class's layers, among the methods that ran on all of
-them. A kind's entry is fitted the same way over all its layers, and the whole grid's over all layers;
+geometric mean of time ÷ torch's time over the class's layers, among the fast rungs (:data:`CANDIDATES`)
+that ran on all of them. A kind's entry is fitted the same way over all its layers, and the whole grid's over all layers;
 they serve the classes the grid has no layer of. Two tables: with the compiled rung among the
 candidates, and without it (a process where the rung is not loaded).
 
@@ -22,17 +22,18 @@ from ..core import auto_table
 from ..core.auto_table import layer_class, lookup
 from .grids import Shape
 
-__all__ = ["fit", "evaluate", "table_source", "write", "NOT_CANDIDATES"]
+__all__ = ["fit", "evaluate", "table_source", "write", "CANDIDATES"]
 
-#: Never picked by auto: the reference, the lecture's loops (far too slow), auto itself.
-NOT_CANDIDATES = frozenset({"torch", "loops", "auto"})
+#: The methods auto picks from: the fast rungs. The readable ones (the lecture's loops, ``unfold``) are there
+#: to be read, and ``fft`` pays only for kernels far larger than these; all are still timed on the fit grid.
+CANDIDATES = frozenset({"im2col", "im2row", "shift", "matmul1x1", "winograd", "compiled"})
 
 
 def _ratios(shapes: list[Shape], rows) -> dict:
     """{shape label: {method: ratio}} for the candidates."""
     out = {s.label: {} for s in shapes}
     for r in rows:
-        if r["shape"] in out and r["method"] not in NOT_CANDIDATES and r["ratio_to_torch"]:
+        if r["shape"] in out and r["method"] in CANDIDATES and r["ratio_to_torch"]:
             out[r["shape"]][r["method"]] = r["ratio_to_torch"]
     return out
 
