@@ -3,8 +3,8 @@
 :func:`fit` reads the rows of ``make bench``'s fit grid (every method timed against torch on every layer)
 and, for each class of :mod:`chanconv.core.auto_table` (kind × size), picks the method with the lowest
 geometric mean of time ÷ torch's time over the class's layers, among the fast rungs (:data:`CANDIDATES`)
-that ran on all of them. A kind's entry is fitted the same way over all its layers, and the whole grid's over all layers;
-they serve the classes the grid has no layer of. Two tables: with the compiled rung among the
+that ran on all of them. A kind's entry is fitted the same way over all its layers, and the whole
+grid's over all layers; they serve the classes the grid has no layer of. Two tables: with the compiled rung among the
 candidates, and without it (a process where the rung is not loaded).
 
 :func:`evaluate` applies a table to measured rows (the fit grid's, or the validation grid's) and gives,

@@ -112,7 +112,27 @@ def test_every_tile_width_and_thread_grid_gives_torchs_result(built, nv, threads
 
 
 @needs_compiled
-@pytest.mark.parametrize("path", ["blocked", "im2col", "tiny", "depthwise"])
+@pytest.mark.parametrize("nv", [0, 1, 2, 3, 4])
+@pytest.mark.parametrize("threads", [1, 2, 3])
+@pytest.mark.parametrize("groups", [1, 4])
+def test_pixel_tiles_of_every_width_and_thread_grid_give_torchs_result(built, nv, threads, groups):
+    """The pixel path (few output channels per group): 1-4 vectors of pixels, partial channel blocks, strides."""
+    gen = torch.Generator().manual_seed(7)
+    X = torch.randn(2, 8, 23, 37, generator=gen)
+    W = torch.randn(7 * groups, 8 // groups, 3, 5, generator=gen)
+    b = torch.randn(7 * groups, generator=gen)
+    s, p, d = (2, 1), (1, 2), (1, 2)
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        torch.testing.assert_close(compiled.compiled(X, W, b, s, p, d, groups, path="pixels", nv=nv),
+                                   F.conv2d(X, W, b, s, p, d, groups), rtol=1e-4, atol=1e-4)
+    finally:
+        torch.set_num_threads(before)
+
+
+@needs_compiled
+@pytest.mark.parametrize("path", ["blocked", "im2col", "tiny", "depthwise", "pixels"])
 def test_every_forward_path_gives_torchs_result(built, path):
     gen = torch.Generator().manual_seed(6)
     g = 6 if path == "depthwise" else 2

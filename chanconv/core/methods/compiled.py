@@ -161,8 +161,10 @@ def compiled(X, W, b, stride, padding, dilation=(1, 1), groups=1, *, path="auto"
     (signature: every method's, see :mod:`chanconv.core.methods`, plus ``groups``, which it handles itself.)
 
     X (batch, c_i, n_h, n_w) -> Y (batch, c_o, m_h, m_w), on the CPU, in X's floating dtype.
-    ``path`` ("auto", "blocked", "depthwise", "tiny", "im2col") and ``nv`` (vectors of output channels
-    per tile, 1-4; 0: chosen by the code) are there to measure the choices the C++ side makes.
+    ``path`` ("auto", "blocked", "pixels", "depthwise", "tiny", "im2col") and ``nv`` (vectors per tile, 1-4;
+    0: chosen by the code) are there to measure the choices the C++ side makes. "pixels" runs the vectors
+    along an output row instead of along the output channels; "auto" takes it where a group has at most
+    8 output channels.
     """
     return load().conv2d_forward(X, W, b, list(stride), list(padding), list(dilation), groups, path, nv, CHUNK_BYTES)
 

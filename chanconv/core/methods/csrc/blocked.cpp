@@ -270,6 +270,89 @@ void forward_nv(const at::Tensor& X, const at::Tensor& W, const at::Tensor* bias
   });
 }
 
+// ---------------------------------------------------------------------------------------------- forward, pixels
+// Few output channels per group (depthwise, grouped, c_o <= 8): a tile is up to 8 output channels of one
+// group x NV vectors of consecutive pixels of an output row, read straight from the planes (tile_pixels);
+// each vector of input numbers loaded serves all the tile's channels. The planes are always copied (with
+// room past the last row for the last vector's lanes beyond the row).
+template <typename T, int NV>
+void pixel_forward_nv(const at::Tensor& X, const at::Tensor& W, const at::Tensor* bias, at::Tensor& Y,
+                      const Geometry& g) {
+  constexpr int L = kLanes<T>, NP = NV * L, MRM = max_channels<NV>();
+  const int64_t ci = g.ci(), co = g.co(), kk = g.k_h * g.k_w, K = ci * kk, P = g.m_h * g.m_w;
+  const Parts chans = Parts::at_most(co, MRM);  // blocks of output channels in a group
+  const int64_t all_blocks = g.groups * chans.parts, vectors = ceil_div(g.m_w, L), chunks = ceil_div(vectors, NV);
+  const double work = static_cast<double>(g.n * g.m_h) * chunks * NV * g.c_o * K;
+  const double x_copy = 0.5 * X.numel(), w_copy = 0.5 * static_cast<double>(W.numel());
+  const Grid grid = choose_grid(g.n * g.m_h, all_blocks, [&](double rs, double bs, int64_t) {
+    return work * rs * bs + x_copy * rs + w_copy * bs;
+  });
+  const Parts row_parts(g.n * g.m_h, grid.rows), block_parts(all_blocks, grid.cols);
+  const int64_t reach = ((g.k_h - 1) * g.d_h) / g.s_h;
+  const int64_t Wq = ceil_div(g.n_w + 2 * g.p_w, g.s_w), Hs = std::min(row_parts.largest(), g.m_h) + reach;
+  const int64_t plane = Hs * Wq, per_channel = g.s_h * g.s_w * plane;
+  std::vector<int64_t> off(std::max<int64_t>(1, K));
+  for (int64_t c = 0; c < ci; ++c)
+    for (int64_t a = 0; a < g.k_h; ++a)
+      for (int64_t e = 0; e < g.k_w; ++e) {
+        const int64_t A = a * g.d_h, E = e * g.d_w;
+        off[(c * g.k_h + a) * g.k_w + e] =
+            c * per_channel + ((A % g.s_h) * g.s_w + E % g.s_w) * plane + (A / g.s_h) * Wq + E / g.s_w;
+      }
+  const T *x = X.data_ptr<T>(), *w = W.data_ptr<T>(), *b = bias != nullptr ? bias->data_ptr<T>() : nullptr;
+  T* y = Y.data_ptr<T>();
+  const PixelFn<T>* fn = pixel_tiles<T, NV>();
+  on_grid(grid, [&](int64_t tr, int64_t tc) {
+    const int64_t b0 = block_parts.start(tc), b1 = block_parts.start(tc + 1);
+    T* wp = scratch<T>(kPacked, (b1 - b0) * K * MRM);  // my blocks' weights: [term][channel of the block]
+    T* bp = scratch<T>(kInit, (b1 - b0) * MRM);
+    for (int64_t jb = b0; jb < b1; ++jb) {
+      const int64_t o0 = (jb / chans.parts) * co + chans.start(jb % chans.parts), mr = chans.size(jb % chans.parts);
+      for (int64_t t = 0; t < K; ++t)
+        for (int64_t r = 0; r < mr; ++r) wp[(jb - b0) * K * MRM + t * mr + r] = w[(o0 + r) * K + t];
+      for (int64_t r = 0; r < mr; ++r) bp[(jb - b0) * MRM + r] = b != nullptr ? b[o0 + r] : T(0);
+    }
+    const int64_t j_lo = b0 / chans.parts, j_hi = b1 > b0 ? (b1 - 1) / chans.parts : j_lo;
+    T* planes = scratch<T>(kPlanes, (j_hi - j_lo + 1) * ci * per_channel + NP + Wq);
+    T* acc = scratch<T>(kAcc, MRM * NP);
+    for (const Segment& sg : segments(row_parts.start(tr), row_parts.start(tr + 1), g.m_h)) {
+      for (int64_t c = 0; c < (j_hi - j_lo + 1) * ci; ++c) {
+        const T* src = x + (sg.s * g.c_i + j_lo * ci + c) * g.n_h * g.n_w;
+        for (int64_t ry = 0; ry < g.s_h; ++ry)
+          for (int64_t yl = 0; yl < sg.i1 - sg.i0 + reach; ++yl) {
+            const int64_t yy = (sg.i0 + yl) * g.s_h + ry - g.p_h;
+            split_row(yy >= 0 && yy < g.n_h ? src + yy * g.n_w : nullptr, g.n_w, g.p_w, g.s_w, Wq,
+                      planes + c * per_channel + ry * g.s_w * plane + yl * Wq, plane);
+          }
+      }
+      for (int64_t i = sg.i0; i < sg.i1; ++i)
+        for (int64_t jb = b0; jb < b1; ++jb) {
+          const int64_t j = jb / chans.parts, o0 = j * co + chans.start(jb % chans.parts);
+          const int64_t mr = chans.size(jb % chans.parts);
+          const T* xg = planes + (j - j_lo) * ci * per_channel + (i - sg.i0) * Wq;
+          for (int64_t j0 = 0; j0 < g.m_w; j0 += NP) {
+            fn[mr](wp + (jb - b0) * K * MRM, xg + j0, off.data(), K, acc, bp + (jb - b0) * MRM);
+            const int64_t count = std::min<int64_t>(NP, g.m_w - j0);
+            for (int64_t r = 0; r < mr; ++r)
+              std::memcpy(y + (sg.s * g.c_o + o0 + r) * P + i * g.m_w + j0, acc + r * NP, sizeof(T) * count);
+          }
+        }
+    }
+  });
+}
+
+template <typename T>
+void pixel_forward_t(const at::Tensor& X, const at::Tensor& W, const at::Tensor* b, at::Tensor& Y, const Geometry& g,
+                     int64_t nv) {
+  const int64_t vectors = ceil_div(g.m_w, kLanes<T>);
+  switch (nv >= 1 && nv <= kMaxNV ? nv : std::min<int64_t>(vectors, kMaxNV)) {
+    case 1: return pixel_forward_nv<T, 1>(X, W, b, Y, g);
+    case 2: return pixel_forward_nv<T, 2>(X, W, b, Y, g);
+    case 3: return pixel_forward_nv<T, 3>(X, W, b, Y, g);
+    default: return pixel_forward_nv<T, 4>(X, W, b, Y, g);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------- dX
 // Phase (r_y, r_x) of dX: its valid taps and where each reads dY (row i = u + da, column j = v + de).
 struct Phase {
@@ -553,6 +636,11 @@ void weight_grad_t(const at::Tensor& dY, const at::Tensor& X, at::Tensor& dW, co
 void blocked_forward(const at::Tensor& X, const at::Tensor& W, const at::Tensor* bias, at::Tensor& Y,
                      const Geometry& g, int64_t nv) {
   AT_DISPATCH_FLOATING_TYPES(X.scalar_type(), "blocked_forward", [&] { forward_t<scalar_t>(X, W, bias, Y, g, nv); });
+}
+
+void pixel_forward(const at::Tensor& X, const at::Tensor& W, const at::Tensor* bias, at::Tensor& Y,
+                   const Geometry& g, int64_t nv) {
+  AT_DISPATCH_FLOATING_TYPES(X.scalar_type(), "pixel_forward", [&] { pixel_forward_t<scalar_t>(X, W, bias, Y, g, nv); });
 }
 
 void blocked_input_grad(const at::Tensor& dY, const at::Tensor& W, at::Tensor& dX, const Geometry& g, int64_t nv) {

@@ -191,6 +191,9 @@ at::Tensor plain(const at::Tensor& t) { return t.detach().contiguous(); }
 std::string choose_path(const Geometry& g) {
   if (g.ci() == 1 && g.groups > 1) return "depthwise";
   if (g.n * g.c_o * g.m_h * g.m_w * g.ci() * g.k_h * g.k_w <= kTinyMacs) return "tiny";
+  // Few output channels per group would fill a fraction of a channel vector: vectors along the pixels instead
+  // (2-4x faster than "blocked" on ResNeXt's 4 channels per group and on c_o = 3-8, measured on a Zen 4).
+  if (g.co() <= 8) return "pixels";
   return "blocked";
 }
 
@@ -217,6 +220,8 @@ at::Tensor conv2d_forward(const at::Tensor& X_, const at::Tensor& W_, const c10:
       tiny<scalar_t>(X.data_ptr<scalar_t>(), W.data_ptr<scalar_t>(), bias ? bias->data_ptr<scalar_t>() : nullptr,
                      Y.data_ptr<scalar_t>(), g);
     });
+  } else if (path == "pixels") {
+    pixel_forward(X, W, bias, Y, g, nv);
   } else if (path == "im2col") {
     AT_DISPATCH_FLOATING_TYPES(X.scalar_type(), "im2col", [&] { im2col<scalar_t>(X, W, bias, Y, g, chunk_bytes); });
   } else {

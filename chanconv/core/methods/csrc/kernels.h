@@ -172,6 +172,62 @@ T* scratch(int slot, int64_t count) {
   return static_cast<T*>(scratch_bytes(slot, sizeof(T) * static_cast<size_t>(count < 1 ? 1 : count)));
 }
 
+// The same sum with the roles of the operands swapped, for layers with few output channels per group
+// (depthwise, grouped, a first layer with c_o = 3): the vectors run along the pixels instead.
+//
+//   acc[r][v] += w[t * MR + r] * x[off[t] + v L .. + L]      for t = 0 .. T - 1
+//
+// r = 0 .. MR - 1 are output channels (their weights broadcast), v = 0 .. NV - 1 are NV vectors of L
+// consecutive pixels of one output row, read straight from the input's planes. io holds [MR][NV L].
+template <typename T, int MR, int NV>
+void tile_pixels(const T* __restrict w, const T* __restrict x, const int64_t* __restrict off, int64_t terms,
+                 T* __restrict io, const T* __restrict init) {
+  typedef T V __attribute__((vector_size(kVecBytes)));
+  constexpr int L = kLanes<T>;
+  V acc[MR][NV];
+  for (int r = 0; r < MR; ++r)
+    for (int v = 0; v < NV; ++v) {
+      if (init != nullptr) {
+        acc[r][v] = V{} + init[r];
+      } else {
+        std::memcpy(&acc[r][v], io + (r * NV + v) * L, sizeof(V));
+      }
+    }
+  for (int64_t t = 0; t < terms; ++t) {
+    const T* xt = x + off[t];
+    V b[NV];
+    for (int v = 0; v < NV; ++v) std::memcpy(&b[v], xt + v * L, sizeof(V));
+    for (int r = 0; r < MR; ++r) {
+      const T s = w[t * MR + r];
+      for (int v = 0; v < NV; ++v) acc[r][v] += s * b[v];
+    }
+  }
+  for (int r = 0; r < MR; ++r)
+    for (int v = 0; v < NV; ++v) std::memcpy(io + (r * NV + v) * L, &acc[r][v], sizeof(V));
+}
+
+template <typename T>
+using PixelFn = void (*)(const T*, const T*, const int64_t*, int64_t, T*, const T*);
+
+// The most output channels a pixel tile of NV vectors holds (at most 8).
+template <int NV>
+constexpr int max_channels() {
+  const int r = (kRegisters - NV - 1) / NV;
+  return r > 8 ? 8 : (r < 1 ? 1 : r);
+}
+
+template <typename T, int NV, int... R>
+constexpr std::array<PixelFn<T>, sizeof...(R) + 1> pixel_table(std::integer_sequence<int, R...>) {
+  return {nullptr, &tile_pixels<T, R + 1, NV>...};
+}
+
+// pixel_tiles<T, NV>()[mr]: the pixel tile of mr output channels (1 <= mr <= max_channels<NV>()).
+template <typename T, int NV>
+const PixelFn<T>* pixel_tiles() {
+  static constexpr auto table = pixel_table<T, NV>(std::make_integer_sequence<int, max_channels<NV>()>{});
+  return table.data();
+}
+
 // A layer's numbers, checked by the Python side.
 struct Geometry {
   int64_t n, c_i, c_o, groups, n_h, n_w, k_h, k_w, s_h, s_w, p_h, p_w, d_h, d_w, m_h, m_w;
@@ -188,6 +244,9 @@ void blocked_forward(const at::Tensor& X, const at::Tensor& W, const at::Tensor*
                      const Geometry& g, int64_t nv);
 void blocked_input_grad(const at::Tensor& dY, const at::Tensor& W, at::Tensor& dX, const Geometry& g, int64_t nv);
 void blocked_weight_grad(const at::Tensor& dY, const at::Tensor& X, at::Tensor& dW, const Geometry& g, int64_t nv);
+// The forward with tiles along the pixels (tile_pixels): few output channels per group.
+void pixel_forward(const at::Tensor& X, const at::Tensor& W, const at::Tensor* bias, at::Tensor& Y,
+                   const Geometry& g, int64_t nv);
 
 // depthwise.cpp: one input channel per group (c_i / g = 1): loops over rows, vectorized by the compiler.
 void depthwise_forward(const at::Tensor& X, const at::Tensor& W, const at::Tensor* bias, at::Tensor& Y,
