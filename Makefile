@@ -100,11 +100,19 @@ student: setup  ## the student edition in _build/student/: blanks and checks, no
 instructor: setup  ## the instructor edition in _build/instructor/: model solutions and answers, executed
 	$(PY) scripts/editions.py instructor _build/instructor --execute
 
-SUBMISSIONS ?=
-GRADES      ?= _build/grades
-grade: setup  ## grade a class: make grade SUBMISSIONS=dir (STUDENT.ipynb each) -> _build/grades/grades.csv and summary.html
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder-of-notebooks [GRADES=$(GRADES)]"; exit 2; }
-	$(PY) scripts/grade.py "$(SUBMISSIONS)" --out "$(GRADES)"
+# make grade: SUBMISSIONS (a folder of notebooks), GRADES (the reports), ROSTER (CSV student_id,lms_id[,name]),
+# JOBS (notebooks in parallel), CELL_TIMEOUT and NOTEBOOK_TIMEOUT (seconds), UNSAFE=1 (no sandbox here: grade anyway)
+SUBMISSIONS      ?=
+GRADES           ?= _build/grades
+ROSTER           ?=
+JOBS             ?= 1
+CELL_TIMEOUT     ?= 60
+NOTEBOOK_TIMEOUT ?= 600
+UNSAFE           ?=
+grade: setup  ## grade a class, contained: make grade SUBMISSIONS=dir [ROSTER=csv JOBS=2 ...] -> _build/grades/
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder-of-notebooks [GRADES=$(GRADES)] [ROSTER=roster.csv] [JOBS=$(JOBS)] [CELL_TIMEOUT=$(CELL_TIMEOUT)] [NOTEBOOK_TIMEOUT=$(NOTEBOOK_TIMEOUT)] [UNSAFE=1]"; exit 2; }
+	$(PY) scripts/grade.py "$(SUBMISSIONS)" --out "$(GRADES)" -j $(JOBS) --cell-timeout $(CELL_TIMEOUT) \
+	  --notebook-timeout $(NOTEBOOK_TIMEOUT) $(if $(ROSTER),--roster "$(ROSTER)") $(if $(UNSAFE),--unsafe)
 
 assets: setup  ## regenerate the pictures in assets/ from the tensors (scripts/make_assets.py)
 	$(PY) scripts/make_assets.py

@@ -22,12 +22,18 @@
 #
 # The exercises of Dive into Deep Learning's section "Multiple Input and Multiple Output
 # Channels", and one beyond the book. Each has a cell for your answer and a cell that checks it:
-# the check says ✓ right, or gives a hint (a nudge first, more on later tries), never the answer.
-# Replace each `None`, run your cell, then run the check. Where a question asks *why*, *prove* or
-# *explain*, write in the markdown cell marked ✍ (double-click it).
+# the check says ✓ right, or gives a hint (a nudge first, more on later tries of the same part),
+# never the answer. Replace each `None`, run your cell, then run the check. Where a question asks
+# *why*, *prove* or *explain*, write in the markdown cell marked ✍ (double-click it); math
+# between dollar signs is typeset.
 #
-# If your instructor gives you a student id, put it in the first code cell: some questions then
-# have your own numbers.
+# If your instructor gives you a student id, write it in the setup cell below (the one that
+# imports the checks, after the Colab cell): `set_student("your id")`. Exercises 3 and 8 then
+# have your own numbers, and the grader reads your id from that line.
+#
+# Each exercise says what its answer must be: a function or a number, an `int` or a `float`, and
+# how close a number must come. Counts are exact (an `int`; a float equal to it, such as `4.0`,
+# passes too); ratios are compared to within a stated tolerance.
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["solution"]
 # # 7. Exercises — instructor edition
@@ -36,7 +42,9 @@
 # Channels", and one beyond the book, with a model solution (code) and a model answer (prose)
 # after each; every model solution is run through the same checker the students get. Students
 # work in `notebooks/07_exercises.ipynb`, which has blanks in place of the solutions.
-# `make grade SUBMISSIONS=dir` grades a folder of submitted notebooks.
+# `make grade SUBMISSIONS=dir` grades a folder of submitted notebooks, contained, and writes a
+# sheet for the LMS, a printable summary and the students' written answers side by side (README,
+# "Grading a class").
 
 # %% slideshow={"slide_type": "skip"}
 import torch
@@ -63,12 +71,13 @@ _ = torch.manual_seed(0)  # seed every random draw below
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 1: two convolutions in a row
 #
-# Cross-correlate with a k1 × k1 kernel, then with a k2 × k2 kernel, with no nonlinearity in
-# between (no padding, stride 1, no bias). **Prove** that the result equals a single
-# cross-correlation, and write `combined_kernel_size(k1, k2)`: the side of its kernel.
+# Cross-correlate with a $k_1 \times k_1$ kernel, then with a $k_2 \times k_2$ kernel, with no
+# nonlinearity in between (no padding, stride 1, no bias). **Prove** that the result equals a
+# single cross-correlation, and write `combined_kernel_size(k1, k2)`: the side of its kernel, a
+# whole number (an `int`).
 
 # %% tags=["exercise"]
-combined_kernel_size = None  # a function (k1, k2) -> the side of the single kernel
+combined_kernel_size = None  # a function (k1, k2) -> the side of the single kernel (an int)
 
 # %% tags=["solution"]
 def combined_kernel_size(k1, k2):
@@ -91,24 +100,31 @@ check_combined_kernel_size(combined_kernel_size)
 # ✍ **Your proof** (why is it one cross-correlation?): *double-click and write here*
 
 # %% [markdown] slideshow={"slide_type": "subslide"} tags=["solution"]
-# **Model answer.** Output pixel (i, j) of the second layer sums the first layer's outputs at
-# (i + u, j + v) for 0 ≤ u, v < k2, and each of those sums the input at (i + u + a, j + v + b)
-# for 0 ≤ a, b < k1. Everything is linear, so the result is one sum over the input at offsets
-# s = u + a, t = v + b from 0 to k1 + k2 − 2, with weights that depend only on the offset, not on
-# (i, j): a single cross-correlation whose kernel, of side **k1 + k2 − 1**, is
-# K[o, i, s, t] = Σ_m Σ_{u+a=s, v+b=t} K2[o, m, u, v] K1[m, i, a, b] (`compose_kernels`).
+# **Model answer.** Output pixel $(i, j)$ of the second layer sums the first layer's outputs at
+# $(i + u, j + v)$ for $0 \le u, v < k_2$, and each of those sums the input at
+# $(i + u + a, j + v + b)$ for $0 \le a, b < k_1$. Everything is linear, so the result is one sum
+# over the input at offsets $s = u + a$, $t = v + b$ from $0$ to $k_1 + k_2 - 2$, with weights
+# that depend only on the offset, not on $(i, j)$: a single cross-correlation whose kernel, of side
+# $k_1 + k_2 - 1$, is
+#
+# $$\mathbf{K}_{o,i,s,t} = \sum_m \sum_{u + a = s,\; v + b = t} \mathbf{K}^{(2)}_{o,m,u,v}\, \mathbf{K}^{(1)}_{m,i,a,b}$$
+#
+# (`compose_kernels`; $\mathbf{K}^{(1)}$ is the first layer's kernel, $\mathbf{K}^{(2)}$ the second's).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 1, the converse
 #
-# Is the converse true: can every 3 × 3 kernel be written as two stacked 2 × 2 layers
-# (1 channel → c_m middle channels → 1 channel, no bias, no nonlinearity)? The answer depends on
-# c_m. Pick the case you answer in `middle_channels`, then give the evidence:
+# Is the converse true: can every $3 \times 3$ kernel be written as two stacked $2 \times 2$
+# layers (1 channel → $c_m$ middle channels → 1 channel, no bias, no nonlinearity)? The answer
+# depends on $c_m$. Pick the case you answer in `middle_channels` (an `int` ≥ 1), then give the
+# evidence:
 #
-# * if some 3 × 3 kernel cannot be expressed with that c_m: such a kernel in `counterexample`
-#   (the checker tries to factor it);
-# * if every 3 × 3 kernel can: a function `split(K)` returning the two layers' kernels
-#   K1 (c_m, 1, 2, 2) and K2 (1, c_m, 2, 2) (the checker tries it on many kernels).
+# * if some $3 \times 3$ kernel cannot be expressed with that $c_m$: such a kernel in
+#   `counterexample`, a tensor or nested lists (the checker tries to factor it by least squares;
+#   it must leave more than 0.1 % of the kernel unexplained);
+# * if every $3 \times 3$ kernel can: a function `split(K)` returning the two layers' kernels
+#   `K1` of shape `(c_m, 1, 2, 2)` and `K2` of shape `(1, c_m, 2, 2)` (the checker tries it on
+#   many kernels; the two layers must give the kernel back to within $10^{-6}$).
 #
 # Leave the other one at `None`.
 
@@ -155,39 +171,54 @@ print("c_m = 2: largest relative residual over", len(tried), "kernels:",
 check_converse(middle_channels, counterexample, split)
 
 # %% [markdown] tags=["exercise", "answer"]
-# ✍ **Your explanation** (why does the answer depend on c_m?): *double-click and write here*
+# ✍ **Your explanation** (why does the answer depend on $c_m$?): *double-click and write here*
 
 # %% [markdown] slideshow={"slide_type": "subslide"} tags=["solution"]
-# **Model answer.** It depends on the number of middle channels c_m.
-# *One middle channel: false.* The two layers have 4 + 4 = 8 weights (and one of them is
-# redundant: scaling K1 by t and K2 by 1/t changes nothing), a 3 × 3 kernel has 9 free numbers, so
-# most 3 × 3 kernels cannot be made — e.g. the kernel with 1 in two opposite corners and 0
-# elsewhere (the checker confirms: least squares leaves most of it unexplained). In polynomial
-# terms, the composed kernel is the product of two polynomials of degree ≤ 1 in x and in y, and
-# most degree-2 polynomials do not factor.
+# **Model answer.** It depends on the number of middle channels $c_m$.
+# *One middle channel: false.* The two layers have $4 + 4 = 8$ weights (and one of them is
+# redundant: scaling $\mathbf{K}^{(1)}$ by $t$ and $\mathbf{K}^{(2)}$ by $1/t$ changes nothing), a
+# $3 \times 3$ kernel has 9 free numbers, so most $3 \times 3$ kernels cannot be made — e.g. the
+# kernel with 1 in two opposite corners and 0 elsewhere (the checker confirms: least squares leaves
+# most of it unexplained). In polynomial terms, the composed kernel is the product of two
+# polynomials of degree $\le 1$ in $x$ and in $y$, and most degree-2 polynomials do not factor.
 # *Several middle channels: true.* The composed kernel is a sum over middle channels, one product
-# per channel. With **four** middle channels, let the second layer's channel m be a one-hot 2 × 2
-# kernel (a shift by (u, v) ∈ {0, 1}²) and the first layer's channel m hold the entries of K that
-# this shift places; every one of the 9 positions is reached by some shift, so every 3 × 3 kernel
-# is expressed exactly (`split` above; a linear solve). Least squares suggests even **two** middle
-# channels suffice for every kernel we tried (random ones and the counterexamples for c_m = 1).
-# (The seed's short answer "the converse is false" is right for one middle channel; with four it is
-# wrong (the split above), and least squares finds exact splits with two middle channels for every
-# kernel tried (not a proof).)
+# per channel. With **four** middle channels, let the second layer's channel $m$ be a one-hot
+# $2 \times 2$ kernel (a shift by $(u, v) \in \{0, 1\}^2$) and the first layer's channel $m$ hold
+# the entries of $\mathbf{K}$ that this shift places; every one of the 9 positions is reached by
+# some shift, so every $3 \times 3$ kernel is expressed exactly (`split` above; a linear solve).
+# Least squares suggests even **two** middle channels suffice for every kernel we tried (random
+# ones and the counterexamples for $c_m = 1$).
+#
+# *For marking:* a short answer "the converse is false" (a common one, and the usual textbook
+# reading) is right only for one middle channel; with four middle channels it is wrong (the split
+# above is a construction, so a proof), and with two, least squares finds exact splits for every
+# kernel tried (evidence, not a proof). Give credit to an answer that names the case it answers.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 2: the cost of forward and backward passes
 #
-# Input c_i × n_h × n_w (batch 1), kernel c_o × c_i × k_h × k_w with a bias, padding (p_h, p_w),
-# stride (s_h, s_w). Write, as functions of (c_i, c_o, n_h, n_w, k_h, k_w, p_h, p_w, s_h, s_w):
+# Input $c_i \times n_h \times n_w$ (batch 1), kernel $c_o \times c_i \times k_h \times k_w$ with
+# a bias, padding $(p_h, p_w)$, stride $(s_h, s_w)$. The layer computes, for every output channel,
+#
+# $$\mathbf{Y}_{o} = \sum_i \mathbf{X}_{i} \star \mathbf{K}_{o,i} + b_o,$$
+#
+# an $m_h \times m_w$ map with
+#
+# $$m_h = \left\lfloor \frac{n_h + 2p_h - k_h}{s_h} \right\rfloor + 1$$
+#
+# (and $m_w$ likewise). Write, as functions of `(c_i, c_o, n_h, n_w, k_h, k_w, p_h, p_w, s_h, s_w)`:
 # 1. `forward_macs`: the multiply-adds of the forward pass (one multiplication and one addition
-#    count as one multiply-add);
+#    count as one multiply-add; counting the bias additions too is up to you);
 # 2. `forward_memory`: its memory footprint, in numbers stored: input, weights and biases, output;
 # 3. `backward_macs`: the multiply-adds of the backward pass (gradients of the input and of the
-#    weights);
+#    weights; the bias gradient's additions may be counted or not);
 # 4. `backward_memory`: its footprint: what the forward stored, plus the gradients.
 #
-# Then **explain** where the backward pass's multiply-adds come from.
+# Each returns an exact count: an `int` (a float equal to it, such as `4.0`, passes too). The
+# output size rounds down: use `//`, not `/`. You may write the counts out or build them on
+# `chanconv.conv2d_cost`. Then **explain** where the backward pass's multiply-adds come from.
+# (Notebook 9, *the backward pass*, derives these gradients and shows each as a convolution: read
+# it after you have tried.)
 
 # %% tags=["exercise"]
 forward_macs = None  # each a function (c_i, c_o, n_h, n_w, k_h, k_w, p_h, p_w, s_h, s_w) -> a count
@@ -223,27 +254,38 @@ check_forward_backward(forward_macs, forward_memory, backward_macs, backward_mem
 # ✍ **Your explanation** (where do the backward multiply-adds come from?): *double-click and write here*
 
 # %% [markdown] slideshow={"slide_type": "subslide"} tags=["solution"]
-# **Model answer.** With m_h = ⌊(n_h + 2p_h − k_h)/s_h⌋ + 1 and m_w likewise, the forward pass does
-# c_o · m_h · m_w · c_i · k_h · k_w multiply-adds and stores c_i n_h n_w + c_o c_i k_h k_w + c_o +
-# c_o m_h m_w numbers. Every forward product W[o, i, a, b] · X[i, ·, ·] appears once in
-# ∂L/∂X (the output gradient spreads back through each window: a transposed convolution) and once
-# in ∂L/∂W (each weight sums input × output gradient over all output positions): twice the
-# forward multiply-adds. The bias gradient sums ∂L/∂Y over positions (c_o m_h m_w additions,
-# often left out). Memory: the forward's tensors stay, plus a gradient of each one's size for X,
-# W and b, and the incoming ∂L/∂Y (counted here; some count it as the next layer's).
+# **Model answer.** With $m_h$ and $m_w$ as above, the forward pass does
+#
+# $$c_o\, m_h\, m_w \cdot c_i\, k_h\, k_w \quad\text{multiply-adds, that is } \mathcal{O}(c_i c_o k_h k_w m_h m_w),$$
+#
+# and stores $c_i n_h n_w + (c_o c_i k_h k_w + c_o) + c_o m_h m_w$ numbers: the input, the
+# $c_o c_i k_h k_w + c_o$ parameters and the output. Every forward product
+# $\mathbf{W}_{o,i,a,b} \cdot \mathbf{X}_{i,\cdot,\cdot}$ appears once in $\partial L/\partial \mathbf{X}$
+# (the output gradient spreads back through each window: a transposed convolution) and once in
+# $\partial L/\partial \mathbf{W}$ (each weight sums input × output gradient over all output
+# positions): twice the forward multiply-adds. The bias gradient sums $\partial L/\partial \mathbf{Y}$
+# over positions ($c_o m_h m_w$ additions, often left out; likewise the bias additions of the
+# forward pass). Memory: the forward's tensors stay, plus a gradient of each one's size for
+# $\mathbf{X}$, $\mathbf{W}$ and $b$, and the incoming $\partial L/\partial \mathbf{Y}$ (counted
+# here; some count it as the next layer's). Notebook 9 derives each gradient as a convolution.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 3: what doubling costs
 #
 # For the layer printed below (your own numbers if you set a student id): by what factor do the
-# multiply-adds grow when c_i and c_o both double? When the padding doubles?
+# multiply-adds, $\mathcal{O}(c_i c_o k_h k_w m_h m_w)$, grow when $c_i$ and $c_o$ both double? When
+# the padding doubles?
+#
+# Give each factor as a number, an `int` or a `float` (`4` and `4.0` are the same). The channel
+# factor must be exact; the padding factor within 0.1 %: give four significant digits (such as
+# `1.129`) or compute the ratio exactly — `1.1` is too rough.
 
 # %%
 print(describe_3())
 
 # %% tags=["exercise"]
-factor_double_channels = None  # a number
-factor_double_padding = None  # a number
+factor_double_channels = None  # a number (exact)
+factor_double_padding = None  # a number (within 0.1 %)
 
 # %% tags=["solution"]
 n = chanconv.exercises.numbers("3")
@@ -258,17 +300,20 @@ print(factor_double_channels, round(factor_double_padding, 4))
 check_cost_factors(factor_double_channels, factor_double_padding)
 
 # %% [markdown] slideshow={"slide_type": "subslide"} tags=["solution"]
-# **Model answer.** The cost c_i · c_o · k_h · k_w · m_h · m_w has c_i and c_o as factors: doubling
-# both multiplies it by 4. Padding changes only the output size m_h = n_h + 2p_h − k_h + 1: for
-# the default numbers (64 channels, 3 × 3, 32 × 32, padding 1) the output grows from 32 × 32 to
-# 34 × 34, a factor (34/32)² ≈ 1.13 (and the extra outputs near the border mostly multiply zeros).
+# **Model answer.** The cost $c_i c_o k_h k_w m_h m_w$ has $c_i$ and $c_o$ as factors: doubling
+# both multiplies it by 4. Padding changes only the output size, $m_h = n_h + 2p_h - k_h + 1$ at
+# stride 1: for the default numbers (64 channels, $3 \times 3$, $32 \times 32$, padding 1) the
+# output grows from $32 \times 32$ to $34 \times 34$, a factor $(34/32)^2 \approx 1.129$ (and the
+# extra outputs near the border mostly multiply zeros). A student with their own numbers gets
+# their own factors (`describe_3()` shows them); the checker accepts the padding factor to 0.1 %.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 4: are Y1 and Y2 exactly equal?
 #
-# In notebook 3, Y1 = `corr2d_multi_in_out_1x1(X, K)` and Y2 = `corr2d_multi_in_out(X, K)` were
-# compared with a tolerance. Are they always *exactly* equal (`torch.equal`)? If not, give a
-# float32 X (c_i, n_h, n_w) and K (c_o, c_i, 1, 1) for which they differ, and **explain why**.
+# In notebook 3, `Y1 = corr2d_multi_in_out_1x1(X, K)` and `Y2 = corr2d_multi_in_out(X, K)` were
+# compared with a tolerance. Are they always *exactly* equal (`torch.equal`)? If not, give
+# `X_differ` and `K_differ`, finite `float32` tensors of shapes $(c_i, n_h, n_w)$ and
+# $(c_o, c_i, 1, 1)$, for which they differ, and **explain why**.
 
 # %% tags=["exercise"]
 X_differ = None  # a float32 tensor (c_i, n_h, n_w)
@@ -297,18 +342,21 @@ check_exactly_equal(X_differ, K_differ)
 # **Model answer.** Not always. They are equal in exact arithmetic, but in float32 every addition
 # rounds, and floating-point addition is not associative: (a + b) + c can differ from
 # a + (b + c) in the last bit. The matrix product (BLAS: blocked, vectorized, fused multiply-adds)
-# and the loop over channels add the c_i products of one output in different orders, so with
+# and the loop over channels add the $c_i$ products of one output in different orders, so with
 # many channels and values that are not small integers some outputs differ by a few ulps. With
 # small integers (the lecture's example) every partial sum is exact and the two agree.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 5: any convolution as one matrix product
 #
-# Write `conv_as_matmul(X, K, stride, padding)` for X (batch, c_i, n_h, n_w), K (c_o, c_i, k_h,
-# k_w), stride (s_h, s_w) and padding (p_h, p_w) that computes the cross-correlation
-# Y (batch, c_o, m_h, m_w) with **one** matrix product for the whole batch (rearranging data —
-# padding, indexing, reshaping — is free; the multiply-adds must all be in that one product).
-# The check compares it with `torch.nn.functional.conv2d` and counts the products it calls.
+# Write `conv_as_matmul(X, K, stride, padding)` for `X` of shape $(\text{batch}, c_i, n_h, n_w)$,
+# `K` of shape $(c_o, c_i, k_h, k_w)$, `stride` $(s_h, s_w)$ and `padding` $(p_h, p_w)$ that
+# computes the cross-correlation `Y`, of shape $(\text{batch}, c_o, m_h, m_w)$, with **one** matrix
+# product for the whole batch (rearranging data — padding, indexing, reshaping — is free; the
+# multiply-adds must all be in that one product). The check compares it with
+# `torch.nn.functional.conv2d` (a floating-point tensor, within $10^{-4}$ relative and absolute)
+# and counts the products it calls. (Notebook 8 times chanconv's `im2col` and `im2row` methods,
+# which are this idea made fast: read it after you have tried.)
 
 # %% tags=["exercise"]
 conv_as_matmul = None  # a function (X, K, stride, padding) -> Y
@@ -332,22 +380,22 @@ def conv_as_matmul(X, K, stride, padding):
 check_conv_as_matmul(conv_as_matmul)
 
 # %% [markdown] slideshow={"slide_type": "subslide"} tags=["solution"]
-# **Model answer.** im2row: pad, then gather each output pixel's window into one row of a
-# (m_h · m_w) × (c_i · k_h · k_w) matrix per sample, in the order of K's last three axes; K
-# reshaped to c_o × (c_i · k_h · k_w), transposed, multiplies all rows of all samples at once.
-# Stride only changes which windows are gathered. (chanconv's `im2col` method is the transposed
-# variant, in chunks for large layers; `im2row` is this one.)
+# **Model answer.** im2row: pad, then gather each output pixel's window into one row of an
+# $(m_h m_w) \times (c_i k_h k_w)$ matrix per sample, in the order of $\mathbf{K}$'s last three
+# axes; $\mathbf{K}$ reshaped to $c_o \times (c_i k_h k_w)$, transposed, multiplies all rows of all
+# samples at once. Stride only changes which windows are gathered. (chanconv's `im2col` method is
+# the transposed variant, in chunks for large layers; `im2row` is this one; notebook 8 times both.)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## Exercise 6: a k × (k + Δ − 1) strip
+# ## Exercise 6: a $k \times (k + \Delta - 1)$ strip
 #
-# A fast k × k convolution reads a strip k rows high and k + Δ − 1 columns wide and produces Δ
-# outputs of one row at once, instead of reading a k × k window per output. Write
-# `reads_per_output(k, delta)`: the input values read per output this way (one channel).
-# **Why** is it better, and what limits Δ?
+# A fast $k \times k$ convolution reads a strip $k$ rows high and $k + \Delta - 1$ columns wide and
+# produces $\Delta$ outputs of one row at once, instead of reading a $k \times k$ window per output.
+# Write `reads_per_output(k, delta)`: the input values read per output this way (one channel), as
+# an exact ratio (a `float`: use `/`, not `//`). **Why** is it better, and what limits $\Delta$?
 
 # %% tags=["exercise"]
-reads_per_output = None  # a function (k, delta) -> a number
+reads_per_output = None  # a function (k, delta) -> a number (the exact ratio)
 
 # %% tags=["solution"]
 def reads_per_output(k, delta):
@@ -360,25 +408,30 @@ print([round(reads_per_output(3, d), 2) for d in (1, 2, 4, 8, 16)])
 check_strip_reads(reads_per_output)
 
 # %% [markdown] tags=["exercise", "answer"]
-# ✍ **Your answer** (why is it better; what limits Δ?): *double-click and write here*
+# ✍ **Your answer** (why is it better; what limits $\Delta$?): *double-click and write here*
 
 # %% [markdown] slideshow={"slide_type": "subslide"} tags=["solution"]
-# **Model answer.** The strip's k (k + Δ − 1) values serve Δ outputs: k (k + Δ − 1) / Δ reads per
-# output, k² at Δ = 1, falling towards k as Δ grows. Neighbouring windows overlap in k − 1 columns, so
-# reading the strip once reuses each value for up to k outputs, and the loads become long
-# contiguous rows that vector units and caches handle well. Δ is limited by the registers (or the
-# fastest cache) that must hold the strip, the k × k kernel and the Δ partial sums at once; past
-# that, values spill and the reuse is lost. The width of the image limits it too.
+# **Model answer.** The strip's $k(k + \Delta - 1)$ values serve $\Delta$ outputs:
+#
+# $$\frac{k\,(k + \Delta - 1)}{\Delta} \quad \text{reads per output,}$$
+#
+# $k^2$ at $\Delta = 1$, falling towards $k$ as $\Delta$ grows. Neighbouring windows overlap in
+# $k - 1$ columns, so reading the strip once reuses each value for up to $k$ outputs, and the loads
+# become long contiguous rows that vector units and caches handle well. $\Delta$ is limited by the
+# registers (or the fastest cache) that must hold the strip, the $k \times k$ kernel and the
+# $\Delta$ partial sums at once; past that, values spill and the reuse is lost. The width of the
+# image limits it too.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 7: block-diagonal channel mixing
 #
-# A c × c weight matrix (a 1 × 1 layer with c_i = c_o = c) is made block-diagonal with b equal
-# blocks. Write `speedup(c, b)`: how many times fewer multiply-adds the product needs. What is the
-# **downside**, and how can it be fixed, at least in part?
+# A $c \times c$ weight matrix (a $1 \times 1$ layer with $c_i = c_o = c$) is made block-diagonal
+# with $b$ equal blocks ($b$ divides $c$). Write `speedup(c, b)`: how many times fewer multiply-adds
+# the product needs, as an exact ratio (use `/`). What is the **downside**, and how can it be
+# fixed, at least in part?
 
 # %% tags=["exercise"]
-speedup = None  # a function (c, b) -> a number
+speedup = None  # a function (c, b) -> a number (the exact ratio)
 
 # %% tags=["solution"]
 def speedup(c, b):
@@ -392,31 +445,34 @@ check_block_diagonal(speedup)
 # ✍ **Your answer** (the downside, and a fix): *double-click and write here*
 
 # %% [markdown] slideshow={"slide_type": "subslide"} tags=["solution"]
-# **Model answer.** b blocks of (c/b) × (c/b) cost b · c²/b² = c²/b multiply-adds instead of c²: b
-# times fewer (and b times fewer parameters). The downside: output channels of one block see only
+# **Model answer.** $b$ blocks of $(c/b) \times (c/b)$ cost $b \cdot c^2/b^2 = c^2/b$ multiply-adds
+# instead of $c^2$: $b$ times fewer (and $b$ times fewer parameters). The downside: output channels
+# of one block see only
 # the input channels of that block, so the groups never exchange information and the layer is
 # less expressive. The fix: vary the grouping from layer to layer so information crosses groups,
-# e.g. a channel shuffle between grouped layers (ShuffleNet), or a cheap 1 × 1 layer that mixes
+# e.g. a channel shuffle between grouped layers (ShuffleNet), or a cheap $1 \times 1$ layer that mixes
 # all channels after the grouped one (depthwise-separable convolutions, next).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Beyond the book (exercise 8): grouped and depthwise-separable convolutions
 #
-# `chanconv.conv2d(..., groups=g)` splits the channels into g groups, each an independent
-# convolution (the weight then has shape c_o × c_i/g × k_h × k_w); `conv2d_cost(..., groups=g)`
-# counts it. For the numbers printed below (bias included), find the parameters of the grouped
-# layer, and of a depthwise-separable layer: a depthwise k × k layer (groups = c) followed by a
-# 1 × 1 layer c → c. Then write that separable layer, `separable(X, Wd, bd, Wp, bp)`: input
-# X (batch, c, n_h, n_w); the depthwise layer's weights Wd (c, 1, k, k) and bias bd (c,), padded by
-# k // 2 (stride 1); the 1 × 1 layer's weights Wp (c, c, 1, 1) and bias bp (c,); the result
-# Y (batch, c, n_h, n_w) has the input's size.
+# `chanconv.conv2d(..., groups=g)` splits the channels into $g$ groups, each an independent
+# convolution (the weight then has shape $c_o \times c_i/g \times k_h \times k_w$);
+# `conv2d_cost(..., groups=g)` counts it. For the numbers printed below (bias included: a full
+# layer has $c_o c_i k_h k_w + c_o$ parameters), find the parameters of the grouped layer, and of a
+# depthwise-separable layer: a depthwise $k \times k$ layer (groups = $c$) followed by a
+# $1 \times 1$ layer $c \to c$; both are exact counts (`int`). Then write that separable layer,
+# `separable(X, Wd, bd, Wp, bp)`: input `X (batch, c, n_h, n_w)`; the depthwise layer's weights
+# `Wd (c, 1, k, k)` and bias `bd (c,)`, padded by `k // 2` (stride 1); the $1 \times 1$ layer's
+# weights `Wp (c, c, 1, 1)` and bias `bp (c,)`; the result `Y (batch, c, n_h, n_w)` has the
+# input's size, and must match torch's to within $10^{-3}$.
 
 # %%
 print(describe_8())
 
 # %% tags=["exercise"]
-grouped_params = None  # a number
-separable_params = None  # a number
+grouped_params = None  # a number (exact)
+separable_params = None  # a number (exact)
 separable = None  # a function (X, Wd, bd, Wp, bp) -> Y:
 # X (batch, c, n_h, n_w), Wd (c, 1, k, k), bd (c,), Wp (c, c, 1, 1), bp (c,) -> Y (batch, c, n_h, n_w);
 # the depthwise layer pads by k // 2
@@ -443,8 +499,9 @@ def separable(X, Wd, bd, Wp, bp):
 check_grouped(grouped_params, separable_params, separable)
 
 # %% [markdown] slideshow={"slide_type": "subslide"} tags=["solution"]
-# **Model answer.** With g groups each output channel reads c/g input channels: c · (c/g) · k² + c
-# parameters, 1/g of the full layer's weights (default numbers: 64 · 16 · 9 + 64 = 9,280). The
-# depthwise layer has one k × k kernel per channel (c · k² + c), the 1 × 1 layer c · c + c:
-# together about 8× fewer parameters and multiply-adds than a full 3 × 3 layer with 64 channels,
-# with every output still reading every input channel.
+# **Model answer.** With $g$ groups each output channel reads $c/g$ input channels:
+# $c \cdot (c/g) \cdot k^2 + c$ parameters, $1/g$ of the full layer's weights (default numbers:
+# $64 \cdot 16 \cdot 9 + 64 = 9{,}280$). The depthwise layer has one $k \times k$ kernel per
+# channel ($c k^2 + c$), the $1 \times 1$ layer $c^2 + c$: together about 8× fewer parameters and
+# multiply-adds than a full $3 \times 3$ layer with 64 channels, with every output still reading
+# every input channel.

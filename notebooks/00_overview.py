@@ -29,9 +29,9 @@ if "google.colab" in sys.modules:
 # Every number the lecture shows is computed here and checked; every figure is drawn from the
 # tensors it shows.
 #
-# **Prerequisite**: the single-channel 2-D cross-correlation `corr2d`: slide a k_h × k_w kernel
-# over an n_h × n_w input and sum the element-wise products, giving an
-# (n_h − k_h + 1) × (n_w − k_w + 1) output. Some PyTorch (tensors, `reshape`, `matmul`).
+# **Prerequisite**: the single-channel 2-D cross-correlation `corr2d`: slide a $k_h \times k_w$ kernel
+# over an $n_h \times n_w$ input and sum the element-wise products, giving an
+# $(n_h - k_h + 1) \times (n_w - k_w + 1)$ output. Some PyTorch (tensors, `reshape`, `matmul`).
 #
 # **How to run**: `make lab` in the repository opens JupyterLab here; run each notebook top to
 # bottom (Restart & Run All). Everything runs on a CPU in seconds, and unchanged on a GPU.
@@ -45,27 +45,39 @@ if "google.colab" in sys.modules:
 # | | notebook | what it teaches |
 # | --- | --- | --- |
 # | 1 | [Multiple input channels](01_multiple_input_channels.ipynb) | the channels of a photo; one kernel channel per input channel, then a sum; 56 72 / 104 120 element by element |
-# | 2 | [Multiple output channels](02_multiple_output_channels.ipynb) | the c_o × c_i × k_h × k_w kernel; K, K + 1, K + 2; output channels as detectors |
+# | 2 | [Multiple output channels](02_multiple_output_channels.ipynb) | the $c_o \times c_i \times k_h \times k_w$ kernel; $\mathbf{K}$, $\mathbf{K} + 1$, $\mathbf{K} + 2$; output channels as detectors |
 # | 3 | [The 1 × 1 convolution](03_1x1_convolution.ipynb) | a fully connected layer per pixel; 256 → 64; combining edge channels; learning RGB → gray |
-# | 4 | [The convolutional layer and its cost](04_conv_layer_and_cost.ipynb) | shapes of X, W, b, Y; parameters; MACs and FLOPs; timed on this machine |
+# | 4 | [The convolutional layer and its cost](04_conv_layer_and_cost.ipynb) | shapes of $\mathbf{X}$, $\mathbf{W}$, $\mathbf{b}$, $\mathbf{Y}$; parameters; MACs and FLOPs; timed on this machine |
 # | 5 | [Summary](05_summary.ipynb) | the lecture in a few lines, and what the sources get wrong |
-# | 6 | [Channel explorer](06_channel_explorer.ipynb) | sliders for c_i, c_o, the kernel, stride, padding: the whole computation live |
+# | 6 | [Channel explorer](06_channel_explorer.ipynb) | sliders for $c_i$, $c_o$, the kernel, stride, padding: the whole computation live |
 # | 7 | [Exercises](07_exercises.ipynb) | the section's exercises, each with a check that says right or gives a hint |
 # | 8 | [Performance](08_performance.ipynb) | from the lecture's loops to one matrix product: what each idea buys, timed |
+# | 9 | [Backward pass and training](09_backward_and_training.ipynb) | the three gradients of a layer, each again a convolution; a small CNN trained where colour decides the class |
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The notation
 #
 # | | |
 # | --- | --- |
-# | c_i, c_o | numbers of input and output channels |
-# | n_h × n_w | input height × width |
-# | k_h × k_w | kernel height × width |
-# | m_h × m_w | output height × width: m_h = ⌊(n_h + 2p_h − k_h) / s_h⌋ + 1 for padding p and stride s |
-# | X | input, c_i × n_h × n_w |
-# | W (or K) | kernel, c_o × c_i × k_h × k_w (PyTorch's `Conv2d.weight` layout) |
-# | b | bias, c_o |
-# | Y | output, c_o × m_h × m_w |
+# | $c_i$, $c_o$ | numbers of input and output channels |
+# | $n_h \times n_w$ | input height × width |
+# | $k_h \times k_w$ | kernel height × width |
+# | $m_h \times m_w$ | output height × width (below) |
+# | $p_h, p_w$ and $s_h, s_w$ | padding (zeros added on each side) and stride (step of the window), rows and columns |
+# | $\mathbf{X}$ | input, $c_i \times n_h \times n_w$; $\mathbf{X}_i$ is input channel $i$ |
+# | $\mathbf{K}$ (or $\mathbf{W}$) | kernel, $c_o \times c_i \times k_h \times k_w$ (PyTorch's `Conv2d.weight` layout); $\mathbf{K}_{o,i}$ is one $k_h \times k_w$ slice |
+# | $\mathbf{b}$ | bias, $c_o$: one number $b_o$ per output channel |
+# | $\mathbf{Y}$ | output, $c_o \times m_h \times m_w$; $\mathbf{Y}_o$ is output channel $o$, $\mathbf{Y}_{o,u,v}$ its element in row $u$, column $v$ |
+# | $\star$ | cross-correlation (what deep learning calls convolution) |
+#
+# The whole lecture in two lines: each output channel sums one cross-correlation per input channel,
+# plus its bias, and the output's size follows from the input's, the kernel's, the padding and the stride:
+#
+# $$\mathbf{Y}_{o} = \sum_{i=0}^{c_i-1} \mathbf{X}_{i} \star \mathbf{K}_{o,i} + b_o,
+# \qquad o = 0, \dots, c_o - 1$$
+#
+# $$m_h = \left\lfloor \frac{n_h + 2p_h - k_h}{s_h} \right\rfloor + 1, \qquad
+#   m_w = \left\lfloor \frac{n_w + 2p_w - k_w}{s_w} \right\rfloor + 1$$
 #
 # The code lives in the `chanconv` package; the notebooks import it. Check that it is there:
 

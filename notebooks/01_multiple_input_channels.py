@@ -24,13 +24,13 @@ if "google.colab" in sys.modules:
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # 1. Multiple input channels
 #
-# So far every input was one matrix of n_h × n_w numbers and every kernel one k_h × k_w matrix:
-# the single-channel **cross-correlation** `corr2d`. Real inputs have **channels**: a colour photo
-# has three (red, green, blue), so it is a tensor of shape c_i × n_h × n_w with c_i = 3.
+# So far every input was one matrix of $n_h \times n_w$ numbers and every kernel one $k_h \times k_w$
+# matrix: the single-channel **cross-correlation** `corr2d`. Real inputs have **channels**: a colour
+# photo has three (red, green, blue), so it is a tensor of shape $c_i \times n_h \times n_w$ with $c_i = 3$.
 #
 # This notebook shows
 # 1. the channels of a real photo, and why we keep them instead of converting to grayscale;
-# 2. how a kernel with c_i channels cross-correlates with a c_i-channel input: one 2-D
+# 2. how a kernel with $c_i$ channels cross-correlates with a $c_i$-channel input: one 2-D
 #    cross-correlation per channel, **summed**;
 # 3. the lecture's worked example, element by element and as whole maps (one map per input
 #    channel, then their sum), and its output 56 72 / 104 120.
@@ -56,8 +56,8 @@ print("device:", device)
 # ## A photo has three channels
 #
 # A colour image is stored as three matrices of the same size: how much red, green and blue
-# there is at each pixel. In the lecture's notation the photo is X of shape
-# c_i × n_h × n_w = 3 × n_h × n_w.
+# there is at each pixel. In the lecture's notation the photo is $\mathbf{X}$ of shape
+# $c_i \times n_h \times n_w = 3 \times n_h \times n_w$.
 
 # %%
 X_photo = load_photo(height=150, device=device)
@@ -75,7 +75,7 @@ fig = plot_photo_channels(X_photo.cpu())
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # The same in numbers: the mean of each channel over three regions of the photo (rows and
-# columns of the 150 × 128 image).
+# columns of the $150 \times 128$ image).
 
 # %%
 regions = {"blue backdrop (rows 20-59, cols 112-127)": (slice(20, 60), slice(112, 128)),
@@ -90,7 +90,7 @@ for name, (rows, cols) in regions.items():
 # ## Converting to grayscale loses information
 #
 # Grayscale keeps one number per pixel, a weighted sum of the channels (luminance,
-# ITU-R BT.601): gray = 0.299 R + 0.587 G + 0.114 B. Different colours can have the same gray.
+# ITU-R BT.601): $\text{gray} = 0.299\,R + 0.587\,G + 0.114\,B$. Different colours can have the same gray.
 # Below, the left half is a red, the right half a green chosen to have **the same luminance**.
 
 # %%
@@ -105,7 +105,7 @@ gray = torch.einsum("c,chw->hw", luma, patch)
 print("gray of red:", round(float(luma @ red), 4), " gray of green:", round(float(luma @ green), 4))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# A vertical-edge kernel [1, -1] finds the border between the two halves in the red channel,
+# A vertical-edge kernel $[1, -1]$ finds the border between the two halves in the red channel,
 # but finds nothing in the grayscale image: the edge is gone. What to see: the white line in the
 # third map (response 0.9; mid-gray is 0, see the colourbar) and a uniform mid-gray fourth map.
 
@@ -122,22 +122,27 @@ fig = plot_maps([patch.permute(1, 2, 0), gray, edge_in_red, edge_in_gray],
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## One kernel channel per input channel, then a sum
 #
-# With c_i input channels the kernel needs a k_h × k_w matrix **for every input channel**: it has
-# shape c_i × k_h × k_w. Cross-correlate channel i of the input with channel i of the kernel,
-# and add the c_i results:
+# With $c_i$ input channels the kernel needs a $k_h \times k_w$ matrix **for every input channel**: it
+# has shape $c_i \times k_h \times k_w$. Cross-correlate channel $i$ of the input, $\mathbf{X}_i$, with
+# channel $i$ of the kernel, $\mathbf{K}_i$, and add the $c_i$ results:
 #
-# $$\mathbf{Y} = \sum_{i=0}^{c_i-1} \mathbf{X}_{i,:,:} \star \mathbf{K}_{i,:,:}
+# $$\mathbf{Y} = \sum_{i=0}^{c_i-1} \mathbf{X}_{i} \star \mathbf{K}_{i}
 # \qquad \mathbf{X}: c_i \times n_h \times n_w,\;
 # \mathbf{K}: c_i \times k_h \times k_w,\;
 # \mathbf{Y}: m_h \times m_w$$
 #
-# with m_h = n_h − k_h + 1 and m_w = n_w − k_w + 1. The output has **one** channel, however
-# many input channels there are. (The Chinese course notes write the sum up to c_i; with
-# indices from 0 it stops at c_i − 1.)
+# with $m_h = n_h - k_h + 1$ and $m_w = n_w - k_w + 1$. Element by element, output row $u$ and
+# column $v$ sum the products of every input channel's window with its kernel channel:
+#
+# $$\mathbf{Y}_{u,v} = \sum_{i=0}^{c_i-1} \sum_{a=0}^{k_h-1} \sum_{e=0}^{k_w-1}
+# \mathbf{X}_{i,\,u+a,\,v+e}\, \mathbf{K}_{i,a,e}$$
+#
+# The output has **one** channel, however many input channels there are. (The Chinese course
+# notes write the sum up to $c_i$; with indices from 0 it stops at $c_i - 1$.)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # In code this is one line on top of `corr2d`. `zip(X, K)` walks the channel axis (axis 0) of
-# X **and** of K together, pairing input channel i with kernel channel i. (The book's comment
+# `X` **and** of `K` together, pairing input channel $i$ with kernel channel $i$. (The book's comment
 # "First, traverse along the 0th dimension (channel dimension) of X and K" — in its TensorFlow
 # edition "iterate through" — means exactly this pairing, not two separate traversals.)
 
@@ -149,7 +154,7 @@ def corr2d_multi_in(X, K):
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The lecture's example
 #
-# Two input channels of 3 × 3 and a kernel of two 2 × 2 channels:
+# Two input channels of $3 \times 3$ and a kernel of two $2 \times 2$ channels:
 
 # %%
 X = lecture_X(device)
@@ -159,9 +164,9 @@ print(X)
 print(K)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# What to see: the first output element uses the shaded 2 × 2 window of **each** input channel
+# What to see: the first output element uses the shaded $2 \times 2$ window of **each** input channel
 # and the whole kernel channel that goes with it. Each channel gives a partial sum, and the
-# partial sums add up to the output. The title is computed from the tensors.
+# partial sums add up to the output element $\mathbf{Y}_{0,0}$. The title is computed from the tensors.
 
 # %%
 fig = plot_element(X.cpu(), K.cpu(), 0, 0, 0, channels=(1, 0))
@@ -185,10 +190,11 @@ print(Y)
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## Whole maps: one cross-correlation per channel, then a sum
 #
-# The same sum, map by map instead of element by element: X[0] ⋆ K[0] is a whole 2 × 2 map, and
-# so is X[1] ⋆ K[1]; Y is their sum. What to see: 19 + 37 = 56 in the top-left corner (the
-# partial sums of the figure above), and likewise in every other position. (The figures write
-# the cross-correlation sign ⋆ as a larger star, ★, so that it is not read as a product.)
+# The same sum, map by map instead of element by element: $\mathbf{X}_0 \star \mathbf{K}_0$ is a
+# whole $2 \times 2$ map, and so is $\mathbf{X}_1 \star \mathbf{K}_1$; $\mathbf{Y}$ is their sum.
+# What to see: $19 + 37 = 56$ in the top-left corner (the partial sums of the figure above), and
+# likewise in every other position. (The figures write the cross-correlation sign $\star$ as a
+# larger star, ★, so that it is not read as a product.)
 
 # %%
 fig = plot_partial_maps(X.cpu(), K.cpu())
@@ -198,8 +204,8 @@ print("their sum equals Y:", torch.equal(P.summed, Y))
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Our one-liner is chanconv's `corr2d_multi_in`, and PyTorch's `conv2d` (which also computes a
-# cross-correlation) agrees. PyTorch wants a batch axis and an output-channel axis: X as
-# (1, c_i, n_h, n_w), K as (1, c_i, k_h, k_w).
+# cross-correlation) agrees. PyTorch wants a batch axis and an output-channel axis: `X` as
+# $(1, c_i, n_h, n_w)$, `K` as $(1, c_i, k_h, k_w)$.
 
 # %%
 print("equals chanconv.corr2d_multi_in:", torch.equal(Y, chanconv.corr2d_multi_in(X, K)))
@@ -208,27 +214,27 @@ print("equals torch's conv2d:          ", torch.equal(Y, F.conv2d(X[None], K[Non
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Every element, every channel
 #
-# What to see: each of the four output elements has its own window, shifted by one row or
-# column; the kernel channels stay the same.
+# What to see: each of the four output elements $\mathbf{Y}_{u,v}$ (row $u$, column $v$) has its own
+# window, shifted by one row or column; the kernel channels stay the same.
 
 # %%
-for i in range(Y.shape[0]):
-    for j in range(Y.shape[1]):
-        print(f"Y[{i}, {j}] =", element_terms(X, K, 0, i, j).text())
+for u in range(Y.shape[0]):
+    for v in range(Y.shape[1]):
+        print(f"Y[{u}, {v}] =", element_terms(X, K, 0, u, v).text())
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Recap
 #
-# - An input with c_i channels has shape c_i × n_h × n_w; a colour photo has c_i = 3.
+# - An input with $c_i$ channels has shape $c_i \times n_h \times n_w$; a colour photo has $c_i = 3$.
 # - Grayscale keeps one weighted sum per pixel: colours with equal luminance become equal, and
 #   what told them apart is lost.
-# - A multi-input-channel kernel has shape c_i × k_h × k_w: one k_h × k_w kernel per input
-#   channel. Each channel is cross-correlated with its own kernel, and the c_i results are
-#   added: one output channel.
+# - A multi-input-channel kernel has shape $c_i \times k_h \times k_w$: one $k_h \times k_w$ kernel per
+#   input channel. Each channel is cross-correlated with its own kernel, and the $c_i$ results are
+#   added: one output channel, $\mathbf{Y} = \sum_{i} \mathbf{X}_i \star \mathbf{K}_i$.
 # - The lecture's example gives 56 72 / 104 120 = (19 25 / 37 43) + (37 47 / 67 77): the map
-#   X[0] ⋆ K[0] plus the map X[1] ⋆ K[1].
+#   $\mathbf{X}_0 \star \mathbf{K}_0$ plus the map $\mathbf{X}_1 \star \mathbf{K}_1$.
 #
-# Next: many output channels, one c_i × k_h × k_w kernel each.
+# Next: many output channels, one $c_i \times k_h \times k_w$ kernel each.
 
 # %% slideshow={"slide_type": "skip"}
 plt.close("all")

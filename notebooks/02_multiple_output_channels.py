@@ -24,14 +24,14 @@ if "google.colab" in sys.modules:
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # 2. Multiple output channels
 #
-# Notebook 1 summed c_i input channels into **one** output channel. A layer that could only make
+# Notebook 1 summed $c_i$ input channels into **one** output channel. A layer that could only make
 # one channel would be weak: popular networks grow the number of channels layer after layer,
 # trading spatial resolution for channel depth. The idea is simple: for every output channel
-# take its own c_i × k_h × k_w kernel, and **stack** the results.
+# take its own $c_i \times k_h \times k_w$ kernel, and **stack** the results.
 #
 # This notebook shows
-# 1. the kernel tensor of shape c_o × c_i × k_h × k_w, drawn as blocks, and the lecture's
-#    K, K + 1, K + 2;
+# 1. the kernel tensor of shape $c_o \times c_i \times k_h \times k_w$, drawn as blocks, and the lecture's
+#    $\mathbf{K}$, $\mathbf{K} + 1$, $\mathbf{K} + 2$;
 # 2. the three output channels 56 72 / 104 120, 76 100 / 148 172, 96 128 / 192 224;
 # 3. the same code in MXNet and TensorFlow, and their tensor layouts (NCHW and NHWC);
 # 4. each output channel as a detector: edge and blur kernels applied to a photo, and one
@@ -55,28 +55,33 @@ print("device:", device)
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## One kernel per output channel
 #
-# For c_o output channels we need c_o kernels of shape c_i × k_h × k_w, stacked on a new first
-# axis: the kernel tensor has shape **c_o × c_i × k_h × k_w** (PyTorch's `Conv2d.weight` layout).
-# Output channel o is the multi-input cross-correlation of X with kernel K[o]:
+# For $c_o$ output channels we need $c_o$ kernels of shape $c_i \times k_h \times k_w$, stacked on a
+# new first axis: the kernel tensor has shape $\boldsymbol{c_o \times c_i \times k_h \times k_w}$
+# (PyTorch's `Conv2d.weight` layout). Output channel $o$ is the multi-input cross-correlation of
+# $\mathbf{X}$ with kernel $\mathbf{K}_o$ (notebook 1), one kernel channel $\mathbf{K}_{o,i}$ per input
+# channel:
 #
-# $$\mathbf{Y}_{o,:,:} = \mathbf{X} \star \mathbf{K}_{o,:,:,:}
-# \qquad \mathbf{X}: c_i \times n_h \times n_w,\;
-# \mathbf{K}: c_o \times c_i \times k_h \times k_w,\;
+# $$\mathbf{Y}_{o} = \mathbf{X} \star \mathbf{K}_{o} = \sum_{i=0}^{c_i-1} \mathbf{X}_{i} \star \mathbf{K}_{o,i},
+# \qquad o = 0, \dots, c_o - 1$$
+#
+# $$\mathbf{X}: c_i \times n_h \times n_w,\qquad
+# \mathbf{K}: c_o \times c_i \times k_h \times k_w,\qquad
 # \mathbf{Y}: c_o \times m_h \times m_w$$
 #
 # Every output channel reads **all** input channels, through its own kernel.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# As volumes: the input is a block of c_i × n_h × n_w numbers (one cube per number, channel 0 in
-# front, row 0 on top). One kernel is a block of c_i × k_h × k_w: as deep as the input, so at each
-# position of the window (gold) it multiplies all c_i channels at once and gives **one** number of
-# one output channel. c_o kernel blocks give c_o output channels, stacked into Y of
-# c_o × m_h × m_w. All blocks are drawn at the same scale. What to see: top row, the kernel block
-# K[0] is exactly the size of the gold window, and the window gives the solid cell of Y[0];
-# bottom row, the c_o = 3 kernel blocks side by side, each applied to the same gold window, and
-# Y with its three channels stacked one behind the other, each in its kernel's colour (on Y's
-# top face the solid cells of Y[0], Y[1], Y[2] lie one behind the other). Sliding the window
-# fills the rest of each output channel.
+# As volumes: the input is a block of $c_i \times n_h \times n_w$ numbers (one cube per number,
+# channel 0 in front, row 0 on top). One kernel is a block of $c_i \times k_h \times k_w$: as deep as
+# the input, so at each position of the window (gold) it multiplies all $c_i$ channels at once and
+# gives **one** number of one output channel. $c_o$ kernel blocks give $c_o$ output channels,
+# stacked into $\mathbf{Y}$ of $c_o \times m_h \times m_w$. All blocks are drawn at the same scale.
+# What to see: top row, the kernel block $\mathbf{K}_0$ is exactly the size of the gold window, and
+# the window gives the solid cell of $\mathbf{Y}_0$; bottom row, the $c_o = 3$ kernel blocks side by
+# side, each applied to the same gold window, and $\mathbf{Y}$ with its three channels stacked one
+# behind the other, each in its kernel's colour (on $\mathbf{Y}$'s top face the solid cells of
+# $\mathbf{Y}_0$, $\mathbf{Y}_1$, $\mathbf{Y}_2$ lie one behind the other). Sliding the window fills
+# the rest of each output channel.
 
 # %%
 fig = plot_volume(c_i=3, n_h=5, n_w=5, k_h=3, k_w=3, c_o=3)
@@ -90,8 +95,8 @@ def corr2d_multi_in_out(X, K):
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The lecture's example: K, K + 1, K + 2
 #
-# The lecture makes three output channels from its kernel K by adding 1 and 2 to every entry,
-# and stacks them:
+# The lecture makes three output channels from its kernel $\mathbf{K}$ by adding 1 and 2 to every
+# entry, and stacks them:
 
 # %%
 X = lecture_X(device)
@@ -100,14 +105,14 @@ K = torch.stack((K, K + 1, K + 2), 0)
 print("X:", tuple(X.shape), " K:", tuple(K.shape))
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# 3 × 2 × 2 × 2: c_o = 3 output channels, c_i = 2 input channels, 2 × 2 kernels.
+# $3 \times 2 \times 2 \times 2$: $c_o = 3$ output channels, $c_i = 2$ input channels, $2 \times 2$ kernels.
 
 # %% slideshow={"slide_type": "subslide"}
 Y = corr2d_multi_in_out(X, K)
 print(Y)
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# The first channel is the 56 72 / 104 120 of notebook 1: K[0] is that notebook's K. Our
+# The first channel is the 56 72 / 104 120 of notebook 1: $\mathbf{K}_0$ is that notebook's $\mathbf{K}$. Our
 # function equals chanconv's, and the general layer `chanconv.conv2d` (every method) agrees:
 
 # %%
@@ -117,10 +122,11 @@ for method in ["loops", "unfold", "im2col", "im2row", "shift", "fft", "torch"]:
     print(f"conv2d(method={method!r:9}) gives the same Y:", same)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# What to see: the two inputs are drawn once, on top. Row o is output channel o: under input X[c]
-# (same tint) its kernel K[o, c] and the partial result X[c] ⋆ K[o, c]; the partial results are
-# added (+) into Y[o]. Adding 1 to every kernel entry adds the sum of each window (20 for the
-# first element: 0+1+3+4 plus 1+2+4+5) to the output: 56 + 20 = 76, and once more, 96.
+# What to see: the two inputs are drawn once, on top. Row $o$ is output channel $o$: under input
+# $\mathbf{X}_i$ (same tint) its kernel $\mathbf{K}_{o,i}$ and the partial result
+# $\mathbf{X}_i \star \mathbf{K}_{o,i}$; the partial results are added (+) into $\mathbf{Y}_o$. Adding 1
+# to every kernel entry adds the sum of each window (20 for the first element: $0+1+3+4$ plus
+# $1+2+4+5$) to the output: $56 + 20 = 76$, and once more, 96.
 
 # %%
 fig = plot_multi_in_out(X.cpu(), K.cpu())
@@ -155,18 +161,20 @@ print("sum of the first window over both channels:", float(X[:, :2, :2].sum()))
 #     return tf.stack([corr2d_multi_in(X, k) for k in K])
 # ```
 #
-# `nd.add_n(*maps)`, `tf.reduce_sum(maps, axis=0)` and Python's `sum(maps)` all add the c_i
-# maps; `nd.stack`, `tf.stack` and `torch.stack` put the c_o maps on a new axis 0. These
-# functions use the lecture's layout in all three: X as c_i × n_h × n_w, K as c_o × c_i × k_h × k_w.
+# `nd.add_n(*maps)`, `tf.reduce_sum(maps, axis=0)` and Python's `sum(maps)` all add the $c_i$
+# maps; `nd.stack`, `tf.stack` and `torch.stack` put the $c_o$ maps on a new axis 0. These
+# functions use the lecture's layout in all three: `X` as $c_i \times n_h \times n_w$, `K` as
+# $c_o \times c_i \times k_h \times k_w$.
 #
 # The frameworks' **layers** differ. PyTorch's `nn.Conv2d` and MXNet's `nn.Conv2D` take inputs
-# as **NCHW**, (batch, c_i, n_h, n_w), and store kernels as **(c_o, c_i, k_h, k_w)**.
+# as **NCHW**, $(\text{batch}, c_i, n_h, n_w)$, and store kernels as $\boldsymbol{(c_o, c_i, k_h, k_w)}$.
 # TensorFlow's `tf.nn.conv2d` and `keras.layers.Conv2D` take **NHWC** inputs,
-# (batch, n_h, n_w, c_i), channels last, and kernels as **(k_h, k_w, c_i, c_o)**; the output is
-# NHWC too. Moving weights or data between them is a transpose (`permute`), never a `reshape`.
-# The check below converts the lecture's X and K to TensorFlow's layout, computes the layer in
-# that layout with NumPy (`chanconv.course.layouts.conv2d_nhwc`:
-# Y[b, i, j, o] = Σ_{u, v, c} X[b, i + u, j + v, c] · K[u, v, c, o]), and converts back:
+# $(\text{batch}, n_h, n_w, c_i)$, channels last, and kernels as $\boldsymbol{(k_h, k_w, c_i, c_o)}$;
+# the output is NHWC too. Moving weights or data between them is a transpose (`permute`), never a
+# `reshape`. The check below converts the lecture's `X` and `K` to TensorFlow's layout, computes the
+# layer in that layout with NumPy (`chanconv.course.layouts.conv2d_nhwc`, for sample $n$, output
+# row $u$, column $v$ and channel $o$:
+# $Y_{n,u,v,o} = \sum_{a,e,i} X_{n,\,u+a,\,v+e,\,i}\, K_{a,e,i,o}$), and converts back:
 
 # %%
 X_nhwc = nchw_to_nhwc(X[None].cpu())             # (batch, n_h, n_w, c_i) = (1, 3, 3, 2)
@@ -182,9 +190,9 @@ print("a reshape instead of the transpose gives the same Y:", bool((Y_wrong == Y
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Each output channel is a detector
 #
-# Intuitively each output channel responds to its own pattern. Below, c_o = 4 kernels of shape
-# 3 × 3 × 3 (c_i = 3 for the photo's red, green and blue) are stacked into one 4 × 3 × 3 × 3
-# kernel tensor: a horizontal-edge detector, a vertical-edge detector, a blur, and a
+# Intuitively each output channel responds to its own pattern. Below, $c_o = 4$ kernels of shape
+# $3 \times 3 \times 3$ ($c_i = 3$ for the photo's red, green and blue) are stacked into one
+# $4 \times 3 \times 3 \times 3$ kernel tensor: a horizontal-edge detector, a vertical-edge detector, a blur, and a
 # "blue minus red" colour detector. Each of the first three uses the same 3 × 3 pattern on all
 # three colour channels, weighted by the luminance; the last one weighs the channels differently
 # and has no spatial pattern at all.
@@ -216,7 +224,8 @@ print("X:", tuple(X_photo.shape), " W:", tuple(W.shape), " Y:", tuple(Y_photo.sh
 # whatever the brightness.
 #
 # The frame around the first three maps is the **zero padding**: `padding=1` adds a border of
-# zeros (black) around the photo so that Y keeps the photo's 150 × 128 size. A window on the
+# zeros (black) around the photo so that $\mathbf{Y}$ keeps the photo's $150 \times 128$ size
+# ($m_h = 150 + 2 - 3 + 1 = 150$). A window on the
 # border covers 3 (in a corner 5) of those zeros: the blur is darker in its outermost rows and
 # columns, and the edge detectors see an edge between the photo and the black border (the
 # horizontal one a dark line along the top, where the bright backdrop meets the zeros above it;
@@ -225,7 +234,7 @@ print("X:", tuple(X_photo.shape), " W:", tuple(W.shape), " Y:", tuple(Y_photo.sh
 
 # %%
 fig = plot_maps([Y_photo[o].cpu() for o in range(4)],
-                [f"Y[{o}]: {name}" for o, name in enumerate(detectors)], ncols=4,
+                [rf"$\mathbf{{Y}}_{o}$: {name}" for o, name in enumerate(detectors)], ncols=4,
                 ranges=[None, None, (0, 1), None], symmetric=True)
 
 # %%
@@ -236,28 +245,42 @@ print("horizontal edges, mean of row 0:", round(float(Y_photo[0, 0].mean()), 3),
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## One output channel, channel by channel
 #
-# Each output channel is a sum over the input channels: Y[o] = X[0] ⋆ K[o, 0] + X[1] ⋆ K[o, 1]
-# + X[2] ⋆ K[o, 2] (+ b[o]; these detectors have no bias). Below, every partial map is computed
-# on its own (`chanconv.course.partials.partial_maps`) for the horizontal-edge detector and for the
-# "blue minus red" detector; the maps of the bottom row share one colour range (blue negative,
-# white 0, red positive).
+# Each output channel is a sum over the input channels (plus $b_o$; these detectors have no bias):
+#
+# $$\mathbf{Y}_{o} = \mathbf{X}_{0} \star \mathbf{K}_{o,0} + \mathbf{X}_{1} \star \mathbf{K}_{o,1}
+# + \mathbf{X}_{2} \star \mathbf{K}_{o,2}$$
+#
+# Below, every partial map is computed on its own (`chanconv.course.partials.partial_maps`) for the
+# horizontal-edge detector and for the "blue minus red" detector. The maps of the bottom row share
+# one colour scale, on its colourbar: white is 0, purple positive, orange negative (colours chosen
+# to say nothing about red, green or blue).
 #
 # What to see, horizontal edges: the three partial maps look alike, because the red, green and
 # blue channels of a photo have mostly the same edges; each is scaled by its luminance weight
-# (green's 0.587 gives the strongest), and their sum is Y[0].
+# (green's 0.587 gives the strongest), and their sum is $\mathbf{Y}_0$.
 
 # %%
-names = ["X[0] (red)", "X[1] (green)", "X[2] (blue)"]
-fig = plot_partial_maps(X_photo.cpu(), W.cpu(), 0, padding=1, input_cmaps=CHANNEL_CMAPS, input_names=names)
+names = [r"$\mathbf{X}_0$ (red)", r"$\mathbf{X}_1$ (green)", r"$\mathbf{X}_2$ (blue)"]
+fig = plot_partial_maps(X_photo.cpu(), W.cpu(), 0, padding=1, input_cmaps=CHANNEL_CMAPS, input_names=names,
+                        value_label="edge response (top − bottom)")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# What to see, blue minus red: the partial maps are −X[0] (the red channel, negated), 0 (the green
-# channel has weight 0) and +X[2]; their sum is positive (red) only where blue outweighs red.
+# What to see, blue minus red: the partial maps are $-\mathbf{X}_0$ (the red channel, negated: orange,
+# darkest where the red channel is brightest, on the white cap and collar as much as on the face),
+# 0 (the green channel has weight 0) and $+\mathbf{X}_2$ (purple, darkest where the blue channel is
+# brightest). Their sum $\mathbf{Y}_3 = \mathbf{X}_2 - \mathbf{X}_0$ is
+# purple (positive) where blue outweighs red, on the backdrop, and orange (negative) where red
+# outweighs blue, on the face; the printout below gives its value on the regions of
+# notebook 1.
 
 # %%
-fig = plot_partial_maps(X_photo.cpu(), W.cpu(), 3, padding=1, input_cmaps=CHANNEL_CMAPS, input_names=names)
+fig = plot_partial_maps(X_photo.cpu(), W.cpu(), 3, padding=1, input_cmaps=CHANNEL_CMAPS, input_names=names,
+                        value_label="blue − red (> 0: bluer)")
 P3 = partial_maps(X_photo, W, 3, padding=1)
 print("the partial maps add up to Y[3]:", torch.allclose(P3.output, Y_photo[3], atol=1e-6))
+for region, (rows, cols) in {"blue backdrop": (slice(20, 60), slice(112, 128)),
+                             "face": (slice(55, 85), slice(45, 80))}.items():
+    print(f"Y[3] = blue − red, mean over the {region}: {float(Y_photo[3, rows, cols].mean()):+.2f}")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # In a trained network nobody writes these kernels: they are learned, and a feature is often a
@@ -267,8 +290,8 @@ print("the partial maps add up to Y[3]:", torch.allclose(P3.output, Y_photo[3], 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Try it
 #
-# The channel explorer (notebook 6) starts from this example: raise c_o and watch a new row of
-# kernels and a new output channel appear (K + 3 gives 116 at the first element, and so on).
+# The channel explorer (notebook 6) starts from this example: raise $c_o$ and watch a new row of
+# kernels and a new output channel appear ($\mathbf{K} + 3$ gives 116 at the first element, and so on).
 
 # %%
 from chanconv.explorer import ChannelExplorer
@@ -278,16 +301,17 @@ ChannelExplorer(c_o=4)
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Recap
 #
-# - A kernel for c_o output channels has shape c_o × c_i × k_h × k_w: one c_i × k_h × k_w kernel
-#   per output channel.
-# - Each output channel reads all input channels through its own kernel; the c_o results are
-#   stacked into Y of shape c_o × m_h × m_w.
-# - With K, K + 1, K + 2 the lecture's example gives 56 72 / 104 120, 76 100 / 148 172 and
-#   96 128 / 192 224.
-# - Each output channel is a sum of c_i whole maps X[c] ⋆ K[o, c] (+ b[o]).
+# - A kernel for $c_o$ output channels has shape $c_o \times c_i \times k_h \times k_w$: one
+#   $c_i \times k_h \times k_w$ kernel per output channel.
+# - Each output channel reads all input channels through its own kernel; the $c_o$ results are
+#   stacked into $\mathbf{Y}$ of shape $c_o \times m_h \times m_w$.
+# - With $\mathbf{K}$, $\mathbf{K} + 1$, $\mathbf{K} + 2$ the lecture's example gives 56 72 / 104 120,
+#   76 100 / 148 172 and 96 128 / 192 224.
+# - Each output channel is a sum of $c_i$ whole maps, $\mathbf{Y}_o = \sum_i \mathbf{X}_i \star
+#   \mathbf{K}_{o,i}$ (+ $b_o$).
 # - MXNet and TensorFlow write the same functions with `nd.add_n` / `nd.stack` and
-#   `tf.reduce_sum` / `tf.stack`; their layers differ in layout: NCHW and (c_o, c_i, k_h, k_w) in
-#   PyTorch and MXNet, NHWC and (k_h, k_w, c_i, c_o) in TensorFlow; convert with a transpose.
+#   `tf.reduce_sum` / `tf.stack`; their layers differ in layout: NCHW and $(c_o, c_i, k_h, k_w)$ in
+#   PyTorch and MXNet, NHWC and $(k_h, k_w, c_i, c_o)$ in TensorFlow; convert with a transpose.
 # - Different kernels make different detectors: the number of output channels is a
 #   hyperparameter of the layer.
 #

@@ -24,7 +24,7 @@ if "google.colab" in sys.modules:
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # 3. The 1 × 1 convolution
 #
-# Notebooks 1 and 2 built kernels of shape c_o × c_i × k_h × k_w. Take k_h = k_w = 1: the kernel
+# Notebooks 1 and 2 built kernels of shape $c_o \times c_i \times k_h \times k_w$. Take $k_h = k_w = 1$: the kernel
 # no longer looks at neighbouring pixels, so at first sight it does nothing useful. In fact it is
 # one of the most used layers: it **mixes channels**, the same way at every pixel.
 #
@@ -51,14 +51,25 @@ print("device:", device)
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## A fully connected layer at every pixel
 #
-# With a 1 × 1 kernel, output channel o at pixel (i, j) is
+# With a $1 \times 1$ kernel, output channel $o$ at row $u$, column $v$ is
 #
-# $$Y_{o,i,j} = \sum_{c=0}^{c_i-1} K_{o,c,0,0}\, X_{c,i,j},$$
+# $$\mathbf{Y}_{o,u,v} = \sum_{i=0}^{c_i-1} \mathbf{K}_{o,i,0,0}\, \mathbf{X}_{i,u,v},$$
 #
-# a weighted sum of the c_i values **of that pixel only**: the same c_o × c_i weight matrix maps
-# the c_i inputs to c_o outputs at every one of the n_h · n_w pixels. Reshape X to a c_i × (n_h n_w)
-# matrix (one column per pixel) and K to a c_o × c_i matrix, and the whole layer is one matrix
-# product. The output keeps the input's size: m_h = n_h, m_w = n_w.
+# a weighted sum of the $c_i$ values **of that pixel only** ($i$ is the input channel, as in
+# notebook 1): the same $c_o \times c_i$ weight matrix maps the $c_i$ inputs to $c_o$ outputs at
+# every one of the $n_h n_w$ pixels. Reshape $\mathbf{X}$ to a $c_i \times n_h n_w$ matrix (one column
+# per pixel) and $\mathbf{K}$ to a $c_o \times c_i$ matrix, and the whole layer is one matrix product,
+# $\mathbf{Y} = \mathbf{K}\mathbf{X}$, a $c_o \times n_h n_w$ matrix reshaped back to
+# $c_o \times n_h \times n_w$.
+#
+# That reshape back assumes what the lecture's code does: stride 1 and no padding. Then the output
+# keeps the input's size; in general the output-size formula with $k_h = 1$ gives
+#
+# $$m_h = \left\lfloor \frac{n_h + 2p_h - 1}{s_h} \right\rfloor + 1,$$
+#
+# (likewise $m_w$), which is $n_h$ only for $p_h = 0$, $s_h = 1$. Padding adds border pixels whose
+# inputs are all zero (their outputs are the bias alone); a stride of 2 keeps every second row and
+# column.
 
 # %% slideshow={"slide_type": "subslide"}
 def corr2d_multi_in_out_1x1(X, K):
@@ -70,9 +81,13 @@ def corr2d_multi_in_out_1x1(X, K):
     return Y.reshape((c_o, h, w))
 
 
+# %%
+for n_h, p_h, s_h in [(28, 0, 1), (28, 1, 1), (28, 0, 2)]:
+    print(f"n_h = {n_h}, padding {p_h}, stride {s_h}: m_h =", chanconv.output_size(n_h, 1, stride=s_h, padding=p_h))
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# The lecture's check: random X with c_i = 3 channels of 3 × 3, a kernel with c_o = 2 output
-# channels of 1 × 1. The matrix-product version and the general one agree.
+# The lecture's check: random $\mathbf{X}$ with $c_i = 3$ channels of $3 \times 3$, a kernel with
+# $c_o = 2$ output channels of $1 \times 1$. The matrix-product version and the general one agree.
 
 # %%
 g = torch.Generator().manual_seed(0)
@@ -86,13 +101,14 @@ print("equals chanconv.corr2d_multi_in_out_1x1:", torch.equal(Y1, chanconv.corr2
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Why does the lecture compare with a tolerance (1e-6) instead of asking for equality? Both
-# compute the same c_i products per output element, but not necessarily in the same way: the
+# compute the same $c_i$ products per output element, but not necessarily in the same way: the
 # loop adds the channel results one by one, the matrix product (BLAS) adds in its own order, in
 # blocks, and may use fused multiply-adds (one rounding instead of two). Float32 addition is not
 # associative, so the last bits can differ. Whether they do depends on the CPU and its BLAS, so
-# nbval does not compare the output below; when they differ, it is by a few units in the last
-# place (float32's eps is 1.2e-7), far below the tolerance. Longer sums (c_i = 256) give the
-# orders more room to differ.
+# the output below may read differently on your machine (the course's tests do not compare it);
+# when they differ, it is by a few units in the last place (float32's machine epsilon is
+# $1.2 \cdot 10^{-7}$), far below the tolerance. Longer sums ($c_i = 256$) give the orders more room
+# to differ.
 
 # %% tags=["nbval-ignore-output"]
 X_many = torch.rand((256, 8, 8), generator=g).to(device)
@@ -105,9 +121,9 @@ for name, (A, B) in {"c_i = 3  ": (Y1, Y2),
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # What to see: the three inputs are drawn once, on top; each row pairs every input with its
-# 1 × 1 kernel, a single number (one cell, the size of a pixel), so each partial map is that
-# input channel times that number, and Y[o] is their sum, pixel by pixel: no window slides over
-# neighbours. Y[0] = X[0] − X[2] = −18 at every pixel.
+# $1 \times 1$ kernel, a single number (one cell, the size of a pixel), so each partial map is that
+# input channel times that number, and $\mathbf{Y}_o$ is their sum, pixel by pixel: no window slides
+# over neighbours. $\mathbf{Y}_0 = \mathbf{X}_0 - \mathbf{X}_2 = -18$ at every pixel.
 
 # %%
 X_small = torch.arange(27.0).reshape(3, 3, 3)
@@ -119,12 +135,15 @@ print(element_terms(X_small, K_small, 0, 0, 0).text())
 # ## Changing the number of channels: 256 → 64
 #
 # The most common use: if the previous layer produced 256 channels and the next should get 64,
-# a 1 × 1 convolution with c_i = 256, c_o = 64 does it, keeping n_h × n_w.
+# a $1 \times 1$ convolution with $c_i = 256$, $c_o = 64$ does it, keeping $n_h \times n_w$.
 #
-# Its parameters: one weight per (output channel, input channel) pair, c_o · c_i, plus **one
-# bias per output channel**, c_o. In general a layer has c_o · c_i · k_h · k_w + c_o parameters.
-# (The bilingual notes say (c_o + 1) × (c_i + 1) = c_o · c_i + c_o + c_i + 1: besides the c_o
-# biases that counts c_i + 1 more parameters, which no layer has.)
+# Its parameters: one weight per (output channel, input channel) pair, $c_o c_i$, plus **one
+# bias per output channel**, $c_o$. In general a layer has
+#
+# $$c_o \cdot c_i \cdot k_h \cdot k_w + c_o \text{ parameters.}$$
+#
+# (The bilingual notes say $(c_o + 1)(c_i + 1) = c_o c_i + c_o + c_i + 1$: besides the $c_o$
+# biases that counts $c_i + 1$ more parameters, which no layer has.)
 
 # %%
 reduce = chanconv.conv2d_cost(256, 64, 1, 1, 28, 28)
@@ -135,8 +154,8 @@ layer = torch.nn.Conv2d(256, 64, kernel_size=1)
 print("torch.nn.Conv2d(256, 64, 1) has", sum(p.numel() for p in layer.parameters()), "parameters")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# It runs as one matrix product, and `chanconv.conv2d` chooses that method by itself for 1 × 1
-# kernels. A 3 × 3 layer with the same channels would have nine times the weights:
+# It runs as one matrix product, and `chanconv.conv2d` chooses that method by itself for $1 \times 1$
+# kernels. A $3 \times 3$ layer with the same channels would have nine times the weights:
 
 # %%
 X256 = torch.randn(256, 28, 28, generator=g).to(device)
@@ -148,9 +167,11 @@ print("3×3 instead:", chanconv.conv2d_cost(256, 64, 3, 3, 28, 28, padding=1).pa
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Combining edge channels, pixel by pixel
 #
-# The lecture's example: given a horizontal-edge channel and a vertical-edge channel, a 1 × 1
-# convolution combines them into a new feature at every pixel. First a 3 × 3 layer with two
-# output channels (Sobel kernels) on a grayscale photo:
+# The lecture's example: given a horizontal-edge channel and a vertical-edge channel, a $1 \times 1$
+# convolution combines them into a new feature at every pixel. First a $3 \times 3$ layer with two
+# output channels (Sobel kernels) on a grayscale photo: the edge channels $\mathbf{E}$, with
+# $\mathbf{E}_0$ = "top minus bottom" (horizontal edges) and $\mathbf{E}_1$ = "left minus right"
+# (vertical edges).
 
 # %%
 photo = load_photo(height=150, device=device)
@@ -161,46 +182,98 @@ E = chanconv.conv2d(gray, W_edges, padding=1)  # channel 0: horizontal edges, 1:
 print("edges E:", tuple(E.shape))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# A 1 × 1 layer with weights [[1, 1], [1, −1]] / √2 turns the two channels into two new ones:
-# D[0] = (E[0] + E[1]) / √2 and D[1] = (E[0] − E[1]) / √2, edges along the two diagonals. A
-# second 1 × 1 layer, applied to the squared channels with weights [1, 1], gives the edge
-# strength whatever the orientation.
+# Two $1 \times 1$ layers then read $\mathbf{E}$, side by side (neither reads the other's output):
+#
+# * **diagonals**: a $1 \times 1$ layer with $c_i = c_o = 2$ and weight matrix
+#   $\tfrac{1}{\sqrt 2}\left(\begin{smallmatrix} 1 & 1 \\ 1 & -1 \end{smallmatrix}\right)$ turns
+#   $\mathbf{E}$ into two new channels,
+#
+#   $$\mathbf{D}_0 = \frac{\mathbf{E}_0 + \mathbf{E}_1}{\sqrt 2}, \qquad \mathbf{D}_1 = \frac{\mathbf{E}_0 - \mathbf{E}_1}{\sqrt 2};$$
+#
+# * **strength**: every element of $\mathbf{E}$ is squared (elementwise, not a layer), a
+#   $1 \times 1$ layer with $c_i = 2$, $c_o = 1$ and weights $[1, 1]$ adds the two squared channels,
+#   and the square root is taken elementwise:
+#
+#   $$\mathbf{S} = \sqrt{\mathbf{E}_0^2 + \mathbf{E}_1^2},$$
+#
+#   the edge strength whatever the orientation. (Squaring $\mathbf{D}$ instead gives the same sum,
+#   $\mathbf{D}_0^2 + \mathbf{D}_1^2 = \mathbf{E}_0^2 + \mathbf{E}_1^2$, since the diagonal layer's
+#   weight matrix is orthogonal; checked below.)
 
 # %%
 W_diag = (torch.tensor([[1.0, 1.0], [1.0, -1.0]]) / 2**0.5).reshape(2, 2, 1, 1).to(device)
-D = chanconv.conv2d(E, W_diag)
-strength = chanconv.conv2d(E**2, torch.ones(1, 2, 1, 1, device=device)).sqrt()
-print("diagonal edges D:", tuple(D.shape), " strength:", tuple(strength.shape))
+D = chanconv.conv2d(E, W_diag)                                              # E -> D
+strength = chanconv.conv2d(E**2, torch.ones(1, 2, 1, 1, device=device)).sqrt()  # E -> E² -> sum -> √
+print("diagonal edges D:", tuple(D.shape), " strength S:", tuple(strength.shape))
+print("the same S from D² instead of E²:",
+      torch.allclose(chanconv.conv2d(D**2, torch.ones(1, 2, 1, 1, device=device)).sqrt(), strength, atol=1e-4))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# Which diagonal is which? E[0] is "top minus bottom" and E[1] "left minus right", so D[0] is
-# "top-left minus bottom-right": it responds to edges that run like **/**, and D[1]
-# ("top-right minus bottom-left") to edges that run like **\\**. Two test images check it: a
-# bright triangle above a "/" diagonal and one above a "\\" diagonal. Each D channel answers only
-# to its own diagonal (inside the image; at the borders the zero padding adds edges of its own).
+# What does each $\mathbf{D}$ channel respond to? At every pixel, $(\mathbf{E}_0, \mathbf{E}_1)$ is a
+# vector that points from dark to bright ("top minus bottom", "left minus right"), and is longest
+# across an edge. $\mathbf{D}_0$ is its component along the diagonal "top-left minus bottom-right",
+# $\mathbf{D}_1$ its component along "top-right minus bottom-left". A component along one direction
+# is largest for an edge across that direction, zero for an edge along it, and $1/\sqrt 2 \approx 0.71$
+# of the largest for an edge at 45° to it. So
+# - $\mathbf{D}_0$ responds fully to edges that run like **/**, not at all to edges like **\\**;
+# - $\mathbf{D}_1$ the other way round;
+# - a horizontal or vertical edge shows in **both**, equally strong, at $1/\sqrt 2$ of its strength
+#   (for a vertical edge with opposite signs).
+#
+# Four test images check it: a bright half above a horizontal edge, left of a vertical one, and
+# bright triangles above a "/" and a "\\" diagonal (the largest responses inside the image; at the
+# borders the zero padding adds edges of its own).
 
 # %%
 n = 12
-i, j = torch.meshgrid(torch.arange(n), torch.arange(n), indexing="ij")
-tests = {"/ edge": (i + j < n).float(), "\\ edge": (i < j).float()}
+u, v = torch.meshgrid(torch.arange(n), torch.arange(n), indexing="ij")  # row u, column v
+tests = {"horizontal": (u < n // 2).float(), "vertical": (v < n // 2).float(),
+         "/ diagonal": (u + v < n).float(), "\\ diagonal": (u < v).float()}
+print(f"{'edge':12} {'|E[0]|':>7} {'|E[1]|':>7} {'|D[0]|':>7} {'|D[1]|':>7} {'S':>7}   (largest inside the image)")
+test_maps = []
 for name, img in tests.items():
-    resp = chanconv.conv2d(chanconv.conv2d(img[None].to(device), W_edges, padding=1), W_diag)
-    inner = resp[:, 1:-1, 1:-1].abs().amax(dim=(1, 2))
-    print(f"{name}: largest |D[0]| = {inner[0]:.3f}   largest |D[1]| = {inner[1]:.3f}")
+    E_test = chanconv.conv2d(img[None].to(device), W_edges, padding=1)
+    D_test = chanconv.conv2d(E_test, W_diag)
+    S_test = E_test.pow(2).sum(0).sqrt()
+    largest = [float(m[1:-1, 1:-1].abs().max()) for m in (E_test[0], E_test[1], D_test[0], D_test[1], S_test)]
+    print(f"{name:12}" + "".join(f" {x:7.3f}" for x in largest))
+    test_maps.append((img[1:-1, 1:-1], D_test.cpu()))
+print("1/√2 of the horizontal edge's strength:", round(4 / 2**0.5, 3))
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# What to see: E[0] responds to horizontal edges (the cap's brim, the glasses, the ribbon bars),
-# E[1] to vertical ones (the sides of the face and the collar, the flagpole); the 1 × 1 mixtures respond to the two
-# diagonals; the strength map outlines every edge. Gray is 0, white positive, black negative:
-# an edge shows white or black depending on which side is brighter. The bright line along the
-# top and the sides of the strength map is the zero padding: there the photo meets the zeros
-# added around it. Along the bottom the dark uniform is close to 0 already, so there is no such
-# line (the means printed above the figure).
+# The same in pictures: each test image (top row) and its $\mathbf{D}_0$ and $\mathbf{D}_1$ (rows below,
+# inside the image: the border row and column, where the padding adds edges, are left out; gray is
+# 0, white and black the two signs). The horizontal and vertical edges appear in both rows, each
+# diagonal in one only.
+
+# %%
+fig = plot_maps([img for img, _ in test_maps] + [d[0, 1:-1, 1:-1] for _, d in test_maps]
+                + [d[1, 1:-1, 1:-1] for _, d in test_maps],
+                [f"test image: {name}" for name in tests] + [rf"$\mathbf{{D}}_0$: {name}" for name in tests]
+                + [rf"$\mathbf{{D}}_1$: {name}" for name in tests],
+                ncols=4, ranges=[(0, 1)] * 4 + [(-4.3, 4.3)] * 8)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# No $1 \times 1$ mixture of these two channels can do better: any $a\,\mathbf{E}_0 + b\,\mathbf{E}_1$
+# is the component along one direction $(a, b)$, which vanishes for one orientation only. A
+# detector that answers to one orientation alone needs a nonlinearity (a threshold, a ReLU),
+# which a $1 \times 1$ layer does not have.
+#
+# On the photo: $\mathbf{E}_0$ responds to horizontal edges (the cap's brim, the glasses, the ribbon
+# bars), $\mathbf{E}_1$ to vertical ones (the sides of the face and the collar, the flagpole).
+# $\mathbf{D}_0$ and $\mathbf{D}_1$ show diagonal edges in one of them each, and the horizontal and
+# vertical ones, such as the cap's brim, in both. The strength map $\mathbf{S}$ outlines every edge.
+# Gray is 0, white positive, black negative: an edge shows white or black depending on which side
+# is brighter. The bright line along the top and the sides of the strength map is the zero
+# padding: there the photo meets the zeros added around it. Along the bottom the dark uniform is
+# close to 0 already, so there is no such line (the means printed above the figure).
 
 # %%
 fig = plot_maps([E[0].cpu(), E[1].cpu(), D[0].cpu(), D[1].cpu(), strength[0].cpu()],
-                ["E[0]: horizontal edges", "E[1]: vertical edges", "D[0] (1×1): edges along /",
-                 "D[1] (1×1): edges along \\", "strength √(E[0]² + E[1]²)"], ncols=3, symmetric=True,
+                [r"$\mathbf{E}_0$: horizontal edges", r"$\mathbf{E}_1$: vertical edges",
+                 r"$\mathbf{D}_0 = (\mathbf{E}_0 + \mathbf{E}_1)/\sqrt{2}$: full for /",
+                 r"$\mathbf{D}_1 = (\mathbf{E}_0 - \mathbf{E}_1)/\sqrt{2}$: full for " + "\\",
+                 r"strength $\mathbf{S} = \sqrt{\mathbf{E}_0^2 + \mathbf{E}_1^2}$"], ncols=3, symmetric=True,
                 ranges=[None, None, None, None, (0, None)])
 S = strength[0]
 print("strength, mean of the top row:", round(float(S[0].mean()), 2),
@@ -208,11 +281,12 @@ print("strength, mean of the top row:", round(float(S[0].mean()), 2),
       "  bottom row:", round(float(S[-1].mean()), 2), "  inside:", round(float(S[1:-1, 1:-1].mean()), 2))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# Without a nonlinearity in between, a 1 × 1 layer after a 3 × 3 layer is itself one 3 × 3 layer:
-# its kernel is the 1 × 1 weights applied to the 3 × 3 kernels. (The squaring above is what adds
-# something new.) The same holds for 1 × 1 layers stacked on each other: the lecture's "one by
+# Without a nonlinearity in between, a $1 \times 1$ layer after a $3 \times 3$ layer is itself one
+# $3 \times 3$ layer: its kernel is the $1 \times 1$ weights applied to the $3 \times 3$ kernels,
+# $\mathbf{K}'_{o} = \sum_{j} \mathbf{W}_{o,j}\, \mathbf{K}_{j}$ (the squaring above is what adds
+# something new). The same holds for $1 \times 1$ layers stacked on each other: the lecture's "one by
 # one convolutions are effectively multi-layer perceptrons applied on a per pixel basis" needs a
-# nonlinearity between them (Network in Network). One 1 × 1 layer is one fully connected,
+# nonlinearity between them (Network in Network). One $1 \times 1$ layer is one fully connected,
 # linear layer per pixel; two without a nonlinearity are still one (notebook 5 checks it).
 
 # %%
@@ -223,7 +297,7 @@ print("one 3×3 layer gives the same D:",
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Learning a 1 × 1 convolution: RGB → grayscale
 #
-# Grayscale is a 1 × 1 convolution with c_i = 3, c_o = 1 and weights 0.299, 0.587, 0.114. Can
+# Grayscale is a $1 \times 1$ convolution with $c_i = 3$, $c_o = 1$ and weights 0.299, 0.587, 0.114. Can
 # gradient descent find them from examples? Make training pairs with exactly those weights and
 # fit a 1 × 1 `chanconv.conv2d` (weights and bias start at 0) by minimizing the squared error.
 #
@@ -255,17 +329,19 @@ for step in range(501):
 learned_gray = chanconv.conv2d(photo, W.detach(), b.detach())
 print("learned weights (after 501 updates):", [round(w, 3) for w in W.flatten().tolist()], " bias:", round(b.item(), 4))
 print("equals the true grayscale within 1e-4:", torch.allclose(learned_gray, gray, atol=1e-4))
-fig = plot_maps([photo.permute(1, 2, 0).cpu(), learned_gray[0].cpu()], ["X (RGB)", "learned 1×1: Y"],
+fig = plot_maps([photo.permute(1, 2, 0).cpu(), learned_gray[0].cpu()], [r"$\mathbf{X}$ (RGB)", r"learned 1×1: $\mathbf{Y}$"],
                 ranges=[None, (0, 1)])
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Recap
 #
-# - A 1 × 1 convolution (k_h = k_w = 1) recognizes no spatial pattern: it is a fully connected
-#   layer with a c_o × c_i weight matrix applied at every pixel, and runs as one matrix product.
-# - It changes the number of channels (256 → 64) at a cost of c_o · c_i + c_o parameters.
-# - It combines channels into new per-pixel features (diagonal edges from horizontal and
-#   vertical ones); it is linear, so two linear layers in a row are one.
+# - A $1 \times 1$ convolution ($k_h = k_w = 1$) recognizes no spatial pattern: it is a fully
+#   connected layer with a $c_o \times c_i$ weight matrix applied at every pixel, and runs as one
+#   matrix product. At stride 1 without padding the output keeps the input's $n_h \times n_w$.
+# - It changes the number of channels (256 → 64) at a cost of $c_o c_i + c_o$ parameters.
+# - It combines channels into new per-pixel features: from horizontal- and vertical-edge channels,
+#   components along the diagonals (full for their own diagonal, zero for the other, $1/\sqrt 2$ for
+#   horizontal and vertical edges). It is linear, so two linear layers in a row are one.
 # - Gradient descent recovers a 1 × 1 layer's weights from examples when the inputs vary the
 #   channels independently.
 #

@@ -24,12 +24,13 @@ if "google.colab" in sys.modules:
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # 4. The convolutional layer and its cost
 #
-# Notebooks 1–3 built every piece: c_i input channels summed, c_o output channels stacked, and
-# the 1 × 1 special case. Together with a bias they make the **2-D convolutional layer**,
+# Notebooks 1–3 built every piece: $c_i$ input channels summed, $c_o$ output channels stacked, and
+# the $1 \times 1$ special case. Together with a bias they make the **2-D convolutional layer**,
 # `torch.nn.Conv2d`. This notebook gives
-# 1. the shapes of X, W, b and Y, and the check that `torch.nn.Conv2d` computes what chanconv does;
-# 2. the number of parameters, c_o · c_i · k_h · k_w + c_o;
-# 3. the cost O(c_i · c_o · k_h · k_w · m_h · m_w): the lecture's example counted, then timed on
+# 1. the shapes of $\mathbf{X}$, $\mathbf{W}$, $\mathbf{b}$ and $\mathbf{Y}$, and the check that
+#    `torch.nn.Conv2d` computes what chanconv does;
+# 2. the number of parameters, $c_o c_i k_h k_w + c_o$;
+# 3. the cost $\mathcal{O}(c_i c_o k_h k_w m_h m_w)$: the lecture's example counted, then timed on
 #    this machine, and the lecture's "10 layers × 1M samples" estimate redone.
 
 # %% slideshow={"slide_type": "skip"}
@@ -50,14 +51,23 @@ print("device:", device)
 #
 # | tensor | shape | |
 # | --- | --- | --- |
-# | input **X** | c_i × n_h × n_w | |
-# | kernel **W** | c_o × c_i × k_h × k_w | one c_i × k_h × k_w kernel per output channel |
-# | bias **b** | c_o | **one number per output channel** |
-# | output **Y** | c_o × m_h × m_w | Y = X ⋆ W + b |
+# | input $\mathbf{X}$ | $c_i \times n_h \times n_w$ | |
+# | kernel $\mathbf{W}$ | $c_o \times c_i \times k_h \times k_w$ | one $c_i \times k_h \times k_w$ kernel per output channel |
+# | bias $\mathbf{b}$ | $c_o$ | **one number per output channel** |
+# | output $\mathbf{Y}$ | $c_o \times m_h \times m_w$ | $\mathbf{Y} = \mathbf{X} \star \mathbf{W} + \mathbf{b}$ |
 #
-# with m_h = ⌊(n_h + 2p_h − k_h) / s_h⌋ + 1 (likewise m_w) for padding p and stride s. The bias
-# is added to every pixel of its output channel. (The Chinese course notes give the bias the
-# shape c_o × c_i; it has shape c_o, as `torch.nn.Conv2d.bias` shows below.)
+# Channel by channel, the layer is
+#
+# $$\mathbf{Y}_{o} = \sum_{i=0}^{c_i-1} \mathbf{X}_{i} \star \mathbf{W}_{o,i} + b_o,
+# \qquad o = 0, \dots, c_o - 1,$$
+#
+# and with padding $p_h, p_w$ (zeros on each side) and stride $s_h, s_w$ the output has
+#
+# $$m_h = \left\lfloor \frac{n_h + 2p_h - k_h}{s_h} \right\rfloor + 1, \qquad
+#   m_w = \left\lfloor \frac{n_w + 2p_w - k_w}{s_w} \right\rfloor + 1.$$
+#
+# The bias $b_o$ is added to every pixel of its output channel. (The Chinese course notes give the
+# bias the shape $c_o \times c_i$; it has shape $c_o$, as `torch.nn.Conv2d.bias` shows below.)
 
 # %%
 c_i, c_o, k_h, k_w, n_h, n_w = 3, 4, 3, 3, 8, 8
@@ -68,10 +78,11 @@ print("X:", tuple(X.shape), " Y:", tuple(layer(X[None])[0].shape))
 print("formula m_h = floor((8 + 2·1 − 3) / 2) + 1 =", chanconv.output_size(n_h, k_h, stride=2, padding=1))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# Where the bias enters, on the lecture's example (K, K + 1, K + 2 of notebook 2) with a bias
-# b = (1, −2, 3) chosen for the picture: output channel o = 1 is the sum of the whole maps
-# X[0] ⋆ K[1, 0] and X[1] ⋆ K[1, 1] (76 100 / 148 172, as in notebook 2), and then b[1] = −2 is
-# added to **every** element of that channel: Y[1] = 74 98 / 146 170.
+# Where the bias enters, on the lecture's example ($\mathbf{K}$, $\mathbf{K} + 1$, $\mathbf{K} + 2$ of
+# notebook 2) with a bias $\mathbf{b} = (1, -2, 3)$ chosen for the picture: output channel $o = 1$ is
+# the sum of the whole maps $\mathbf{X}_0 \star \mathbf{K}_{1,0}$ and $\mathbf{X}_1 \star \mathbf{K}_{1,1}$
+# (76 100 / 148 172, as in notebook 2), and then $b_1 = -2$ is added to **every** element of that
+# channel: $\mathbf{Y}_1$ = 74 98 / 146 170.
 
 # %%
 X_lec, K_lec = lecture_X(device), lecture_K(device)
@@ -98,8 +109,12 @@ for method in ["loops", "unfold", "im2col", "im2row", "shift", "fft"]:
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Parameters
 #
-# c_o · c_i · k_h · k_w weights plus c_o biases. The padding, the stride and the input size do
-# not change it: the same kernel is used at every position.
+# $c_o c_i k_h k_w$ weights plus $c_o$ biases:
+#
+# $$\text{parameters} = c_o \cdot c_i \cdot k_h \cdot k_w + c_o.$$
+#
+# The padding, the stride and the input size do not change it: the same kernel is used at every
+# position.
 
 # %%
 for c_i_, c_o_, k in [(3, 4, 3), (3, 64, 7), (256, 64, 1), (100, 100, 5)]:
@@ -109,11 +124,17 @@ for c_i_, c_o_, k in [(3, 4, 3), (3, 64, 7), (256, 64, 1), (100, 100, 5)]:
           f"   torch.nn.Conv2d: {torch_count:7,}")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## Cost: O(c_i · c_o · k_h · k_w · m_h · m_w)
+# ## Cost
 #
-# Every one of the c_o · m_h · m_w output elements is a sum of c_i · k_h · k_w products: that many
-# **multiply-accumulates** (MACs). The lecture's layer: c_i = c_o = 100, k_h = k_w = 5 (the notes'
-# "k_h = h_w = 5" means k_w), an output of 64 × 64 (input 68 × 68, no padding):
+# Every one of the $c_o m_h m_w$ output elements is a sum of $c_i k_h k_w$ products: that many
+# **multiply-accumulates** (MACs), one multiplication and one addition each:
+#
+# $$\text{MACs} = c_i \cdot c_o \cdot k_h \cdot k_w \cdot m_h \cdot m_w, \qquad
+# \text{FLOPs} = 2 \cdot \text{MACs},$$
+#
+# a cost of $\mathcal{O}(c_i c_o k_h k_w m_h m_w)$. The lecture's layer: $c_i = c_o = 100$,
+# $k_h = k_w = 5$ (the notes' "k_h = h_w = 5" means $k_w$), an output of $64 \times 64$ (input
+# $68 \times 68$, no padding):
 
 # %%
 lecture = chanconv.conv2d_cost(100, 100, 5, 5, 68, 68)
@@ -124,16 +145,19 @@ print(f"parameters = {lecture.params:,}; float32 bytes: X {lecture.input_bytes:,
       f"W and b {lecture.weight_bytes:,}, Y {lecture.output_bytes:,}")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# MACs or FLOPs? The lecture's "1 GFLOP" counts each multiply-add once: 1.02e9. Counting the
-# multiplication and the addition as two floating-point operations, as Dive into Deep Learning and
-# hardware peak figures do, it is 2.05e9 FLOPs. Both are right; say which one you mean.
+# MACs or FLOPs? The notes' "1 GFLOP" is the number of multiply-adds, $1.02 \cdot 10^9$ MACs, written
+# with the unit of floating-point operations. Counted in FLOPs — the multiplication and the
+# addition each one operation, as Dive into Deep Learning does and as hardware FLOP/s rates are
+# quoted — the layer costs $2.05 \cdot 10^9$ FLOPs, about 2 GFLOP. So "1 GFLOP" is off by a factor
+# of 2 in its unit (notebook 5 lists it among the sources' errors): write "1 G MACs" or "2 GFLOP",
+# and divide work by a rate counted in the same unit, as the next sections do.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Timed on this machine
 #
 # The same layer, one sample, on this notebook's device: chanconv's `conv2d` (its `auto` method)
 # and PyTorch's own `conv2d`. Median of 5 runs after a warm-up. These numbers differ from machine
-# to machine, so nbval does not compare them.
+# to machine (and from run to run), so yours will not match the ones stored here.
 
 # %%
 X_big = torch.randn(1, 100, 68, 68, generator=g).to(device)
@@ -153,8 +177,9 @@ print(f"chanconv / torch: {t_chanconv / t_torch:.2f}×   ({torch.get_num_threads
 # ## 10 layers, 1 million samples
 #
 # The notes' estimate: 10 such layers, 1M samples, "10 PFlops". That is an **amount of work**,
-# not a rate (FLOP/s): one forward pass of 10 layers over 10⁶ samples, counted below from
-# `conv2d_cost` with batch = 10⁶, in multiply-adds (MACs) and in FLOPs (2 per MAC).
+# not a rate (FLOP/s): one forward pass of 10 layers over $10^6$ samples, counted below from
+# `conv2d_cost` with batch $= 10^6$, in multiply-adds (MACs) and in FLOPs (2 per MAC):
+# $10 \cdot 10^6 \cdot 1.024 \cdot 10^9 \approx 1.02 \cdot 10^{16}$ MACs.
 #
 # The lecture's slide (in the video; the rates are not in the written notes) then says
 # "CPU 0.15 TF = 18 h, GPU 12 TF = 14 min". Hardware rates in TFLOP/s count a multiply-add as
@@ -172,7 +197,7 @@ for name, flop_per_s in slide_rates.items():
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # About **38 hours** on the CPU and **28 minutes** on the GPU. The slide's 18 h and 14 min are
-# half of that: they divide the round "10 PFlops" = 10¹⁶, a count of **multiply-adds**, by
+# half of that: they divide the round "10 PFlops" $= 10^{16}$, a count of **multiply-adds**, by
 # rates in **FLOP/s**, i.e. they count a multiply-add as one FLOP. The slide's own rounding
 # gives (read its rates as multiply-adds per second and 18 h / 14 min are right):
 
@@ -192,13 +217,15 @@ print(f"this {device.type}, {rate / 1e12:.3f} TFLOP/s: {seconds / 3600:,.1f} h =
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Recap
 #
-# - A 2-D convolutional layer maps X (c_i × n_h × n_w) to Y (c_o × m_h × m_w) with a kernel W
-#   (c_o × c_i × k_h × k_w) and a bias b (c_o): Y = X ⋆ W + b.
-# - It has c_o · c_i · k_h · k_w + c_o parameters, independent of the input size.
-# - It costs c_i · c_o · k_h · k_w · m_h · m_w multiply-adds, twice that in FLOPs: 1.02e9 MACs
-#   (2.05e9 FLOPs) for the lecture's layer; 10 layers over a million samples are ≈ 1.02e16 MACs
-#   = 2.05e16 FLOPs, ≈ 38 h at the slide's CPU rate of 0.15 TFLOP/s and ≈ 28 min at its GPU
-#   rate of 12 TFLOP/s (the slide's 18 h / 14 min count a multiply-add as one FLOP).
+# - A 2-D convolutional layer maps $\mathbf{X}$ ($c_i \times n_h \times n_w$) to $\mathbf{Y}$
+#   ($c_o \times m_h \times m_w$) with a kernel $\mathbf{W}$ ($c_o \times c_i \times k_h \times k_w$)
+#   and a bias $\mathbf{b}$ ($c_o$): $\mathbf{Y}_o = \sum_i \mathbf{X}_i \star \mathbf{W}_{o,i} + b_o$.
+# - It has $c_o c_i k_h k_w + c_o$ parameters, independent of the input size.
+# - It costs $c_i c_o k_h k_w m_h m_w$ multiply-adds, twice that in FLOPs: $1.02 \cdot 10^9$ MACs
+#   ($2.05 \cdot 10^9$ FLOPs, not the notes' "1 GFLOP") for the lecture's layer; 10 layers over a
+#   million samples are $\approx 1.02 \cdot 10^{16}$ MACs $= 2.05 \cdot 10^{16}$ FLOPs, ≈ 38 h at the
+#   slide's CPU rate of 0.15 TFLOP/s and ≈ 28 min at its GPU rate of 12 TFLOP/s (the slide's
+#   18 h / 14 min count a multiply-add as one FLOP).
 #
 # Next: the summary.
 

@@ -38,13 +38,20 @@ X, K = lecture_X(device), lecture_K(device)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **Each input channel has its own 2-D kernel; the results of all channels are added to give one
-# output channel.** X: c_i × n_h × n_w, K: c_i × k_h × k_w, Y: m_h × m_w.
+# output channel.** $\mathbf{X}$: $c_i \times n_h \times n_w$, $\mathbf{K}$: $c_i \times k_h \times k_w$,
+# $\mathbf{Y}$: $m_h \times m_w$:
+#
+# $$\mathbf{Y} = \sum_{i=0}^{c_i-1} \mathbf{X}_{i} \star \mathbf{K}_{i}$$
 
 # %%
 print(chanconv.corr2d_multi_in(X, K))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# **Each output channel has its own 3-D kernel.** K: c_o × c_i × k_h × k_w, Y: c_o × m_h × m_w.
+# **Each output channel has its own 3-D kernel.** $\mathbf{K}$: $c_o \times c_i \times k_h \times k_w$,
+# $\mathbf{Y}$: $c_o \times m_h \times m_w$:
+#
+# $$\mathbf{Y}_{o} = \sum_{i=0}^{c_i-1} \mathbf{X}_{i} \star \mathbf{K}_{o,i} + b_o$$
+#
 # The number of output channels is a hyperparameter of the layer; more channels extend the model's
 # parameters.
 
@@ -52,8 +59,9 @@ print(chanconv.corr2d_multi_in(X, K))
 print(chanconv.corr2d_multi_in_out(X, torch.stack((K, K + 1, K + 2))))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# **The 1 × 1 convolutional layer is a fully connected layer applied at every pixel.** It adjusts
-# the number of channels between layers and controls the model's complexity.
+# **The $1 \times 1$ convolutional layer is a fully connected layer applied at every pixel**, with a
+# $c_o \times c_i$ weight matrix: $\mathbf{Y}_{o,u,v} = \sum_i \mathbf{K}_{o,i,0,0}\,\mathbf{X}_{i,u,v}$.
+# It adjusts the number of channels between layers and controls the model's complexity.
 
 # %%
 g = torch.Generator().manual_seed(0)
@@ -61,8 +69,11 @@ X3, K1 = torch.rand(3, 3, 3, generator=g), torch.rand(2, 3, 1, 1, generator=g)
 print(torch.allclose(chanconv.corr2d_multi_in_out_1x1(X3, K1), chanconv.corr2d_multi_in_out(X3, K1)))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# **A convolutional layer has c_o · c_i · k_h · k_w + c_o parameters (the bias has shape c_o) and
-# costs c_i · c_o · k_h · k_w · m_h · m_w multiply-adds.**
+# **A convolutional layer has $c_o c_i k_h k_w + c_o$ parameters (the bias has shape $c_o$) and
+# costs $c_i c_o k_h k_w m_h m_w$ multiply-adds**, twice that in FLOPs, for an output of
+#
+# $$m_h = \left\lfloor \frac{n_h + 2p_h - k_h}{s_h} \right\rfloor + 1, \qquad
+#   m_w = \left\lfloor \frac{n_w + 2p_w - k_w}{s_w} \right\rfloor + 1.$$
 
 # %%
 print(chanconv.conv2d_cost(100, 100, 5, 5, 68, 68))
@@ -76,15 +87,15 @@ print(chanconv.conv2d_cost(100, 100, 5, 5, 68, 68))
 #
 # | source | source says | correct |
 # | --- | --- | --- |
-# | course notes | bias B: c_o × c_i | b has shape c_o, one per output channel (notebook 4) |
-# | bilingual notes | a 1 × 1 layer has (c_o + 1) × (c_i + 1) parameters | c_o · c_i + c_o; in general c_o · c_i · k_h · k_w + c_o (notebook 3) |
-# | course notes | c_i = c_o = 100, k = 5, m = 64 → "1 GFLOP" | 1.02e9 multiply-adds (MACs) = 2.05e9 FLOPs (notebook 4) |
-# | course notes, slide | 10 layers, 1M samples, "10 PFlops"; slide: "CPU 0.15 TF = 18 h, GPU 12 TF = 14 min" | work, not a rate: 1.02e16 MACs = 2.05e16 FLOPs (forward only); at 0.15 TFLOP/s ≈ 37.9 h, at 12 TFLOP/s ≈ 28.4 min. The slide's 18 h / 14 min divide 10¹⁶ MACs by FLOP/s rates (notebook 4, computed below) |
-# | course notes | k_h = h_w = 5 | k_h = k_w = 5 |
-# | course notes | Y = Σ_{i=0}^{c_i} X_{i,:,:} ⋆ W_{i,:,:} | with channels counted from 0 the sum stops at c_i − 1: c_i terms (notebook 1) |
-# | D2L (MXNet, TensorFlow) | "First, traverse along the 0th dimension (channel dimension) of X and K" (TensorFlow: "iterate through") | `zip(X, K)` walks both channel axes together, pairing X[i] with K[i] (notebook 1) |
+# | course notes | bias $\mathbf{B}$: $c_o \times c_i$ | $\mathbf{b}$ has shape $c_o$, one per output channel (notebook 4) |
+# | bilingual notes | a 1 × 1 layer has $(c_o + 1) \times (c_i + 1)$ parameters | $c_o c_i + c_o$; in general $c_o c_i k_h k_w + c_o$ (notebook 3) |
+# | course notes | $c_i = c_o = 100$, $k = 5$, $m = 64$ → "1 GFLOP" | $1.02 \cdot 10^9$ multiply-adds (MACs) $= 2.05 \cdot 10^9$ FLOPs: "1 GFLOP" counts MACs under the name of FLOPs (notebook 4) |
+# | course notes, slide | 10 layers, 1M samples, "10 PFlops"; slide: "CPU 0.15 TF = 18 h, GPU 12 TF = 14 min" | work, not a rate: $1.02 \cdot 10^{16}$ MACs $= 2.05 \cdot 10^{16}$ FLOPs (forward only); at 0.15 TFLOP/s ≈ 37.9 h, at 12 TFLOP/s ≈ 28.4 min. The slide's 18 h / 14 min divide $10^{16}$ MACs by FLOP/s rates (notebook 4, computed below) |
+# | course notes | $k_h = h_w = 5$ | $k_h = k_w = 5$ |
+# | course notes | $\mathbf{Y} = \sum_{i=0}^{c_i} \mathbf{X}_{i,:,:} \star \mathbf{W}_{i,:,:}$ | with channels counted from 0 the sum stops at $c_i - 1$: $c_i$ terms (notebook 1) |
+# | D2L (MXNet, TensorFlow) | "First, traverse along the 0th dimension (channel dimension) of X and K" (TensorFlow: "iterate through") | `zip(X, K)` walks both channel axes together, pairing `X[i]` with `K[i]` (notebook 1) |
 # | course notes | `nn.Conv2d(input_channel, output_channel, kernel_size, padding, stride)` | the 4th positional parameter of `torch.nn.Conv2d` is `stride`, the 5th `padding`: written positionally this swaps them; pass them by name (checked below) |
-# | bilingual notes | n output channels, m input channels, "把 n 个 channels 变成了 m 个 channels" (turns n channels into m) | the layer turns the m input channels into n output channels (n kernel tensors of m 1 × 1 pieces) |
+# | bilingual notes | $n$ output channels, $m$ input channels, "把 n 个 channels 变成了 m 个 channels" (turns $n$ channels into $m$) | the layer turns the $m$ input channels into $n$ output channels ($n$ kernel tensors of $m$ 1 × 1 pieces) |
 # | transcript | "one by one convolutions are effectively multi-layer perceptrons applied on a per pixel basis" | one 1 × 1 layer is a fully connected (linear) layer at every pixel; stacked 1 × 1 layers act as an MLP per pixel only with a nonlinearity between them (Network in Network); without one, two 1 × 1 layers are one (checked below) |
 #
 # The numbers in the table, computed:

@@ -25,23 +25,27 @@ if "google.colab" in sys.modules:
 # # 6. The channel explorer
 #
 # Notebooks 1–4 worked through fixed examples. Here you choose: the number of input channels
-# c_i, of output channels c_o, the kernel size k_h × k_w, the input size n_h × n_w, the stride,
-# the padding, the groups and the dilation, the input (the lecture's X, random integers, a photo)
-# and the kernels (the lecture's K, edge detectors, blur, identity, random), and see the whole
-# computation redrawn:
-# - the input channels X[i], the c_o × c_i grid of kernels K[o, i] and the output channels Y[o],
-#   each coloured on a **legend** (value → colour; white is 0), with the values written in the
-#   cells where they fit;
-# - **how one output channel is made**: for the picked output channel o, one partial map
-#   X[i] ⋆ K[o, i] per input channel i, their sum, + b[o], = Y[o]. This is the lecture's central
-#   picture, Y[o] = Σ_i X[i] ⋆ K[o, i] + b[o], drawn as whole maps;
-# - one output element Y[o, u, v] (row u, column v; i stays the input channel, as in notebook 1),
-#   picked with the sliders or walked with ▶ (it steps on from the element you picked, position
-#   by position, until you pause it; ■ goes back to Y[0, 0, 0]): its window outlined in every
-#   input channel it reads, its cell outlined in the partial maps, their sum and Y[o], and its
-#   sum written out, one partial sum per input channel. With dilation d > 1 the window is wider
-#   than the kernel: only its marked taps, every d-th row and column, are read;
-# - the shapes of X, K, b and Y, the parameters and multiply-adds (from `conv2d_cost`), the
+# $c_i$, of output channels $c_o$, the kernel size $k_h \times k_w$, the input size $n_h \times n_w$,
+# the stride, the padding, the groups and the dilation, the input (the lecture's $\mathbf{X}$, random
+# integers, a photo) and the kernels (the lecture's $\mathbf{K}$, edge detectors, blur, identity,
+# random), and see the whole computation redrawn:
+# - the input channels $\mathbf{X}_i$, the $c_o \times c_i$ grid of kernels $\mathbf{K}_{o,i}$ and the
+#   output channels $\mathbf{Y}_o$, each coloured on a **legend** (value → colour; white is 0), with
+#   the values written in the cells where they fit;
+# - **how one output channel is made**: for the picked output channel $o$, one partial map
+#   $\mathbf{X}_i \star \mathbf{K}_{o,i}$ per input channel $i$, their sum, $+\, b_o$, $= \mathbf{Y}_o$.
+#   This is the lecture's central picture, drawn as whole maps:
+#
+#   $$\mathbf{Y}_{o} = \sum_{i=0}^{c_i-1} \mathbf{X}_{i} \star \mathbf{K}_{o,i} + b_o;$$
+#
+# - one output element $\mathbf{Y}_{o,u,v}$ (row $u$, column $v$; $i$ stays the input channel, as in
+#   notebook 1), picked with the sliders or walked with ▶ (it steps on from the element you picked,
+#   position by position, until you pause it; ■ goes back to $\mathbf{Y}_{0,0,0}$): its window
+#   outlined in every input channel it reads, its cell outlined in the partial maps, their sum and
+#   $\mathbf{Y}_o$, and its sum written out, one partial sum per input channel. With dilation
+#   $d > 1$ the window is wider than the kernel: only its marked taps, every $d$-th row and column,
+#   are read;
+# - the shapes of $\mathbf{X}$, $\mathbf{K}$, $\mathbf{b}$ and $\mathbf{Y}$, the parameters and multiply-adds (from `conv2d_cost`), the
 #   `torch.nn.Conv2d` line that computes the same layer, checked against chanconv, and
 #   chanconv's time for the layer (a median of 5 runs, on the CPU it names).
 #
@@ -55,8 +59,8 @@ explorer = ChannelExplorer()
 explorer
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# It starts with the lecture's example: c_i = 2, c_o = 3 (K, K + 1, K + 2), 2 × 2 kernels on a
-# 3 × 3 input. The same state, as text:
+# It starts with the lecture's example: $c_i = 2$, $c_o = 3$ ($\mathbf{K}$, $\mathbf{K} + 1$,
+# $\mathbf{K} + 2$), $2 \times 2$ kernels on a $3 \times 3$ input. The same state, as text:
 
 # %%
 print(explorer.summary)
@@ -65,24 +69,27 @@ print(explorer.element_text)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Things to try:
-# 1. Raise c_o: every new output channel adds one row of c_i kernels (K + 3, K + 4, ...) and
-#    c_i · k_h · k_w weights; the input does not change.
-# 2. Raise c_i: the lecture's X has 2 channels, so the explorer switches to random integers of the
-#    new shape and says so in one line; every kernel row grows by one kernel, and Y[o] gains one
-#    partial map. Back at c_i = 2 (and 3 × 3, 2 × 2) the lecture's numbers return.
-# 3. Set k_h = k_w = 1: the window is one pixel, each output channel a weighted sum of the input
+# 1. Raise $c_o$: every new output channel adds one row of $c_i$ kernels ($\mathbf{K} + 3$,
+#    $\mathbf{K} + 4$, ...) and $c_i k_h k_w$ weights; the input does not change.
+# 2. Raise $c_i$: the lecture's $\mathbf{X}$ has 2 channels, so the explorer switches to random
+#    integers of the new shape and says so in one line; every kernel row grows by one kernel, and
+#    $\mathbf{Y}_o$ gains one partial map. Back at $c_i = 2$ (and $3 \times 3$, $2 \times 2$) the
+#    lecture's numbers return.
+# 3. Set $k_h = k_w = 1$: the window is one pixel, each output channel a weighted sum of the input
 #    channels at that pixel (notebook 3).
-# 4. Raise the stride or the padding and watch m_h × m_w follow ⌊(n + 2p − k) / s⌋ + 1.
-# 5. Set c_o to a multiple of c_i (groups must divide both; e.g. c_o = 4 at c_i = 2), then choose
-#    groups = c_i (depthwise): every output channel reads one input channel, the kernel block
-#    shrinks to (c_o, 1, k_h, k_w), and the parameters and MACs drop by c_i.
-# 6. Make the kernel larger than the padded input: X and K stay, and one line says why there is
-#    no Y.
+# 4. Raise the stride or the padding and watch $m_h \times m_w$ follow the output-size formula
+#    $m_h = \lfloor (n_h + 2p_h - k_h) / s_h \rfloor + 1$ (with dilation $d_h$:
+#    $\lfloor (n_h + 2p_h - d_h(k_h - 1) - 1) / s_h \rfloor + 1$).
+# 5. Set $c_o$ to a multiple of $c_i$ (groups must divide both; e.g. $c_o = 4$ at $c_i = 2$), then
+#    choose groups $g = c_i$ (depthwise): every output channel reads one input channel, the kernel
+#    block shrinks to $(c_o, 1, k_h, k_w)$, and the parameters and MACs drop by $c_i$.
+# 6. Make the kernel larger than the padded input: $\mathbf{X}$ and $\mathbf{K}$ stay, and one line
+#    says why there is no $\mathbf{Y}$.
 # 7. Pick "the photo": three real colour channels (each drawn on the same value scale, not in its
 #    own colour) and four edge detectors, one direction per output channel. Try the other kernel presets on it.
 # 8. For a lecture hall, press "projector mode": larger text and cells, and a short sum (tick
-#    "every term" for every product). "3-D view" draws the input volume, the kernel block K[o]
-#    and the output volume, linked to the picked element.
+#    "every term" for every product). "3-D view" draws the input volume, the kernel block
+#    $\mathbf{K}_o$ and the output volume, linked to the picked element.
 #
 # Code can set the controls too (`explorer.controls["c_i"].value = 3`), which is how the tests
 # drive it. Behind the widget, `explore(Settings(...))` computes everything the picture shows from
@@ -98,11 +105,11 @@ print(state.summary)
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## Output channels as detectors, on a photo
 #
-# The photo has c_i = 3 channels (red, green, blue), shown at 48 × 41 pixels. The preset "edge
-# detectors" gives each output channel o a 3 × 3 edge kernel in one direction (horizontal,
+# The photo has $c_i = 3$ channels (red, green, blue), shown at $48 \times 41$ pixels. The preset "edge
+# detectors" gives each output channel $o$ a $3 \times 3$ edge kernel in one direction (horizontal,
 # vertical, and the two diagonals), applied to all three colour channels with weight 1/3: each
-# Y[o] is a map of the edges in one direction of the photo's brightness. The partial maps show how
-# the red, green and blue channels each contribute to it.
+# $\mathbf{Y}_o$ is a map of the edges in one direction of the photo's brightness. The partial maps
+# show how the red, green and blue channels each contribute to it.
 
 # %%
 photo = ChannelExplorer(source="photo")
@@ -116,10 +123,14 @@ print(photo.tensors[1][0, 0])  # the same for i = 1, 2
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## Groups: depthwise convolution
 #
-# With groups = g, output channel o reads only the c_i / g input channels of its group, so K has
-# shape (c_o, c_i / g, k_h, k_w) and the parameters and MACs are divided by g. At g = c_i every
-# output channel reads one input channel: a depthwise convolution (notebook 7's exercises build
-# the depthwise-separable layer from it).
+# With groups $= g$, output channel $o$ reads only the $c_i / g$ input channels of its group, so
+# $\mathbf{K}$ has shape $(c_o, c_i / g, k_h, k_w)$ and the parameters and MACs are divided by $g$:
+#
+# $$\text{parameters} = \frac{c_o c_i k_h k_w}{g} + c_o, \qquad
+# \text{MACs} = \frac{c_i c_o k_h k_w m_h m_w}{g}.$$
+#
+# At $g = c_i$ every output channel reads one input channel: a depthwise convolution (notebook 7's
+# exercises build the depthwise-separable layer from it).
 
 # %%
 for groups in (1, 2, 4):
@@ -128,7 +139,7 @@ for groups in (1, 2, 4):
     print(state.summary.split("; ", 1)[1])
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# A combination that cannot be computed still shows X and K, and one line says why:
+# A combination that cannot be computed still shows $\mathbf{X}$ and $\mathbf{K}$, and one line says why:
 
 # %%
 print(explore(Settings(source="random", n_h=4, n_w=4, k_h=7, padding=1)).message)
@@ -136,8 +147,9 @@ print(explore(Settings(source="random", n_h=4, n_w=4, k_h=7, padding=1)).message
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Recap
 #
-# - c_i sets how many partial maps X[i] ⋆ K[o, i] each output channel sums; c_o sets how many such
-#   sums (rows of kernels) there are; k_h × k_w sets each kernel's window.
-# - Parameters c_o · c_i · k_h · k_w + c_o and multiply-adds c_o · c_i · k_h · k_w · m_h · m_w grow
-#   with every one of them (divided by g with groups); the output size depends only on n, k, the
-#   padding, the dilation and the stride.
+# - $c_i$ sets how many partial maps $\mathbf{X}_i \star \mathbf{K}_{o,i}$ each output channel sums;
+#   $c_o$ sets how many such sums (rows of kernels) there are; $k_h \times k_w$ sets each kernel's
+#   window.
+# - Parameters $c_o c_i k_h k_w + c_o$ and multiply-adds $c_o c_i k_h k_w m_h m_w$ grow with every
+#   one of them (divided by $g$ with groups); the output size depends only on $n_h \times n_w$,
+#   $k_h \times k_w$, the padding, the dilation and the stride.

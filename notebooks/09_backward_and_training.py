@@ -25,10 +25,12 @@ if "google.colab" in sys.modules:
 # # 9. The backward pass, and training a network on chanconv
 #
 # A layer is only useful in a network if we can learn its weights, and learning needs the
-# gradient of a loss L with respect to W, b and (to reach the layers below) X. This notebook
+# gradient of a loss $L$ with respect to $\mathbf{W}$, $\mathbf{b}$ and (to reach the layers below)
+# $\mathbf{X}$. This notebook
 # 1. derives the three gradients of a multi-channel layer in the lecture's notation and shows that
-#    **each one is again a convolution**, checked against PyTorch's autograd on the lecture's X and K;
-# 2. trains a small CNN built from `chanconv.nn.Conv2d`, a 3 × 3 layer and a 1 × 1 layer, on
+#    **each one is again a convolution**, checked against PyTorch's autograd on the lecture's
+#    $\mathbf{X}$ and $\mathbf{K}$;
+# 2. trains a small CNN built from `chanconv.nn.Conv2d`, a $3 \times 3$ layer and a $1 \times 1$ layer, on
 #    coloured images where the colour decides the class, and looks at what it learned.
 
 # %% slideshow={"slide_type": "skip"}
@@ -40,6 +42,7 @@ import torch.nn.functional as F
 
 import chanconv
 from chanconv.course.data import lecture_K, lecture_X
+from chanconv.course.figures import DIVERGING
 
 torch.manual_seed(0)
 torch.set_num_threads(1)  # one thread: the same result every run, and fair on a shared machine
@@ -49,47 +52,59 @@ print("device:", device)
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The three gradients
 #
-# The layer (stride 1, no padding, one sample), with c_i input channels and c_o output channels;
-# W is the lecture's K (PyTorch's `weight`), of shape (c_o, c_i, k_h, k_w), and (u, v) is a
-# position in the output, m_h × m_w:
+# The layer (stride 1, no padding, one sample), with $c_i$ input channels and $c_o$ output
+# channels; $\mathbf{W}$ is the lecture's $\mathbf{K}$ (PyTorch's `weight`), of shape
+# $c_o \times c_i \times k_h \times k_w$, input channel $i$, and $(u, v)$ is a position in the
+# output, $m_h \times m_w$:
 #
-# $$Y[o, u, v] = b[o] + \sum_{c=0}^{c_i-1} \sum_{a=0}^{k_h-1} \sum_{e=0}^{k_w-1} X[c, u + a, v + e]\; W[o, c, a, e].$$
+# $$\mathbf{Y}_{o,u,v} = b_o + \sum_{i=0}^{c_i-1} \sum_{a=0}^{k_h-1} \sum_{e=0}^{k_w-1}
+# \mathbf{X}_{i,\,u+a,\,v+e}\, \mathbf{W}_{o,i,a,e}.$$
 #
-# Write dY[o, u, v] = ∂L/∂Y[o, u, v] for what the layers above hand down. The chain rule sums over
-# every place a number was used:
+# Write $\mathrm{d}\mathbf{Y}_{o,u,v} = \partial L / \partial \mathbf{Y}_{o,u,v}$ for what the layers
+# above hand down (and likewise $\mathrm{d}\mathbf{W}$, $\mathrm{d}\mathbf{b}$, $\mathrm{d}\mathbf{X}$).
+# The chain rule sums over every place a number was used:
 #
-# * **bias**: b[o] was added to every pixel of output channel o, so
-#   db[o] = Σ_u Σ_v dY[o, u, v].
-# * **weights**: W[o, c, a, e] multiplied X[c, u + a, v + e] into Y[o, u, v], so
-#   dW[o, c, a, e] = Σ_u Σ_v X[c, u + a, v + e] dY[o, u, v]:
-#   **dW[o, c] is the cross-correlation of input channel c with the output gradient of channel o**
-#   (a k_h × k_w result), one per (output, input) pair, exactly the shape (c_o, c_i, k_h, k_w) of W.
-# * **input**: X[c, r, t] (a position (r, t) in the input; s is kept for the stride) fed every
-#   Y[o, u, v] with u + a = r, v + e = t, so
-#   dX[c, r, t] = Σ_o Σ_a Σ_e dY[o, r − a, t − e] W[o, c, a, e] (terms whose (r − a, t − e) falls
-#   outside dY count as 0):
-#   dY padded with k − 1 zeros all round, **cross-correlated with W[o, c] flipped** (rows and
-#   columns reversed), summed over the output channels o. Reading it as a layer: c_o input
-#   channels (dY), c_i output channels (dX), the kernel with its two channel axes swapped and
-#   flipped, a *transposed convolution*.
+# * **bias**: $b_o$ was added to every pixel of output channel $o$, so
 #
-# With a batch, dW and db also sum over the samples; stride s puts s − 1 zeros between dY's
-# numbers before the flipped correlation, and dilation d spreads the flipped kernel's taps d apart
-# (so the "full" padding of dY becomes d (k − 1)). Padding p (p_h rows, p_w columns): dW
-# correlates the zero-padded input instead of X; dX is computed as without padding, for the
-# padded input (n_h + 2 p_h) × (n_w + 2 p_w), and then p_h rows and p_w columns are dropped on
-# each side, since those positions were zeros and not part of X. At dilation 1, where the last
-# window ends on the padded input's last row and column, that is the same as padding dY by
-# k − 1 − p instead of k − 1. Rows and columns that no window reached (the floor in the
-# output-size formula) get a zero gradient.
-# [`chanconv.conv2d_backward`](../chanconv/backward.py) does exactly this, and handles groups too.
+#   $$\mathrm{d}b_o = \sum_{u} \sum_{v} \mathrm{d}\mathbf{Y}_{o,u,v}.$$
+#
+# * **weights**: $\mathbf{W}_{o,i,a,e}$ multiplied $\mathbf{X}_{i,u+a,v+e}$ into $\mathbf{Y}_{o,u,v}$, so
+#
+#   $$\mathrm{d}\mathbf{W}_{o,i,a,e} = \sum_{u} \sum_{v} \mathbf{X}_{i,\,u+a,\,v+e}\, \mathrm{d}\mathbf{Y}_{o,u,v}, \qquad \text{i.e.} \qquad \mathrm{d}\mathbf{W}_{o,i} = \mathbf{X}_{i} \star \mathrm{d}\mathbf{Y}_{o}:$$
+#
+#   **the gradient of kernel slice $\mathbf{W}_{o,i}$ is the cross-correlation of input channel $i$
+#   with the output gradient of channel $o$** (a $k_h \times k_w$ result), one per (output, input)
+#   pair, exactly the shape $c_o \times c_i \times k_h \times k_w$ of $\mathbf{W}$.
+# * **input**: $\mathbf{X}_{i,r,t}$ (row $r$, column $t$ of the input) fed every $\mathbf{Y}_{o,u,v}$
+#   with $u + a = r$, $v + e = t$, so
+#
+#   $$\mathrm{d}\mathbf{X}_{i,r,t} = \sum_{o=0}^{c_o-1} \sum_{a} \sum_{e} \mathrm{d}\mathbf{Y}_{o,\,r-a,\,t-e}\, \mathbf{W}_{o,i,a,e}$$
+#
+#   (terms whose $(r - a, t - e)$ falls outside $\mathrm{d}\mathbf{Y}$ count as 0): $\mathrm{d}\mathbf{Y}$
+#   padded with $k - 1$ zeros all round, **cross-correlated with $\mathbf{W}_{o,i}$ flipped** (rows
+#   and columns reversed), summed over the output channels $o$. Reading it as a layer: $c_o$ input
+#   channels ($\mathrm{d}\mathbf{Y}$), $c_i$ output channels ($\mathrm{d}\mathbf{X}$), the kernel with
+#   its two channel axes swapped and flipped, a *transposed convolution*.
+#
+# With a batch, $\mathrm{d}\mathbf{W}$ and $\mathrm{d}\mathbf{b}$ also sum over the samples; stride $s$
+# puts $s - 1$ zeros between $\mathrm{d}\mathbf{Y}$'s numbers before the flipped correlation, and
+# dilation $d$ spreads the flipped kernel's taps $d$ apart (so the "full" padding of $\mathrm{d}\mathbf{Y}$
+# becomes $d(k - 1)$). Padding $p_h, p_w$: $\mathrm{d}\mathbf{W}$ correlates the zero-padded input
+# instead of $\mathbf{X}$; $\mathrm{d}\mathbf{X}$ is computed as without padding, for the padded input
+# $(n_h + 2p_h) \times (n_w + 2p_w)$, and then $p_h$ rows and $p_w$ columns are dropped on each side,
+# since those positions were zeros and not part of $\mathbf{X}$. At dilation 1, where the last window
+# ends on the padded input's last row and column, that is the same as padding $\mathrm{d}\mathbf{Y}$ by
+# $k - 1 - p$ instead of $k - 1$. Rows and columns that no window reached (the floor in the
+# output-size formula) get a zero gradient. `chanconv.conv2d_backward` (in
+# `chanconv/core/backward.py`) does exactly this, and handles groups too.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Checked on the lecture's X and K
 #
-# The lecture's X (c_i = 2, 3 × 3) and K stacked with K + 1 and K + 2 (c_o = 3), a bias, and the
-# loss L = Σ Y ⊙ T for a fixed T, so that dY = T. First the formulas written out with the
-# lecture's `corr2d`, then chanconv's `conv2d_backward`, then autograd.
+# The lecture's $\mathbf{X}$ ($c_i = 2$, $3 \times 3$) and $\mathbf{K}$ stacked with $\mathbf{K} + 1$ and
+# $\mathbf{K} + 2$ ($c_o = 3$), a bias, and the loss $L = \sum \mathbf{Y} \odot \mathbf{T}$ (the sum of the
+# elementwise products) for a fixed $\mathbf{T}$, so that $\mathrm{d}\mathbf{Y} = \mathbf{T}$. First the
+# formulas written out with the lecture's `corr2d`, then chanconv's `conv2d_backward`, then autograd.
 
 # %%
 X = lecture_X().to(device)                       # (c_i, n_h, n_w) = (2, 3, 3)
@@ -101,9 +116,9 @@ c_o, c_i, k_h, k_w = K.shape
 
 # the formulas, one channel pair at a time, with the lecture's corr2d
 db = dY.sum(dim=(1, 2))
-dW = torch.stack([torch.stack([chanconv.corr2d(X[c], dY[o]) for c in range(c_i)]) for o in range(c_o)])
+dW = torch.stack([torch.stack([chanconv.corr2d(X[i], dY[o]) for i in range(c_i)]) for o in range(c_o)])
 dY_full = F.pad(dY, (k_w - 1, k_w - 1, k_h - 1, k_h - 1))   # k − 1 zeros all round
-dX = torch.stack([sum(chanconv.corr2d(dY_full[o], K[o, c].flip(0, 1)) for o in range(c_o)) for c in range(c_i)])
+dX = torch.stack([sum(chanconv.corr2d(dY_full[o], K[o, i].flip(0, 1)) for o in range(c_o)) for i in range(c_i)])
 print("db =", db.tolist())
 print("dW[0] (output channel 0, one 2×2 map per input channel):\n", dW[0])
 print("dX:\n", dX)
@@ -123,20 +138,24 @@ for name, mine, formula, auto in [("dX", dX2, dX, Xg.grad), ("dW", dW2, dW, Kg.g
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Images where the colour matters
 #
-# Each 10 × 10 image (c_i = 3: red, green, blue) is noise around mid-gray, drawn independently in
-# each channel, with one short bar, horizontal or vertical, that is **redder** or **greener** than
-# its surroundings: +0.5 in one channel and −0.5 in the other, so the gray level (the mean of the
-# three channels) of the bar is the background's.
+# Each $10 \times 10$ image ($c_i = 3$: red, green, blue) is noise around mid-gray, drawn
+# independently in each channel, with one short bar, horizontal or vertical, that is **redder** or
+# **greener** than its surroundings: $+0.5$ in one channel and $-0.5$ in the other, so the gray level
+# (the mean of the three channels) of the bar is the background's.
 # Four classes: red horizontal, red vertical, green horizontal, green vertical. Orientation needs
-# the spatial kernels; the colour can only be read by comparing channels — in a gray image the
-# two colours look the same.
+# the spatial kernels; the colour can only be read by comparing channels. In a gray image the bar
+# is not there at all: its gray level is the background's, by construction.
 
 # %%
 CLASSES = ["red horizontal", "red vertical", "green horizontal", "green vertical"]
 
 
-def make_images(count, seed, size=10):
-    """count images (count, 3, size, size) and their labels (count,), from one seeded generator."""
+def make_images(count, seed, size=10, channels=(0, 1)):
+    """count images (count, 3, size, size) and their labels (count,), from one seeded generator.
+
+    The bar changes only the colour channels in ``channels`` (red 0, green 1): (0,) leaves it in the
+    red channel only, () gives the same images without any bar (the noise and labels do not change).
+    """
     g = torch.Generator().manual_seed(seed)
     labels = torch.randint(0, 4, (count,), generator=g)
     images = 0.5 + 0.15 * torch.randn(count, 3, size, size, generator=g)  # noise around gray, per channel
@@ -145,8 +164,10 @@ def make_images(count, seed, size=10):
         at = int(torch.randint(1, size - 1, (1,), generator=g))
         start = int(torch.randint(0, size // 2, (1,), generator=g))
         bar = (slice(start, start + size // 2), at) if vertical else (at, slice(start, start + size // 2))
-        images[n, green][bar] += 0.5       # more of one colour ...
-        images[n, 1 - green][bar] -= 0.5   # ... as much less of the other: the gray level stays
+        if green in channels:
+            images[n, green][bar] += 0.5       # more of one colour ...
+        if 1 - green in channels:
+            images[n, 1 - green][bar] -= 0.5   # ... as much less of the other: the gray level stays
     return images, labels
 
 
@@ -170,10 +191,17 @@ plt.show()
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## A small CNN from `chanconv.nn.Conv2d`
 #
-# * `edges`: 3 × 3, c_i = 3 → c_o = 8, padding 1, then ReLU: colour-edge detectors;
-# * `mix`: **1 × 1**, 8 → 4: at every pixel, one weighted sum of the 8 detector maps per class
-#   (a fully connected layer applied per pixel, as in notebook 3);
+# * `edges`: $3 \times 3$, $c_i = 3 \to c_o = 8$, padding 1, then ReLU: eight detectors. Its weight
+#   $\mathbf{W}^{(1)}$ is $8 \times 3 \times 3 \times 3$; detector $j$ reads colour channel $i$ through
+#   $\mathbf{W}^{(1)}_{j,i}$, and its map is
+#   $\mathbf{Z}_j = \operatorname{ReLU}\bigl(\sum_{i} \mathbf{X}_i \star \mathbf{W}^{(1)}_{j,i} + b^{(1)}_j\bigr)$;
+# * `mix`: **$1 \times 1$**, $8 \to 4$: its input channels are the eight detector maps
+#   $\mathbf{Z}_j$, and at every pixel it makes one weighted sum of them per class $o$ (a fully
+#   connected layer applied per pixel, as in notebook 3), with weight $\mathbf{W}^{(2)}$
+#   ($4 \times 8 \times 1 \times 1$);
 # * the largest value of each class map over the image is the class score (global max pooling).
+#
+# So $i$ counts colour channels, $j$ detectors and $o$ classes.
 #
 # `chanconv.nn.Conv2d` has the parameters, initialisation and padding modes of `torch.nn.Conv2d`,
 # so the same network with `torch.nn.Conv2d` gets the very same starting weights through its
@@ -258,117 +286,174 @@ print("largest weight difference after training below 1e-4:",
 # does the network read colour? Swap the red and green channels: every red bar becomes a green one
 swapped = X_test[:, [1, 0, 2]]
 swap_label = torch.tensor([2, 3, 0, 1])[y_test]            # red ↔ green, same orientation
-as_gray = X_test.mean(dim=1, keepdim=True).expand(-1, 3, -1, -1)  # every channel the gray level
 with torch.no_grad():
     print(f"red ↔ green swapped: accuracy against the swapped labels {accuracy(net, swapped, swap_label):.3f}")
-    pred_gray = net(as_gray).argmax(dim=1)
-print(f"gray images: accuracy {(pred_gray == y_test).float().mean():.3f}; "
-      f"orientation still right {(pred_gray % 2 == y_test % 2).float().mean():.3f}")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # The two networks start from the same weights and see the same data; chanconv's forward
-# (the methods `method="auto"` picked, printed above) and its backward agree with PyTorch's to
-# float32 rounding, so the trained weights
-# differ only in the last digits and the test accuracy is the same. Swapping red and green turns
-# the predictions into the other colour's classes; on gray images (where the bar disappears into
-# the noise) the accuracy drops: the network reads colour, as the data demands.
+# (the methods `method="auto"` picked, printed above the timings) and its backward (compiled or
+# Python, as printed there) agree with PyTorch's to float32 rounding, so the
+# trained weights differ only in the last digits and the test accuracy is the same. Swapping red
+# and green turns the predictions into the other colour's classes (the accuracy against the swapped
+# labels above): the network tells the colours apart by which channel is which.
+#
+# Which channels does the decision rest on? Below, the same test images with the bar left in **one**
+# colour channel only (`make_images(..., channels=(0,))`: a red bar is only brighter in red, a green
+# bar only darker in red; green has no bar), and with no bar at all. The last two rows cannot come
+# out otherwise, for any network: without its bar an image holds nothing to classify, and a gray copy
+# of an image (every channel set to the mean of the three) has no bar either, since the bar's gray
+# level is the background's. They show the level of guessing: an accuracy of 1/4, colour and
+# orientation each right half the time.
+
+# %%
+as_gray = X_test.mean(dim=1, keepdim=True).expand(-1, 3, -1, -1)  # every channel the gray level
+variants = {"red and green (as trained)": make_images(256, seed=1)[0],
+            "red only": make_images(256, seed=1, channels=(0,))[0],
+            "green only": make_images(256, seed=1, channels=(1,))[0],
+            "no bar at all": make_images(256, seed=1, channels=())[0],
+            "gray copies": as_gray}
+print(f"{'bar in the channels':27} {'accuracy':>8} {'colour right':>12} {'orientation right':>17}")
+for name, images in variants.items():
+    with torch.no_grad():
+        pred = net(images).argmax(dim=1)
+    right = [(pred == y_test), (pred // 2 == y_test // 2), (pred % 2 == y_test % 2)]
+    print(f"{name:27}" + "".join(f" {r.float().mean():{w}.3f}" for r, w in zip(right, (8, 12, 17))))
+print(f"{'guessing':27} {0.25:8.3f} {0.5:12.3f} {0.5:17.3f}")
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# If the network read the colour from one channel alone, the bar in the other channel only would
+# leave it guessing the colour. Compare the two one-channel rows with the guessing level: where both
+# stay well above it, the network reads the colour from either channel, that is from the difference
+# between red and green, which a bar in one channel still makes.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## What the first layer learned, per input channel
 #
-# Each row is one of the 8 learned 3 × 3 kernels W[o], shown as its three slices W[o, c] for the
-# red, green and blue input channels (blue: negative, red: positive, one colour scale for all).
-# A row labelled *dead* is a kernel whose ReLU fires on no pixel of the training images (next cell).
+# Each row is one of the 8 learned $3 \times 3$ kernels $\mathbf{W}^{(1)}_j$, shown as its three
+# slices $\mathbf{W}^{(1)}_{j,i}$ for the red, green and blue input channels $i$ (one colour scale for
+# all, on the colourbar: purple positive, orange negative, white 0). A row labelled *dead* is a
+# detector whose ReLU fires on no pixel of the training images (next cell).
 
 # %%
-W1 = net.edges.weight.detach()                 # (c_o, c_i, k_h, k_w) = (8, 3, 3, 3)
+W1 = net.edges.weight.detach()                 # W⁽¹⁾: (c_o, c_i, k_h, k_w) = (8, 3, 3, 3)
 with torch.no_grad():
-    before_relu = net.edges(X_train)           # (batch, 8, n_h, n_w): each kernel's map before the ReLU
+    before_relu = net.edges(X_train)           # (batch, 8, n_h, n_w): each detector's map before the ReLU
 fires = (before_relu > 0).float().mean(dim=(0, 2, 3))   # (8,): share of pixels whose ReLU passes
-active = fires > 0                             # a kernel whose ReLU never fires is dead
+active = fires > 0                             # a detector whose ReLU never fires is dead
 lim = W1.abs().max().item()
-fig, axes = plt.subplots(8, 3, figsize=(4.2, 10))
-for o in range(8):
-    for c, colour in enumerate(["red", "green", "blue"]):
-        im = axes[o, c].imshow(W1[o, c].numpy(), cmap="RdBu_r", vmin=-lim, vmax=lim)
-        axes[o, c].set_xticks([])
-        axes[o, c].set_yticks([])
-        if o == 0:
-            axes[o, c].set_title(f"input: {colour}", fontsize=10)
-    axes[o, 0].set_ylabel(f"W[{o}]" + ("" if active[o] else "\ndead"), rotation=0, labelpad=18, va="center")
-fig.colorbar(im, ax=axes, shrink=0.5, label="weight")
-fig.suptitle("first layer: W[o, c] per output o (rows) and input channel c (columns)", fontsize=10)
+fig, axes = plt.subplots(8, 3, figsize=(4.4, 10))
+for j in range(8):
+    for i, colour in enumerate(["red", "green", "blue"]):
+        im = axes[j, i].imshow(W1[j, i].numpy(), cmap=DIVERGING, vmin=-lim, vmax=lim)
+        axes[j, i].set_xticks([])
+        axes[j, i].set_yticks([])
+        if j == 0:
+            axes[j, i].set_title(f"{colour}, $i = {i}$", fontsize=10)
+    axes[j, 0].set_ylabel(rf"$\mathbf{{W}}^{{(1)}}_{{{j}}}$" + ("" if active[j] else "\ndead"), rotation=0,
+                          labelpad=20, va="center")
+fig.colorbar(im, ax=axes, shrink=0.5, label=r"weight $W^{(1)}_{j,i,a,e}$")
+fig.suptitle(r"first layer: $\mathbf{W}^{(1)}_{j,i}$ for detector $j$ (rows) and colour channel $i$ (columns)",
+             fontsize=10)
 plt.show()
 
 # %%
-# per kernel W[o]: the share of training pixels where its ReLU passes (map > 0), Σ|W[o]| at its random
-# start and now, the share of its weights below zero, its bias, the largest value of its map before the
-# ReLU over every training pixel, and its colour contrast Σ(red − green) = Σ(W[o, red] − W[o, green])
+# per detector j: the share of training pixels where its ReLU passes (map > 0), Σ|W1[j]| at its random
+# start and now, the share of its weights below zero, its bias, and the largest value of its map
+# before the ReLU over every training pixel
 b1 = net.edges.bias.detach()
 size, size_start = W1.abs().sum(dim=(1, 2, 3)), W1_start.abs().sum(dim=(1, 2, 3))   # (8,) each
 negative = (W1 < 0).float().mean(dim=(1, 2, 3))        # (8,)
 peak = before_relu.amax(dim=(0, 2, 3))                  # (8,): over every pixel of every training image
-contrast = (W1[:, 0] - W1[:, 1]).sum(dim=(1, 2))        # (8,): > 0 redder-than-green, < 0 the reverse
 print("X_train's values lie in", f"[{X_train.min():.2f}, {X_train.max():.2f}], mean {X_train.mean():.2f}")
-print(f"{'kernel':6}  {'ReLU passes':>11}  {'Σ|W| start -> now':>17}  {'weights < 0':>11}  {'bias':>5}  "
-      f"{'max before ReLU':>15}  {'Σ(red − green)':>14}")
-for o in range(8):
-    kind = ("R−G (red − green)" if contrast[o] > 0 else "G−R (green − red)") if active[o] else "dead: its ReLU never fires"
-    print(f"{f'W[{o}]':6}  {100 * fires[o]:10.1f}%  {size_start[o]:8.2f} -> {size[o]:5.2f}  {100 * negative[o]:10.0f}%  "
-          f"{b1[o]:+5.2f}  {peak[o]:+15.2f}  {contrast[o]:+14.2f}  {kind}")
-print("active kernels:", int(active.sum()), "of 8; dead:", [o for o in range(8) if not active[o]])
-print("over the active kernels, mean |W[:, c]| per input channel:",
-      ", ".join(f"{c} {W1[active, k].abs().mean():.2f}" for k, c in enumerate(["red", "green", "blue"])))
+print(f"{'detector':8}  {'ReLU passes':>11}  {'Σ|W| start -> now':>17}  {'weights < 0':>11}  {'bias':>5}  "
+      f"{'max before ReLU':>15}")
+for j in range(8):
+    print(f"{j:8}  {100 * fires[j]:10.1f}%  {size_start[j]:8.2f} -> {size[j]:5.2f}  {100 * negative[j]:10.0f}%  "
+          f"{b1[j]:+5.2f}  {peak[j]:+15.2f}  {'' if active[j] else 'dead: its ReLU never fires'}")
+print("active detectors:", int(active.sum()), "of 8; dead:", [j for j in range(8) if not active[j]])
+print("over the active detectors, mean |W1[:, i]| per input channel:",
+      ", ".join(f"{c} {W1[active, i].abs().mean():.2f}" for i, c in enumerate(["red", "green", "blue"])))
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# The kernels marked *dead* did not stay near their random start: training moved them (their
-# Σ|W| above grew from its value at the start), but pushed them negative — nearly all of their
-# weights are below zero, and so is their bias. The images' values sit around
-# 0.5 (the range and mean are printed above), so a kernel of negative weights gives a negative sum
-# at every pixel: the largest value any of them reaches before the ReLU, over all training
-# pixels, is below zero. The ReLU passes nothing, its derivative is 0 everywhere, and so no gradient
-# comes back to these weights: they can never recover. The network did not need them — this task
-# needs only a few detectors, and the active kernels suffice for the test accuracy above.
+# The detectors marked *dead* did not stay near their random start: training moved them (their
+# $\sum |\mathbf{W}^{(1)}_j|$ above grew from its value at the start), but pushed them negative — nearly
+# all of their weights are below zero, and so is their bias. The images' values sit around 0.5 (the
+# range and mean are printed above), so a kernel of negative weights gives a negative sum at every
+# pixel: the largest value any of them reaches before the ReLU, over all training pixels, is below
+# zero. The ReLU passes nothing, its derivative is 0 everywhere, and so no gradient comes back to
+# these weights: they can never recover. The network did not need them — this task needs only a
+# few detectors, and the active ones suffice for the test accuracy above. Blue carries only noise
+# here; compare its mean |weight| over the active detectors with red's and green's above.
 #
-# The active kernels have red and green slices that differ (their Σ(red − green) above): they
-# respond to a *difference* between the colour channels, which no gray image could show; their
-# row or column patterns give the orientation. Blue carries only noise here; compare its mean
-# |weight| over the active kernels with red's and green's above.
+# What does each active detector respond to? Its kernels' weights do not say it plainly (a
+# detector's red and green slices have rows and columns of both signs), so measure it on the data:
+# for each class, how much the bar raises the detector's largest value over the image, against the
+# same image without its bar (`channels=()`), averaged over the training images of that class. The
+# label names the colour whose two classes raise it more and, where one of that colour's
+# orientations raises it at least 1.5 times as much as the other, that orientation.
+
+# %%
+X_plain, _ = make_images(256, seed=0, channels=())      # the training images without their bars
+with torch.no_grad():
+    lift = (torch.relu(net.edges(X_train)).amax(dim=(2, 3))
+            - torch.relu(net.edges(X_plain)).amax(dim=(2, 3)))   # (count, 8): the bar's effect on each peak
+response = torch.stack([lift[y_train == k].mean(dim=0) for k in range(4)], dim=1)  # (8 detectors, 4 classes)
+
+
+def describe(row):
+    """A detector's label from its response to the four classes (red h, red v, green h, green v)."""
+    colour = 0 if row[0] + row[1] >= row[2] + row[3] else 1
+    h, v = row[2 * colour].item(), row[2 * colour + 1].item()
+    name = ["red", "green"][colour]
+    return f"{name} horizontal" if h >= 1.5 * v else f"{name} vertical" if v >= 1.5 * h else f"{name} bars"
+
+
+label = {j: describe(response[j]) if active[j] else "dead" for j in range(8)}
+print("the bar's effect on each detector's largest value, by class (training images):")
+print(f"{'detector':8}  " + "  ".join(f"{c:>16}" for c in CLASSES) + "  label")
+for j in range(8):
+    if active[j]:
+        print(f"{j:8}  " + "  ".join(f"{x:+16.2f}" for x in response[j].tolist()) + f"  {label[j]}")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## What the 1 × 1 layer mixes
 #
-# The 1 × 1 layer's weight (c_o, c_i, 1, 1) = (4, 8, 1, 1) is a 4 × 8 matrix: at every pixel,
-# class score map o = b[o] + Σ_c W[o, c] · (detector map c), where detector map c is the ReLU of
-# the first layer's output channel c (kernel W[c] above; here the 1 × 1 layer's input channel c).
-# Each row says which detectors vote for a class (red, positive) and which against it (blue,
-# negative); the dead detectors' maps are zero everywhere, so their column does not matter.
+# The $1 \times 1$ layer's weight $\mathbf{W}^{(2)}$, of shape $(c_o, c_i, 1, 1) = (4, 8, 1, 1)$, is a
+# $4 \times 8$ matrix: here its input channels are the detector maps $\mathbf{Z}_j$ and its output
+# channels the class score maps $\mathbf{S}_o$. At every pixel $(u, v)$
+#
+# $$\mathbf{S}_{o,u,v} = b^{(2)}_o + \sum_{j=0}^{7} W^{(2)}_{o,j}\, \mathbf{Z}_{j,u,v},$$
+#
+# where $\mathbf{Z}_j$ is the ReLU of the first layer's output channel $j$ (kernel $\mathbf{W}^{(1)}_j$
+# above). Each row of the matrix says which detectors vote for a class (purple, positive) and which
+# against it (orange, negative); the dead detectors' maps are zero everywhere, so their column does
+# not matter. The detectors are labelled with what they respond to, from the table above.
 
 # %%
-W2 = net.mix.weight.detach()[:, :, 0, 0]       # (4, 8, 1, 1) -> (4, 8)
+W2 = net.mix.weight.detach()[:, :, 0, 0]       # W⁽²⁾: (4, 8, 1, 1) -> (4, 8)
 lim2 = W2.abs().max().item()
-fig, ax = plt.subplots(figsize=(7, 3))
-im = ax.imshow(W2.numpy(), cmap="RdBu_r", vmin=-lim2, vmax=lim2)
+fig, ax = plt.subplots(figsize=(8.5, 3.4))
+im = ax.imshow(W2.numpy(), cmap=DIVERGING, vmin=-lim2, vmax=lim2)
 ax.set_yticks(range(4), CLASSES)
-ax.set_xticks(range(8), [f"c = {o}\n" + (("R−G" if contrast[o] > 0 else "G−R") if active[o] else "dead")
-                         for o in range(8)])
-ax.set_xlabel("first-layer detector c (its colour contrast)")
-ax.set_title("1 × 1 layer: weight W[o, c] of detector c in class o")
-fig.colorbar(im, ax=ax, label="weight")
+ax.set_xticks(range(8), [f"$j = {j}$\n" + label[j].replace(" ", "\n") for j in range(8)], fontsize=8)
+ax.set_xlabel(r"first-layer detector $j$ (what it responds to)")
+ax.set_title(r"$1 \times 1$ layer: weight $W^{(2)}_{o,j}$ of detector $j$ in class $o$")
+fig.colorbar(im, ax=ax, label=r"weight $W^{(2)}_{o,j}$")
 fig.tight_layout()
 plt.show()
 
 # %%
 for o, name in enumerate(CLASSES):
-    votes = sorted(((W2[o, c].item(), c) for c in range(8) if active[c]), reverse=True)
-    print(f"{name:16}: " + ", ".join(f"detector {c} {'R−G' if contrast[c] > 0 else 'G−R'} {w:+.2f}" for w, c in votes))
+    votes = sorted(((W2[o, j].item(), j) for j in range(8) if active[j]), reverse=True)
+    print(f"{name:16}: " + ", ".join(f"detector {j} ({label[j]}) {w:+.2f}" for w, j in votes))
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# The 1 × 1 layer mixes channels and nothing else: every class map is a weighted sum of the
-# active detector maps at the same pixel (listed above from the largest vote down). No class
-# rests on one detector: each adds some and subtracts others, and a detector of one colour
-# contrast can count *against* a class of the other colour. That is the 1 × 1 layer's job in a
-# network: recombine the channels below into the channels the next stage needs, here one per class.
+# The $1 \times 1$ layer mixes channels and nothing else: every class map is a weighted sum of the
+# active detector maps at the same pixel (listed above from the largest vote down). No class rests
+# on one detector: each adds some detectors and subtracts others, and a class can count a detector
+# of the other colour, or of its own colour and the other orientation, *against* itself — a bar
+# that fires it is evidence for another class. That is the $1 \times 1$ layer's job in a network:
+# recombine the channels below into the channels the next stage needs, here one per class.
 #
 # **Training with chanconv in your own code**: use `chanconv.nn.Conv2d` wherever you would use
 # `torch.nn.Conv2d` (or call `chanconv.conv2d` on tensors that require grad); `method=` picks the

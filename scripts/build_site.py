@@ -19,6 +19,13 @@ Before Sphinx sees them, the notebooks are copied to a staging folder where
 Pages come in lecture order (file names ``NN_*``), with previous/next links and a sidebar.
 The notebooks go to OUT_DIR/notebooks/ and the offline slide decks (``make slides``' builder,
 when slides/node_modules is there) to OUT_DIR/slides/.
+
+Math: MyST's ``dollarmath`` turns the notebooks' ``$...$`` and ``$$...$$`` into math that MathJax 3
+typesets from ``_static/mathjax``. sphinx-mathjax-offline copies all of MathJax 3 there (24 MB: every
+combined build, the SVG output, the MathML and AsciiMath inputs); the pages load ``tex-chtml.js``
+only, with its fonts and the TeX extensions it loads on demand, so the rest is removed
+(``trim_mathjax``). In dark mode each figure sits on a light card (``SITE_CSS``): the figures
+are drawn on white, and their colour scales are read against it.
 """
 
 from __future__ import annotations
@@ -46,7 +53,8 @@ nb_merge_streams = True
 myst_enable_extensions = ["dollarmath", "amsmath"]
 html_theme = "furo"
 html_title = "Channels: multiple input and output channels"
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["chanconv.css"]
 html_copy_source = False
 html_show_sourcelink = False
 exclude_patterns = ["_build", "**.ipynb_checkpoints"]
@@ -73,6 +81,38 @@ photo is Grace Hopper's U.S. Navy portrait (public domain), from matplotlib's sa
 '''
 
 
+# The figures are PNGs drawn on white. On Furo's dark theme (chosen, or "auto" with a dark system
+# setting) a bare white rectangle glares and its edge cuts the page; a light card with a margin of
+# its own, a little dimmed, reads as a figure and keeps its colours (white = 0 on every colourbar).
+SITE_CSS = """/* chanconv: figures in dark mode (written by scripts/build_site.py) */
+body[data-theme="dark"] .cell_output img {
+  background: #ececec; padding: 0.6rem; border-radius: 0.5rem; filter: brightness(0.9);
+}
+@media (prefers-color-scheme: dark) {
+  body:not([data-theme="light"]) .cell_output img {
+    background: #ececec; padding: 0.6rem; border-radius: 0.5rem; filter: brightness(0.9);
+  }
+}
+"""
+# what the pages load from MathJax 3 (relative to _static/mathjax); everything else is removed
+MATHJAX_KEEP = ("tex-chtml.js", "input/tex/extensions", "output/chtml/fonts/woff-v2", "a11y", "sre", "ui")
+
+
+def trim_mathjax(folder: Path) -> None:
+    """Remove from the site's copy of MathJax 3 what ``tex-chtml.js`` never loads (see the module's doc)."""
+    if not (folder / "tex-chtml.js").exists():
+        raise FileNotFoundError(f"{folder}: no tex-chtml.js (sphinx-mathjax-offline changed its layout?)")
+    keep = [folder / k for k in MATHJAX_KEEP]
+    for path in sorted(folder.rglob("*"), reverse=True):  # files before their folders
+        if any(path == k or k in path.parents for k in keep):
+            continue
+        if path.is_dir():
+            if not any(path in k.parents for k in keep):
+                shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink()
+
+
 def page_links(stem: str, slides: bool) -> str:
     links = [f'<a href="notebooks/{stem}.ipynb" download>the notebook ({stem}.ipynb)</a>']
     if slides:
@@ -92,6 +132,11 @@ def stage_notebook(src: Path, dest: Path, slides: bool) -> None:
     dest.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
 
 
+def sphinx_args(stage: Path, out: Path) -> list[str]:
+    """The Sphinx command: quiet, and every warning an error (-W; --keep-going lists them all first)."""
+    return [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going", "-j", "1", str(stage), str(out)]
+
+
 def build(out: Path, notebooks=None, slides: bool = True) -> Path:
     notebooks = notebooks or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     stage = out.parent / (out.name + "-src")
@@ -108,9 +153,11 @@ def build(out: Path, notebooks=None, slides: bool = True) -> Path:
     pages = "\n".join(p.stem for p in notebooks)
     (stage / "index.md").write_text(INDEX.format(pages=pages), encoding="utf-8")
     (stage / "conf.py").write_text(CONF, encoding="utf-8")
+    (stage / "_static").mkdir()
+    (stage / "_static" / "chanconv.css").write_text(SITE_CSS, encoding="utf-8")
     shutil.rmtree(out, ignore_errors=True)
-    subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", "-j", "1",
-                    str(stage), str(out)], check=True)
+    subprocess.run(sphinx_args(stage, out), check=True)
+    trim_mathjax(out / "_static" / "mathjax")
     (out / "notebooks").mkdir(exist_ok=True)
     for src in notebooks:
         shutil.copy2(src, out / "notebooks" / src.name)

@@ -4,10 +4,12 @@
 
 reveal.js, jQuery, RequireJS and MathJax come from slides/node_modules (``npm install`` in
 slides/, versions pinned in slides/package.json) and are copied to OUT_DIR/lib, so every
-deck refers only to files beside it. The notebooks' slideshow metadata (slide, subslide,
-fragment, skip) makes the slides; stored outputs are shown, nothing is re-executed. A widget
-output shows its saved state (scripts/widget_snapshot.py), e.g. the channel explorer's last
-picture.
+deck refers only to files beside it. Only what a deck loads is copied (``KEEP``): the npm
+packages hold sources, tests, other renderers and fonts as well (MathJax 2 alone is 73 MB, of
+which a deck needs 6; the course site carries these decks to every student who downloads it).
+The notebooks' slideshow metadata (slide, subslide, fragment, skip) makes the slides; stored
+outputs are shown, nothing is re-executed. A widget output shows its saved state
+(scripts/widget_snapshot.py), e.g. the channel explorer's last picture.
 """
 
 from __future__ import annotations
@@ -32,15 +34,38 @@ LIBS = {  # what the template loads -> the file inside lib/
 }
 
 
+# What the decks load from each package (files or whole folders), and the licences. The template
+# loads reveal.js's dist/ files, its white theme (with its fonts) and the notes plugin; MathJax 2
+# with the config "TeX-AMS_CHTML-full,Safe": the TeX input, the CommonHTML output and its TeX
+# fonts, the fast preview, and the extensions its menu and accessibility options load on demand.
+# The other renderers (HTML-CSS, SVG), their fonts, the unpacked sources, the other combined
+# configs and translations are left out. tests/test_slides.py opens a deck with every request
+# recorded: a file a deck needs and that is not here fails that test.
+KEEP = {
+    "reveal.js": ["LICENSE", "dist/reveal.css", "dist/reveal.js", "dist/theme", "plugin/notes"],
+    "jquery": ["LICENSE.txt", "dist/jquery.min.js"],
+    "requirejs": ["require.js"],
+    "mathjax": ["LICENSE", "MathJax.js", "config/TeX-AMS_CHTML-full.js", "config/Safe.js", "config/local",
+                "extensions", "jax/input/TeX", "jax/element", "jax/output/CommonHTML", "jax/output/PreviewHTML",
+                "fonts/HTML-CSS/TeX/woff", "fonts/HTML-CSS/TeX/otf", "localization/en"],
+}
+
+
 def copy_libs(out: Path) -> None:
     missing = [name for name in LIBS if not (MODULES / name).exists()]
     if missing:
         raise SystemExit(f"missing {', '.join(missing)} in slides/node_modules: run `npm install` in slides/ "
                          "(make slides does)")
     for name in LIBS:
-        dest = out / "lib" / name
-        if not dest.exists():
-            shutil.copytree(MODULES / name, dest)
+        for part in KEEP[name]:
+            src, dest = MODULES / name / part, out / "lib" / name / part
+            if dest.exists():
+                continue
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if src.is_dir():
+                shutil.copytree(src, dest)
+            else:
+                shutil.copy2(src, dest)
 
 
 def exporter() -> SlidesExporter:

@@ -1,487 +1,184 @@
-"""Grade a class: run every student notebook of exercise 7 and write grades.csv and a summary.
+"""Grade a class: every submitted notebook 7, checked where the students' code cannot reach.
 
-    python scripts/grade.py SUBMISSIONS [--out DIR] [--timeout SECONDS]      (make grade SUBMISSIONS=dir)
+    python scripts/grade.py SUBMISSIONS [--out DIR] [--roster CSV] [-j N]
+                            [--cell-timeout S] [--notebook-timeout S] [--unsafe] [--variant-from-id]
+    make grade SUBMISSIONS=dir [ROSTER=roster.csv] [JOBS=2] [CELL_TIMEOUT=60] [NOTEBOOK_TIMEOUT=600] [UNSAFE=1]
 
-Every ``*.ipynb`` in SUBMISSIONS is one student's notebook; the student id is the file name
-without ``.ipynb`` (it also picks the student's variant of the numbers, as
-``chanconv.exercises.set_student`` does). Each notebook is copied to its own scratch folder and
-executed there in a fresh kernel, top to bottom, errors allowed (one failing cell does not hide
-the other exercises), with a time limit per cell and per notebook, its printed output capped,
-and no network. Then, in the same kernel, ``chanconv.exercises.grade`` runs every checker on the
-student's answers and hands back a structured result (a display of MIME type
-``application/vnd.chanconv.grades+json``), which the grader reads; nothing printed is parsed.
+Every ``*.ipynb`` in SUBMISSIONS is one student's notebook, whatever its name (LMS downloads such
+as ``smithjohn_12345_678_07_exercises.ipynb`` are fine). For each:
 
-Isolation, in layers: where the kernel can be given its own user, mount and network namespaces
-(``unshare -rmn``), everything but the scratch folder is mounted read-only and there is no network
-at all; in any case an audit hook installed before the student's first cell refuses writes,
-deletions and renames outside the scratch folder, sockets, subprocesses and signals to other
-processes; files the kernel writes are capped in size. A notebook that raises, loops forever,
-prints megabytes or is not JSON gets ``error`` with the reason; the run goes on.
+* **who**: the notebook's own ``set_student("...")``, else the file name through the optional
+  roster (a CSV with ``student_id,lms_id[,name]``), else the file name; the variant of the numbers
+  is the ``set_student`` id (or the course's default numbers without one). Mismatches are flagged
+  in the summary, never resolved silently (``scripts/grading/identity.py``).
+* **run, contained**: the notebook's code cells run top to bottom in a fresh kernel inside a
+  sandbox (``chanconv.exercises.sandbox``: user, mount, PID, network and IPC namespaces; a tmpfs
+  root with a read-only bind of only the Python environment; no network; no capabilities;
+  Landlock and an audit hook as further layers), from a private copy, with a scrubbed environment.
+  Each cell has a time limit, the notebook a budget; what fails costs only its exercises. The
+  kernel's only output is the answers, as plain data (functions as source).
+* **checked, here**: this process runs the checkers of ``chanconv.exercises`` on those answers;
+  each student function is re-run in a second fresh sandbox on the checker's inputs, the
+  references computed here. Nothing in the student's kernel can change a verdict.
 
-Writes OUT/grades.csv (student, exercise, status, detail; status one of right / not yet / error /
-not answered), OUT/summary.html (one page: how many got each exercise right, a bar chart,
-each student's line) and OUT/summary.png (the chart).
+Where there are no namespaces (macOS; Linux that restricts unprivileged user namespaces) the
+grader refuses and says why; ``--unsafe`` grades anyway and lists what it gives up.
+
+Writes OUT/grades.csv (one row per student: student_id, lms_id, name, file, points per exercise,
+total, max, flags), OUT/grades_long.csv (one row per student and exercise: status, points, the
+checker's words), OUT/summary.html (printable: counts, chart, flags, every verdict with its
+detail), OUT/summary.png and OUT/written_answers.html (each written question with every
+student's answer).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import html
-import json
-import os
-import re
-import shutil
-import subprocess
+import multiprocessing
 import sys
-import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MIME = "application/vnd.chanconv.grades+json"
-MAX_NOTEBOOK_BYTES = 20_000_000
-OUTPUT_CHARS = 200_000  # printed output kept per notebook; the rest is dropped
-FILE_BYTES = 64 * 2**20  # the largest file the kernel may write
-STATUSES = ("right", "not yet", "error", "not answered")
+sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT))
+
+from grading import identity, reports, written  # noqa: E402
+from grading.submission import Options, code_cells, exercise_table, grade_submission, load  # noqa: E402
+
+STATUSES = reports.STATUSES
+REFUSED = 3  # exit status when there is no sandbox and --unsafe was not given
 
 
-def exercise_ids() -> list[tuple[str, str, tuple[str, ...]]]:
-    sys.path.insert(0, str(ROOT))
-    from chanconv.exercises import EXERCISES
+def _worker_init(env_paths):
+    from chanconv.exercises import sandbox
 
-    return [(ex, title, names) for ex, (title, _, names) in EXERCISES.items()]
+    sandbox._ENV_PATHS = list(env_paths)
+    import chanconv.exercises.checkers  # noqa: F401 - torch and the checkers, once per worker
 
 
-# ------------------------------------------------------------------------------------------------
-# the cells the grader adds around the student's: sandbox first, grading last
-SANDBOX = r'''
-def _chanconv_grading_sandbox(root, limit):
-    import os, sys
-    root = os.path.realpath(root)
-    WRITE = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
-    me = os.getpid()
-    AT_DIR_FD = {"os.remove", "os.rmdir", "os.mkdir", "os.chmod", "os.chown", "os.utime", "shutil.rmtree"}
-    # what the course imports, loaded before the hook (their shared libraries come through ctypes)
-    import IPython.display, matplotlib, matplotlib.pyplot, numpy, torch, torch.nn.functional  # noqa: F401
-    import chanconv, chanconv.exercises, chanconv.course.figures  # noqa: F401
+def _one(path, ident, opts, protection):
+    """One notebook; a failure of the grader itself costs that notebook, not the class's run."""
+    try:
+        return grade_submission(str(path), ident, opts, protection)
+    except Exception as err:  # noqa: BLE001 - reported in the summary, the run goes on
+        reason = f"the grader failed on this notebook ({type(err).__name__}): grade it again, or by hand"
+        rows = [{"exercise": e.id, "title": e.title, "status": "error", "message": reason, "max": e.points,
+                 "points": 0} for e in exercise_table()]
+        return {"file": Path(path).name, "identity": ident, "rows": rows, "notes": [reason], "seconds": 0.0}
 
-    def inside(path, dir_fd=None):
-        if isinstance(path, int):
-            return True  # an open file descriptor: opening it was checked
+
+def refusal(protection) -> str:
+    return ("make grade refuses to run: there is no sandbox here.\n"
+            f"  why: {protection.why_not}\n"
+            "  A submitted notebook is code from someone else: without the sandbox it could read the other "
+            "submissions and the model solutions, and write anywhere you can.\n"
+            "  To grade anyway, accept what that gives up: make grade ... UNSAFE=1 (scripts/grade.py --unsafe).\n"
+            "  --unsafe would give up:\n" + "".join(f"    - {g}\n" for g in protection.gives_up()))
+
+
+def grade_folder(submissions: Path, out: Path, opts: Options | None = None, jobs: int = 1, roster: Path | None = None,
+                 unsafe: bool = False, log=print) -> list[dict]:
+    """Grade every notebook in ``submissions``; write the reports to ``out``; return the results.
+
+    Raises SystemExit(REFUSED) with the reason when there is no sandbox and ``unsafe`` is False."""
+    from chanconv.exercises import sandbox
+
+    opts = opts or Options()
+    protection = sandbox.probe()
+    if not protection.contained and not unsafe:
+        log(refusal(protection))
+        raise SystemExit(REFUSED)
+    if not protection.contained:
+        log("WARNING: grading without a sandbox (--unsafe). " + protection.describe())
+        for g in protection.gives_up():
+            log(f"  - gives up: {g}")
+    table = exercise_table()
+    the_roster = identity.Roster.read(roster) if roster else None
+    files = sorted(p for p in submissions.glob("*.ipynb") if p.is_file())
+    idents, written_by_file = {}, {}
+    for path in files:
         try:
-            path = os.fsdecode(path)
-        except TypeError:
-            return False
-        base = os.getcwd() if dir_fd is None else os.readlink(f"/proc/self/fd/{dir_fd}")
-        full = os.path.realpath(os.path.join(base, path))
-        return full == root or full.startswith(root + os.sep) or full == "/dev/null"
-
-    def deny(what):
-        raise PermissionError(f"not allowed while grading: {what}")
-
-    def hook(event, args):
-        if event == "open":
-            path, mode, flags = args
-            writing = (isinstance(flags, int) and flags & WRITE) or (
-                isinstance(mode, str) and any(c in mode for c in "wax+"))
-            if writing and not inside(path):
-                deny(f"writing {path!r} (outside the scratch folder)")
-        elif event in ("os.remove", "os.rmdir", "os.mkdir", "os.chmod", "os.chown", "os.utime", "shutil.rmtree",
-                       "os.truncate", "os.setxattr", "os.removexattr", "os.chflags", "os.lchflags"):
-            dir_fd = args[-1] if event in AT_DIR_FD and len(args) > 1 else None
-            dir_fd = dir_fd if isinstance(dir_fd, int) and dir_fd >= 0 else None
-            if not inside(args[0], dir_fd):
-                deny(f"{event} on {args[0]!r} (outside the scratch folder)")
-        elif event in ("os.rename", "os.link", "os.symlink"):
-            if not (inside(args[0]) and inside(args[1])):
-                deny(f"{event} {args[0]!r} -> {args[1]!r} (outside the scratch folder)")
-        elif event.startswith("socket.") and event not in ("socket.__new__",):
-            deny("the network")
-        elif event in ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork",
-                       "os.forkpty", "pty.spawn", "ctypes.dlopen", "ctypes.dlsym", "resource.setrlimit",
-                       "os.startfile", "webbrowser.open", "sys.addaudithook", "os.killpg"):
-            deny(event)
-        elif event == "os.kill" and args[0] != me:
-            deny("signals to other processes")
-
-    sys.dont_write_bytecode = True
-    sys.addaudithook(hook)
-
-    # every cell gets a time limit, from inside the kernel (an alarm raising a BaseException)
-    import signal
-
-    class CellTimeLimit(BaseException):
-        pass
-
-    def on_alarm(signum, frame):
-        raise CellTimeLimit(f"the cell ran past {limit} s")
-
-    def start(*args):
-        signal.signal(signal.SIGALRM, on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, limit)
-
-    def stop(*args):
-        signal.setitimer(signal.ITIMER_REAL, 0)
-
-    get_ipython().events.register("pre_run_cell", start)  # noqa: F821 - the kernel's
-    get_ipython().events.register("post_run_cell", stop)  # noqa: F821
-
-
-_chanconv_grading_sandbox(__ROOT__, __LIMIT__)
-del _chanconv_grading_sandbox
-'''
-
-GRADING = r'''
-def _chanconv_grade_all(answers):
-    import importlib
-    import signal
-
-    import IPython.display
-    signal.setitimer(signal.ITIMER_REAL, 0)  # each checker limits the student's functions itself
-    for name in ("verdicts", "variants", "probes", "checkers"):  # undo any patching by the notebook
-        importlib.reload(importlib.import_module("chanconv.exercises." + name))
-    ex = importlib.reload(importlib.import_module("chanconv.exercises"))
-    rows = ex.grade(answers, student_id={student!r})
-    IPython.display.display({{{mime!r}: {{"nonce": {nonce!r}, "rows": rows}}}}, raw=True)
-
-
-_chanconv_grade_all(dict(globals()))
-'''
-
-
-def exercise_of_cell(source: str, section: list[str], table) -> list[str]:
-    """The exercises a student's cell belongs to: those whose answer names it assigns or defines,
-    else those of the section (the ``## Exercise N`` heading above it)."""
-    hits = [ex for ex, _, names in table
-            if any(re.search(rf"(^|\n)\s*(def\s+)?{re.escape(n)}\b\s*(\(|=|,)", source) for n in names)]
-    return hits or section
-
-
-def section_of(markdown: str, table) -> list[str] | None:
-    m = re.search(r"^#+\s*(?:Beyond the book \(exercise (\d+)\)|Exercise (\d+))(.*)$", markdown, re.M)
-    if not m:
-        return None
-    num = m.group(1) or m.group(2)
-    ids = [ex for ex, _, _ in table if ex.rstrip("ab") == num]
-    if num == "1" and "converse" in m.group(3):
-        ids = ["1b"]
-    return ids
-
-
-# ------------------------------------------------------------------------------------------------
-def loopback_up() -> None:
-    """Bring the loopback interface up (the kernel talks to its client over 127.0.0.1); no-op if it
-    is up already or this process may not change it."""
-    import fcntl
-    import socket
-    import struct
-
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            flags = struct.unpack("16sH", fcntl.ioctl(s, 0x8913, struct.pack("16sH", b"lo", 0))[:18])[1]  # GET
-            if not flags & 1:
-                fcntl.ioctl(s, 0x8914, struct.pack("16sH", b"lo", flags | 1))  # SIOCSIFFLAGS: IFF_UP
-    except OSError:
-        pass
-
-
-def run_worker(nb_path: Path, work: Path, student: str, cell_timeout: int, nonce: str, table) -> dict:
-    """In the child process: execute the notebook with the sandbox and grading cells added."""
-    import signal
-
-    import nbformat
-    from jupyter_client.kernelspec import KernelSpecManager
-    from jupyter_client.manager import KernelManager
-    from nbclient import NotebookClient
-    from nbclient.exceptions import DeadKernelError
-
-    # a kernel started from a shell's background job inherits SIGINT ignored, and then nothing
-    # can interrupt an endless loop: give it the default back
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_BYTES, FILE_BYTES))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    except (ImportError, ValueError, OSError):
-        pass
-
-    nb = nbformat.read(nb_path, as_version=4)
-    student_cells = list(nb.cells)
-    new = nbformat.v4.new_code_cell
-    sandbox = SANDBOX.replace("__ROOT__", repr(str(work))).replace("__LIMIT__", str(cell_timeout))
-    nb.cells = [new(sandbox)] + student_cells + [new(GRADING.format(mime=MIME, nonce=nonce, student=student))]
-    for c in nb.cells:
-        if c.cell_type == "code":
-            c.outputs = []
-
-    class Capped(NotebookClient):
-        printed = 0
-
-        def output(self, outs, msg, display_id, cell_index):
-            if cell_index != len(nb.cells) - 1 and msg["msg_type"] != "error":  # errors and grading: kept
-                size = len(json.dumps(msg.get("content", {})))
-                self.printed += size
-                if self.printed > OUTPUT_CHARS:
-                    return None
-            return super().output(outs, msg, display_id, cell_index)
-
-    specs = work.parent / "kernels" / "grader"
-    specs.mkdir(parents=True, exist_ok=True)
-    (specs / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "grader", "language": "python"}))
-    ksm = KernelSpecManager(kernel_dirs=[str(specs.parent)])
-    loopback_up()  # in a fresh network namespace only lo exists, and it is down
-    os.environ["JUPYTER_RUNTIME_DIR"] = str(work.parent / "runtime")  # the connection file: inside scratch
-    km = KernelManager(kernel_name="grader", kernel_spec_manager=ksm)
-    client = Capped(nb, km=km, timeout=cell_timeout + 30, allow_errors=True, interrupt_on_timeout=True,
-                    record_timing=False, resources={"metadata": {"path": str(work)}})
-    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-    env.update(HOME=str(work), TMPDIR=str(work), MPLCONFIGDIR=str(work / ".mpl"), MPLBACKEND="Agg",
-               PYTHONDONTWRITEBYTECODE="1", CHANCONV_DEVICE="cpu", CHANCONV_STUDENT=student,
-               OMP_NUM_THREADS="1", JUPYTER_RUNTIME_DIR=str(work.parent / "runtime"),
-               IPYTHONDIR=str(work / ".ipython"))
-    died = None
-    try:
-        client.execute(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    except DeadKernelError as err:
-        died = f"the kernel died ({str(err).splitlines()[0][:200] if str(err) else 'killed'})"
-    except Exception as err:  # nbclient itself failed on this notebook
-        died = f"could not run the notebook: {type(err).__name__}: {str(err)[:200]}"
-
-    if os.environ.get("CHANCONV_GRADE_DEBUG"):  # keep the executed notebook beside the scratch copy
-        nbformat.write(nb, work.parent / "executed.ipynb")
-    # the errors of the student's cells, by exercise
-    cell_errors: dict[str, str] = {}
-    section: list[str] = []
-    timed_out = False
-    for cell in nb.cells[1:-1]:
-        if cell.cell_type == "markdown":
-            section = section_of(cell.source, table) or section
-            continue
-        if cell.cell_type != "code":
-            continue
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "error":
-                reason = f"{out.get('ename')}: {str(out.get('evalue'))[:200]}"
-                if out.get("ename") in ("KeyboardInterrupt", "CellTimeLimit"):
-                    reason, timed_out = f"a cell ran past {cell_timeout} s and was interrupted", True
-                for ex in exercise_of_cell(cell.source, section, table):
-                    cell_errors.setdefault(ex, reason)
-    rows = None
-    for out in nb.cells[-1].get("outputs", []):
-        data = out.get("data", {}).get(MIME)
-        if data is not None:
-            data = json.loads(data) if isinstance(data, str) else data
-            if data.get("nonce") == nonce:
-                rows = data["rows"]
-    if rows is None:
-        reason = died or "the grading step did not run (" + (
-            "a cell could not be interrupted" if timed_out else "the notebook stopped the kernel") + ")"
-        return {"rows": [{"exercise": ex, "status": "error", "message": reason} for ex, _, _ in table]}
-    final = []
-    for row in rows:
-        ex = row["exercise"]
-        if row["status"] != "right" and ex in cell_errors:
-            row = {**row, "status": "error", "message": "your cell raised " + cell_errors[ex]
-                   if not cell_errors[ex].startswith("a cell ran") else cell_errors[ex]}
-        final.append({"exercise": ex, "status": row["status"], "message": row["message"]})
-    return {"rows": final}
-
-
-# ------------------------------------------------------------------------------------------------
-def can_unshare() -> bool:
-    if not shutil.which("unshare") or not shutil.which("mount"):
-        return False
-    probe = tempfile.mkdtemp(prefix="chanconv-grade-probe-")
-    try:  # the namespaces, and a bind mount inside them, as jailed() uses them
-        return subprocess.run(["unshare", "-rmn", "sh", "-c", 'mount --bind "$0" "$0"', probe],
-                              capture_output=True, timeout=20).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    finally:
-        shutil.rmtree(probe, ignore_errors=True)
-
-
-def jailed(cmd: list[str], scratch: Path) -> list[str]:
-    """cmd inside new user, mount and network namespaces: every mount read-only but ``scratch``."""
-    script = r'''
-set -e
-mount --bind "$1" "$1"
-for m in $(awk '{print $2}' /proc/self/mounts | sort -u); do
-  case "$m" in /proc*|/sys*|/dev|/dev/pts|"$1"|"$1"/*) continue;; esac
-  mount -o remount,bind,ro "$m" 2>/dev/null || true
-done
-shift
-exec "$@"
-'''
-    return ["unshare", "-rmn", "sh", "-c", script, "jail", str(scratch), *cmd]
-
-
-def grade_one(path: Path, timeout: int, cell_timeout: int, sandbox: bool, table) -> dict:
-    """Grade one submission; never raises. Returns {"student", "rows", "seconds"}."""
-    student = path.stem
+            nb, _ = load(path.read_bytes())
+        except OSError:
+            nb = None
+        cells = [src for src, _ in code_cells(nb, table)] if nb is not None else []
+        idents[path] = identity.resolve(path.name, cells, the_roster, opts.variant_from_id)
+        written_by_file[path.name] = written.answers(nb, table)
     t0 = time.monotonic()
-
-    def all_error(reason):
-        return {"student": student, "seconds": time.monotonic() - t0,
-                "rows": [{"exercise": ex, "status": "error", "message": reason} for ex, _, _ in table]}
-
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        return all_error(f"cannot read the file: {err}")
-    if len(raw) > MAX_NOTEBOOK_BYTES:
-        return all_error(f"the file is {len(raw):,} bytes, more than {MAX_NOTEBOOK_BYTES:,}")
-    try:
-        import nbformat
-
-        nbformat.reads(raw.decode("utf-8"), as_version=4)
-    except UnicodeDecodeError:
-        return all_error("not a notebook: the file is not UTF-8 text")
-    except json.JSONDecodeError as err:
-        return all_error(f"not a notebook: not JSON ({err.msg} at line {err.lineno})")
-    except Exception as err:
-        return all_error(f"not a notebook: {type(err).__name__}: {str(err)[:200]}")
-
-    scratch = Path(tempfile.mkdtemp(prefix="chanconv-grade-"))
-    try:
-        work = scratch / "work"
-        work.mkdir()
-        (work / "submission.ipynb").write_bytes(raw)
-        nonce = os.urandom(16).hex()
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", str(work / "submission.ipynb"),
-               student, str(cell_timeout), nonce]
-        if sandbox:
-            cmd = jailed(cmd, scratch)
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-                                start_new_session=True, cwd=scratch)
-        try:
-            out, _ = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            kill_group(proc)
-            return all_error(f"timed out: the notebook ran past {timeout} s")
-        finally:
-            kill_group(proc)  # a kernel left behind goes too
-        lines = [ln for ln in out.decode("utf-8", "replace").splitlines() if ln.startswith(nonce)]
-        if not lines:
-            return all_error(f"the grader's worker failed (exit code {proc.returncode})")
-        result = json.loads(lines[-1][len(nonce):])
-        return {"student": student, "rows": result["rows"], "seconds": time.monotonic() - t0}
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
-def kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, 9)
-    except (ProcessLookupError, PermissionError):
-        pass
-    proc.wait()
-
-
-# ------------------------------------------------------------------------------------------------
-def write_csv(results: list[dict], path: Path) -> None:
-    with path.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["student", "exercise", "status", "detail"])
-        for r in results:
-            for row in r["rows"]:
-                w.writerow([r["student"], row["exercise"], row["status"], row["message"]])
-
-
-def write_summary(results: list[dict], out: Path, table, sandbox: bool) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    ids = [ex for ex, _, _ in table]
-    counts = {s: [sum(1 for r in results for row in r["rows"] if row["exercise"] == ex and row["status"] == s)
-                  for ex in ids] for s in STATUSES}
-    colours = {"right": "#2a9d3f", "not yet": "#e9a23b", "error": "#c0392b", "not answered": "#b0b0b0"}
-    fig, ax = plt.subplots(figsize=(8, 3.6), dpi=110)
-    bottom = [0] * len(ids)
-    for s in STATUSES:
-        ax.bar(ids, counts[s], bottom=bottom, color=colours[s], label=s, edgecolor="white", linewidth=0.5)
-        bottom = [b + c for b, c in zip(bottom, counts[s])]
-    ax.set_xlabel("exercise")
-    ax.set_ylabel("students")
-    ax.set_ylim(0, max(len(results), 1))
-    ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.set_title(f"Exercises of notebook 7: {len(results)} notebooks")
-    ax.legend(ncols=4, loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
-    fig.tight_layout()
-    fig.savefig(out / "summary.png")
-    plt.close(fig)
-
-    import base64
-
-    png = base64.b64encode((out / "summary.png").read_bytes()).decode()
-    rows = "".join(
-        f"<tr><td>{html.escape(ex)}</td><td>{html.escape(title)}</td>"
-        + "".join(f"<td>{counts[s][i]}</td>" for s in STATUSES) + "</tr>"
-        for i, (ex, title, _) in enumerate(table))
-    marks = {"right": "✓", "not yet": "✗", "error": "!", "not answered": "·"}
-    students = "".join(
-        f"<tr><td>{html.escape(r['student'])}</td>"
-        + "".join(f"<td title='{html.escape(row['message'], quote=True)}'>{marks[row['status']]}</td>"
-                  for row in r["rows"])
-        + f"<td>{sum(row['status'] == 'right' for row in r['rows'])}/{len(r['rows'])}</td></tr>"
-        for r in results)
-    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Grades: notebook 7</title>
-<style>body{{font:14px sans-serif;max-width:60em;margin:1em auto}} table{{border-collapse:collapse;margin:.5em 0}}
-td,th{{border:1px solid #ccc;padding:2px 6px;text-align:center}} td:nth-child(2){{text-align:left}}</style></head>
-<body><h1>Grades: exercises of notebook 7</h1>
-<p>{len(results)} notebooks graded; isolation: {"read-only file system, no network (namespaces) and audit hook"
-     if sandbox else "audit hook only (no user namespaces here)"}. Details per row: grades.csv.</p>
-<img src="data:image/png;base64,{png}" alt="how many students got each exercise right" width="720">
-<table><tr><th>exercise</th><th>what</th>{"".join(f"<th>{s}</th>" for s in STATUSES)}</tr>{rows}</table>
-<h2>Students</h2><p>✓ right, ✗ not yet, ! error, · not answered (hover for the detail)</p>
-<table><tr><th>student</th>{"".join(f"<th>{html.escape(ex)}</th>" for ex in ids)}<th>right</th></tr>{students}
-</table></body></html>"""
-    (out / "summary.html").write_text(page, encoding="utf-8")
-
-
-def grade_folder(submissions: Path, out: Path, timeout: int = 180, cell_timeout: int = 60,
-                 sandbox: bool | None = None, log=print) -> list[dict]:
-    table = exercise_ids()
-    sandbox = can_unshare() if sandbox is None else sandbox
-    out.mkdir(parents=True, exist_ok=True)
+    env_paths = sandbox.python_environment()
     results = []
-    for path in sorted(submissions.glob("*.ipynb")):
-        r = grade_one(path, timeout, min(cell_timeout, timeout), sandbox, table)
-        results.append(r)
+
+    def report(r):
         right = sum(row["status"] == "right" for row in r["rows"])
-        log(f"{r['student']}: {right}/{len(r['rows'])} right ({r['seconds']:.0f} s)")
-    write_csv(results, out / "grades.csv")
-    write_summary(results, out, table, sandbox)
+        total, most = reports._total(r)
+        log(f"{r['file']} -> {r['identity']['student_id']}: {right}/{len(r['rows'])} right, "
+            f"{total:g}/{most:g} points ({r['seconds']:.0f} s)")
+
+    if jobs <= 1:
+        _worker_init(env_paths)
+        for path in files:
+            r = _one(path, asdict(idents[path]), opts, protection)
+            report(r)
+            results.append(r)
+    else:
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_worker_init,
+                                 initargs=(env_paths,)) as pool:
+            futures = {pool.submit(_one, path, asdict(idents[path]), opts, protection): path for path in files}
+            for fut in as_completed(futures):
+                r = fut.result()
+                report(r)
+                results.append(r)
+    results.sort(key=lambda r: (r["identity"]["student_id"], r["file"]))
+    all_idents = [identity.Identity(**r["identity"]) for r in results]
+    identity.flag_duplicates(all_idents)
+    for r, ident in zip(results, all_idents):
+        r["identity"] = asdict(ident)
+    elapsed = time.monotonic() - t0
+    header = {"elapsed": f"{elapsed:.0f} s", "jobs": f"{jobs} worker{'s' if jobs != 1 else ''}",
+              "cell_seconds": opts.cell_seconds, "notebook_seconds": opts.notebook_seconds,
+              "protection": protection.describe(), "gives_up": protection.gives_up()}
+    reports.write_all(results, out, table, header, written.questions(table), written_by_file)
+    log(f"graded {len(results)} notebooks in {elapsed:.0f} s with {jobs} worker(s)")
     return results
 
 
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] == "--worker":
-        nb_path, student, cell_timeout, nonce = Path(argv[1]), argv[2], int(argv[3]), argv[4]
-        result = run_worker(nb_path, nb_path.parent, student, cell_timeout, nonce, exercise_ids())
-        sys.stdout.write(nonce + json.dumps(result) + "\n")
-        return 0
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("submissions", type=Path, help="a folder of student notebooks, STUDENT.ipynb each")
-    parser.add_argument("--out", type=Path, default=None, help="where grades.csv and the summary go "
-                                                               "(default: _build/grades)")
-    parser.add_argument("--timeout", type=int, default=180, help="seconds per notebook (default 180)")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("submissions", type=Path, help="a folder of submitted notebooks (*.ipynb)")
+    parser.add_argument("--out", type=Path, default=None, help="where the reports go (default: _build/grades)")
+    parser.add_argument("--roster", type=Path, default=None, help="CSV with student_id,lms_id[,name]")
+    parser.add_argument("-j", "--jobs", type=int, default=1, help="notebooks graded in parallel (default 1)")
     parser.add_argument("--cell-timeout", type=int, default=60, help="seconds per cell (default 60)")
+    parser.add_argument("--notebook-timeout", type=int, default=600,
+                        help="seconds for all the cells of a notebook together (default 600); the cells after "
+                             "it are skipped, what ran still counts")
+    parser.add_argument("--call-timeout", type=float, default=20.0,
+                        help="seconds for one call of a student's function by a checker (default 20)")
+    parser.add_argument("--variant-from-id", action="store_true",
+                        help="students' kernels had CHANCONV_STUDENT set to their id: grade notebooks without "
+                             "set_student on that id's numbers (default: the course's default numbers)")
+    parser.add_argument("--unsafe", action="store_true",
+                        help="grade even where there is no sandbox (no user namespaces); says what it gives up")
     args = parser.parse_args(argv)
     if not args.submissions.is_dir():
         parser.error(f"{args.submissions} is not a folder")
+    if args.jobs < 1 or args.cell_timeout < 1 or args.notebook_timeout < 1:
+        parser.error("-j, --cell-timeout and --notebook-timeout take positive numbers")
     out = args.out or ROOT / "_build" / "grades"
-    results = grade_folder(args.submissions, out, args.timeout, args.cell_timeout)
+    opts = Options(cell_seconds=args.cell_timeout, notebook_seconds=args.notebook_timeout,
+                   call_seconds=args.call_timeout, variant_from_id=args.variant_from_id)
+    try:
+        results = grade_folder(args.submissions, out, opts, args.jobs, args.roster, args.unsafe)
+    except ValueError as err:  # a roster that cannot be read
+        parser.error(str(err))
     if not results:
         print(f"no *.ipynb in {args.submissions}")
-    print(f"wrote {out / 'grades.csv'} and {out / 'summary.html'}")
+    print(f"wrote {out / 'grades.csv'}, grades_long.csv, summary.html and written_answers.html")
     return 0
 
 

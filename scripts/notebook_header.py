@@ -11,23 +11,30 @@ For each notebook it
   anywhere else it does nothing;
 - in ``00_overview`` keeps the "Open in Colab" / Binder links (tagged ``open-links``) under the
   title, made from the same URL;
-and rewrites the notebook's py:percent pair. A newly inserted Colab cell shifts the stored
+and rewrites the notebook's py:percent pair. Outside the notebooks it points every other copy of
+the address at the same URL (``LINKED_FILES``): the README's Colab and Binder badges and its
+``pip install "chanconv[lab] @ git+..."`` line, and ``repository-code`` in CITATION.cff. So someone
+hosting their own copy of the course changes ``[project.urls] Repository`` in pyproject.toml and
+runs ``make header``; ``--check`` names any file still pointing elsewhere. A newly inserted Colab cell shifts the stored
 execution counts by one, exactly as a clean re-run would (the cell prints nothing), so the
 stored outputs stay valid; `make notebooks` re-executes anyway.
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
-import jupytext
-import nbformat
-
-from chanconv.course import distribute
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's chanconv, so that its pyproject.toml is the one read
+
+import jupytext  # noqa: E402
+import nbformat  # noqa: E402
+
+from chanconv.course import distribute  # noqa: E402
+
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 LINKS_TAG = "open-links"
 
@@ -41,6 +48,36 @@ def links_source(notebook: str = "00_overview.ipynb") -> str:
         f"[Launch on Binder]({distribute.binder_url(notebook, url)}) (a JupyterLab with this repository's "
         "`environment.yml`, CPU only; it may take a few minutes to start)."
     )
+
+
+# Files outside the notebooks that carry the repository's address, and the forms it takes there
+# (OWNER/NAME are rewritten, whatever they were): Colab's and Binder's links, pip's git+ address,
+# the citation's repository-code.
+LINKED_FILES = ("README.md", "CITATION.cff")
+_OWNER_NAME = r"[\w.-]+/[\w.-]+"
+LINK_FORMS = (
+    (rf"https://colab\.research\.google\.com/github/{_OWNER_NAME}/blob/",
+     "https://colab.research.google.com/github/{}/blob/"),
+    (rf"https://mybinder\.org/v2/gh/{_OWNER_NAME}/", "https://mybinder.org/v2/gh/{}/"),
+    (rf"@ git\+https://github\.com/{_OWNER_NAME}\b", "@ git+https://github.com/{}"),
+    (rf'repository-code: "https://github\.com/{_OWNER_NAME}"', 'repository-code: "https://github.com/{}"'),
+)
+
+
+def retarget(text: str, url: str) -> str:
+    """``text`` with every Colab, Binder, pip and citation link pointing at the repository ``url``."""
+    owner_name = url.removeprefix("https://github.com/")
+    for pattern, form in LINK_FORMS:
+        text = re.sub(pattern, lambda _, form=form: form.format(owner_name), text)
+    return text
+
+
+def stale_links(root: Path = ROOT) -> list[str]:
+    """The files of LINKED_FILES whose links do not point at pyproject.toml's address."""
+    url = distribute.repository_url(root / "pyproject.toml")
+    return [name for name in LINKED_FILES
+            if (root / name).exists() and retarget((root / name).read_text(encoding="utf-8"), url)
+            != (root / name).read_text(encoding="utf-8")]
 
 
 def tagged(nb, tag):
@@ -105,9 +142,12 @@ def main(argv=None) -> int:
         bad = {p.name: m for p in paths if (m := missing(nbformat.read(p, as_version=4), p.stem))}
         for name, what in bad.items():
             print(f"{name}: lacks {', '.join(what)}")
-        if bad:
+        stale = stale_links()
+        for name in stale:
+            print(f"{name}: links to another repository than pyproject.toml's")
+        if bad or stale:
             print("run `make header`")
-        return 1 if bad else 0
+        return 1 if bad or stale else 0
     pairs = [p.with_suffix(".py") for p in paths if p.with_suffix(".py").exists()]
     if pairs:  # take in any edit made to a .py pair first, so that nothing is overwritten
         subprocess.run([sys.executable, "-m", "jupytext", "--quiet", "--sync", *map(str, pairs)], check=True)
@@ -120,6 +160,11 @@ def main(argv=None) -> int:
         text = jupytext.writes(nb, fmt="py:percent")
         if not pair.exists() or pair.read_text(encoding="utf-8") != text:
             pair.write_text(text, encoding="utf-8")
+    url = distribute.repository_url()
+    for name in stale_links():
+        path = ROOT / name
+        path.write_text(retarget(path.read_text(encoding="utf-8"), url), encoding="utf-8")
+        print("links updated:", name)
     return 0
 
 

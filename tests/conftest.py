@@ -22,3 +22,33 @@ def devices():
     """CPU always; CUDA where it exists (otherwise the parameter is skipped with the reason)."""
     return ["cpu", pytest.param("cuda", marks=cuda_only)]
 
+
+
+@pytest.fixture(scope="session")
+def graded_class(tmp_path_factory):
+    """One generated class (tests/gradeclass.py: honest, renamed and hostile notebooks) graded once
+    with `make grade`'s script, -j 2, a roster and short time limits; shared by the grader's tests.
+    Contained with namespaces where the machine has them, else with --unsafe (the tests that need
+    namespaces skip then)."""
+    import time
+    from types import SimpleNamespace
+
+    import gradeclass as gc
+
+    from chanconv.exercises import sandbox
+
+    base = tmp_path_factory.mktemp("class")
+    outside = gc.Outside(base)
+    roster = gc.make_class(base / "submissions", outside)
+    ada_before = gc.digest(base / "submissions" / "ada.ipynb")
+    protection = sandbox.probe()
+    args = ["--roster", str(roster), "-j", "2", "--cell-timeout", "15", "--notebook-timeout", "120"]
+    t0 = time.monotonic()
+    proc = gc.grade(base / "submissions", base / "grades", *args, *([] if protection.contained else ["--unsafe"]))
+    seconds = time.monotonic() - t0
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    out = base / "grades"
+    yield SimpleNamespace(base=base, out=out, proc=proc, long=gc.read_long(out), wide=gc.read_wide(out),
+                          outside=outside, changed=outside.untouched(), ada_before=ada_before,
+                          protection=protection, seconds=seconds, submissions=base / "submissions")
+    outside.close()

@@ -13,6 +13,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 import editions  # noqa: E402
 
+from chanconv.exercises import EXERCISES  # noqa: E402
+
 STUDENT = ROOT / "notebooks" / "07_exercises.ipynb"
 
 
@@ -26,11 +28,12 @@ def cells(nb):
 
 def test_the_source_has_blanks_solutions_and_answer_cells():
     nb = editions.read_source()
-    assert len(tagged(nb, "solution")) >= 18  # a model solution and a model answer per exercise
+    assert len(tagged(nb, "solution")) >= 2 * len(EXERCISES)  # a model solution and a model answer per exercise
     code_blanks = [c for c in tagged(nb, "exercise") if c.cell_type == "code"]
-    assert len(code_blanks) == 9  # 1a, 1b, 2 … 8
-    answers = tagged(nb, "answer")
-    assert len(answers) == 6 and all(c.cell_type == "markdown" and "exercise" in c.metadata.tags for c in answers)
+    assert len(code_blanks) == len(EXERCISES)  # one blank cell per exercise (1a, 1b, 2 … 8 today)
+    answers = tagged(nb, "answer")  # the ✍ cells: markdown, student edition only, each of them tagged
+    assert answers and all(c.cell_type == "markdown" and "exercise" in c.metadata.tags for c in answers)
+    assert len(answers) == sum(c.cell_type == "markdown" and c.source.lstrip().startswith("✍") for c in nb.cells)
 
 
 def test_the_committed_student_notebook_is_what_the_source_generates():
@@ -57,7 +60,7 @@ def test_no_solution_text_reaches_the_student_notebook():
 def test_the_stored_student_notebook_says_not_answered_never_right():
     nb = json.loads(STUDENT.read_text(encoding="utf-8"))
     printed = "".join("".join(o.get("text", "")) for c in nb["cells"] if c["cell_type"] == "code" for o in c["outputs"])
-    assert printed.count("… not answered yet") == 9
+    assert printed.count("… not answered yet") == len(EXERCISES)
     assert "✓" not in printed and "✗" not in printed
 
 
@@ -73,7 +76,7 @@ def test_both_editions_execute(tmp_path, kind, verdict):
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not any(o.output_type == "error" for o in outputs)
     printed = "".join(o.get("text", "") for o in outputs)
-    assert printed.count(verdict) == 9, printed  # one verdict per check: exercise 1 has two
+    assert printed.count(verdict) == len(EXERCISES), printed  # one verdict per check: exercise 1 has two
     assert ("✓" in printed) == (kind == "instructor")
     assert "✗" not in printed
 

@@ -72,3 +72,15 @@ def test_the_repository_url_is_written_once_and_cited_the_same():
     assert f'repository-code: "{url}"' in cff
     assert (ROOT / "LICENSE").read_text().startswith("MIT License")
     assert "CC BY-SA 4.0" in (ROOT / "LICENSE-CONTENT.md").read_text()
+
+
+def test_the_citation_states_both_licences_as_pyproject_does():
+    """pyproject.toml: MIT AND CC-BY-SA-4.0. CITATION.cff must not name MIT alone, nor list the two
+    under `license` (CFF reads a list as OR, a choice between them)."""
+    expression = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["license"]
+    assert expression == "MIT AND CC-BY-SA-4.0"
+    cff = (ROOT / "CITATION.cff").read_text()
+    assert not re.search(r"^license:", cff, re.M), "CFF's license key is MIT alone or an OR-list: neither is right"
+    for key in ("message:", "abstract:"):
+        line = next(ln for ln in cff.splitlines() if ln.startswith(key))
+        assert "MIT" in line and "CC BY-SA 4.0" in line, key

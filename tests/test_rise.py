@@ -16,7 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from test_browser import ARTIFACTS, CHROMIUM, FLAGS
+from browsers import ARTIFACTS, CHROMIUM, FLAGS
 
 from tools.explorer_bench import jupyterlab
 
@@ -71,7 +71,7 @@ def test_rise_shows_a_slide_with_math_rendered(lab):
         assert page.locator(".jp-Notification-Toast, .Toastify__toast").filter(has_text="news").count() == 0, \
             "no news pop-up"
         # make the cell with the formula the active one: RISE starts at the active cell
-        cell = page.locator(".jp-MarkdownCell").filter(has_text="input channels").filter(
+        cell = page.locator(".jp-MarkdownCell").filter(has_text="One kernel channel per input channel").filter(
             has=page.locator("mjx-container")).first
         cell.scroll_into_view_if_needed()
         cell.click()

@@ -1,4 +1,5 @@
-"""The reveal.js slides open offline in headless Chromium, with several slides and the lecture's numbers.
+"""The reveal.js slides open offline in headless Chromium, with several slides, the lecture's numbers and
+every formula typeset by the deck's own MathJax (no file it loads missing from the trimmed lib/).
 
 Needs Debian's chromium, the playwright package, and npm (to fetch reveal.js, jQuery, RequireJS and
 MathJax into slides/node_modules, pinned in slides/package.json); skipped with the reason otherwise.
@@ -14,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 import build_slides  # noqa: E402
-from test_browser import CHROMIUM, FLAGS  # noqa: E402
+from browsers import CHROMIUM, FLAGS  # noqa: E402
 
 pytestmark = [
     pytest.mark.browser,
@@ -53,8 +54,18 @@ def test_slides_open_offline_with_the_lectures_numbers(deck):
             route.abort()
 
         page.route("http*://**/*", offline)
+        page.on("requestfailed", lambda request: requests.append(request.url)  # a local file not there
+                if request.failure == "net::ERR_FILE_NOT_FOUND" else None)
         page.goto(deck.as_uri())
         page.wait_for_selector(".reveal.ready", timeout=30_000)
+        page.wait_for_function("() => window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0 "
+                               "&& document.querySelectorAll('script[type^=\"math/tex\"]').length > 0", timeout=30_000)
+        math = page.evaluate(r"""() => ({
+            tex: document.querySelectorAll('script[type^="math/tex"]').length,
+            typeset: document.querySelectorAll('.MathJax_CHTML').length,
+            errors: document.querySelectorAll('.mjx-merror, .MathJax_Error').length,
+            raw: [...document.querySelectorAll('.reveal .slides .jp-MarkdownOutput, .reveal .slides .text_cell_render')]
+                 .map(e => e.textContent).join(' ').match(/\$[^$\s][^$]*\$/g) || []})""")
         slides = page.evaluate("document.querySelectorAll('.reveal .slides > section').length")
         text = page.evaluate("document.querySelector('.reveal .slides').textContent")
         page.keyboard.press("ArrowRight")
@@ -63,6 +74,8 @@ def test_slides_open_offline_with_the_lectures_numbers(deck):
         page.screenshot(path=str(ROOT / "artifacts" / "slides-02.png"))
         browser.close()
     assert slides > 1
+    assert math["tex"] > 20 and math["typeset"] == math["tex"] and math["errors"] == 0, math
+    assert math["raw"] == [], f"TeX left unrendered: {math['raw'][:3]}"
     for number in ["56", "72", "104", "120", "76", "100", "148", "172", "96", "128", "192", "224"]:
         assert number in text
     assert "(3, 2, 2, 2)" in text

@@ -55,7 +55,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
           (with d = 1: floor((n + 2 p - k) / s) + 1, the lecture's formula).
 
     Gradients flow to X, weight and bias with every method: the methods that write into
-    buffers run through :class:`chanconv.autograd.Conv2dFunction` (their forward, the
+    buffers run through :class:`chanconv.core.autograd.Conv2dFunction` (their forward, the
     from-scratch :func:`chanconv.conv2d_backward`) when one of them requires a gradient, and
     exactly as fast as before when none does.
 

@@ -57,7 +57,9 @@ def auto_method(c_i: int, c_o: int, k_h: int, k_w: int, n_h: int, n_w: int,
     the rung on CUDA).
 
     c_i and c_o are the layer's channels (c_i / groups and c_o / groups per group). ``padding`` may be
-    an int, a pair, "valid" or "same".
+    an int, a pair, "valid" or "same". ``fft`` (fewer multiplications for large
+    kernels) and the readable methods are timed by ``make bench`` but are not candidates: they are chosen
+    only by name.
     """
     layer = Layer.describe(c_i, c_o, k_h, k_w, n_h, n_w, stride, padding, dilation, groups, batch=batch)
     return pick_method(layer, device)

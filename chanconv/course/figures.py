@@ -20,21 +20,39 @@ from .element import element_terms, format_number
 from .partials import partial_maps
 
 __all__ = [
+    "DIVERGING",
     "draw_grid",
+    "label_number",
     "plot_element",
     "plot_maps",
     "plot_multi_in_out",
     "plot_partial_maps",
     "plot_photo_channels",
     "plot_volume",
+    "sym",
 ]
 
 SHADE = "#9ecae1"       # the cells used by the highlighted output element
 EDGE = "#08519c"
 TEXT_CELLS_MAX = 12     # write values in the cells up to this many rows and columns
+# signed values (partial maps, weights): purple and orange say "positive" and "negative" and nothing
+# about red, green or blue, so that a map of a colour channel is not read as that colour
+DIVERGING = "PuOr"
+MINUS = "\u2212"       # a real minus sign in figure text (mathtext and tick labels make their own)
 # black → full colour: 0 is dark, 1 is bright, as the channel's light adds up in the photo
 CHANNEL_CMAPS = tuple(LinearSegmentedColormap.from_list(f"black_{n}", ["black", c])
                       for n, c in (("red", "red"), ("green", "lime"), ("blue", "blue")))
+
+
+def sym(name, *index):
+    """A tensor or one of its slices in mathtext, bold with subscripts: ``sym("K", 1, 0)`` → $\\mathbf{K}_{1,0}$."""
+    sub = "_{" + ",".join(str(i) for i in index) + "}" if index else ""
+    return rf"$\mathbf{{{name}}}{sub}$"
+
+
+def label_number(v) -> str:
+    """A number as figure text: short (``format_number``), no brackets, a real minus sign."""
+    return format_number(v, paren=False).replace("-", MINUS)
 
 
 def _np(t):
@@ -72,8 +90,7 @@ def draw_grid(ax, M, *, title=None, highlight=None, values=None, cmap=None, font
         size = fontsize or (11 if max(h, w) <= 5 else 8)
         for r in range(h):
             for c in range(w):
-                ax.text(c, r, format_number(A[r, c]).strip("()"), ha="center", va="center",
-                        fontsize=size)
+                ax.text(c, r, label_number(A[r, c]), ha="center", va="center", fontsize=size)
     else:
         im = ax.imshow(A, cmap=cmap or "viridis", interpolation="nearest")
         if highlight is not None:
@@ -88,7 +105,7 @@ def draw_grid(ax, M, *, title=None, highlight=None, values=None, cmap=None, font
     return im
 
 
-def plot_photo_channels(X, *, title="The photo's c_i = 3 channels"):
+def plot_photo_channels(X, *, title=r"The photo's $c_i = 3$ channels"):
     """An RGB image X (3, n_h, n_w) in [0, 1]: the colour photo, then each channel on its own.
 
     Each channel is drawn from black (0: none of that colour) to its full colour (1), with a
@@ -97,10 +114,10 @@ def plot_photo_channels(X, *, title="The photo's c_i = 3 channels"):
     A = _np(X)
     fig, axes = plt.subplots(1, 4, figsize=(13, 3.8))
     axes[0].imshow(np.clip(A.transpose(1, 2, 0), 0, 1))
-    axes[0].set_title(f"X: {A.shape[0]} × {A.shape[1]} × {A.shape[2]}")
+    axes[0].set_title(f"{sym('X')}: {A.shape[0]} × {A.shape[1]} × {A.shape[2]}")
     for c, (ax, cmap, name) in enumerate(zip(axes[1:], CHANNEL_CMAPS, ("red", "green", "blue"))):
         im = ax.imshow(A[c], cmap=cmap, vmin=0, vmax=1)
-        ax.set_title(f"X[{c}] ({name}): {A.shape[1]} × {A.shape[2]}")
+        ax.set_title(f"{sym('X', c)} ({name}): {A.shape[1]} × {A.shape[2]}")
         fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03)
     for ax in axes:
         ax.axis("off")
@@ -169,18 +186,18 @@ def plot_element(X, K, out_channel=0, row=0, col=0, *, bias=None, stride=1, padd
     c0, c1 = terms.cols[0], terms.cols[-1] + 1
     o = out_channel
     for line, c in enumerate(order):
-        draw_grid(axes[line, 0], Xp[c], title=f"input channel X[{c}]", highlight=(r0, r1, c0, c1),
+        draw_grid(axes[line, 0], Xp[c], title=f"input channel {sym('X', c)}", highlight=(r0, r1, c0, c1),
                   frame=(frame_h, Xp.shape[2]))
         k_h, k_w = K4.shape[2:]
-        name = f"K[{o}, {c}]" if Kt.dim() == 4 else f"K[{c}]"
+        name = sym("K", o, c) if Kt.dim() == 4 else sym("K", c)
         draw_grid(axes[line, 1], K4[o, c], highlight=(0, k_h, 0, k_w), frame=(frame_h, k_w),
-                  title=f"{name}: partial sum {format_number(terms.partial_sums[c])}")
+                  title=f"{name}: partial sum {label_number(terms.partial_sums[c])}")
         axes[line, 2].axis("off")
     out_ax = axes[c_i // 2, 2] if c_i > 1 else axes[0, 2]
     out_ax.axis("on")
-    draw_grid(out_ax, Y[o], title=f"output Y[{o}]" if Kt.dim() == 4 else "output Y",
+    draw_grid(out_ax, Y[o], title=f"output {sym('Y', o)}" if Kt.dim() == 4 else f"output {sym('Y')}",
               highlight=(row, row + 1, col, col + 1), frame=(frame_h, Y.shape[2]))
-    fig.suptitle(terms.text(channels=order), fontsize=11)
+    fig.suptitle(terms.text(channels=order).replace("-", MINUS), fontsize=11)
     fig.tight_layout()
     return fig
 
@@ -204,7 +221,7 @@ def _cells(ax, A, x0, y0, *, title=None, edge="0.3", face="white", values=None, 
             ax.plot([x0 + c, x0 + c], [y0, y0 + h], color=edge, lw=0.8, zorder=2)
         for r in range(h):
             for c in range(w):
-                ax.text(x0 + c + 0.5, y0 + r + 0.5, format_number(A[r, c]).strip("()"),
+                ax.text(x0 + c + 0.5, y0 + r + 0.5, label_number(A[r, c]),
                         ha="center", va="center", fontsize=fontsize, zorder=3)
     else:
         im = ax.imshow(A, cmap=cmap, vmin=vmin, vmax=vmax, extent=(x0, x0 + w, y0 + h, y0),
@@ -258,41 +275,41 @@ def plot_multi_in_out(X, K, *, bias=None, cell=0.42):
         tint = CHANNEL_TINTS[c % len(CHANNEL_TINTS)]
         ax.add_patch(Rectangle((x0 - 0.2, -0.9), block + 0.4, height + 0.9, facecolor=tint,
                                edgecolor="none", zorder=0))
-        _cells(ax, Xt[c], x0 + (block - n_w) / 2, 0, title=f"input X[{c}]")
+        _cells(ax, Xt[c], x0 + (block - n_w) / 2, 0, title=f"input {sym('X', c)}")
     for o in range(c_o):
         y0 = top + o * row_h
         mid = y0 + m_h / 2
         for c in range(c_i):
             x0 = c * (block + gap)
-            _cells(ax, Kt[o, c], x0, y0 + (m_h - k_h) / 2 if m_h > k_h else y0, title=f"K[{o}, {c}]",
+            _cells(ax, Kt[o, c], x0, y0 + (m_h - k_h) / 2 if m_h > k_h else y0, title=sym("K", o, c),
                    edge=EDGE)
             ax.text(x0 + k_w + 0.7, mid, "→", ha="center", va="center", fontsize=12)
-            _cells(ax, parts[o].partials[c], x0 + block - m_w, y0, title=f"X[{c}] {STAR} K[{o}, {c}]")
+            _cells(ax, parts[o].partials[c], x0 + block - m_w, y0, title=f"{sym('X', c)} {STAR} {sym('K', o, c)}")
             if c < c_i - 1:
                 ax.text(x0 + block + gap / 2, mid, "+", ha="center", va="center", fontsize=18,
                         fontweight="bold")
         if bt is not None:
-            ax.text(x_end + 0.9, mid, f"+ b[{o}]\n= {format_number(parts[o].bias).strip('()')}",
+            ax.text(x_end + 0.9, mid, f"+ $b_{{{o}}}$\n= {label_number(parts[o].bias)}",
                     ha="center", va="center", fontsize=9)
         ax.add_patch(FancyArrowPatch((x_bias + 0.3, mid), (x_y - 0.3, mid), arrowstyle="-|>",
                                      mutation_scale=16, lw=1.5, color="0.2"))
         ax.text((x_bias + x_y) / 2, mid - 0.35, "sum", ha="center", va="bottom", fontsize=8)
-        _cells(ax, Y[o], x_y, y0, title=f"Y[{o}]", face="#fff5d6")
-    ax.set_title(f"c_i = {c_i} input channels, K: {c_o} × {c_i} × {k_h} × {k_w}, "
-                 f"c_o = {c_o} output channels: Y[o] = Σ_c X[c] {STAR} K[o, c]"
-                 + (" + b[o]" if bt is not None else ""), fontsize=11)
+        _cells(ax, Y[o], x_y, y0, title=sym("Y", o), face="#fff5d6")
+    ax.set_title(f"$c_i = {c_i}$ input channels, {sym('K')}: {c_o} × {c_i} × {k_h} × {k_w}, "
+                 f"$c_o = {c_o}$ output channels: " + r"$\mathbf{Y}_o = \sum_i \mathbf{X}_i$"
+                 + f" {STAR} {sym('K', 'o', 'i')}" + (" + $b_o$" if bt is not None else ""), fontsize=11)
     return fig
 
 
-def _bottom_row(fig, axes, P, kname, yname, o, *, has_bias, small, frame, cmap, lim):
-    """The partial maps X[c] ⋆ K[o, c], their sum, and Y[o] = sum + b[o]: written values or heatmaps
-    sharing one colour range centred on 0 (one colourbar)."""
+def _bottom_row(fig, axes, P, kname, yname, o, *, has_bias, small, frame, cmap, lim, value_label):
+    """The partial maps X[i] ⋆ K[o, i], their sum, and Y[o] = sum + b[o]: written values or heatmaps
+    sharing one colour range centred on 0 (one colourbar, labelled ``value_label``)."""
     c_i = P.partials.shape[0]
-    bottoms = [(P.partials[c], f"X[{c}] {STAR} {kname(c)}") for c in range(c_i)]
+    bottoms = [(P.partials[i], f"{sym('X', i)} {STAR} {kname(i)}") for i in range(c_i)]
     if has_bias:
-        bias_value = format_number(P.bias).strip("()")
-        bottoms += [(P.summed, f"sum over c = 0..{c_i - 1}"),
-                    (P.output, f"{yname} = sum + b[{o}]\n(b[{o}] = {bias_value})")]
+        bias_value = label_number(P.bias)
+        bottoms += [(P.summed, f"sum over $i = 0, …, {c_i - 1}$"),
+                    (P.output, f"{yname} = sum + $b_{{{o}}}$\n($b_{{{o}}}$ = {bias_value})")]
     else:
         bottoms += [(P.output, f"{yname}: the sum")]
     im = None
@@ -303,11 +320,11 @@ def _bottom_row(fig, axes, P, kname, yname, o, *, has_bias, small, frame, cmap, 
             im = ax.imshow(m.numpy(), cmap=cmap, vmin=-lim, vmax=lim)
             ax.set_title(t, fontsize=10)
     if im is not None:
-        fig.colorbar(im, ax=list(axes), fraction=0.02, pad=0.02, label="value (shared range)")
+        fig.colorbar(im, ax=list(axes), fraction=0.02, pad=0.02, label=value_label)
 
 
 def _operators(fig, axes, ops, m_h):
-    """Write ``ops`` ("+", "=", "+ b[o] =") between neighbouring panels, at the middle row of the maps."""
+    """Write ``ops`` ("+", "=", "+ $b_o$ =") between neighbouring panels, at the middle row of the maps."""
     fig.canvas.draw()
     for left, right, op in zip(axes[:-1], axes[1:], ops):
         a, b = left.get_position(), right.get_position()
@@ -317,34 +334,36 @@ def _operators(fig, axes, ops, m_h):
 
 
 def plot_partial_maps(X, K, out_channel=0, *, bias=None, padding=0, input_cmaps=None,
-                      cmap="RdBu_r", input_names=None):
-    """One output channel as the sum of whole maps: X[c] ⋆ K[o, c] for every c, + b[o] = Y[o].
+                      cmap=DIVERGING, input_names=None, value_label="value (one scale, 0 = white)"):
+    """One output channel as the sum of whole maps: X[i] ⋆ K[o, i] for every i, + b[o] = Y[o].
 
     X: (c_i, n_h, n_w); K: (c_o, c_i, k_h, k_w) or (c_i, k_h, k_w); bias (c_o,) or None.
-    Top row: the input channels X[c]; middle: their kernels K[o, c] (values written);
-    bottom: the partial maps X[c] ⋆ K[o, c] (from ``chanconv.partials.partial_maps``), "+"
+    Top row: the input channels X[i]; middle: their kernels K[o, i] (values written);
+    bottom: the partial maps X[i] ⋆ K[o, i] (from ``chanconv.course.partials.partial_maps``), "+"
     between them, "=" their sum, which is Y[o] without a bias; with one, "+ b[o] =" Y[o].
     Small maps get their values written; large ones are heatmaps sharing one colour range
-    centred on 0 (one colourbar), so that the partial maps, the sum and Y can be compared.
+    centred on 0 (one colourbar labelled ``value_label``; the map ``cmap`` is diverging, by default
+    one whose colours say nothing about red, green or blue), so that the partial maps, the sum and
+    Y can be compared.
     """
     Xt = as_float_tensor(X, "X").detach().cpu()
     Kt = as_float_tensor(K, "K").detach().cpu()
     K4 = Kt if Kt.dim() == 4 else Kt.unsqueeze(0)
     bt = None if bias is None else as_float_tensor(bias, "bias").detach().cpu()
     o = out_channel
-    one = Kt.dim() == 3  # a single output channel: the notation of notebook 1, K[c] and Y
-    kname = (lambda c: f"K[{c}]") if one else (lambda c: f"K[{o}, {c}]")
-    yname = "Y" if one else f"Y[{o}]"
+    one = Kt.dim() == 3  # a single output channel: the notation of notebook 1, K_i and Y
+    kname = (lambda i: sym("K", i)) if one else (lambda i: sym("K", o, i))
+    yname = sym("Y") if one else sym("Y", o)
     P = partial_maps(Xt, K4, o, bt, padding=padding)
     c_i = Xt.shape[0]
-    names = input_names or [f"X[{c}]" for c in range(c_i)]
+    names = input_names or [sym("X", i) for i in range(c_i)]
     small = max(Xt.shape[1:]) <= TEXT_CELLS_MAX
     # small maps: every panel spans as many cells as the input, so all cells have one size
     frame = (max(Xt.shape[1], K4.shape[2], P.output.shape[0]), max(Xt.shape[2], K4.shape[3], P.output.shape[1]))
     ncols = c_i + (2 if bt is not None else 1)
     big_h = 1.0 if small else 1.15
-    fig, axes = plt.subplots(3, ncols, figsize=(2.9 * ncols + (0 if small else 0.8), 7.6 if small else 8.6),
-                             gridspec_kw=dict(height_ratios=[big_h, 1.0 if small else 0.75, big_h], wspace=0.45,
+    fig, axes = plt.subplots(3, ncols, figsize=(2.9 * ncols + (0 if small else 0.8), 7.6 if small else 9.6),
+                             gridspec_kw=dict(height_ratios=[big_h, 1.0 if small else 1.1, big_h], wspace=0.45,
                                               hspace=0.35))
     for ax in axes.flat:
         ax.axis("off")
@@ -359,14 +378,14 @@ def plot_partial_maps(X, K, out_channel=0, *, bias=None, padding=0, input_cmaps=
             axes[0, c].set_title(names[c], fontsize=10)
             fig.colorbar(im_in, ax=axes[0, c], fraction=0.046, pad=0.03)
         draw_grid(axes[1, c], K4[o, c], title=f"kernel {kname(c)}", values=True,
-                  fontsize=8 if K4.shape[3] > 2 else None, frame=frame if small else None)
+                  fontsize=11 if small else 10 if K4.shape[3] <= 3 else 8, frame=frame if small else None)
     _bottom_row(fig, axes[2], P, kname, yname, o, has_bias=bt is not None, small=small, frame=frame, cmap=cmap,
-                lim=lim)
-    _operators(fig, axes[2], ["+"] * (c_i - 1) + ["="] + ([f"+ b[{o}] ="] if bt is not None else []),
+                lim=lim, value_label=value_label)
+    _operators(fig, axes[2], ["+"] * (c_i - 1) + ["="] + ([f"+ $b_{{{o}}}$ ="] if bt is not None else []),
                P.output.shape[0])
-    fig.suptitle(("One output channel: " if one else f"Output channel o = {o}: ") + f"{yname} = "
-                 + " + ".join(f"X[{c}] {STAR} {kname(c)}" for c in range(c_i))
-                 + (f" + b[{o}]" if bt is not None else ""), fontsize=12)
+    fig.suptitle(("One output channel: " if one else f"Output channel $o = {o}$: ") + f"{yname} = "
+                 + " + ".join(f"{sym('X', i)} {STAR} {kname(i)}" for i in range(c_i))
+                 + (f" + $b_{{{o}}}$" if bt is not None else ""), fontsize=12)
     return fig
 
 
@@ -470,27 +489,30 @@ def plot_volume(c_i=3, n_h=5, n_w=5, k_h=3, k_w=3, c_o=2, *, row=0, col=0):
     _voxel_block(s.panel(0, "top"), (c_i, n_h, n_w), box, x_colour)
     _voxel_block(s.panel(1, "top"), (c_i, k_h, k_w), box, lambda *_: colours[0] + (1.0,))
     _voxel_block(s.panel(last, "top"), (1, m_h, m_w), box, y_colour)
-    s.label(0, "top", f"input X: c_i × n_h × n_w\n= {c_i} × {n_h} × {n_w}")
-    s.label(1, "top", f"kernel block K[0]: c_i × k_h × k_w\n= {c_i} × {k_h} × {k_w}")
-    s.label(last, "top", f"output channel Y[0]: m_h × m_w\n= {m_h} × {m_w}")
+    s.label(0, "top", f"input {sym('X')}: " + r"$c_i \times n_h \times n_w$" + f"\n= {c_i} × {n_h} × {n_w}")
+    s.label(1, "top", f"kernel block {sym('K', 0)}: " + r"$c_i \times k_h \times k_w$" + f"\n= {c_i} × {k_h} × {k_w}")
+    s.label(last, "top", f"output channel {sym('Y', 0)}: " + r"$m_h \times m_w$" + f"\n= {m_h} × {m_w}")
     s.star("top")
     s.arrow(s.x_of[1] + s.W, s.x_of[last], "top",
-            "the gold window (all c_i channels)\ntimes K[0], summed:\none number (the solid cell)")
-    s.heading("top", "One kernel block → one output channel", "sliding the window over X fills the rest of Y[0]")
+            f"the gold window (all $c_i$ channels)\ntimes {sym('K', 0)}, summed:\none number (the solid cell)")
+    s.heading("top", "One kernel block → one output channel",
+              f"sliding the window over {sym('X')} fills the rest of {sym('Y', 0)}")
     # bottom row: c_o kernel blocks side by side → c_o output channels stacked
     _voxel_block(s.panel(0, "bottom"), (c_i, n_h, n_w), box, x_colour)
     for o in range(c_o):
         _voxel_block(s.panel(1 + o, "bottom"), (c_i, k_h, k_w), box, lambda *_, o=o: colours[o] + (1.0,))
-        s.label(1 + o, "bottom", f"K[{o}]: {c_i} × {k_h} × {k_w}")
+        s.label(1 + o, "bottom", f"{sym('K', o)}: {c_i} × {k_h} × {k_w}")
     _voxel_block(s.panel(last, "bottom"), (c_o, m_h, m_w), box, y_colour)
-    s.label(0, "bottom", f"input X: {c_i} × {n_h} × {n_w}")
-    s.label(last, "bottom", f"output Y: c_o × m_h × m_w\n= {c_o} × {m_h} × {m_w}\n"
-                            "(channel o in K[o]'s colour,\nY[0] in front)")
+    s.label(0, "bottom", f"input {sym('X')}: {c_i} × {n_h} × {n_w}")
+    s.label(last, "bottom", f"output {sym('Y')}: " + r"$c_o \times m_h \times m_w$" + f"\n= {c_o} × {m_h} × {m_w}\n"
+                            f"(channel $o$ in {sym('K', 'o')}'s colour,\n{sym('Y', 0)} in front)")
     s.star("bottom")
     s.arrow(s.x_of[c_o] + s.W, s.x_of[last], "bottom", "stack")
     s.fig.text((s.x_of[1] + s.x_of[c_o] + s.W) / 2, s.rows["bottom"] - 0.045,
-               f"kernel K: c_o × c_i × k_h × k_w = {c_o} × {c_i} × {k_h} × {k_w}, one block per output channel",
+               f"kernel {sym('K')}: " + r"$c_o \times c_i \times k_h \times k_w$"
+               + f" = {c_o} × {c_i} × {k_h} × {k_w}, one block per output channel",
                ha="center", va="top", fontsize=9.5)
-    s.heading("bottom", f"c_o = {c_o} kernel blocks → c_o = {c_o} output channels",
-              "each K[o] times the same gold window gives one number of its own output channel Y[o]")
+    s.heading("bottom", f"$c_o = {c_o}$ kernel blocks → $c_o = {c_o}$ output channels",
+              f"each {sym('K', 'o')} times the same gold window gives one number of its own output channel "
+              f"{sym('Y', 'o')}")
     return s.fig

@@ -9,22 +9,34 @@ Every check ends in a :class:`Verdict` with one of four statuses:
 
 The checker prints one line (``✓ right``, ``✗ not yet: <hint>``, ``… not answered yet: …``) and
 records the verdict under its exercise id, so :func:`results` (and the grader) read a structured
-result instead of parsing printed text. Hints come in levels: the first wrong try of an exercise
-gets a nudge, later tries get more; no level states the formula or the answer.
+result instead of parsing printed text. Hints come in levels, counted per *part* of an exercise
+(exercise 2's four functions, exercise 3's two factors, ...): the first wrong try of a part gets a
+nudge, later tries of that part get more; fixing one part and stumbling on the next starts the
+next part's hints at the nudge. No level states the formula or the answer.
+
+While a class is graded (``CHANCONV_GRADING=1`` in the kernel's environment), the check cells of a
+notebook do nothing: the grader runs the checkers itself, in its own process, on the answers.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass
 
-__all__ = ["RIGHT", "NOT_YET", "ERROR", "NOT_ANSWERED", "Verdict", "results", "reset"]
+__all__ = ["RIGHT", "NOT_YET", "ERROR", "NOT_ANSWERED", "Verdict", "results", "reset", "grading_kernel"]
 
 RIGHT, NOT_YET, ERROR, NOT_ANSWERED = "right", "not yet", "error", "not answered"
 STATUSES = (RIGHT, NOT_YET, ERROR, NOT_ANSWERED)
+GRADING_ENV = "CHANCONV_GRADING"
 
 _RESULTS: dict[str, Verdict] = {}
-_TRIES: dict[str, int] = {}
+_TRIES: dict[tuple[str, str], int] = {}
 _QUIET = [False]
+
+
+def grading_kernel() -> bool:
+    """True in a student's kernel that the grader runs: check cells leave the checking to the grader."""
+    return os.environ.get(GRADING_ENV) == "1"
 
 
 @dataclass(frozen=True)
@@ -77,11 +89,12 @@ def right(exercise: str, note: str = "") -> Verdict:
     return record(exercise, RIGHT, note)
 
 
-def wrong(exercise: str, levels) -> Verdict:
-    """A wrong try: the hint at this exercise's level (a nudge first, more on later tries)."""
+def wrong(exercise: str, levels, part: str = "") -> Verdict:
+    """A wrong try: the hint at this part's level (a nudge first, more on later tries of the part)."""
     if isinstance(levels, str):
         levels = [levels]
-    tries = _TRIES[exercise] = _TRIES.get(exercise, 0) + 1
+    key = (exercise, part)
+    tries = _TRIES[key] = _TRIES.get(key, 0) + 1
     hint = levels[min(tries, len(levels)) - 1]
     more = ""
     if tries < len(levels) and not _QUIET[0]:
@@ -91,6 +104,11 @@ def wrong(exercise: str, levels) -> Verdict:
 
 def error(exercise: str, message: str) -> Verdict:
     return record(exercise, ERROR, message)
+
+
+def deferred(exercise: str) -> Verdict:
+    """The verdict of a check cell in a kernel the grader runs: the grader checks, not the cell."""
+    return record(exercise, NOT_ANSWERED, "checked by the grader, outside this notebook")
 
 
 def unanswered(exercise: str, **answers) -> Verdict | None:

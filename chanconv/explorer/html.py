@@ -1,4 +1,4 @@
-"""The channel explorer's picture: an :class:`~chanconv.explorer_state.ExplorerState` as HTML.
+"""The channel explorer's picture: an :class:`~chanconv.explorer.state.ExplorerState` as HTML.
 
 :func:`render` returns one self-contained HTML string (CSS included): the input channels, the
 c_o × c_i / groups grid of kernels, the partial maps X[i] ⋆ K[o, i] of the picked output

@@ -7,7 +7,7 @@ warm-up; the grid is timed in three rounds, torch and the methods in turn), GFLO
 multiply-add), the ratio to torch's conv2d (> 1: slower than torch) and the peak memory the
 call added. The loop method runs only where it finishes
 quickly; the output says where it was skipped. First the machine's limits are measured
-(:mod:`chanconv.roofline`: the theoretical peak read from the CPU, the attainable peak, the best
+(:mod:`chanconv.perf.roofline`: the theoretical peak read from the CPU, the attainable peak, the best
 float32 matrix product over sizes and thread counts, and the memory bandwidth); each method's
 GFLOP/s is also given as a share of the attainable peak. Results go to
 ``<out>/bench-<device>.csv``, ``.json`` and ``roofline-<device>.png``; the summary gives the
@@ -306,7 +306,7 @@ def describe_machine(device) -> dict:
 
 
 def limits(device) -> dict:
-    """The machine's limits, measured right (:mod:`chanconv.roofline`): the theoretical peak read
+    """The machine's limits, measured right (:mod:`chanconv.perf.roofline`): the theoretical peak read
     from the CPU, the attainable peak (best float32 matrix product over sizes and thread counts)
     and the memory bandwidth (copy and triad of 256 MiB arrays). About 10 s."""
     device = torch.device(device)
@@ -317,7 +317,7 @@ def limits(device) -> dict:
 
 
 def roofline_points(rows, methods=None) -> list[dict]:
-    """The rows as points of :func:`chanconv.plotting.plot_roofline`: (family, intensity, GFLOP/s, method)."""
+    """The rows as points of :func:`chanconv.perf.figures.plot_roofline`: (family, intensity, GFLOP/s, method)."""
     return [dict(label=r["family"], intensity=r["intensity"], gflops=r["gflops"], method=r["method"])
             for r in rows if r["gflops"] and r["method"] != "loops" and (methods is None or r["method"] in methods)]
 

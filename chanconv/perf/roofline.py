@@ -15,8 +15,8 @@ Three limits, each with how it was obtained, so that a report can say so:
 - :func:`memory_bandwidth` — the **memory bandwidth**: a large copy and a STREAM-like triad
   on arrays far larger than the last-level cache, in GB/s (10⁹ bytes/s).
 
-:func:`arithmetic_intensity` takes a :class:`chanconv.cost.ConvCost`; :func:`roof` is the
-minimum above. :func:`chanconv.plotting.plot_roofline` draws it all.
+:func:`arithmetic_intensity` takes a :class:`chanconv.core.cost.ConvCost`; :func:`roof` is the
+minimum above. :func:`chanconv.perf.figures.plot_roofline` draws it all.
 """
 
 from __future__ import annotations
@@ -355,7 +355,7 @@ def memory_bandwidth(device="cpu", mib: float = 256, threads=None, *, repeat: in
 def arithmetic_intensity(cost) -> float:
     """FLOPs per byte of a layer: ``cost.flops / cost.total_bytes`` (FLOP/byte).
 
-    ``cost`` is a :class:`chanconv.cost.ConvCost`: FLOPs = 2 · batch · c_o · m_h · m_w · c_i · k_h · k_w
+    ``cost`` is a :class:`chanconv.core.cost.ConvCost`: FLOPs = 2 · batch · c_o · m_h · m_w · c_i · k_h · k_w
     over the float32 bytes of X, W and b, and Y, each moved once — the least traffic any
     implementation needs, so the intensity is the highest it can have.
     """

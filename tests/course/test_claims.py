@@ -105,11 +105,12 @@ def test_a_1x1_layer_maps_m_inputs_to_n_outputs():
 
 def test_the_summary_table_lists_all_eight_errata():
     text = notebook_text("05_summary")
-    for needle in ["c_o × c_i", "(c_o + 1) × (c_i + 1)", "1 GFLOP", "10 PFlops", "k_h = h_w = 5",
+    for needle in [r"$c_o \times c_i$", r"$(c_o + 1) \times (c_i + 1)$", "1 GFLOP", "10 PFlops", "$k_h = h_w = 5$",
                    "0th dimension", "nn.Conv2d(input_channel, output_channel, kernel_size, padding, stride)",
                    "把 n 个 channels 变成了 m 个 channels", "multi-layer perceptrons"]:
         assert needle in text, needle
     assert "18 h at 0.15" not in text
+    assert "Both are right" not in notebook_text("04_conv_layer_and_cost"), "erratum 3: the notes' 1 GFLOP counts MACs"
 
 
 # --- notebook 02: layouts -----------------------------------------------------------------
@@ -197,23 +198,45 @@ def test_partial_maps_rejects_bad_input():
 # --- notebook 03: which diagonal --------------------------------------------------------
 
 def diagonal_responses(img):
+    """Largest |E0|, |E1|, |D0|, |D1| and strength inside the image, as notebook 3 computes them."""
     sobel = torch.tensor([[1.0, 2.0, 1.0], [0.0, 0.0, 0.0], [-1.0, -2.0, -1.0]])
     W_edges = torch.stack([sobel, sobel.T])[:, None]
     W_diag = (torch.tensor([[1.0, 1.0], [1.0, -1.0]]) / 2**0.5).reshape(2, 2, 1, 1)
-    D = cc.conv2d(cc.conv2d(img[None], W_edges, padding=1), W_diag)
-    return D[:, 1:-1, 1:-1].abs().amax(dim=(1, 2))
+    E = cc.conv2d(img[None], W_edges, padding=1)
+    D = cc.conv2d(E, W_diag)
+    maps = [E[0], E[1], D[0], D[1], E.pow(2).sum(0).sqrt()]
+    return [float(m[1:-1, 1:-1].abs().max()) for m in maps]
 
 
-def test_d0_answers_slash_edges_and_d1_backslash_edges():
+def test_each_diagonal_channel_is_blind_to_the_other_diagonal_only():
+    """Issue 20: D0 and D1 do not answer "only to their own diagonal": a horizontal or vertical
+    edge gives |D0| = |D1| = 4/√2 ≈ 2.83; a diagonal gives 3√2 ≈ 4.24 in its own and 0 in the other."""
     n = 12
-    i, j = torch.meshgrid(torch.arange(n), torch.arange(n), indexing="ij")
-    slash = diagonal_responses((i + j < n).float())       # bright above a "/" diagonal
-    backslash = diagonal_responses((i < j).float())       # bright above a "\" diagonal
-    assert slash[0] > 1 and slash[1] < 1e-6
-    assert backslash[1] > 1 and backslash[0] < 1e-6
+    u, v = torch.meshgrid(torch.arange(n), torch.arange(n), indexing="ij")
+    tests = {"horizontal": (u < n // 2).float(), "vertical": (v < n // 2).float(),
+             "/ diagonal": (u + v < n).float(), "\\ diagonal": (u < v).float()}
+    got = {name: diagonal_responses(img) for name, img in tests.items()}
+    for name in ("horizontal", "vertical"):
+        assert got[name][2] == pytest.approx(4 / 2**0.5, abs=1e-4) == pytest.approx(got[name][3], abs=1e-4)
+    assert got["/ diagonal"][2] == pytest.approx(3 * 2**0.5, abs=1e-4) and got["/ diagonal"][3] < 1e-6
+    assert got["\\ diagonal"][3] == pytest.approx(3 * 2**0.5, abs=1e-4) and got["\\ diagonal"][2] < 1e-6
     text = notebook_text("03_1x1_convolution")
-    assert f"/ edge: largest |D[0]| = {slash[0]:.3f}   largest |D[1]| = {slash[1]:.3f}" in text
-    assert "edges along /" in text and "diagonal ↘" not in text
+    for name, values in got.items():
+        assert f"{name:12}" + "".join(f" {x:7.3f}" for x in values) in text, name
+    assert "answers only" not in text and "edges along /" not in text and "diagonal ↘" not in text
+    assert "keeps the input's size: m_h = n_h" not in text, "holds only at stride 1 without padding"
+    assert "n_h = 28, padding 1, stride 1: m_h = 30" in text and "n_h = 28, padding 0, stride 2: m_h = 14" in text
+
+
+def test_the_strength_layer_reads_the_squared_edge_channels():
+    """The second 1×1 layer's input is E² (not D); D² gives the same sum, the diagonal matrix being orthogonal."""
+    g = torch.Generator().manual_seed(0)
+    E = torch.randn(2, 7, 6, generator=g)
+    W_diag = (torch.tensor([[1.0, 1.0], [1.0, -1.0]]) / 2**0.5).reshape(2, 2, 1, 1)
+    ones = torch.ones(1, 2, 1, 1)
+    D = cc.conv2d(E, W_diag)
+    assert torch.allclose(cc.conv2d(E**2, ones), cc.conv2d(D**2, ones), atol=1e-5)
+    assert "the same S from D² instead of E²: True" in notebook_text("03_1x1_convolution")
 
 
 def test_gradient_descent_step_0_prints_the_starting_weights():
@@ -231,3 +254,37 @@ def test_matmul_and_loop_1x1_differ_by_at_most_a_few_ulps():
     Y_loop = cc.corr2d_multi_in_out(X, K)
     rel = ((Y_mat - Y_loop).abs() / Y_loop.abs()).max()
     assert rel < 64 * torch.finfo(torch.float32).eps
+
+
+# --- notebook 09: what the detectors respond to, what the gray test can show ------------------
+
+def test_detector_labels_come_from_the_measured_responses():
+    """Issue 20: "G−R" (a sum of kernel weights) labelled a detector that votes for red vertical. The labels
+    now come from each detector's measured response to the four classes' bars, by the rule the notebook states."""
+    import re
+
+    text = notebook_text("09_backward_and_training")
+    assert "R−G" not in text and "G−R" not in text
+    classes = ["red horizontal", "red vertical", "green horizontal", "green vertical"]
+    rows = re.findall(r"^ +(\d) +([-+]\d+\.\d\d) +([-+]\d+\.\d\d) +([-+]\d+\.\d\d) +([-+]\d+\.\d\d)  (.+)$", text, re.M)
+    assert len(rows) >= 2, "the response table is in the stored output"
+    labels = {}
+    for j, *values, label in rows:
+        r = [float(x) for x in values]
+        colour = 0 if r[0] + r[1] >= r[2] + r[3] else 1
+        h, v = r[2 * colour], r[2 * colour + 1]
+        name = ["red", "green"][colour]
+        expected = f"{name} horizontal" if h >= 1.5 * v else f"{name} vertical" if v >= 1.5 * h else f"{name} bars"
+        assert label == expected, (j, r, label)
+        labels[j] = label
+    for cls in classes:  # every vote names the detector with the label of the table
+        line = next(ln for ln in text.splitlines() if ln.startswith(f"{cls:16}: "))
+        for j, label in re.findall(r"detector (\d) \(([a-z ]+)\)", line):
+            assert labels[j] == label, (cls, j, label)
+
+
+def test_the_gray_images_are_said_to_hold_no_bar_and_one_channel_tests_are_shown():
+    text = notebook_text("09_backward_and_training")
+    assert "cannot come out otherwise, for any network" in " ".join(text.split())
+    for row in ("red only", "green only", "no bar at all", "gray copies", "guessing"):
+        assert any(ln.startswith(row) for ln in text.splitlines()), row

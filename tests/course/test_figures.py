@@ -13,11 +13,14 @@ import chanconv as cc  # noqa: E402
 from chanconv.course.data import lecture_K, lecture_X  # noqa: E402
 from chanconv.course.figures import (  # noqa: E402
     CHANNEL_CMAPS,
+    DIVERGING,
+    label_number,
     plot_maps,
     plot_multi_in_out,
     plot_partial_maps,
     plot_photo_channels,
     plot_volume,
+    sym,
 )
 
 
@@ -39,11 +42,11 @@ def test_multi_in_out_draws_inputs_once_kernels_partials_and_outputs():
     ax = fig.axes[0]
     assert ax.get_aspect() == 1.0
     t = texts(fig)
-    assert t.count("input X[0]") == 1 and t.count("input X[1]") == 1
+    assert t.count(r"input $\mathbf{X}_{0}$") == 1 and t.count(r"input $\mathbf{X}_{1}$") == 1
     for o in range(3):
-        assert f"Y[{o}]" in t
-        for c in range(2):
-            assert f"K[{o}, {c}]" in t and f"X[{c}] ★ K[{o}, {c}]" in t
+        assert sym("Y", o) in t
+        for i in range(2):
+            assert sym("K", o, i) in t and f"{sym('X', i)} ★ {sym('K', o, i)}" in t
     assert t.count("+") == 3 * (2 - 1)          # between the c_i partial results of each row
     assert len([p for p in ax.patches if type(p).__name__ == "FancyArrowPatch"]) == 3
     Y = cc.corr2d_multi_in_out(X, K3)
@@ -54,14 +57,14 @@ def test_multi_in_out_draws_inputs_once_kernels_partials_and_outputs():
 def test_multi_in_out_1x1_pairs_every_input_with_a_kernel():
     fig = plot_multi_in_out(torch.arange(27.0).reshape(3, 3, 3), torch.ones(2, 3, 1, 1))
     t = texts(fig)
-    assert sum(s.startswith("input X[") for s in t) == 3
-    assert sum(s.startswith("K[") for s in t) == 6
+    assert sum(s.startswith(r"input $\mathbf{X}_{") for s in t) == 3
+    assert sum(s.startswith(r"$\mathbf{K}_{") for s in t) == 6
     assert t.count("+") == 2 * 2
 
 
 def test_multi_in_out_shows_the_bias():
     fig = plot_multi_in_out(lecture_X(), lecture_K()[None], bias=torch.tensor([5.0]))
-    assert any("+ b[0]" in s for s in texts(fig))
+    assert any("+ $b_{0}$" in s for s in texts(fig))
     assert "61" in texts(fig)  # 56 + 5
 
 
@@ -83,7 +86,7 @@ def test_partial_maps_figure_of_a_photo_has_shared_colourbar():
     assert len(bottom) == 5
     clims = {im.get_clim() for im in bottom}
     assert len(clims) == 1 and list(clims)[0][0] == -list(clims)[0][1]
-    assert any("+ b[1]" in s for s in texts(fig))
+    assert any("+ $b_{1}$" in s for s in texts(fig))
     cbars = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
     assert len(cbars) == 3 + 1
 
@@ -114,8 +117,9 @@ def test_volume_draws_x_kernel_blocks_side_by_side_and_y_stacked():
     boxes = [ax.get_position() for ax in bottom]
     assert all(a.x1 <= b.x0 + 1e-9 for a, b in zip(boxes, boxes[1:]))  # side by side, no overlap
     t = "\n".join(texts(fig))
-    assert "input X: 2 × 4 × 4" in t and "output Y: c_o × m_h × m_w\n= 3 × 3 × 3" in t
-    assert "K[0]: 2 × 2 × 2" in t and "K[2]: 2 × 2 × 2" in t and "c_o × c_i × k_h × k_w = 3 × 2 × 2 × 2" in t
+    assert r"input $\mathbf{X}$: 2 × 4 × 4" in t and r"output $\mathbf{Y}$: $c_o \times m_h \times m_w$" + "\n= 3 × 3 × 3" in t
+    assert r"$\mathbf{K}_{0}$: 2 × 2 × 2" in t and r"$\mathbf{K}_{2}$: 2 × 2 × 2" in t
+    assert r"$c_o \times c_i \times k_h \times k_w$ = 3 × 2 × 2 × 2" in t
     with pytest.raises(ValueError, match="larger than the input"):
         plot_volume(n_h=2, k_h=3)
     with pytest.raises(ValueError, match="outside"):
@@ -130,5 +134,30 @@ def test_partial_maps_figure_adds_the_bias_and_names_y_o():
     t = texts(fig)
     for v in (27, 37, 57, 67, 49, 63, 91, 105, 76, 100, 148, 172, 74, 98, 146, 170):  # partials, sum, Y[1]
         assert str(v) in t
-    assert "+ b[1] =" in t
-    assert "Y[1] = sum + b[1]\n(b[1] = -2)" in [ax.get_title() for ax in fig.axes]
+    assert "+ $b_{1}$ =" in t
+    assert r"$\mathbf{Y}_{1}$ = sum + $b_{1}$" + "\n($b_{1}$ = \u22122)" in [ax.get_title() for ax in fig.axes]
+
+
+def test_labels_are_mathtext_with_a_real_minus_sign():
+    """Figure text names symbols in mathtext and writes negative numbers with U+2212, never a hyphen."""
+    assert sym("K", 1, 0) == r"$\mathbf{K}_{1,0}$" and sym("X") == r"$\mathbf{X}$"
+    assert label_number(-0.299) == "\u22120.299" and label_number(3.0) == "3"
+    K = torch.tensor([[[[-1.0, 2.0], [0.5, -0.25]]]])
+    fig = plot_partial_maps(torch.ones(1, 3, 3), K[0], bias=None)
+    t = texts(fig) + [ax.get_title() for ax in fig.axes]
+    assert "\u22121" in t and "\u22120.25" in t
+    assert not any(s.startswith("-") for s in t), "a hyphen where a minus sign belongs"
+    fig.canvas.draw()  # every mathtext label parses
+
+
+def test_signed_maps_use_a_diverging_map_that_is_not_red_green_blue():
+    """The partial maps of a colour photo must not paint positive red and negative blue (issue 20)."""
+    g = torch.Generator().manual_seed(0)
+    fig = plot_partial_maps(torch.rand(3, 20, 20, generator=g), torch.randn(1, 3, 3, 3, generator=g), 0,
+                            padding=1, value_label="blue − red")
+    bottom = [ax.images[0] for ax in fig.axes if ax.images and ax.images[0].get_cmap().name == DIVERGING]
+    assert len(bottom) == 4
+    # none of the maps whose ends are red, green or blue (RdBu & co.)
+    red_green_blue = {"RdBu", "bwr", "seismic", "coolwarm", "RdYlBu", "RdYlGn", "PiYG", "PRGn", "RdGy", "BrBG"}
+    assert DIVERGING.removesuffix("_r") not in red_green_blue
+    assert [ax for ax in fig.axes if ax.get_label() == "<colorbar>" and ax.get_ylabel() == "blue − red"], "labelled"

@@ -2,6 +2,7 @@
 works (a stand-in google.colab module, a local folder as the source) and does nothing elsewhere."""
 
 import json
+import os
 import subprocess
 import sys
 import sysconfig
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from venvs import fresh_venv
 
 from chanconv.course import distribute
 
@@ -59,6 +61,54 @@ def test_overview_links_colab_and_binder_from_the_one_url():
     assert distribute.requirement(url) == f"chanconv @ git+{url}"
 
 
+def test_readme_and_citation_link_to_the_one_url():
+    assert notebook_header.stale_links() == [], "run `make header`"
+    url = distribute.repository_url()
+    assert f'repository-code: "{url}"' in (ROOT / "CITATION.cff").read_text()
+    assert f'"chanconv[lab] @ git+{url}"' in (ROOT / "README.md").read_text()
+
+
+def test_make_header_with_another_address_rewrites_every_link(tmp_path):
+    """Someone hosting their own copy sets one value, [project.urls] Repository, and runs `make header`
+    (scripts/notebook_header.py): no file of the checkout points at the old address any more."""
+    from test_package import source_copy
+
+    old = distribute.repository_url()
+    old_name = old.removeprefix("https://github.com/")
+    new = "https://github.com/a-university/channels-course"
+    copy = source_copy(tmp_path / "copy")
+    pyproject = copy / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace(f'Repository = "{old}"', f'Repository = "{new}"'))
+    assert distribute.repository_url(pyproject) == new
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    run = subprocess.run([sys.executable, "scripts/notebook_header.py"], cwd=copy, capture_output=True, text=True,
+                         env=env, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    check = subprocess.run([sys.executable, "scripts/notebook_header.py", "--check"], cwd=copy, capture_output=True,
+                           text=True, env=env)
+    assert check.returncode == 0, check.stdout
+    left = [str(p.relative_to(copy)) for p in copy.rglob("*") if p.is_file() and p.suffix in TEXT_SUFFIXES
+            and old_name in p.read_text(encoding="utf-8", errors="replace")]
+    assert left == [], f"still pointing at {old}: {left}"
+    notebooks = sorted((copy / "notebooks").glob("*.ipynb"))
+    assert len(notebooks) == len(NOTEBOOKS)
+    for path in notebooks:
+        nb = nbformat.read(path, as_version=4)
+        assert f"git+{new}" in nb.cells[0].source, path.name
+        assert f"git+{new}" in path.with_suffix(".py").read_text(), path.name
+    overview = (copy / "notebooks" / "00_overview.ipynb").read_text()
+    assert distribute.colab_url("00_overview.ipynb", new) in overview
+    assert distribute.binder_url("00_overview.ipynb", new) in overview
+    readme = (copy / "README.md").read_text()
+    for link in (distribute.colab_url("00_overview.ipynb", new), distribute.binder_url("00_overview.ipynb", new),
+                 f"chanconv[lab] @ git+{new}"):
+        assert link in readme
+    assert f'repository-code: "{new}"' in (copy / "CITATION.cff").read_text()
+
+
+TEXT_SUFFIXES = {".md", ".py", ".ipynb", ".cff", ".toml", ".yml", ".yaml", ".txt", ".cfg", ".json", ".html", ""}
+
+
 def test_the_cell_names_no_pin():
     cell = distribute.cell_source(distribute.repository_url())
     assert "==" not in cell and "--no-deps" not in cell and "torch" not in cell
@@ -76,8 +126,6 @@ def run_cell(python, cell, cwd, colab_stub=None):
 @pytest.fixture(scope="module")
 def bare_python(tmp_path_factory):
     """A fresh virtual environment that sees this one's packages (as Colab has torch & co.) but not chanconv."""
-    from test_package import fresh_venv
-
     return fresh_venv(tmp_path_factory.mktemp("colab"))
 
 

@@ -189,8 +189,10 @@ WRONG = [
     (ex.check_forward_backward, (fwd, mem, lambda *a: 4 * fwd(*a), bmem), "FLOPs"),
     (ex.check_forward_backward, (fwd, mem, bwd, lambda *a: 2 * mem(*a) - a[1]), "the bias has a gradient"),
     (ex.check_forward_backward, (fwd, mem, bwd, mem), "backward_memory"),
-    (ex.check_forward_backward, (lambda *a: cc.conv2d_cost(a[0], a[1], a[4], a[5], a[2], a[3], stride=a[8:],
-                                                           padding=a[6:8]).macs, mem, bwd, bmem), "write the count"),
+    (ex.check_forward_backward, (lambda *a: fwd(*a) / 2 + n_out(*a), mem, bwd, bmem), "forward_macs"),
+    (ex.check_forward_backward, (lambda *a: fwd(*a) + n_out(*a), mem, lambda *a: 2 * (fwd(*a) + n_out(*a)), bmem),
+     "doubling a forward count that holds the bias additions"),
+    (ex.check_forward_backward, (lambda *a: 2 * fwd(*a) + n_out(*a), mem, bwd, bmem), "FLOPs"),
     (ex.check_cost_factors, (2, (34 / 32) ** 2), "channels"),
     (ex.check_cost_factors, (4, 34 / 32), "along one side"),
     (ex.check_cost_factors, (4, 1.0), "padding"),
@@ -242,12 +244,70 @@ def test_the_bias_gradient_and_the_incoming_gradient_may_be_counted_or_not(capsy
     assert v and "left out the incoming gradient" in out
 
 
+def test_the_bias_additions_may_be_counted_in_the_forward_pass(capsys):
+    """Issue 20: a forward count with one addition per output value for the bias is right too,
+    with a backward pass that adds the bias gradient's additions once."""
+    v, out = run(capsys, ex.check_forward_backward, lambda *a: fwd(*a) + n_out(*a), mem,
+                 lambda *a: bwd(*a) + n_out(*a), bmem)
+    assert v and "bias additions" in out, out
+
+
+def cost_of(*a):
+    c_i, c_o, n_h, n_w, k_h, k_w, p_h, p_w, s_h, s_w = a
+    return cc.conv2d_cost(c_i, c_o, k_h, k_w, n_h, n_w, stride=(s_h, s_w), padding=(p_h, p_w))
+
+
+def test_counts_that_call_conv2d_cost_are_right_as_the_setup_cell_offers(capsys):
+    """Issue 20: the setup cell offers chanconv.conv2d_cost; a correct function that calls it passes."""
+    def f_macs(*a):
+        return cost_of(*a).macs
+
+    def f_mem(*a):
+        c = cost_of(*a)
+        return a[0] * a[2] * a[3] + c.params + c.out_shape[0] * c.out_shape[1] * c.out_shape[2]
+
+    v, out = run(capsys, ex.check_forward_backward, f_macs, f_mem, lambda *a: 2 * f_macs(*a), lambda *a: 2 * f_mem(*a))
+    assert v, out
+
+
+def test_floats_equal_to_the_count_pass_and_true_division_does_not(capsys):
+    assert run(capsys, ex.check_forward_backward, lambda *a: float(fwd(*a)), mem, bwd, bmem)[0]
+
+    def true_division(c_i, c_o, h, w, k_h, k_w, p_h, p_w, s_h, s_w):  # the output size with / instead of //
+        return c_o * ((h + 2 * p_h - k_h) / s_h + 1) * ((w + 2 * p_w - k_w) / s_w + 1) * c_i * k_h * k_w
+
+    v, out = run(capsys, ex.check_forward_backward, true_division, mem, bwd, bmem)
+    assert not v and "forward_macs" in out
+
+
 # hints: levelled, and none states the answer ------------------------------------------------------
 def test_hints_come_in_levels(capsys):
     outs = [run(capsys, ex.check_strip_reads, lambda k, d: k * k)[1] for _ in range(4)]
     assert outs[0] != outs[1] != outs[2]
     assert outs[2] == outs[3]  # the last level repeats
     assert "next hint" in outs[0] and "next hint" not in outs[2]
+
+
+def test_hint_levels_count_per_part_not_per_exercise(capsys):
+    """Issue 20: three wrong tries of forward_macs, then forward_macs fixed and forward_memory wrong:
+    the memory hint starts at its first level (a nudge), not at the third."""
+    wrong_fwd = lambda *a: 0  # noqa: E731
+    firsts = [run(capsys, ex.check_forward_backward, wrong_fwd, mem, bwd, bmem)[1] for _ in range(3)]
+    assert len(set(firsts)) == 3
+    memory = run(capsys, ex.check_forward_backward, fwd, lambda *a: 1, bwd, bmem)[1]
+    assert "count the numbers in X, in W and b, and in Y" in memory, memory
+    again = run(capsys, ex.check_forward_backward, fwd, lambda *a: 1, bwd, bmem)[1]
+    assert "X is the unpadded input" in again
+    # exercise 3: the channel part's level does not advance the padding part's
+    for _ in range(2):
+        run(capsys, ex.check_cost_factors, 2, 1.0)
+    assert "which factors of the cost does the padding change" in run(capsys, ex.check_cost_factors, 4, 1.0)[1]
+
+
+def test_a_rounded_padding_factor_is_told_it_is_close(capsys):
+    v, out = run(capsys, ex.check_cost_factors, 4, 1.1)
+    assert not v and "rounded too much" in out and "0.1 %" in out
+    assert run(capsys, ex.check_cost_factors, 4.0, 1.129)[0]
 
 
 FORBIDDEN = ["k1 + k2", "k1+k2", "(k + Δ) / Δ", "k (k + Δ)", "(k + Δ − 1) / Δ", "k (k + Δ − 1)", "k + Δ − 1",
@@ -293,16 +353,14 @@ def test_the_separable_blank_and_question_state_the_shapes_the_checker_passes():
     blank = next(c.source for c in nb.cells if "exercise" in c.metadata.get("tags", []) and "separable =" in c.source)
     question = next(c.source for c in nb.cells if c.source.startswith("## Beyond the book (exercise 8)"))
     for text in (blank, question):
-        words = " ".join(text.replace("\n#", "\n").split())  # the comment's lines as one line
+        words = " ".join(text.replace("\n#", "\n").replace("`", "").split())  # one line, code font off
         for shape in ("X (batch, c, n_h, n_w)", "Wd (c, 1, k, k)", "bd (c,)", "Wp (c, c, 1, 1)", "bp (c,)",
                       "Y (batch, c, n_h, n_w)", "k // 2"):
             assert shape in words, (shape, text)
 
 
 # not answered ------------------------------------------------------------------------------------
-BLANKS = [(ex.check_combined_kernel_size, 1), (ex.check_converse, 3), (ex.check_forward_backward, 4),
-          (ex.check_cost_factors, 2), (ex.check_exactly_equal, 2), (ex.check_conv_as_matmul, 1),
-          (ex.check_strip_reads, 1), (ex.check_block_diagonal, 1), (ex.check_grouped, 3)]
+BLANKS = [(e.check, len(e.names)) for e in ex.EXERCISES.values()]  # every exercise, however many there are
 
 
 @pytest.mark.parametrize("check, n", BLANKS, ids=[c.__name__ for c, _ in BLANKS])
@@ -333,6 +391,25 @@ def test_a_function_that_loops_forever_is_stopped(capsys, monkeypatch):
 def test_a_function_that_raises_is_an_error_with_its_reason(capsys):
     v, out = run(capsys, ex.check_conv_as_matmul, lambda X, K, s, p: 1 / 0)
     assert v.status == ex.ERROR and "ZeroDivisionError" in out
+
+
+def test_verdicts_quote_no_student_text(capsys):
+    """What a student's answer holds never appears in a verdict's words (only its kind)."""
+    secret = "TOP-SECRET-" + "x" * 40
+    for check, args in [(ex.check_converse, (secret, torch.eye(3), None)),
+                        (ex.check_cost_factors, (secret, 1.0)),
+                        (ex.check_converse, (1, [[secret]], None)),
+                        (ex.check_conv_as_matmul, (lambda *a: secret,)),
+                        (ex.check_grouped, (secret, secret, secret)),
+                        (ex.check_exactly_equal, (secret, secret))]:
+        v, out = run(capsys, check, *args)
+        assert "TOP-SECRET" not in v.message and "TOP-SECRET" not in out, (check.__name__, out)
+
+
+def test_in_a_graded_kernel_the_check_cells_leave_checking_to_the_grader(capsys, monkeypatch):
+    monkeypatch.setenv("CHANCONV_GRADING", "1")
+    v, out = run(capsys, ex.check_strip_reads, lambda k, d: k * (k + d - 1) / d)
+    assert v.status == ex.NOT_ANSWERED and "checked by the grader" in out
 
 
 def test_answers_that_pretend_to_be_numbers_do_not_pass(capsys):
@@ -414,6 +491,7 @@ def test_every_model_solution_passes_its_checker(capsys):
     capsys.readouterr()
     rows = ex.grade(ns)
     assert [r["exercise"] for r in rows] == list(ex.EXERCISES)
+    assert len(rows) == len(ex.EXERCISES) >= 9
     assert all(r["status"] == ex.RIGHT for r in rows), rows
 
 

@@ -1,185 +1,252 @@
-"""`make grade`: a generated class folder — right, wrong, empty, a syntax error, an endless loop,
-a file that is not JSON, a notebook that deletes files and prints megabytes — and every CSV row."""
+"""`make grade` on a generated class (tests/gradeclass.py): honest failures cost only what they should,
+the right student is graded on the right variant, and the instructor's outputs hold what they promise.
+The attacks are in tests/test_grade_hostile.py; the sandbox's own tests in tests/test_sandbox.py."""
 
-import csv
+import re
 import subprocess
 import sys
 from pathlib import Path
 
-import nbformat
+import gradeclass as gc
 import pytest
+
+from chanconv.exercises import EXERCISES, numbers
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
-import editions  # noqa: E402
-import grade  # noqa: E402
+from grading import identity, reports, written  # noqa: E402
+from grading.submission import code_cells, exercise_of_cell, exercise_table, section_of  # noqa: E402
 
-EXERCISES = ["1a", "1b", "2", "3", "4", "5", "6", "7", "8"]
-
-WRONG = {  # the first name a blank assigns -> a wrong answer for it
-    "combined_kernel_size": "combined_kernel_size = lambda k1, k2: k1 * k2",
-    "middle_channels": "middle_channels, counterexample, split = 4, torch.eye(3), None",
-    "forward_macs": "forward_macs = forward_memory = backward_macs = backward_memory = lambda *a: 0",
-    "factor_double_channels": "factor_double_channels, factor_double_padding = 2, 1.0",
-    "X_differ": "X_differ, K_differ = torch.ones(2, 3, 3), torch.ones(4, 2, 1, 1)",
-    "conv_as_matmul": "import torch.nn.functional as F\nconv_as_matmul = lambda X, K, s, p: F.conv2d(X, K, stride=s, padding=p)",
-    "reads_per_output": "reads_per_output = lambda k, d: k * k",
-    "speedup": "speedup = lambda c, b: b * b",
-    "grouped_params": "grouped_params, separable_params, separable = 1, 2, lambda *a: None",
-}
+IDS = list(EXERCISES)
+ALL = gc.full()  # right wherever the generator has a model answer (every exercise today)
+NONE = dict.fromkeys(IDS, "not answered")
 
 
-def student_notebook(replace=None, extra=None):
-    """The student notebook, blanks replaced by ``replace(first_name) -> source`` and ``extra``
-    cells (source, after-which-first-name) added."""
-    nb = nbformat.read(ROOT / "notebooks" / "07_exercises.ipynb", as_version=4)
-    cells = []
-    for c in nb.cells:
-        cells.append(c)
-        if c.cell_type == "code" and "exercise" in c.metadata.get("tags", []):
-            first = c.source.split("=")[0].strip()
-            if replace:
-                c.source = replace(first) or c.source
-            for src, after in extra or []:
-                if after == first:
-                    cells.append(nbformat.v4.new_code_cell(src))
-    nb.cells = cells
-    return nb
+def st(graded, file):
+    return gc.statuses(graded.long, file)
 
 
-def make_class(folder: Path, sentinel: Path):
-    folder.mkdir()
-    nbformat.write(editions.edition(editions.read_source(), "instructor"), folder / "ada.ipynb")  # right
-    nbformat.write(student_notebook(), folder / "bob.ipynb")  # untouched blanks
-    nbformat.write(student_notebook(lambda name: WRONG.get(name)), folder / "cy.ipynb")  # all wrong
-    nbformat.write(student_notebook(
-        lambda name: "def forward_macs(c_i, c_o:\n    return 0" if name == "forward_macs" else
-        "speedup = lambda c, b: b * b" if name == "speedup" else None), folder / "dee.ipynb")  # syntax error in 2
-    nbformat.write(student_notebook(
-        lambda name: "while True:\n    pass" if name == "factor_double_channels" else
-        "reads_per_output = lambda k, d: k * (k + d - 1) / d" if name == "reads_per_output" else None),
-        folder / "eve.ipynb")  # endless loop in 3
-    (folder / "fay.ipynb").write_text('{"cells": [ this is not JSON', encoding="utf-8")
-    hostile = [
-        (f"import os, shutil\ntry:\n    os.remove({str(sentinel)!r})\nexcept Exception as e:\n    print(e)\n"
-         f"try:\n    shutil.rmtree({str(sentinel.parent)!r})\nexcept Exception as e:\n    print(e)\n"
-         f"try:\n    open({str(sentinel)!r}, 'w').write('overwritten')\nexcept Exception as e:\n    print(e)\n",
-         "combined_kernel_size"),
-        ("print('x' * 10_000_000)\nfor i in range(2000):\n    print('spam' * 1000)", "combined_kernel_size"),
-        ("import urllib.request\nurllib.request.urlopen('http://example.com', timeout=5)", "middle_channels"),
-        ("speedup = lambda c, b: b", "speedup"),  # right
-    ]
-    nbformat.write(student_notebook(extra=hostile), folder / "gus.ipynb")
+def test_every_notebook_gets_a_row_per_exercise_in_both_csvs(graded_class):
+    files = sorted(p.name for p in graded_class.submissions.glob("*.ipynb"))
+    assert sorted(graded_class.wide) == files
+    assert len(graded_class.long) == len(files) * len(EXERCISES)
+    assert {r["status"] for r in graded_class.long.values()} <= set(reports.STATUSES)
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    base = tmp_path_factory.mktemp("class")
-    sentinel = base / "precious" / "keep.txt"
-    sentinel.parent.mkdir()
-    sentinel.write_text("still here", encoding="utf-8")
-    make_class(base / "submissions", sentinel)
-    out = base / "grades"
-    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "grade.py"), str(base / "submissions"),
-                           "--out", str(out), "--timeout", "150", "--cell-timeout", "15"],
-                          capture_output=True, text=True, timeout=1500)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    with (out / "grades.csv").open(encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    return {(r["student"], r["exercise"]): r for r in rows}, out, sentinel, base
+def test_model_solutions_blanks_and_wrong_answers(graded_class):
+    assert st(graded_class, "ada.ipynb") == dict.fromkeys(IDS, "right")  # the instructor's own solutions
+    assert st(graded_class, "bob.ipynb") == NONE
+    assert st(graded_class, "cy.ipynb") == {ex: "not yet" if ex in gc.answered_by(gc.WRONG) else "not answered"
+                                            for ex in IDS}
+    assert "calls a convolution" in graded_class.long["cy.ipynb", "5"]["detail"]
+    assert all(graded_class.long["cy.ipynb", ex]["detail"] for ex in IDS)
 
 
-def statuses(grades, student):
-    return {ex: grades[student, ex]["status"] for ex in EXERCISES}
+def test_a_syntax_error_costs_its_exercise_only(graded_class):
+    assert st(graded_class, "dee.ipynb") == NONE | {"2": "error", "7": "not yet"}
+    assert graded_class.long["dee.ipynb", "2"]["detail"] == "your cell raised SyntaxError"
 
 
-def test_every_notebook_gets_a_row_per_exercise(graded):
-    grades, *_ = graded
-    assert sorted({s for s, _ in grades}) == ["ada", "bob", "cy", "dee", "eve", "fay", "gus"]
-    assert len(grades) == 7 * len(EXERCISES)
-    assert {r["status"] for r in grades.values()} <= set(grade.STATUSES)
+def test_an_endless_loop_is_interrupted_and_the_rest_is_graded(graded_class):
+    assert st(graded_class, "eve.ipynb") == NONE | {"3": "error", "6": "right"}
+    assert "ran past 15 s" in graded_class.long["eve.ipynb", "3"]["detail"]
 
 
-def test_model_solutions_are_right_in_the_students_own_variant(graded):
-    grades, *_ = graded
-    assert statuses(grades, "ada") == dict.fromkeys(EXERCISES, "right")
+def test_a_file_that_is_not_json_is_an_error_everywhere(graded_class):
+    assert st(graded_class, "fay.ipynb") == dict.fromkeys(IDS, "error")
+    assert "not JSON" in graded_class.long["fay.ipynb", "1a"]["detail"]
 
 
-def test_untouched_blanks_are_not_answered(graded):
-    grades, *_ = graded
-    assert statuses(grades, "bob") == dict.fromkeys(EXERCISES, "not answered")
+def test_three_stray_loops_and_megabytes_of_output_cost_nothing_right(graded_class):
+    """Issue 21: a fixed 180 s per notebook turned an all-right notebook with three stray loops
+    into 0/9. Now each loop costs its cell's time limit, and only the exercises it holds if any."""
+    assert st(graded_class, "loops.ipynb") == ALL
+    assert graded_class.wide["loops.ipynb"]["total"] == str(list(ALL.values()).count("right"))
 
 
-def test_wrong_answers_are_not_yet_with_a_hint(graded):
-    grades, *_ = graded
-    assert statuses(grades, "cy") == dict.fromkeys(EXERCISES, "not yet")
-    assert "calls a convolution" in grades["cy", "5"]["detail"]
-    assert all(grades["cy", ex]["detail"] for ex in EXERCISES)
+def test_a_cell_that_cannot_be_stopped_costs_only_what_comes_after_it(graded_class):
+    """It ignores SIGALRM and SIGINT and catches BaseException: the kernel is killed there; the
+    answers given before it count, the exercises after it are 'not run'."""
+    s = st(graded_class, "stuck.ipynb")
+    assert {ex: s[ex] for ex in ("1a", "1b", "2", "3")} == dict.fromkeys(("1a", "1b", "2", "3"), "right")
+    for ex in IDS[4:]:  # the cells of every later exercise did not run
+        assert s[ex] == "error" and "not run" in graded_class.long["stuck.ipynb", ex]["detail"], ex
 
 
-def test_a_syntax_error_is_an_error_in_its_exercise_only(graded):
-    grades, *_ = graded
-    want = dict.fromkeys(EXERCISES, "not answered") | {"2": "error", "7": "not yet"}
-    assert statuses(grades, "dee") == want
-    assert "SyntaxError" in grades["dee", "2"]["detail"]
+# the right student ---------------------------------------------------------------------------------
+def renamed(who):
+    return gc.RENAMED[who]
 
 
-def test_an_endless_loop_is_interrupted_and_the_rest_is_graded(graded):
-    grades, *_ = graded
-    want = dict.fromkeys(EXERCISES, "not answered") | {"3": "error", "6": "right"}
-    assert statuses(grades, "eve") == want
-    assert "ran past 15 s" in grades["eve", "3"]["detail"]
+@pytest.mark.parametrize("who", ["erin", "frank"])
+def test_renamed_files_with_set_student_are_graded_on_their_own_variant(graded_class, who):
+    """Issue 21: LMS downloads rename the files; set_student("erin") was graded on another variant."""
+    assert numbers("3", who) != numbers("3", None) or numbers("8", who) != numbers("8", None)
+    assert st(graded_class, renamed(who)) == ALL
+    row = graded_class.wide[renamed(who)]
+    assert (row["student_id"], row["lms_id"], row["name"]) == (who, gc.ROSTER[who], who.capitalize())
+    assert row["flags"] == "" or row["flags"].startswith("2 files for") and who == "frank"
 
 
-def test_a_file_that_is_not_json_is_an_error_everywhere(graded):
-    grades, *_ = graded
-    assert statuses(grades, "fay") == dict.fromkeys(EXERCISES, "error")
-    assert "not JSON" in grades["fay", "1a"]["detail"]
+def test_erins_answers_would_be_wrong_on_the_default_numbers():
+    """The two variants really differ where it matters: erin's literal answers are not the default's."""
+    assert gc.model("erin")["factor_double_channels"] != gc.model(None)["factor_double_channels"] or (
+        gc.model("erin")["grouped_params"] != gc.model(None)["grouped_params"])
 
 
-def test_deleting_files_printing_megabytes_and_the_network_touch_nothing(graded):
-    grades, _, sentinel, base = graded
-    assert sentinel.read_text(encoding="utf-8") == "still here"
-    assert statuses(grades, "gus") == dict.fromkeys(EXERCISES, "not answered") | {"7": "right", "1b": "error"}
-    assert "PermissionError" in grades["gus", "1b"]["detail"] or "URLError" in grades["gus", "1b"]["detail"]
-    assert not list(base.glob("submissions/*.csv")) and sorted(p.name for p in (base / "submissions").iterdir()) == [
-        f"{s}.ipynb" for s in ["ada", "bob", "cy", "dee", "eve", "fay", "gus"]]
+def test_a_renamed_file_without_set_student_is_graded_on_the_default_numbers(graded_class):
+    """Issue 21: a student who answered for the default numbers got 7/9 from a renamed file."""
+    assert st(graded_class, renamed("jane")) == ALL
+    row = graded_class.wide[renamed("jane")]
+    assert (row["student_id"], row["lms_id"], row["flags"]) == ("jane", "45678", "")
 
 
-def test_the_summary_page_counts_and_charts(graded):
-    grades, out, *_ = graded
-    page = (out / "summary.html").read_text(encoding="utf-8")
-    assert "data:image/png;base64," in page and "7 notebooks graded" in page
-    png = (out / "summary.png").read_bytes()
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    # exercise 6: right for ada and eve
-    assert "<tr><td>6</td><td>a k × (k + Δ − 1) strip</td><td>2</td>" in page
-    assert "<tr><td>7</td><td>block-diagonal channel mixing</td><td>2</td>" in page  # ada and gus
+def test_mismatches_are_flagged_never_resolved_silently(graded_class):
+    gail = graded_class.wide[renamed("gail")]
+    assert gail["student_id"] == "frank" and "belongs to 'gail'" in gail["flags"] and "34567" in gail["flags"]
+    assert st(graded_class, renamed("gail")) == ALL  # graded on the numbers the notebook showed: frank's
+    assert "2 files for 'frank'" in graded_class.wide[renamed("frank")]["flags"]
+    assert "not on the roster" in graded_class.wide["mystery.ipynb"]["flags"]
+    assert graded_class.wide["mystery.ipynb"]["student_id"] == "zed"
+    page = (graded_class.out / "summary.html").read_text(encoding="utf-8")
+    attention = page.split("<h2>Needs your attention")[1].split("<h2>")[0]
+    for text in ("belongs to &#x27;gail&#x27;", "not on the roster", "2 files for &#x27;frank&#x27;"):
+        assert text in attention, text
 
 
+def test_the_id_comes_from_set_student_then_the_roster_then_the_file_name(tmp_path):
+    roster_path = tmp_path / "r.csv"
+    roster_path.write_text("student_id,lms_id,name\nerin,12345,Erin S\nbo,777,Bo\n", encoding="utf-8")
+    roster = identity.Roster.read(roster_path)
+    ident = identity.resolve("x_12345_9_07.ipynb", ["set_student('erin')"], roster)
+    assert (ident.student_id, ident.lms_id, ident.variant, ident.flags) == ("erin", "12345", "erin", [])
+    ident = identity.resolve("x_12345_9_07.ipynb", ["set_student(None)"], roster)
+    assert (ident.student_id, ident.variant, ident.source) == ("erin", None, "roster (file name)")
+    assert identity.resolve("x_12345_9_07.ipynb", [], roster, variant_from_id=True).variant == "erin"
+    ident = identity.resolve("x_777_9.ipynb", ["from chanconv.exercises import set_student\nset_student('erin')"], roster)
+    assert ident.student_id == "erin" and "belongs to 'bo'" in ident.flags[0]
+    ident = identity.resolve("alone.ipynb", ["%time x = 1\nset_student(name='ann')"], None)
+    assert (ident.student_id, ident.variant) == ("ann", "ann")
+    ident = identity.resolve("dyn.ipynb", ["who = 'a' + 'b'\nset_student(who)"], None)
+    assert ident.dynamic and ident.variant is None and "run time" in ident.flags[0]
+    identity.after_run(ident, "ab")
+    assert (ident.student_id, ident.variant) == ("ab", "ab")
+    ident = identity.resolve("broken.ipynb", ["set_student('cy')\ndef f(:"], None)  # the cell does not parse
+    assert ident.student_id == "cy"
+    with pytest.raises(ValueError, match="student_id and lms_id"):
+        bad = tmp_path / "bad.csv"
+        bad.write_text("id,name\n1,a\n", encoding="utf-8")
+        identity.Roster.read(bad)
+
+
+# the instructor's outputs ---------------------------------------------------------------------------
+def test_the_wide_csv_has_one_row_per_student_with_points_total_and_max(graded_class):
+    header = (graded_class.out / "grades.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
+    assert header == ["student_id", "lms_id", "name", "file"] + [f"exercise {e}" for e in IDS] + ["total", "max",
+                                                                                                  "flags"]
+    ada = graded_class.wide["ada.ipynb"]
+    assert [ada[f"exercise {e}"] for e in IDS] == ["1"] * len(IDS)
+    assert (ada["total"], ada["max"], ada["lms_id"]) == (str(len(IDS)), str(len(IDS)), "10001")
+    allclose = graded_class.wide["allclose.ipynb"]
+    assert float(allclose["total"]) == sum(float(allclose[f"exercise {e}"]) for e in IDS)
+
+
+def test_a_file_name_that_a_spreadsheet_would_run_is_defused(graded_class):
+    assert graded_class.wide["=SUM(1+1).ipynb"]["student_id"] == "'=SUM(1+1)"
+    assert graded_class.wide["=SUM(1+1).ipynb"]["file"] == "'=SUM(1+1).ipynb"
+    assert graded_class.long["=SUM(1+1).ipynb", "1a"]["student_id"] == "'=SUM(1+1)"
+
+
+def test_the_summary_is_printable_and_shows_every_verdicts_detail(graded_class):
+    page = (graded_class.out / "summary.html").read_text(encoding="utf-8")
+    assert f"{len(graded_class.wide)} notebooks graded" in page and "data:image/png;base64," in page
+    assert "title=" not in page  # nothing hides in a hover
+    assert "@media print" in page and "Content-Security-Policy" in page
+    for file, ex in (("cy.ipynb", "5"), ("eve.ipynb", "3"), ("dee.ipynb", "2")):
+        assert f"<td>{reports.E(graded_class.long[file, ex]['detail'])}</td>" in page  # in plain sight
+    assert "Isolation: " in page and ("contained: namespaces" in page or "NOT" in page)
+
+
+def test_written_answers_sit_next_to_their_question(graded_class):
+    page = (graded_class.out / "written_answers.html").read_text(encoding="utf-8")
+    table = exercise_table()
+    qs = written.questions(table)
+    assert len(qs) >= 6 and page.count("<section") == len(qs)
+    proof = page.split("<section id='q0'>")[1].split("</section>")[0]
+    assert "Prove" in proof or "prove" in proof  # the question, from the course's own copy
+    assert "<em>linear</em>" in proof and "$k_1 + k_2 - 1$" in proof  # markdown rendered, math kept for MathJax
+    writers = [f for f in ("loops.ipynb", "leaker.ipynb")]
+    assert proof.count("<div class=answer>") == len(writers)  # who wrote something, beside the question
+    silent = re.search(r"Nothing written \((\d+)\)", proof)
+    assert silent and int(silent.group(1)) == len(graded_class.wide) - len(writers)
+    assert "mathjax/tex-svg.js" in page and (graded_class.out / "mathjax" / "tex-svg.js").exists()
+
+
+def test_a_students_markdown_cannot_inject_markup_or_fetch_anything(graded_class):
+    page = (graded_class.out / "written_answers.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<img" not in page and 'href="javascript:' not in page
+
+
+def test_the_makefile_exposes_the_grader_options():
+    out = subprocess.run(["make", "-n", "grade", "SUBMISSIONS=subs", "ROSTER=r.csv", "JOBS=3", "CELL_TIMEOUT=7",
+                          "NOTEBOOK_TIMEOUT=99", "UNSAFE=1"], cwd=ROOT, capture_output=True, text=True).stdout
+    line = " ".join(out.split())
+    for part in ("scripts/grade.py \"subs\"", "-j 3", "--cell-timeout 7", "--notebook-timeout 99",
+                 "--roster \"r.csv\"", "--unsafe"):
+        assert part in line, (part, out)
+
+
+def test_the_notebook_budget_skips_the_rest_and_keeps_what_ran(tmp_path):
+    """Past the notebook's budget the remaining cells are skipped (not everything zeroed): the
+    answers given before count; the cell running when the budget ends costs its exercises."""
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    m = gc.model()
+    sleep = "import time\ntime.sleep(12)\n"
+    m["X_differ"] = sleep + m["X_differ"]  # exercise 4's own cell is running when the budget ends
+    gc.nbformat.write(gc.student_notebook(lambda name: m.get(name), extra=[(sleep, "forward_macs")]),
+                      subs / "slow.ipynb")
+    from chanconv.exercises import sandbox
+
+    unsafe = [] if sandbox.probe().contained else ["--unsafe"]
+    proc = gc.grade(subs, tmp_path / "out", "--cell-timeout", "15", "--notebook-timeout", "18", *unsafe)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    grades = gc.read_long(tmp_path / "out")
+    s = gc.statuses(grades, "slow.ipynb")
+    assert {ex: s[ex] for ex in ("1a", "1b", "2", "3")} == dict.fromkeys(("1a", "1b", "2", "3"), "right")
+    assert s["4"] == "error" and "time budget (18 s) ran out" in grades["slow.ipynb", "4"]["detail"]
+    for ex in IDS[5:]:
+        assert s[ex] == "error" and "budget (18 s) was spent" in grades["slow.ipynb", ex]["detail"], ex
+
+
+# attribution of cells, and the summary's counts ----------------------------------------------------
 def test_attribution_of_a_cell_to_its_exercise():
-    table = grade.exercise_ids()
-    assert grade.exercise_of_cell("def forward_macs(c_i):\n    pass", [], table) == ["2"]
-    assert grade.exercise_of_cell("x = 1", ["3"], table) == ["3"]
-    assert grade.section_of("## Exercise 4: are Y1 and Y2 exactly equal?", table) == ["4"]
-    assert grade.section_of("### Exercise 1, the converse", table) == ["1b"]
-    assert grade.section_of("## Beyond the book (exercise 8): grouped", table) == ["8"]
+    table = exercise_table()
+    assert exercise_of_cell("def forward_macs(c_i):\n    pass", [], table) == ["2"]
+    assert exercise_of_cell("x = 1", ["3"], table) == ["3"]
+    assert section_of("## Exercise 4: are Y1 and Y2 exactly equal?", table) == ["4"]
+    assert section_of("### Exercise 1, the converse", table) == ["1b"]
+    assert section_of("## Beyond the book (exercise 8): grouped", table) == ["8"]
+    nb = gc.student_notebook()
+    cells = code_cells(nb, table)
+    assert {ex for _, exs in cells for ex in exs} == set(IDS)  # every exercise has cells
 
 
-def test_without_namespaces_the_audit_hook_still_protects_files(tmp_path):
-    precious = tmp_path / "precious"
-    precious.mkdir()
-    (precious / "keep.txt").write_text("still here", encoding="utf-8")
-    hostile = [(f"import os\nos.remove({str(precious / 'keep.txt')!r})", "combined_kernel_size"),
-               (f"import subprocess\nsubprocess.run(['rm', '-rf', {str(precious)!r}])", "forward_macs"),
-               (f"import numpy\nnumpy.save({str(precious / 'x.npy')!r}, numpy.ones(3))", "factor_double_channels"),
-               ("speedup = lambda c, b: b", "speedup")]
-    (tmp_path / "subs").mkdir()
-    nbformat.write(student_notebook(extra=hostile), tmp_path / "subs" / "mallory.ipynb")
-    [result] = grade.grade_folder(tmp_path / "subs", tmp_path / "out", timeout=150, cell_timeout=30, sandbox=False,
-                                  log=lambda *a: None)
-    rows = {r["exercise"]: r for r in result["rows"]}
-    assert [p.name for p in precious.iterdir()] == ["keep.txt"]
-    assert rows["2"]["status"] == "error" and "subprocess.Popen" in rows["2"]["message"]
-    assert rows["3"]["status"] == "error" and "outside the scratch folder" in rows["3"]["message"]
-    assert rows["7"]["status"] == "right"
+def test_the_summary_counts_each_exercise(graded_class):
+    page = (graded_class.out / "summary.html").read_text(encoding="utf-8")
+    right6 = sum(graded_class.long[f, "6"]["status"] == "right" for f in graded_class.wide)
+    assert re.search(rf"<td class=c>6</td><td>a k × \(k \+ Δ − 1\) strip</td><td class=c>1</td><td class=c>{right6}</td>",
+                     page)
+
+
+def test_a_failure_of_the_grader_on_one_notebook_costs_that_notebook_only(monkeypatch):
+    import grade
+
+    def broken(*args):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(grade, "grade_submission", broken)
+    r = grade._one(Path("x/ann.ipynb"), {"student_id": "ann", "flags": []}, None, None)
+    assert r["file"] == "ann.ipynb" and {row["status"] for row in r["rows"]} == {"error"}
+    assert "grader failed on this notebook (KeyError)" in r["notes"][0] and len(r["rows"]) == len(IDS)

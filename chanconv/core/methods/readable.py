@@ -83,7 +83,7 @@ def im2col_plain(X, W, b, stride, padding, dilation=(1, 1)):
 
     ``F.unfold`` copies each window (taps d apart, windows s apart, zeros p round) into one column,
     in W's own (c_i, k_h, k_w) order, so W is only reshaped. One matrix product per batch does all
-    the multiply-adds. The fast ``im2col`` (``chanconv.fast``) does the same in chunks, without
+    the multiply-adds. The fast ``im2col`` (``chanconv.core.methods.fast``) does the same in chunks, without
     F.unfold's intermediate copies.
     """
     n, c_i, n_h, n_w = X.shape
