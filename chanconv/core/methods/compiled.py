@@ -164,7 +164,7 @@ def compiled(X, W, b, stride, padding, dilation=(1, 1), groups=1, *, path="auto"
     ``path`` ("auto", "blocked", "pixels", "depthwise", "tiny", "im2col") and ``nv`` (vectors per tile, 1-4;
     0: chosen by the code) are there to measure the choices the C++ side makes. "pixels" runs the vectors
     along an output row instead of along the output channels; "auto" takes it where a group has at most
-    8 output channels.
+    8 output channels (depthwise layers too, but for strided ones, which keep "depthwise").
     """
     return load().conv2d_forward(X, W, b, list(stride), list(padding), list(dilation), groups, path, nv, CHUNK_BYTES)
 
