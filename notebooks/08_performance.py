@@ -20,6 +20,7 @@ import sys
 
 if "google.colab" in sys.modules:
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "chanconv @ git+https://github.com/chanconv/chanconv"], check=True)
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # 8. From the lecture's loops to the hardware's limit
 #
@@ -126,10 +127,12 @@ for r in layer:
         print(f"{r['method']:9} {r['seconds'] * 1e3:8.3f} ms  {r['gflops']:6.1f} GFLOP/s  ×torch {r['ratio_to_torch']:5.2f}")
 ratio = {r["method"]: r["ratio_to_torch"] for r in layer if r["ratio_to_torch"]}
 order = sorted((m for m in ratio if m not in ("torch", "loops")), key=ratio.get)
-print(f"\nfastest here: {order[0]} ({ratio[order[0]]:.2f}× torch); "
-      f"{'im2row' if ratio['im2row'] < ratio['im2col'] else 'im2col'} beat "
-      f"{'im2col' if ratio['im2row'] < ratio['im2col'] else 'im2row'} on this CPU "
-      f"({ratio['im2row']:.2f}× against {ratio['im2col']:.2f}×)")
+if abs(ratio["im2row"] / ratio["im2col"] - 1) < 0.03:
+    orientation = f"im2row and im2col were level on this CPU ({ratio['im2row']:.2f}× and {ratio['im2col']:.2f}×)"
+else:
+    won, lost = sorted(("im2row", "im2col"), key=ratio.get)
+    orientation = f"{won} beat {lost} on this CPU ({ratio[won]:.2f}× against {ratio[lost]:.2f}×)"
+print(f"\nfastest here: {order[0]} ({ratio[order[0]]:.2f}× torch); {orientation}")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Time against $c_i = c_o$ and against $k$
@@ -293,9 +296,10 @@ print("points above the attainable peak:", ", ".join(above) if above else "none"
 
 # %% [markdown]
 # What to look for: the dense layers (right) can climb towards the compute roofs; the $1 \times 1$
-# 16 → 16 and depthwise layers (left) are bounded by the slanted memory roof, and with one input
-# channel per output channel a depthwise layer does so little arithmetic per number loaded that a
-# loop's overheads can matter more than the memory. A tiny layer is bounded by a call's fixed costs,
+# 16 → 16 and depthwise layers (left) sit near or left of the ridge, where the slanted memory roof
+# can bound them (each printed line says which roof applies to its layer in this run), and with one
+# input channel per output channel a depthwise layer does so little arithmetic per number loaded
+# that a loop's overheads can matter more than the memory. A tiny layer is bounded by a call's fixed costs,
 # not by any roof. Each printed line gives the layer's roof next to what torch and the best
 # from-scratch method reached in this run, and the best method's time relative to torch's; the last
 # line names any point above the attainable peak. The attainable peak is a measured best; the
