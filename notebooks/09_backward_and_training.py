@@ -113,7 +113,7 @@ print("device:", device)
 # elementwise products) for a fixed $\mathbf{T}$, so that $\mathrm{d}\mathbf{Y} = \mathbf{T}$. First the
 # formulas written out with the lecture's `corr2d`, then chanconv's `conv2d_backward`, then autograd.
 
-# %% slideshow={"slide_type": "notes"}
+# %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 X = lecture_X().to(device)                       # (c_i, n_h, n_w) = (2, 3, 3)
 K = torch.stack((lecture_K(), lecture_K() + 1, lecture_K() + 2)).to(device)  # (c_o, c_i, k_h, k_w) = (3, 2, 2, 2)
 b = torch.tensor([1.0, 0.0, -1.0], device=device)
@@ -156,7 +156,7 @@ for name, mine, formula, auto in [("dX", dX2, dX, Xg.grad), ("dW", dW2, dW, Kg.g
 # the spatial kernels; the colour can only be read by comparing channels. In a gray image the bar
 # is not there at all: its gray level is the background's, by construction.
 
-# %% slideshow={"slide_type": "notes"}
+# %% slideshow={"slide_type": "-"} tags=["slide-figure-only"]
 CLASSES = ["red horizontal", "red vertical", "green horizontal", "green vertical"]
 
 
@@ -256,17 +256,41 @@ print(net)
 print("parameters:", sum(p.numel() for p in net.parameters()),
       "= 8·3·3·3 + 8 + 4·8·1·1 + 4 =", 8 * 3 * 3 * 3 + 8 + 4 * 8 * 1 * 1 + 4)
 
-# %% slideshow={"slide_type": "-"} tags=["nbval-ignore-output", "slide-output-only"]
+# %% [markdown] slideshow={"slide_type": "-"}
+# How fast does it train? chanconv's layers run on the compiled rung where a C++ compiler is (its
+# forward and its backward in C++, see notebook 8); it is built the first time (30–90 s, cached
+# after that).
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Without it, each gradient is computed as the convolution derived above, by a Python
+# method. The cell times both networks on copies, in turn, after one untimed round (so that neither
+# pays a first call's set-up), then trains the two networks themselves.
+
+# %% slideshow={"slide_type": "notes"} tags=["nbval-ignore-output"]
 # timings vary from run to run and machine to machine: nbval does not compare this output
+import copy
+
+from chanconv.core.methods import compiled
 from chanconv.perf.bench import describe_machine
 
+print(compiled.prepare("cpu"))
 print(f"on the CPU ({describe_machine('cpu')['cpu']}), torch threads: {torch.get_num_threads()}")
-seconds = {}
-for name, model in [("chanconv.nn.Conv2d", net), ("torch.nn.Conv2d", twin)]:
-    start = time.perf_counter()
+print("auto picks", chanconv.auto_method(3, 8, 3, 3, 10, 10, batch=256, padding=1), "for the 3 × 3 layer and",
+      chanconv.auto_method(8, 4, 1, 1, 10, 10, batch=256), "for the 1 × 1 layer; the backward runs",
+      "in the compiled rung" if compiled.loaded() else "in Python (no compiled rung here)")
+pairs = [("chanconv.nn.Conv2d", net), ("torch.nn.Conv2d", twin)]
+times = {name: [] for name, _ in pairs}
+for round_ in range(3):  # round 0 is the warm-up
+    for name, model in pairs:
+        start = time.perf_counter()
+        train(copy.deepcopy(model))
+        if round_:
+            times[name].append(time.perf_counter() - start)
+for name, model in pairs:
     final_loss = train(model)
-    seconds[name] = time.perf_counter() - start
-    print(f"{name:18}: trained in {seconds[name]:5.1f} s (final training loss {final_loss:.4f})")
+    print(f"{name:18}: 60 steps in {min(times[name]):5.2f} s (best of two; final training loss {final_loss:.4f})")
+ratio = min(times["chanconv.nn.Conv2d"]) / min(times["torch.nn.Conv2d"])
+print(f"chanconv.nn.Conv2d trained in {ratio:.2f}× the time of torch.nn.Conv2d on this run")
 
 # %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 acc = {name: accuracy(model, X_test, y_test) for name, model in [("chanconv", net), ("torch", twin)]}
@@ -283,8 +307,8 @@ with torch.no_grad():
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # The two networks start from the same weights and see the same data; chanconv's forward
-# (here `im2col` for the $3 \times 3$ layer and `matmul1x1` for the $1 \times 1$ one, picked by
-# `method="auto"`) and its from-scratch backward agree with PyTorch's to float32 rounding, so the
+# (the methods `method="auto"` picked, printed above the timings) and its backward (compiled or
+# Python, as printed there) agree with PyTorch's to float32 rounding, so the
 # trained weights differ only in the last digits and the test accuracy is the same. Swapping red
 # and green turns the predictions into the other colour's classes (the accuracy against the swapped
 # labels above): the network tells the colours apart by which channel is which.

@@ -11,8 +11,8 @@ One source. Every cell of a notebook says where it goes, with Jupyter's own slid
 
 so a slide holds the key sentence, the equation, the figure or the short code that matters, and the
 prose around them goes to the speaker notes. Two tags refine a code cell on a slide:
-``slide-output-only`` (the figure or printout without its code) and ``slide-code-only`` (the code
-without its output). A cell with no mark is an error: nothing lands on a slide by accident.
+``slide-output-only`` (the figure or printout without its code), ``slide-figure-only`` (the figure
+without its code and printout) and ``slide-code-only`` (the code without its output). A cell with no mark is an error: nothing lands on a slide by accident.
 
 Each deck opens with a title slide (the notebook's title), numbers its slides, and is a 1280 × 720
 slide that reveal.js scales to the screen (slides/template). reveal.js, jQuery, RequireJS and
@@ -51,7 +51,7 @@ LIBS = {  # what the template loads -> the file inside lib/
     "mathjax": "mathjax/MathJax.js",
 }
 MARKS = ("slide", "subslide", "fragment", "-", "notes", "skip")
-OUTPUT_ONLY, CODE_ONLY = "slide-output-only", "slide-code-only"
+OUTPUT_ONLY, CODE_ONLY, FIGURE_ONLY = "slide-output-only", "slide-code-only", "slide-figure-only"
 COURSE = "Multiple input and multiple output channels"
 KEYS = "s: speaker notes · Esc: all slides · f: full screen · ?print-pdf: print"
 
@@ -101,7 +101,7 @@ def exporter() -> SlidesExporter:
         require_js_url="lib/" + LIBS["requirejs"],
         mathjax_url="lib/" + LIBS["mathjax"] + "?config=TeX-AMS_CHTML-full,Safe",
     )
-    ex.register_preprocessor(TagRemovePreprocessor(remove_input_tags={OUTPUT_ONLY},
+    ex.register_preprocessor(TagRemovePreprocessor(remove_input_tags={OUTPUT_ONLY, FIGURE_ONLY},
                                                    remove_all_outputs_tags={CODE_ONLY}), enabled=True)
     return ex
 
@@ -143,6 +143,10 @@ def deck_notebook(src: Path):
     if missing:
         raise SystemExit(f"{src.name}: cells {missing} have no slideshow mark ({', '.join(MARKS)}): "
                          "say where each goes (View > Cell Toolbar > Slideshow in Jupyter, or the .py pair)")
+    for cell in nb.cells:  # a figure whose printout is too wide for a slide: the figure alone
+        if cell.cell_type == "code" and FIGURE_ONLY in cell.metadata.get("tags", []):
+            cell.outputs = [o for o in cell.get("outputs", [])
+                            if any(k.startswith("image/") for k in o.get("data", {}))]
     nb.cells.insert(0, title_cell(nb, src.stem))
     return nb
 

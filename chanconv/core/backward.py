@@ -22,6 +22,10 @@ With groups g each group is its own layer: c_i / g input channels, c_o / g outpu
 
 Every convolution here is ``chanconv.conv2d`` with a from-scratch method; torch's autograd is used
 only in the tests, to check these formulas.
+
+:func:`compiled_gradients` computes the same dX and dW in the compiled rung (C++, where it is loaded):
+dX phase by phase of the stride as the transpose of the forward's gather, dW as one matrix product over
+the whole batch, groups and depthwise layers in one call each (``csrc/blocked.cpp``, ``csrc/depthwise.cpp``).
 """
 
 from __future__ import annotations
@@ -34,7 +38,11 @@ from .checks import as_float_tensor, shape_str
 from .dispatch import check_tensors, pick_method, run_method
 from .layer import Layer
 
-__all__ = ["conv2d_backward", "input_gradient", "weight_gradient", "bias_gradient"]
+__all__ = ["conv2d_backward", "input_gradient", "weight_gradient", "bias_gradient", "compiled_gradients",
+           "compiled_applies"]
+
+#: dtypes the compiled rung computes (its kernels are float32 and float64).
+COMPILED_DTYPES = (torch.float32, torch.float64)
 
 
 def _method_for(method: str, layer: Layer, device) -> str:
@@ -99,6 +107,35 @@ def weight_gradient(dY, X, layer: Layer, method: str = "auto"):
     return parts[0].contiguous() if g == 1 else torch.cat(parts, dim=0)
 
 
+def compiled_applies(X, W, dY) -> bool:
+    """Whether :func:`compiled_gradients` can compute these gradients here: the rung built and loaded in this
+    process, the tensors on the CPU, in float32 or float64, all of one dtype."""
+    return (_m.compiled_ready(X.device) and X.dtype in COMPILED_DTYPES and W.dtype == X.dtype
+            and dY.dtype == X.dtype)
+
+
+def compiled_gradients(dY, X, W, layer: Layer, need_x: bool = True, need_w: bool = True):
+    """(dX or None, dW or None) by the compiled rung: X (batch, c_i, n_h, n_w), dY (batch, c_o, m_h, m_w).
+
+    Uneven padding ("same" with an even span) is added to X here, so that the rung sees the same
+    zeros on both sides, and dX is cut back to X's rows and columns.
+    """
+    top, bottom, left, right = layer.pads
+    even = layer.padding is not None
+    Xp = X if even or not need_w else F.pad(X, (left, right, top, bottom))
+    padding = layer.padding if even else (0, 0)
+    args = (layer.stride, padding, layer.dilation, layer.groups)
+    dX = dW = None
+    if need_x:
+        shape = X.shape if even else (X.shape[0], X.shape[1], X.shape[2] + top + bottom, X.shape[3] + left + right)
+        dX = _m.compiled.input_grad(dY, W, shape, *args)
+        if not even:
+            dX = dX[:, :, top:top + layer.n_h, left:left + layer.n_w]
+    if need_w:
+        dW = _m.compiled.weight_grad(dY, Xp, W.shape, *args)
+    return dX, dW
+
+
 def conv2d_backward(dY, X, W, stride=1, padding=0, dilation=1, groups=1, *, method="auto"):
     """The gradients (dX, dW, db) of ``conv2d(X, W, b, stride, padding, dilation, groups)`` given dY.
 
@@ -110,7 +147,8 @@ def conv2d_backward(dY, X, W, stride=1, padding=0, dilation=1, groups=1, *, meth
         W: its weight, (c_o, c_i / g, k_h, k_w).
         stride, padding, dilation, groups: as in :func:`chanconv.conv2d`.
         method: the from-scratch method the three convolutions use where it handles them
-            (auto's choice elsewhere).
+            (auto's choice elsewhere); with ``"auto"`` or ``"compiled"`` and the compiled rung loaded,
+            the rung's own backward (:func:`compiled_gradients`).
 
     Returns:
         dX (X's shape), dW (W's shape), db (c_o,): db is Σ dY whether or not the layer has a bias.
@@ -133,7 +171,10 @@ def conv2d_backward(dY, X, W, stride=1, padding=0, dilation=1, groups=1, *, meth
     dtype = torch.promote_types(torch.promote_types(X.dtype, W.dtype), dY.dtype)
     X, W, dY = X.to(dtype), W.to(dtype), dY.to(dtype)
     with torch.no_grad():
-        dX = input_gradient(dY, W, layer, method)
-        dW = weight_gradient(dY, X, layer, method)
+        if method in ("auto", "compiled") and compiled_applies(X, W, dY):
+            dX, dW = compiled_gradients(dY.contiguous(), X.contiguous(), W.contiguous(), layer)
+        else:
+            dX = input_gradient(dY, W, layer, method)
+            dW = weight_gradient(dY, X, layer, method)
         db = bias_gradient(dY)
     return (dX[0] if single else dX), dW, db

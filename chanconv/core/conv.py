@@ -72,8 +72,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
         X, W, b = promote(X, W, b)
     single = X.dim() == 3
     X4 = X.unsqueeze(0) if single else X  # (c_i, n_h, n_w) -> (1, c_i, n_h, n_w)
-    if name != "torch" and name not in _m.DIFFERENTIABLE and needs_grad(X4, W, b):
-        Y = Conv2dFunction.apply(X4, W, b, layer, name)
+    if name != "torch" and (name not in _m.DIFFERENTIABLE or _compiled_backward(method, X4)) and needs_grad(X4, W, b):
+        Y = Conv2dFunction.apply(X4, W, b, layer, name, method)
     else:
         Y = run_method(name, X4, W, b, layer)
     return Y[0] if single else Y
@@ -91,5 +91,11 @@ def conv2d_with_backward(input, weight, bias=None, stride=1, padding=0, dilation
     name = choose_method(method, layer, X.device)
     X, W, b = promote(X, W, b)
     single = X.dim() == 3
-    Y = Conv2dFunction.apply(X.unsqueeze(0) if single else X, W, b, layer, name)
+    Y = Conv2dFunction.apply(X.unsqueeze(0) if single else X, W, b, layer, name, method)
     return Y[0] if single else Y
+
+
+def _compiled_backward(method, X) -> bool:
+    """Whether a call with ``method`` trains through the compiled backward: ``"auto"`` once the rung is
+    loaded (even where auto's forward is a method autograd could follow, such as ``matmul1x1``)."""
+    return method == "auto" and _m.compiled_ready(X.device)

@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from . import methods as _m
+from .auto_table import TABLE, layer_class, lookup
 from .checks import as_float_tensor, check_ndim, check_nonempty, check_same_device, shape_str
 from .layer import Layer
 
@@ -23,63 +24,44 @@ __all__ = ["check_tensors", "check_bias", "choose_method", "pick_method", "auto_
 
 
 def pick_method(layer: Layer, device="cpu") -> str:
-    """The method ``method="auto"`` uses for ``layer`` (a fixed rule, see :func:`auto_method`)."""
-    k_h, k_w, stride, dilation = layer.k_h, layer.k_w, layer.stride, layer.dilation
+    """The method ``method="auto"`` uses for ``layer`` on ``device``: the fitted decision table's
+    (:mod:`chanconv.core.auto_table`), with the compiled rung where it is loaded and on the CPU."""
     native = _m.compiled_ready(device)
-    if native and layer.groups > 1:  # groups and depthwise layers in one call
-        return "compiled"
-    if (k_h, k_w) == (1, 1):
-        return "matmul1x1"
-    general = "compiled" if native else "im2col"  # im2col, compiled where it is loaded
-    c_i, c_o = layer.c_i // layer.groups, layer.c_o // layer.groups  # one group's channels
-    m_h, m_w = layer.m_h, layer.m_w
-    if layer.batch * c_o * m_h * m_w * c_i * k_h * k_w < 200_000:  # one group's MACs
-        return general
-    if (k_h, k_w) == (3, 3) and stride == (1, 1) and dilation == (1, 1) and min(c_i, c_o) >= 64 \
-            and c_i * layer.batch >= 128 and not (native and layer.batch >= 8):
-        return "winograd"
-    if stride == (1, 1) and m_h * m_w >= 2048:
-        return "shift"
-    if native:
-        return "compiled"
-    if c_o <= 128 and c_i * k_h * k_w >= 256:
-        return "im2row"
-    return "im2col"
+    kind, size = layer_class(layer)
+    method = lookup(TABLE["rung" if native else "python"], kind, size)
+    if method not in _m.IMPLEMENTATIONS or (_m.cpu_only(method) and not native) \
+            or _m.declines(method, layer.k_h, layer.k_w, layer.stride, layer.dilation):
+        return "compiled" if native else "im2col"  # handles every layer
+    return method
 
 
 def auto_method(c_i: int, c_o: int, k_h: int, k_w: int, n_h: int, n_w: int,
-                stride=(1, 1), batch: int = 1, device="cpu", padding=(0, 0), dilation=(1, 1)) -> str:
+                stride=(1, 1), batch: int = 1, device="cpu", padding=(0, 0), dilation=(1, 1), groups: int = 1) -> str:
     """The method ``method="auto"`` uses for this shape and device.
 
     (signature: the layer's numbers in the lecture's order, as :func:`chanconv.conv2d_cost` takes them.)
 
-    A fixed rule (so that a result does not depend on a timing race), read off ``make bench``
-    on a 2-core AVX-512 CPU (see the README's figures):
+    A decision table fitted by measurement (:mod:`chanconv.core.auto_table`): each layer falls into a
+    class by its kind (depthwise, grouped, 1 × 1, 3 × 3 at stride 1, strided, other kernels) and its
+    size in multiply-adds (tiny, small, large), and each class has the method that ran fastest,
+    relative to torch's conv2d, on the fit grid of ``make bench``; ``make bench`` also checks the
+    rule on a validation grid that the fit never saw, and prints both. The rule is fixed (a result
+    does not depend on a timing race); ``python -m chanconv.perf.bench --write-table`` refits it on
+    another machine.
 
-    * 1×1 kernels: ``matmul1x1``, a single matrix product with nothing to rearrange;
-    * tiny layers (under 200,000 multiply-adds), where call overhead dominates: ``im2col``,
-      one copy and one product (``compiled`` where it is loaded: no product set up at all);
-    * 3×3 kernels at stride 1 and dilation 1 with c_i, c_o ≥ 64 and c_i · batch ≥ 128:
-      ``winograd``, whose 2.25× fewer multiplications pay for its transforms once the products
-      are large (with ``compiled`` loaded, batches of 8 or more go to ``compiled``, which runs
-      one sample per core, as torch does: level with or ahead of Winograd there);
-    * stride 1 with at least 2,048 output pixels per channel: ``shift``, k_h k_w products
-      read straight from the input;
-    * otherwise ``compiled`` where it is loaded; else c_o ≤ 128 with windows of at least 256
-      numbers (c_i k_h k_w): ``im2row``, whose product has the pixels as rows, the orientation
-      the CPU's matrix product prefers for few output channels; else ``im2col``.
-    * groups > 1 with ``compiled`` loaded: ``compiled``, all groups (depthwise included) in one call.
+    There are two tables: one for a process where the compiled rung is loaded
+    (``chanconv.core.methods.compiled.load()``; ``make bench`` and notebooks 8 and 9 load it), one
+    for a process where it is not. ``compiled`` is picked only once it is built and loaded, never
+    built behind a student's first call, and only on the CPU. ``device`` is accepted so that a CUDA
+    rule can be added once it is measured on a GPU; today the CPU table is used everywhere (without
+    the rung on CUDA).
 
-    ``compiled`` is picked only once it is built and loaded in this process
-    (``chanconv.core.methods.compiled.prepare()``; ``make bench`` and notebook 8 call it), never built behind
-    a student's first call, and only on the CPU.
-
-    c_i and c_o are one group's channels. ``padding`` may be an int, a pair, "valid" or "same".
-    ``device`` is accepted so that a CUDA rule can be added once it is measured on a GPU; today
-    the CPU rule is used everywhere. ``fft`` does fewer multiplications for large kernels but
-    loses on the CPU at the sizes measured; it is chosen only by name.
+    c_i and c_o are the layer's channels (c_i / groups and c_o / groups per group). ``padding`` may be
+    an int, a pair, "valid" or "same". ``fft`` (fewer multiplications for large
+    kernels) and the readable methods are timed by ``make bench`` but are not candidates: they are chosen
+    only by name.
     """
-    layer = Layer.describe(c_i, c_o, k_h, k_w, n_h, n_w, stride, padding, dilation, batch=batch)
+    layer = Layer.describe(c_i, c_o, k_h, k_w, n_h, n_w, stride, padding, dilation, groups, batch=batch)
     return pick_method(layer, device)
 
 

@@ -293,8 +293,8 @@ def _output(layer: Settings, device: str) -> tuple[torch.Tensor, str, tuple[str,
     dev = torch.device(device)
     Y = conv2d(X.to(dev), K.to(dev), None if b is None else b.to(dev), stride=s.stride, padding=s.padding,
                dilation=s.dilation, groups=s.groups).cpu()
-    method = auto_method(s.c_i // s.groups, s.c_o // s.groups, s.k_h, s.k_w, s.n_h, s.n_w, (s.stride,) * 2, 1, dev,
-                         (s.padding,) * 2, (s.dilation,) * 2)
+    method = auto_method(s.c_i, s.c_o, s.k_h, s.k_w, s.n_h, s.n_w, (s.stride,) * 2, 1, dev,
+                         (s.padding,) * 2, (s.dilation,) * 2, s.groups)
     reference = torch.nn.Conv2d(s.c_i, s.c_o, kernel_size=(s.k_h, s.k_w), stride=s.stride, padding=s.padding,
                                 dilation=s.dilation, groups=s.groups, bias=b is not None)
     with torch.no_grad():

@@ -28,89 +28,23 @@ import statistics
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from ..core import conv2d, conv2d_cost, pick_method
+from ..core import auto_table, conv2d, pick_method
 from ..core.device import cpu_model, default_device, device_name
-from ..core.layer import Layer
-from ..core.methods import METHODS, applies, compiled
+from ..core.methods import METHODS, compiled
 from ..core.timing import median_seconds, sync
-from . import roofline
+from . import autofit, roofline
 from .figures import plot_roofline
+from .grids import GRIDS, Shape
+from .training import run_training
 
 __all__ = ["GRIDS", "Shape", "run", "aten_calls", "describe_machine", "main"]
 
 LOOPS_MAX_STEPS = 20_000  # batch · c_o · c_i · m_h · m_w Python-level steps allowed for "loops"
-
-
-@dataclass(frozen=True)
-class Shape:
-    family: str
-    c_i: int
-    c_o: int
-    k: int
-    n: int
-    batch: int = 1
-    stride: int = 1
-    padding: int = 0
-    dilation: int = 1
-    groups: int = 1
-
-    @property
-    def label(self) -> str:
-        extra = (f" s{self.stride}" if self.stride > 1 else "") + (
-            f" p{self.padding}" if self.padding else ""
-        ) + (f" d{self.dilation}" if self.dilation > 1 else "") + (f" g{self.groups}" if self.groups > 1 else "")
-        return f"{self.family}: b{self.batch} c_i{self.c_i} c_o{self.c_o} k{self.k} n{self.n}{extra}"
-
-    @property
-    def layer(self) -> Layer:
-        """The validated layer description that conv2d, auto_method and conv2d_cost share."""
-        return Layer.describe(self.c_i, self.c_o, self.k, self.k, self.n, self.n, self.stride, self.padding,
-                              self.dilation, self.groups, batch=self.batch)
-
-    def applies(self, method: str) -> bool:
-        return applies(method, self.k, self.k, self.layer.stride, self.layer.dilation)
-
-    def cost(self):
-        return conv2d_cost(self.c_i, self.c_o, self.k, self.k, self.n, self.n, stride=self.stride,
-                           padding=self.padding, batch=self.batch, dilation=self.dilation, groups=self.groups)
-
-
-def _grid_full():
-    g = [Shape("lecture", 100, 100, 5, 68)]
-    g += [Shape("channels", c, c, 3, 32, padding=1) for c in (16, 64, 128, 256)]
-    g += [Shape("c_i", c_i, 64, 3, 32, padding=1) for c_i in (3, 32, 128)]
-    g += [Shape("kernel", 64, 64, k, 32, padding=k // 2) for k in (1, 3, 5, 7, 11)]
-    g += [Shape("batch", 64, 64, 3, 32, batch=b, padding=1) for b in (1, 8, 32)]
-    g += [Shape("1x1", 256, 64, 1, 28), Shape("1x1", 64, 256, 1, 28)]
-    g += [
-        Shape("stride", 64, 128, 3, 56, stride=2, padding=1),
-        Shape("stride", 3, 64, 7, 112, stride=2, padding=3),
-    ]
-    g += [Shape("small", 2, 3, 2, 3), Shape("small", 3, 8, 3, 16, padding=1)]
-    g += [Shape("dilation", 64, 64, 3, 32, padding=2, dilation=2)]
-    g += [Shape("depthwise", 64, 64, 3, 56, padding=1, groups=64),
-          Shape("depthwise", 256, 256, 3, 14, padding=1, groups=256)]
-    return g
-
-
-def _grid_small():
-    return [
-        Shape("lecture", 100, 100, 5, 68),
-        Shape("channels", 16, 16, 3, 32, padding=1),
-        Shape("channels", 64, 64, 3, 32, padding=1),
-        Shape("kernel", 64, 64, 7, 32, padding=3),
-        Shape("1x1", 256, 64, 1, 28),
-        Shape("small", 3, 8, 3, 16, padding=1),
-    ]
-
-
-GRIDS = {"full": _grid_full, "small": _grid_small}
 
 
 def _rss_peak_reset() -> bool:
@@ -155,9 +89,10 @@ def peak_memory_mib(fn, device) -> float | None:
 def _inputs(shape: Shape, device):
     g = torch.Generator().manual_seed(0)
     X = torch.randn(shape.batch, shape.c_i, shape.n, shape.n, generator=g).to(device)
+    k_h, k_w = shape.kernel
     W = (
-        torch.randn(shape.c_o, shape.c_i // shape.groups, shape.k, shape.k, generator=g)
-        / math.sqrt(shape.c_i // shape.groups * shape.k * shape.k)
+        torch.randn(shape.c_o, shape.c_i // shape.groups, k_h, k_w, generator=g)
+        / math.sqrt(shape.c_i // shape.groups * k_h * k_w)
     ).to(device)
     b = torch.randn(shape.c_o, generator=g).to(device)
     return X, W, b
@@ -195,6 +130,7 @@ def _timed(shape: Shape, method: str, device):
     X, W, b = _inputs(shape, device)
     if method == "torch":
         return lambda: torch.nn.functional.conv2d(X, W, b, shape.stride, shape.padding, shape.dilation, shape.groups)
+    # chanconv's entry point, with a method or "auto" (what a caller gets: the rule and its dispatch timed too)
     return lambda: conv2d(X, W, b, shape.stride, shape.padding, shape.dilation, shape.groups, method=method)
 
 
@@ -219,10 +155,10 @@ def run(grid="full", device=None, *, repeat=5, methods=METHODS, progress=True, m
             methods = tuple(m for m in methods if m != "compiled")
     for shape in shapes:
         for method in ("torch", *methods):
-            if method != "torch" and not shape.applies(method):
+            if method not in ("torch", "auto") and not shape.applies(method):
                 continue
             row = rows[shape.label, method] = _row(shape, method)
-            if method == "loops" and row["macs"] // (shape.k * shape.k) > LOOPS_MAX_STEPS:
+            if method == "loops" and row["macs"] // (shape.kernel[0] * shape.kernel[1]) > LOOPS_MAX_STEPS:
                 row["note"] = f"skipped: more than {LOOPS_MAX_STEPS:,} Python-level steps"
                 continue
             timed[shape.label, method] = _timed(shape, method, device)
@@ -304,28 +240,36 @@ def geomean(values):
 def summarize(rows):
     """Per method: geometric mean of the ratio to torch over the shapes it ran; and the best per shape."""
     out = {}
-    for method in sorted({r["method"] for r in rows} - {"torch"}):
+    for method in sorted({r["method"] for r in rows} - {"torch", "auto"}):
         ratios = [r["ratio_to_torch"] for r in rows if r["method"] == method and r["ratio_to_torch"]]
         if ratios:
             out[method] = dict(geomean_ratio=geomean(ratios), shapes=len(ratios))
     best = {}
     for r in rows:
-        if r["method"] in ("torch", "loops") or r["ratio_to_torch"] is None:
+        if r["method"] in ("torch", "loops", "auto") or r["ratio_to_torch"] is None:
             continue
         if r["shape"] not in best or r["ratio_to_torch"] < best[r["shape"]]["ratio_to_torch"]:
             best[r["shape"]] = r
     out["fastest from-scratch per shape"] = dict(
         geomean_ratio=geomean([r["ratio_to_torch"] for r in best.values()]), shapes=len(best)
     )
-    auto = []
-    for r in rows:
-        if r["method"] == "torch" and r.get("auto"):
-            picked = r["auto"]
-            match = [x for x in rows if x["shape"] == r["shape"] and x["method"] == picked]
-            if match and match[0]["ratio_to_torch"]:
-                auto.append(match[0]["ratio_to_torch"])
-    out["auto"] = dict(geomean_ratio=geomean(auto), shapes=len(auto))
+    out["auto"] = dict(geomean_ratio=geomean(list(auto_ratios(rows).values())), shapes=len(auto_ratios(rows)))
     return out, best
+
+
+def auto_ratios(rows) -> dict:
+    """Per shape, auto's time ÷ torch's: the row of "auto" where it was timed itself, else the row of the
+    method it picks (the dispatch's few microseconds not counted then)."""
+    out = {}
+    for r in rows:
+        if r["method"] == "auto" and r["ratio_to_torch"]:
+            out[r["shape"]] = r["ratio_to_torch"]
+    for r in rows:
+        if r["method"] == "torch" and r.get("auto") and r["shape"] not in out:
+            match = [x for x in rows if x["shape"] == r["shape"] and x["method"] == r["auto"]]
+            if match and match[0]["ratio_to_torch"]:
+                out[r["shape"]] = match[0]["ratio_to_torch"]
+    return out
 
 
 def format_table(rows, peak):
@@ -378,16 +322,14 @@ def roofline_points(rows, methods=None) -> list[dict]:
             for r in rows if r["gflops"] and r["method"] != "loops" and (methods is None or r["method"] in methods)]
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m chanconv.perf.bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--grid", choices=sorted(GRIDS), default="full")
-    parser.add_argument("--out", default="bench-results")
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--device", default=None, help="cpu or cuda (default: chanconv.default_device())")
-    args = parser.parse_args(argv)
-    device = torch.device(args.device) if args.device else default_device()
-    machine = describe_machine(device)
-    print("machine:", ", ".join(f"{k} {v}" for k, v in machine.items()))
+#: The methods timed on the validation and network grids: those that ever win (fft, unfold and the loops never
+#: do at these sizes; the fit grid times them all), and auto itself, called as a caller would.
+FAST = ("im2col", "im2row", "shift", "matmul1x1", "winograd", "compiled")
+SECTIONS = ("fit", "validation", "networks", "training")
+
+
+def _limits_report(device) -> dict:
+    """Measure and print the machine's limits; returns them."""
     lim = limits(device)
     if "cpu" in lim:
         print("theoretical peak:", lim["cpu"].describe())
@@ -397,39 +339,137 @@ def main(argv=None):
     bw = lim["bandwidth"]
     print(f"memory bandwidth: copy {bw.copy_gbs:.1f} GB/s, triad {bw.triad_gbs:.1f} GB/s "
           f"({bw.array_mib:.0f} MiB arrays); ridge point {roofline.ridge_point(peak, bw.gbs):.1f} FLOP/byte")
-    print(compiled.prepare(device), "(not part of any timing below)")
-    rows = run(args.grid, device, repeat=args.repeat)
-    print(format_table(rows, peak))
+    return lim
+
+
+def _fit_report(rows, shapes, write_table, cpu) -> dict:
+    """The fit grid's summary, auto's decision table fitted on it (printed beside the one in use)."""
     summary, _ = summarize(rows)
     print("\ngeometric mean of time / torch's conv2d time (lower is faster; 1 = torch; spread over the rounds):")
     for name, s in summary.items():
         print(f"  {name:32} {s['geomean_ratio']:6.2f}×  over {s['shapes']} shapes")
-    faster = sorted(
-        {
-            r["family"]
-            for r in rows
-            if r["method"] not in ("torch", "loops") and r["ratio_to_torch"] and r["ratio_to_torch"] < 1
-        }
-    )
+    faster = sorted({r["family"] for r in rows
+                     if r["method"] not in ("torch", "loops") and r["ratio_to_torch"] and r["ratio_to_torch"] < 1})
     print("families where a from-scratch method beats torch:", ", ".join(faster) or "none")
+    tables = {"rung": autofit.fit(shapes, rows, rung=True), "python": autofit.fit(shapes, rows, rung=False)}
+    print("\nauto's decision table: fitted on this grid now | in chanconv/core/auto_table.py "
+          f"(fitted on {auto_table.FITTED.get('cpu', '?')}, {auto_table.FITTED.get('date', '?')})")
+    for name, table in tables.items():
+        used = auto_table.TABLE[name]
+        for key in sorted(set(table) | set(used), key=str):
+            mark = "" if table.get(key) == used.get(key) else "   (differs)"
+            print(f"  {name:6} {str(key):28} {str(table.get(key, '-')):10} | {used.get(key, '-')}{mark}")
+    if write_table:
+        print("wrote", autofit.write(tables, cpu, "fit (make bench's 25 layers)"))
+    return tables
+
+
+def _grid_report(title, rows, shapes, device) -> dict:
+    """A grid's rows as a table (torch, fastest from-scratch, compiled, auto), geometric means and time-weighted
+    totals: the sum of a method's times ÷ the sum of torch's over the grid (what a forward pass feels)."""
+    by = {}
+    for r in rows:
+        by.setdefault(r["shape"], {})[r["method"]] = r
+    python = {e["shape"]: e for e in autofit.evaluate(shapes, rows, auto_table.TABLE["python"])}
+    print(f"\n{title}: time ÷ torch's (median over rounds; spread min–max)")
+    print(f"{'layer':58} {'torch ms':>9} {'fastest from scratch':>27} {'compiled':>9} {'auto':>15} "
+          f"{'auto, no rung':>14}")
+    best, auto, plain, seconds = [], [], [], dict(torch=0.0, best=0.0, auto=0.0)
+    for s in shapes:
+        m = by[s.label]
+        cands = {k: v for k, v in m.items() if k not in ("torch", "auto", "loops") and v["ratio_to_torch"]}
+        top = min(cands.values(), key=lambda r: r["ratio_to_torch"])
+        a, p = m.get("auto"), python[s.label]["ratio"]
+        best.append(top["ratio_to_torch"])
+        auto.append(a["ratio_to_torch"])
+        plain.append(p)
+        seconds["torch"] += m["torch"]["seconds"]
+        seconds["best"] += top["seconds"]
+        seconds["auto"] += a["seconds"]
+        comp = m.get("compiled", {}).get("ratio_to_torch")
+        print(f"{s.label[:58]:58} {m['torch']['seconds'] * 1e3:9.3f} {top['method']:>10} {top['ratio_to_torch']:5.2f} "
+              f"({top['ratio_min']:.2f}–{top['ratio_max']:.2f}) {comp or float('nan'):9.2f} "
+              f"{a['ratio_to_torch']:5.2f} {pick_method(s.layer, device):>9} "
+              f"{p if p else float('nan'):6.2f} {python[s.label]['picked']:>7}")
+    out = dict(fastest_geomean=geomean(best), auto_geomean=geomean(auto),
+               auto_no_rung_geomean=geomean([p for p in plain if p]), no_rung_layers=sum(1 for p in plain if p),
+               fastest_total=seconds["best"] / seconds["torch"], auto_total=seconds["auto"] / seconds["torch"],
+               layers=len(shapes))
+    print(f"  geometric mean: fastest from scratch {out['fastest_geomean']:.2f}×, auto {out['auto_geomean']:.2f}×, "
+          f"auto without the rung {out['auto_no_rung_geomean']:.2f}× (over the {out['no_rung_layers']} layers whose "
+          "pick was timed)")
+    print(f"  time-weighted total (sum of times ÷ sum of torch's): fastest from scratch {out['fastest_total']:.2f}×, "
+          f"auto {out['auto_total']:.2f}×")
+    return out
+
+
+def _training_report(device) -> list:
+    rows = run_training(device)
+    print("\ntraining step (zero_grad, forward, loss, backward, SGD step): chanconv.nn.Conv2d ÷ torch.nn.Conv2d")
+    for r in rows:
+        print(f"  {r['network']:24} batch {r['batch']}: {r['chanconv_ms']:8.2f} ms against {r['torch_ms']:8.2f} ms: "
+              f"{r['ratio']:.2f}× ({r['ratio_min']:.2f}–{r['ratio_max']:.2f})")
+    return rows
+
+
+def main(argv=None):
+    """``make bench`` (signature: argparse's; length: the sections in turn, each a call)."""
+    parser = argparse.ArgumentParser(prog="python -m chanconv.perf.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--grid", choices=sorted(GRIDS), default="full", help="the fit grid (default: full)")
+    parser.add_argument("--sections", default=",".join(SECTIONS), help=f"which of {','.join(SECTIONS)} to run")
+    parser.add_argument("--write-table", action="store_true", help="write the fitted table into core/auto_table.py")
+    parser.add_argument("--out", default="bench-results")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--device", default=None, help="cpu or cuda (default: chanconv.default_device())")
+    args = parser.parse_args(argv)
+    sections = args.sections.split(",")
+    device = torch.device(args.device) if args.device else default_device()
+    machine = describe_machine(device)
+    print("machine:", ", ".join(f"{k} {v}" for k, v in machine.items()))
+    load = roofline.OtherLoad()
+    lim = _limits_report(device)
+    peak, bw = lim["attainable"].gflops, lim["bandwidth"]
+    print(compiled.prepare(device), "(not part of any timing below)")
+    report = dict(machine=machine, peak_gflops=peak, bandwidth_gbs=dict(copy=bw.copy_gbs, triad=bw.triad_gbs),
+                  theoretical=lim["cpu"].describe() if "cpu" in lim else None,
+                  matmul_table=[dataclasses.asdict(r) for r in lim["attainable"].table])
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = out / f"bench-{device.type}"
-    with open(stem.with_suffix(".csv"), "w", newline="") as f:
+    if "fit" in sections:
+        shapes = GRIDS[args.grid]()
+        rows = run(shapes, device, repeat=args.repeat)
+        print(format_table(rows, peak))
+        tables = _fit_report(rows, shapes, args.write_table, machine["cpu"])
+        report.update(summary=summarize(rows)[0], rows=rows, fitted_tables={k: {str(kk): v for kk, v in t.items()}
+                                                                           for k, t in tables.items()})
+        _write_csv(stem.with_suffix(".csv"), rows)
+        peaks = {"attainable peak (matrix product)": peak}
+        if "cpu" in lim:
+            peaks = {"theoretical peak": lim["cpu"].theoretical_peak_gflops, **peaks}
+        report["peaks"] = peaks
+        fig = plot_roofline(roofline_points(rows), peaks, bw.gbs, nominal=("winograd", "fft"), cpu=machine["cpu"])
+        fig.savefig(stem.parent / f"roofline-{device.type}.png", dpi=110)
+    for name, title in (("validation", "validation grid (layers the fit never saw)"),
+                        ("networks", "real networks' layers (batch 1 and 8)")):
+        if name in sections:
+            shapes = GRIDS[name]()
+            rows = run(shapes, device, repeat=args.repeat, methods=tuple(m for m in FAST if m in METHODS) + ("auto",))
+            report[name] = dict(summary=_grid_report(title, rows, shapes, device), rows=rows)
+            _write_csv(out / f"bench-{device.type}-{name}.csv", rows)
+    if "training" in sections:
+        report["training"] = _training_report(device)
+    report["other_load"] = load.report()
+    print("\n" + report["other_load"]["text"])
+    stem.with_suffix(".json").write_text(json.dumps(report, indent=1))
+    print(f"wrote {stem}.json and the CSV files beside it in {out}")
+
+
+def _write_csv(path, rows):
+    with open(path, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    peaks = {"attainable peak (matrix product)": peak}
-    if "cpu" in lim:
-        peaks = {"theoretical peak": lim["cpu"].theoretical_peak_gflops, **peaks}
-    stem.with_suffix(".json").write_text(json.dumps(dict(
-        machine=machine, peak_gflops=peak, peaks=peaks, bandwidth_gbs=dict(copy=bw.copy_gbs, triad=bw.triad_gbs),
-        theoretical=lim["cpu"].describe() if "cpu" in lim else None,
-        matmul_table=[dataclasses.asdict(r) for r in lim["attainable"].table],
-        summary=summary, rows=rows), indent=1))
-    fig = plot_roofline(roofline_points(rows), peaks, bw.gbs, nominal=("winograd", "fft"), cpu=machine["cpu"])
-    fig.savefig(stem.parent / f"roofline-{device.type}.png", dpi=110)
-    print(f"wrote {stem}.csv, {stem}.json and {stem.parent / f'roofline-{device.type}.png'}")
 
 
 if __name__ == "__main__":

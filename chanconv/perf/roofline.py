@@ -22,8 +22,10 @@ minimum above. :func:`chanconv.perf.figures.plot_roofline` draws it all.
 from __future__ import annotations
 
 import math
+import os
 import platform
 import re
+import time
 from dataclasses import dataclass
 from functools import partial
 
@@ -37,7 +39,7 @@ __all__ = [
     "CPUDescription", "FMA_TABLE", "cpu_description",
     "MatmulRate", "AttainablePeak", "attainable_peak",
     "Bandwidth", "memory_bandwidth",
-    "arithmetic_intensity", "roof", "ridge_point",
+    "arithmetic_intensity", "roof", "ridge_point", "OtherLoad",
 ]
 
 FLOAT32_BYTES = 4
@@ -372,3 +374,39 @@ def roof(intensity, peak_gflops: float, bandwidth_gbs: float):
 def ridge_point(peak_gflops: float, bandwidth_gbs: float) -> float:
     """The intensity (FLOP/byte) where the memory roof meets the peak: peak / bandwidth."""
     return peak_gflops / bandwidth_gbs
+
+
+class OtherLoad:
+    """What the rest of the machine did while a measurement ran: the CPU time other processes used and the
+    time the hypervisor stole, from ``/proc/stat`` and this process's own CPU time (Linux; elsewhere
+    :meth:`report` says it was not measured). Start it before the timings, read :meth:`report` after."""
+
+    def __init__(self):
+        self.start = self._read()
+
+    @staticmethod
+    def _read():
+        try:
+            with open("/proc/stat") as f:
+                v = [int(x) for x in f.readline().split()[1:]]
+        except (OSError, ValueError):
+            return None
+        t = os.times()
+        idle, steal = v[3] + (v[4] if len(v) > 4 else 0), (v[7] if len(v) > 7 else 0)
+        return dict(busy=sum(v[:8]) - idle - steal, steal=steal, total=sum(v[:8]), own=t.user + t.system,
+                    wall=time.monotonic())
+
+    def report(self) -> dict:
+        """{others_cores: other processes' CPU time ÷ the wall time (in cores), steal: stolen share of CPU time,
+        text: one line}."""
+        end = self._read()
+        if self.start is None or end is None:
+            return dict(others_cores=None, steal=None, text="other load: not measured (no /proc/stat)")
+        hz = os.sysconf("SC_CLK_TCK")
+        wall = max(1e-9, end["wall"] - self.start["wall"])
+        others = ((end["busy"] - self.start["busy"]) / hz - (end["own"] - self.start["own"])) / wall
+        total = max(1, end["total"] - self.start["total"])
+        steal = (end["steal"] - self.start["steal"]) / total
+        text = (f"while this ran ({wall:.0f} s): other processes used {max(0.0, others):.2f} of a core on average; "
+                f"the hypervisor stole {100 * steal:.1f} % of the CPU time (/proc/stat)")
+        return dict(others_cores=max(0.0, others), steal=steal, text=text)

@@ -106,46 +106,47 @@ def test_reduced_multiplication_methods_meet_their_bound():
         assert rel < bound, (method, rel)
 
 
+AUTO_CASES = [((8, 8, 1, 1, 10, 10), {}), ((2, 3, 2, 2, 3, 3), {}), ((100, 100, 5, 5, 68, 68), {}),
+              ((64, 64, 3, 3, 32, 32), dict(padding=1)), ((64, 64, 3, 3, 32, 32), dict(batch=8, padding=1)),
+              ((256, 256, 3, 3, 32, 32), dict(padding=1)), ((64, 128, 3, 3, 56, 56, (2, 2)), dict(padding=1)),
+              ((3, 64, 7, 7, 112, 112, (2, 2)), dict(padding=3)), ((64, 64, 3, 3, 56, 56), dict(padding=1, groups=64))]
+
+
+def _table_choice(shape, kw, table):
+    """What the fitted table says for this layer (auto_table's own tests check the table itself)."""
+    from chanconv.core.auto_table import layer_class, lookup
+    from chanconv.core.layer import Layer
+
+    c_i, c_o, k_h, k_w, n_h, n_w, *stride = shape
+    layer = Layer.describe(c_i, c_o, k_h, k_w, n_h, n_w, stride[0] if stride else 1, kw.get("padding", 0),
+                           groups=kw.get("groups", 1), batch=kw.get("batch", 1))
+    return lookup(table, *layer_class(layer))
+
+
 def test_methods_list_and_auto(monkeypatch):
     from chanconv.core import methods
+    from chanconv.core.auto_table import TABLE
 
     monkeypatch.setattr(methods.compiled, "loaded", lambda: False)  # the rule before the compiled rung is loaded
     assert set(cc.METHODS) >= {"loops", "unfold", "im2col", "im2row", "shift", "matmul1x1", "winograd", "fft"}
     assert "torch" not in cc.METHODS
-    assert cc.auto_method(8, 8, 1, 1, 10, 10) == "matmul1x1"
-    assert cc.auto_method(2, 3, 2, 2, 3, 3) == "im2col"  # tiny: the lecture's example
-    assert cc.auto_method(100, 100, 5, 5, 68, 68) == "shift"  # the lecture's layer
-    assert cc.auto_method(64, 64, 3, 3, 32, 32, padding=1) == "im2row"
-    assert cc.auto_method(64, 64, 3, 3, 32, 32, batch=8, padding=1) == "winograd"
-    assert cc.auto_method(256, 256, 3, 3, 32, 32, padding=1) == "winograd"
-    assert cc.auto_method(256, 256, 3, 3, 32, 32, (2, 2), padding=1) != "winograd"  # stride 2
-    assert cc.auto_method(64, 128, 3, 3, 56, 56, (2, 2), padding=1) == "im2row"
-    assert cc.auto_method(3, 64, 7, 7, 112, 112, (2, 2), padding=3) == "im2col"
+    for shape, kw in AUTO_CASES:
+        assert cc.auto_method(*shape, **kw) == _table_choice(shape, kw, TABLE["python"]), (shape, kw)
     for shape in [(1, 1, 1, 1, 1, 1), (512, 512, 3, 3, 7, 7), (3, 5, 11, 3, 40, 13)]:
         assert cc.auto_method(*shape) in cc.METHODS
 
 
 def test_auto_with_the_compiled_rung_loaded(monkeypatch):
-    """Once loaded, ``compiled`` takes tiny layers, groups, strided and first layers and large batches;
-    1×1, Winograd's and shift's layers keep their methods; CUDA never gets it."""
+    """Once loaded, auto reads the table fitted with the rung among the methods; CUDA never gets the rung."""
     from chanconv.core import methods
+    from chanconv.core.auto_table import TABLE
 
     if "compiled" not in cc.METHODS:
         pytest.skip(f"compiled rung absent here: {methods.ABSENT.get('compiled')}")
     monkeypatch.setattr(methods.compiled, "loaded", lambda: True)
-    assert cc.auto_method(2, 3, 2, 2, 3, 3) == "compiled"  # tiny: the lecture's example
-    assert cc.auto_method(8, 8, 1, 1, 10, 10) == "matmul1x1"
-    assert cc.auto_method(100, 100, 5, 5, 68, 68) == "shift"
-    assert cc.auto_method(256, 256, 3, 3, 32, 32, padding=1) == "winograd"
-    assert cc.auto_method(64, 64, 3, 3, 32, 32, batch=8, padding=1) == "compiled"
-    assert cc.auto_method(64, 64, 3, 3, 32, 32, padding=1) == "compiled"
-    assert cc.auto_method(3, 64, 7, 7, 112, 112, (2, 2), padding=3) == "compiled"
-    assert cc.auto_method(2, 3, 2, 2, 3, 3, device="cuda") == "im2col"
-    from chanconv.core.dispatch import pick_method
-    from chanconv.core.layer import Layer
-
-    depthwise = Layer.describe(64, 64, 3, 3, 56, 56, padding=1, groups=64)
-    assert pick_method(depthwise) == "compiled"
+    for shape, kw in AUTO_CASES:
+        assert cc.auto_method(*shape, **kw) == _table_choice(shape, kw, TABLE["rung"]), (shape, kw)
+    assert cc.auto_method(2, 3, 2, 2, 3, 3, device="cuda") != "compiled"
 
 
 @pytest.mark.parametrize("method, stride", [(m, s) for m in ("im2col", "im2row", "winograd")

@@ -61,9 +61,10 @@ def test_main_writes_csv_and_json(tmp_path, monkeypatch, capsys):
                     bandwidth=roofline.memory_bandwidth(device, mib=8, repeat=1), cpu=roofline.cpu_description())
 
     monkeypatch.setattr(bench, "limits", quick_limits)
-    bench.main(["--grid", "small", "--out", str(tmp_path), "--repeat", "1"])
+    bench.main(["--grid", "small", "--out", str(tmp_path), "--repeat", "1", "--sections", "fit"])
     out = capsys.readouterr().out
     assert "geometric mean" in out and "fastest from-scratch per shape" in out
+    assert "auto's decision table: fitted on this grid now" in out and "other processes used" in out
     assert "theoretical peak:" in out and "memory bandwidth: copy" in out and "GFLOP/s, the best float32" in out
     data = json.loads((tmp_path / "bench-cpu.json").read_text())
     assert data["peak_gflops"] > 0 and len(data["rows"]) > len(TINY)
@@ -89,3 +90,27 @@ def test_shapes_share_the_layer_description_and_the_grid_has_a_dilated_layer():
     methods = {r["method"] for r in rows}
     assert "winograd" not in methods, "Winograd declines dilation, so the bench does not time it"
     assert {"im2col", "shift", "fft"} <= methods and all(r["dilation"] == 2 for r in rows)
+
+
+def test_main_reports_validation_networks_and_training(tmp_path, monkeypatch, capsys):
+    """The other sections on tiny stand-ins: auto timed as a caller calls it, geometric means and time-weighted
+    totals, the training steps; all in the JSON."""
+    from chanconv.perf import roofline, training
+
+    monkeypatch.setitem(bench.GRIDS, "validation", lambda: TINY)
+    monkeypatch.setitem(bench.GRIDS, "networks", lambda: [bench.Shape("net", 4, 8, (1, 3), 8, padding=(0, 1))])
+    monkeypatch.setattr(bench, "limits", lambda device: dict(
+        attainable=roofline.attainable_peak(device, sizes=(64,), repeat=1),
+        bandwidth=roofline.memory_bandwidth(device, mib=8, repeat=1)))
+    case = training.Training("tiny", training.SmallCNN, (4, 3, 6, 6), 4)
+    monkeypatch.setattr(bench, "run_training", lambda device: training.run_training(device, 1, 0, (case,)))
+    bench.main(["--out", str(tmp_path), "--repeat", "1", "--sections", "validation,networks,training"])
+    out = capsys.readouterr().out
+    assert "validation grid (layers the fit never saw)" in out and "real networks' layers" in out
+    assert out.count("time-weighted total") == 2 and "training step" in out and "tiny" in out
+    data = json.loads((tmp_path / "bench-cpu.json").read_text())
+    for name in ("validation", "networks"):
+        summary = data[name]["summary"]
+        assert summary["fastest_geomean"] > 0 and summary["auto_total"] > 0
+        assert {r["method"] for r in data[name]["rows"]} >= {"torch", "auto", "im2col"}
+    assert data["training"][0]["ratio"] > 0

@@ -37,9 +37,13 @@ import torch
 
 from .common import CHUNK_BYTES
 
-__all__ = ["compiled", "REASON", "SOURCE", "load", "loaded", "prepare", "build_seconds"]
+__all__ = ["compiled", "input_grad", "weight_grad", "REASON", "SOURCE", "SOURCES",
+           "load", "loaded", "prepare", "build_seconds"]
 
 SOURCE = Path(__file__).with_name("csrc") / "conv_fused.cpp"
+#: Every file of the rung: the entry points (SOURCE), the dense and depthwise kernels, their shared header.
+SOURCES = (SOURCE, SOURCE.with_name("blocked.cpp"), SOURCE.with_name("depthwise.cpp"))
+HEADERS = (SOURCE.with_name("kernels.h"),)
 FLAGS = ["-O3", "-march=native", "-fopenmp"]
 
 _module = None
@@ -62,8 +66,9 @@ def _why_not() -> str | None:
     """None when the rung can be built here, else the one-line reason (cheap: no compiling)."""
     if os.environ.get("CHANCONV_NO_COMPILED"):
         return "CHANCONV_NO_COMPILED is set"
-    if not SOURCE.is_file():
-        return f"its source {SOURCE.name} is missing from the installed package"
+    missing = [f.name for f in SOURCES + HEADERS if not f.is_file()]
+    if missing:
+        return f"its source {', '.join(missing)} is missing from the installed package"
     cxx = os.environ.get("CXX", "c++")
     if shutil.which(cxx) is None:
         return f"no C++ compiler ({cxx!r} not found; install g++ or clang++, or set CXX)"
@@ -100,7 +105,8 @@ def _cpu_key() -> str:
 
 def _name() -> str:
     digest = hashlib.sha1()
-    for part in (SOURCE.read_bytes(), " ".join(FLAGS).encode(), _cpu_key().encode(), torch.__version__.encode()):
+    for part in (*(f.read_bytes() for f in SOURCES + HEADERS), " ".join(FLAGS).encode(), _cpu_key().encode(),
+                 torch.__version__.encode()):
         digest.update(part)
     return "chanconv_im2col_" + digest.hexdigest()[:12]
 
@@ -124,7 +130,7 @@ def load(verbose: bool = False):
         os.environ["PATH"] = folder + os.pathsep + os.environ.get("PATH", "")
     started = time.perf_counter()
     try:
-        _module = _load(name=_name(), sources=[str(SOURCE)], extra_cflags=FLAGS, extra_ldflags=["-fopenmp"],
+        _module = _load(name=_name(), sources=[str(f) for f in SOURCES], extra_cflags=FLAGS, extra_ldflags=["-fopenmp"],
                         verbose=verbose)
     except Exception as exc:  # a compiler that fails: say so once, keep every other method working
         last = str(exc).strip().splitlines()[-1:] or [type(exc).__name__]
@@ -149,11 +155,32 @@ def prepare(device="cpu") -> str:
     return f"compiled rung ready: built or loaded from the cache in {build_seconds():.1f} s"
 
 
-def compiled(X, W, b, stride, padding, dilation=(1, 1), groups=1):
-    """im2col with padding, strides and groups fused, in C++ (see the module's docstring).
+def compiled(X, W, b, stride, padding, dilation=(1, 1), groups=1, *, path="auto", nv=0):
+    """The layer's forward in C++ (see the module's docstring).
 
     (signature: every method's, see :mod:`chanconv.core.methods`, plus ``groups``, which it handles itself.)
 
     X (batch, c_i, n_h, n_w) -> Y (batch, c_o, m_h, m_w), on the CPU, in X's floating dtype.
+    ``path`` ("auto", "blocked", "pixels", "depthwise", "tiny", "im2col") and ``nv`` (vectors per tile, 1-4;
+    0: chosen by the code) are there to measure the choices the C++ side makes. "pixels" runs the vectors
+    along an output row instead of along the output channels; "auto" takes it where a group has at most
+    8 output channels (depthwise layers too, but for strided ones, which keep "depthwise").
     """
-    return load().conv2d_im2col(X, W, b, list(stride), list(padding), list(dilation), groups, CHUNK_BYTES)
+    return load().conv2d_forward(X, W, b, list(stride), list(padding), list(dilation), groups, path, nv, CHUNK_BYTES)
+
+
+def input_grad(dY, W, x_shape, stride, padding, dilation=(1, 1), groups=1, *, nv=0):
+    """dX = dL/dX of the layer, X's shape (batch, c_i, n_h, n_w), from dY (batch, c_o, m_h, m_w) and W.
+
+    (signature: the layer's numbers in conv2d's order, after what the gradient is made from.)
+    The transpose of the forward's gather, phase by phase of the stride (``conv_fused.cpp``, ``blocked.cpp``).
+    """
+    return load().conv2d_input_grad(dY, W, list(x_shape), list(stride), list(padding), list(dilation), groups, nv)
+
+
+def weight_grad(dY, X, w_shape, stride, padding, dilation=(1, 1), groups=1, *, nv=0):
+    """dW = dL/dW, W's shape (c_o, c_i / g, k_h, k_w): dY against the columns of X, one product over the batch.
+
+    (signature: the layer's numbers in conv2d's order, after what the gradient is made from.)
+    """
+    return load().conv2d_weight_grad(dY, X, list(w_shape), list(stride), list(padding), list(dilation), groups, nv)
