@@ -12,18 +12,19 @@ One source. Every cell of a notebook says where it goes, with Jupyter's own slid
 so a slide holds the key sentence, the equation, the figure or the short code that matters, and the
 prose around them goes to the speaker notes. Two tags refine a code cell on a slide:
 ``slide-output-only`` (the figure or printout without its code), ``slide-figure-only`` (the figure
-without its code and printout) and ``slide-code-only`` (the code without its output). A cell with no mark is an error: nothing lands on a slide by accident.
+without its code and printout) and ``slide-code-only`` (the code without its output). A cell with no
+mark is an error: nothing lands on a slide by accident.
 
 Each deck opens with a title slide (the notebook's title), numbers its slides, and is a 1280 × 720
 slide that reveal.js scales to the screen (slides/template). reveal.js, jQuery, RequireJS and
 MathJax come from slides/node_modules (``npm install`` in slides/, pinned in slides/package.json)
 and are copied to OUT_DIR/lib: every deck refers only to files beside it. Only what a deck loads is
 copied (``KEEP``): the npm packages hold sources, tests, other renderers and fonts as well (MathJax 2
-alone is 73 MB, of which a deck needs 6; the course site carries these decks to every student). Stored outputs are shown;
-nothing is re-executed. Stored widgets stay live (scripts/widget_embed.py: Jupyter's widget manager
-for static pages and what it loads, copied to OUT_DIR/lib/widgets, no CDN): the channel explorer
-draws itself and picks in the deck. With ``--pdf`` each deck is also printed to OUT_DIR/pdf/NAME.pdf by
-Chromium (reveal.js's ?print-pdf: one page per slide).
+alone is 73 MB, of which a deck needs 6; the course site carries these decks to every student).
+Stored outputs are shown; nothing is re-executed. Stored widgets stay live (scripts/widget_embed.py:
+Jupyter's widget manager for static pages and what it loads, copied to OUT_DIR/lib/widgets, no CDN):
+the channel explorer draws itself and picks in the deck. With ``--pdf`` each deck is also printed to
+OUT_DIR/pdf/NAME.pdf by Chromium (reveal.js's ?print-pdf: one page per slide).
 """
 
 from __future__ import annotations
