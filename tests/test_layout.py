@@ -238,3 +238,12 @@ def test_the_readme_layout_is_the_real_tree():
                 and not d.name.endswith(".egg-info")
                 and d.name + "/" not in layout]
     assert not missing, f"not in the README's Layout: {missing}"
+
+
+def test_test_modules_have_unique_names():
+    """pytest imports test modules by their file name (rootdir import mode, no packages): two files of one name
+    in different folders stop the whole collection ("import file mismatch")."""
+    names = {}
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        names.setdefault(path.name, []).append(str(path.relative_to(ROOT)))
+    assert {n: p for n, p in names.items() if len(p) > 1} == {}
