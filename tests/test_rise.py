@@ -57,6 +57,19 @@ def lab(tmp_path_factory):
         yield url
 
 
+def start_rise_at(page, cell):
+    """Alt+R with ``cell`` active (RISE starts at the active cell); the slide it shows (a locator in RISE's frame)."""
+    cell.scroll_into_view_if_needed()
+    cell.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("Alt+r")
+    # RISE opens its slideshow in an iframe beside the notebook (/rise/<notebook>?activeCellIndex=...)
+    page.wait_for_selector("iframe[src*='/rise/']", timeout=60_000)
+    frame = page.frame_locator("iframe[src*='/rise/']")
+    frame.locator(".reveal.ready").wait_for(timeout=90_000)
+    return frame.locator("section.present").last
+
+
 def test_rise_shows_a_slide_with_math_rendered(lab):
     sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
     ARTIFACTS.mkdir(exist_ok=True)
@@ -73,15 +86,7 @@ def test_rise_shows_a_slide_with_math_rendered(lab):
         # make the cell with the formula the active one: RISE starts at the active cell
         cell = page.locator(".jp-MarkdownCell").filter(has_text="One kernel channel per input channel").filter(
             has=page.locator("mjx-container")).first
-        cell.scroll_into_view_if_needed()
-        cell.click()
-        page.keyboard.press("Escape")
-        page.keyboard.press("Alt+r")
-        # RISE opens its slideshow in an iframe beside the notebook (/rise/<notebook>?activeCellIndex=...)
-        page.wait_for_selector("iframe[src*='/rise/']", timeout=60_000)
-        frame = page.frame_locator("iframe[src*='/rise/']")
-        frame.locator(".reveal.ready").wait_for(timeout=90_000)
-        present = frame.locator("section.present").last
+        present = start_rise_at(page, cell)
         present.locator("mjx-container").first.wait_for(timeout=60_000)
         math = present.locator("mjx-container").count()
         raw = "$$" in present.inner_text()
@@ -124,14 +129,7 @@ def test_rise_shows_the_explorer_only_as_text(tmp_path):
         open_and_run(page, url, "06_channel_explorer.ipynb",
                      "() => document.querySelectorAll('.ccx2[data-redraw]').length >= 2")
         cell = page.locator(".jp-CodeCell").filter(has=page.locator(".ccx2")).first
-        cell.scroll_into_view_if_needed()
-        cell.click()
-        page.keyboard.press("Escape")
-        page.keyboard.press("Alt+r")
-        page.wait_for_selector("iframe[src*='/rise/']", timeout=60_000)
-        frame = page.frame_locator("iframe[src*='/rise/']")
-        frame.locator(".reveal.ready").wait_for(timeout=90_000)
-        present = frame.locator("section.present").last
+        present = start_rise_at(page, cell)
         present.get_by_text("ChannelExplorer: X: (c_i, n_h, n_w)").first.wait_for(timeout=60_000)
         time.sleep(5)  # time for a widget to draw, were it going to
         drawn = present.locator(".ccx2 canvas").count()
