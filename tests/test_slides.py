@@ -43,7 +43,7 @@ def test_every_cell_says_where_it_goes(path):
     kinds = [build_slides.mark(c) for c in nb.cells]
     assert kinds.count("notes") >= 1, "the prose goes to the speaker notes"
     on_slides = [c for c in nb.cells if c.cell_type == "code" and build_slides.mark(c) not in ("notes", "skip")
-                 and build_slides.OUTPUT_ONLY not in c.metadata.get("tags", [])]
+                 and not {build_slides.OUTPUT_ONLY, build_slides.FIGURE_ONLY} & set(c.metadata.get("tags", []))]
     for cell in on_slides:  # code shown on a slide is short: a few lines that fit the width
         lines = cell.source.splitlines()
         assert len(lines) <= 8 and max(map(len, lines), default=0) <= 80, f"{path.name}: long code on a slide:\n{cell.source}"
