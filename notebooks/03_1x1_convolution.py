@@ -350,7 +350,8 @@ for step in range(501):
     optimizer.zero_grad()
     loss = ((chanconv.conv2d(X_train, W, b) - T_train) ** 2).mean()
     if step in (0, 10, 100, 500):  # the weights that gave this loss, before this step's update
-        print(f"step {step:3}: loss {loss.item():.1e}  weights {[round(w, 3) for w in W.flatten().tolist()]}"
+        shown = f"{loss.item():.1e}" if loss.item() >= 1e-12 else "< 1e-12"  # below: rounding, not learning
+        print(f"step {step:3}: loss {shown}  weights {[round(w, 3) for w in W.flatten().tolist()]}"
               f"  bias {b.item():+.3f}")
     loss.backward()
     optimizer.step()

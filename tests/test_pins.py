@@ -59,7 +59,7 @@ def test_environment_yml_is_the_student_environment():
 def test_pyproject_declares_what_chanconv_imports_unpinned():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     names = {re.split(r"[<>=!~ \[]", d)[0].lower() for d in project["dependencies"]}
-    assert names == {"torch", "numpy", "matplotlib", "ipywidgets", "anywidget"}
+    assert names == {"torch", "numpy", "matplotlib", "ipywidgets", "anywidget", "traitlets"}
     assert not any("==" in d for d in project["dependencies"]), "chanconv's own dependencies stay unpinned (Colab keeps its torch)"
     assert names <= set(pins("requirements.txt"))
     lab = {re.split(r"[<>=!~ \[]", d)[0].lower() for d in project["optional-dependencies"]["lab"]}

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import build_slides  # noqa: E402
 from browsers import ARTIFACTS, CHROMIUM, FLAGS  # noqa: E402
 
-from tools.explorer_bench import cell_point, wait_attr  # noqa: E402
+from tools.explorer_bench import wait_attr  # noqa: E402
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SCREENS = [(1280, 720), (1366, 768), (1920, 1080)]
@@ -51,7 +51,7 @@ def test_every_cell_says_where_it_goes(path):
 
 @pytest.fixture(scope="module")
 def decks(tmp_path_factory):
-    if not (build_slides.MODULES / "reveal.js").exists():
+    if not all((build_slides.MODULES / m).exists() for m in ("reveal.js", "@jupyter-widgets/html-manager")):
         if not shutil.which("npm"):
             pytest.skip("npm is not installed: it fetches reveal.js for the slides")
         subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--no-package-lock", "--silent"],
@@ -235,6 +235,16 @@ def test_decks_print_to_pdf(decks, chromium, tmp_path):
         assert data.startswith(b"%PDF") and pages == slides >= 3, (pdf.name, pages, slides)
 
 
+def deck_cell_point(canvas, r: int, c: int) -> tuple[float, float]:
+    """Where cell (r, c) of a map's canvas is on screen, without scrolling: the slide fits the screen (tested
+    above), and reveal.js puts back any scroll of its viewport, which would move the map under the click."""
+    box = canvas.bounding_box()
+    d = canvas.evaluate("e => ({...e.dataset, cw: parseFloat(e.style.width)})")
+    scale = box["width"] / d["cw"]  # the maps' zoom on the slide, and reveal.js's scale
+    cell, margin = float(d["cell"]), float(d["margin"])
+    return box["x"] + (margin + (c + 0.5) * cell) * scale, box["y"] + (margin + (r + 0.5) * cell) * scale
+
+
 def test_the_explorer_picks_in_the_offline_deck(decks, chromium):
     """The explorer's slide draws it live from its stored state, offline: a click on an output cell picks it."""
     out, _ = decks
@@ -247,9 +257,13 @@ def test_the_explorer_picks_in_the_offline_deck(decks, chromium):
         page.wait_for_function("() => document.querySelectorAll('.ccx2[data-redraw]').length >= 1", timeout=60_000)
         page.evaluate("""() => { const i = Reveal.getIndices(document.querySelector('.ccx2').closest('section'));
                                  Reveal.slide(i.h, i.v); }""")
-        page.wait_for_timeout(500)
         root = page.locator(".ccx2").first
-        page.mouse.click(*cell_point(root.locator("canvas[data-map='Y[1]']"), 1, 1))
+        canvas = root.locator("canvas[data-map='Y[1]']")
+        # the slide fits its maps once the widget has drawn (a zoom): click where the cell is once nothing moves
+        page.wait_for_function("""c => { const r = c.getBoundingClientRect(), k = r.x + ',' + r.y + ',' + r.width;
+                                         const same = c.dataset.lastBox === k; c.dataset.lastBox = k; return same; }""",
+                               arg=canvas.element_handle(), polling=250, timeout=30_000)
+        page.mouse.click(*deck_cell_point(canvas, 1, 1))
         wait_attr(root, "data-picked", "1,1,1")
         written = root.locator("pre.sum").inner_text()
         problems = page.evaluate(MEASURE, [BODY_PX, CODE_PX, False])
