@@ -19,14 +19,6 @@ needs_compiled = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="module")
-def built():
-    try:
-        compiled.load()
-    except RuntimeError as exc:  # a compiler that is there but fails is a failure, not a skip
-        pytest.fail(str(exc))
-    return compiled
-
 
 @needs_compiled
 def test_the_lecture_example_gives_the_lecture_numbers(built):

@@ -21,14 +21,6 @@ needs_compiled = pytest.mark.skipif("compiled" not in chanconv.METHODS,
                                     reason=f"compiled rung absent here: {methods.ABSENT.get('compiled')}")
 
 
-@pytest.fixture(scope="module")
-def built():
-    try:
-        compiled.load()
-    except RuntimeError as exc:  # a compiler that is there but fails is a failure, not a skip
-        pytest.fail(str(exc))
-    return compiled
-
 
 def _layer(draw):
     groups = draw(st.sampled_from([1, 1, 1, 2, 3]))

@@ -185,6 +185,21 @@ void store_rows(const T* acc, int64_t NR, int64_t pixels, int64_t channels, T* o
   }
 }
 
+// Tap (c, a, e) of a group's kernel -> its offset in the group's planes: the input split into stride
+// phases (per_channel numbers per input channel, plane per phase, rows Wq long), so that every tap reads
+// consecutive numbers along an output row. Both forwards (output channels, pixels) read through it.
+std::vector<int64_t> tap_offsets(const Geometry& g, int64_t ci, int64_t plane, int64_t per_channel, int64_t Wq) {
+  std::vector<int64_t> off(std::max<int64_t>(1, ci * g.k_h * g.k_w));
+  for (int64_t c = 0; c < ci; ++c)
+    for (int64_t a = 0; a < g.k_h; ++a)
+      for (int64_t e = 0; e < g.k_w; ++e) {
+        const int64_t A = a * g.d_h, E = e * g.d_w;
+        off[(c * g.k_h + a) * g.k_w + e] =
+            c * per_channel + ((A % g.s_h) * g.s_w + E % g.s_w) * plane + (A / g.s_h) * Wq + E / g.s_w;
+      }
+  return off;
+}
+
 // ---------------------------------------------------------------------------------------------- forward
 template <typename T, int NV>
 void forward_nv(const at::Tensor& X, const at::Tensor& W, const at::Tensor* bias, at::Tensor& Y, const Geometry& g) {
@@ -203,14 +218,7 @@ void forward_nv(const at::Tensor& X, const at::Tensor& W, const at::Tensor* bias
   const int64_t Wq = in_place ? g.n_w : ceil_div(g.n_w + 2 * g.p_w, g.s_w);
   const int64_t Hs = in_place ? g.n_h : std::min(row_parts.largest(), g.m_h) + reach;
   const int64_t plane = Hs * Wq, per_channel = g.s_h * g.s_w * plane;
-  std::vector<int64_t> off(std::max<int64_t>(1, K));  // tap (c, a, e) -> offset in the planes of its group
-  for (int64_t c = 0; c < ci; ++c)
-    for (int64_t a = 0; a < g.k_h; ++a)
-      for (int64_t e = 0; e < g.k_w; ++e) {
-        const int64_t A = a * g.d_h, E = e * g.d_w;
-        off[(c * g.k_h + a) * g.k_w + e] =
-            c * per_channel + ((A % g.s_h) * g.s_w + E % g.s_w) * plane + (A / g.s_h) * Wq + E / g.s_w;
-      }
+  const std::vector<int64_t> off = tap_offsets(g, ci, plane, per_channel, Wq);
   const T *x = X.data_ptr<T>(), *w = W.data_ptr<T>(), *b = bias != nullptr ? bias->data_ptr<T>() : nullptr;
   T* y = Y.data_ptr<T>();
   const int64_t KC = terms_per_block<T>(NR, kk), ru = rows_per_chunk(g.m_w * NR * sizeof(T));
@@ -291,14 +299,7 @@ void pixel_forward_nv(const at::Tensor& X, const at::Tensor& W, const at::Tensor
   const int64_t reach = ((g.k_h - 1) * g.d_h) / g.s_h;
   const int64_t Wq = ceil_div(g.n_w + 2 * g.p_w, g.s_w), Hs = std::min(row_parts.largest(), g.m_h) + reach;
   const int64_t plane = Hs * Wq, per_channel = g.s_h * g.s_w * plane;
-  std::vector<int64_t> off(std::max<int64_t>(1, K));
-  for (int64_t c = 0; c < ci; ++c)
-    for (int64_t a = 0; a < g.k_h; ++a)
-      for (int64_t e = 0; e < g.k_w; ++e) {
-        const int64_t A = a * g.d_h, E = e * g.d_w;
-        off[(c * g.k_h + a) * g.k_w + e] =
-            c * per_channel + ((A % g.s_h) * g.s_w + E % g.s_w) * plane + (A / g.s_h) * Wq + E / g.s_w;
-      }
+  const std::vector<int64_t> off = tap_offsets(g, ci, plane, per_channel, Wq);
   const T *x = X.data_ptr<T>(), *w = W.data_ptr<T>(), *b = bias != nullptr ? bias->data_ptr<T>() : nullptr;
   T* y = Y.data_ptr<T>();
   const PixelFn<T>* fn = pixel_tiles<T, NV>();
