@@ -18,6 +18,31 @@ def _seed_and_clean_env(monkeypatch):
     yield
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium as tests/browsers.py launches it (Debian's, the project's flags), one per test module;
+    skipped where the playwright package is not installed."""
+    from browsers import CHROMIUM, FLAGS  # tests/: the browser tests' one place for them
+
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def built():
+    """The compiled rung, built or loaded from the cache (for its tests, which skip where it is absent)."""
+    from chanconv.core.methods import compiled
+
+    try:
+        compiled.load()
+    except RuntimeError as exc:  # a compiler that is there but fails is a failure, not a skip
+        pytest.fail(str(exc))
+    return compiled
+
+
 def devices():
     """CPU always; CUDA where it exists (otherwise the parameter is skipped with the reason)."""
     return ["cpu", pytest.param("cuda", marks=cuda_only)]

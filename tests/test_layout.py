@@ -242,8 +242,9 @@ def test_the_readme_layout_is_the_real_tree():
 
 def test_test_modules_have_unique_names():
     """pytest imports test modules by their file name (rootdir import mode, no packages): two files of one name
-    in different folders stop the whole collection ("import file mismatch")."""
+    in different folders stop the whole collection ("import file mismatch"), and a second conftest.py shadows
+    the one the tests import helpers from (``from conftest import devices``)."""
     names = {}
-    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+    for path in sorted((ROOT / "tests").rglob("*.py")):
         names.setdefault(path.name, []).append(str(path.relative_to(ROOT)))
     assert {n: p for n, p in names.items() if len(p) > 1} == {}

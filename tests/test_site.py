@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import build_site  # noqa: E402
 import build_slides  # noqa: E402
 import widget_embed  # noqa: E402
-from browsers import ARTIFACTS, CHROMIUM, FLAGS  # noqa: E402
+from browsers import ARTIFACTS, CHROMIUM  # noqa: E402
 
 from chanconv.explorer.state import Settings, explore  # noqa: E402
 from tools.explorer_bench import cell_point, wait_attr  # noqa: E402
@@ -41,15 +41,6 @@ def site(tmp_path_factory):
         subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--no-package-lock", "--silent"],
                        cwd=ROOT / "slides", check=True)
     return build_site.build(tmp_path_factory.mktemp("site") / "site")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        yield b
-        b.close()
 
 
 def offline_page(browser, requests, **options):

@@ -23,7 +23,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 import build_slides  # noqa: E402
-from browsers import ARTIFACTS, CHROMIUM, FLAGS  # noqa: E402
+from browsers import ARTIFACTS, CHROMIUM  # noqa: E402
 
 from tools.explorer_bench import wait_attr  # noqa: E402
 
@@ -58,15 +58,6 @@ def decks(tmp_path_factory):
                        cwd=ROOT / "slides", check=True)
     out = tmp_path_factory.mktemp("slides")
     return out, build_slides.build(out)
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        yield browser
-        browser.close()
 
 
 # The current slide's formulas are on screen: MathJax is idle, its fonts are loaded, and every formula
@@ -155,10 +146,10 @@ def walk(page):
 
 @pytest.mark.parametrize("size", SCREENS, ids=[f"{w}x{h}" for w, h in SCREENS])
 @pytest.mark.parametrize("name", [p.stem for p in NOTEBOOKS])
-def test_every_slide_fits_the_screen(decks, chromium, name, size):
+def test_every_slide_fits_the_screen(decks, browser, name, size):
     out, paths = decks
     deck = out / f"{name}.slides.html"
-    page, requests = open_deck(chromium, deck, size)
+    page, requests = open_deck(browser, deck, size)
     problems = []
     try:
         for label in walk(page):
@@ -170,9 +161,9 @@ def test_every_slide_fits_the_screen(decks, chromium, name, size):
     assert not problems, "\n".join(problems[:40])
 
 
-def test_a_deck_has_a_title_slide_numbers_and_notes(decks, chromium):
+def test_a_deck_has_a_title_slide_numbers_and_notes(decks, browser):
     out, _ = decks
-    page, _ = open_deck(chromium, out / "01_multiple_input_channels.slides.html", (1280, 720))
+    page, _ = open_deck(browser, out / "01_multiple_input_channels.slides.html", (1280, 720))
     try:
         title = page.evaluate("document.querySelector('.reveal .slides > section .title-slide h1').textContent")
         number = page.evaluate("document.querySelector('.reveal .slide-number') && "
@@ -193,11 +184,11 @@ def test_a_deck_has_a_title_slide_numbers_and_notes(decks, chromium):
     assert "Speaker" in speaker_title or "speaker" in speaker_title.lower()
 
 
-def test_the_lectures_numbers_and_math_typeset_offline(decks, chromium):
+def test_the_lectures_numbers_and_math_typeset_offline(decks, browser):
     """Deck 02 shows the lecture's printed numbers, and every formula is typeset by the deck's own MathJax
     (a file it loads missing from the trimmed lib/ fails here)."""
     out, _ = decks
-    page = chromium.new_page(viewport={"width": 1280, "height": 720})
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
     missing, requests = [], []
     page.route("http*://**/*", lambda route: (requests.append(route.request.url), route.abort()))
     page.on("requestfailed", lambda r: missing.append(r.url) if r.failure == "net::ERR_FILE_NOT_FOUND" else None)
@@ -222,12 +213,12 @@ def test_the_lectures_numbers_and_math_typeset_offline(decks, chromium):
     assert requests == [] and missing == [], (requests[:3], missing[:3])
 
 
-def test_decks_print_to_pdf(decks, chromium, tmp_path):
+def test_decks_print_to_pdf(decks, browser, tmp_path):
     """reveal.js's ?print-pdf through Chromium: one page per slide, no blank page after the last."""
     out, paths = decks
-    pdfs = build_slides.print_pdfs(paths[:2], tmp_path, chromium)
+    pdfs = build_slides.print_pdfs(paths[:2], tmp_path, browser)
     for deck, pdf in zip(paths[:2], pdfs):
-        page, _ = open_deck(chromium, deck, (1280, 720))
+        page, _ = open_deck(browser, deck, (1280, 720))
         slides = page.evaluate("Reveal.getTotalSlides()")
         page.close()
         data = pdf.read_bytes()
@@ -245,14 +236,14 @@ def deck_cell_point(canvas, r: int, c: int) -> tuple[float, float]:
     return box["x"] + (margin + (c + 0.5) * cell) * scale, box["y"] + (margin + (r + 0.5) * cell) * scale
 
 
-def test_the_explorer_picks_in_the_offline_deck(decks, chromium):
+def test_the_explorer_picks_in_the_offline_deck(decks, browser):
     """The explorer's slide draws it live from its stored state, offline: a click on an output cell picks it."""
     out, _ = decks
     deck = out / "06_channel_explorer.slides.html"
     html = deck.read_text(encoding="utf-8")
     assert re.search(r'<script data-jupyter-widgets-cdn="lib/widgets/no-cdn/" src="lib/widgets/embed-amd.js">', html)
     assert "application/vnd.jupyter.widget-view+json" in html and "unpkg.com" not in html
-    page, requests = open_deck(chromium, deck, (1280, 720))
+    page, requests = open_deck(browser, deck, (1280, 720))
     try:
         page.wait_for_function("() => document.querySelectorAll('.ccx2[data-redraw]').length >= 1", timeout=60_000)
         page.evaluate("""() => { const i = Reveal.getIndices(document.querySelector('.ccx2').closest('section'));

@@ -24,7 +24,6 @@ import pytest
 from chanconv.explorer.state import Settings, explore
 from tools.explorer_bench import (
     CHROMIUM,
-    FLAGS,
     cell_point,
     jupyterlab,
     notebook,
@@ -71,15 +70,6 @@ def lab(tmp_path_factory):
     (root / "random.ipynb").write_text(json.dumps(notebook(cells + ["print('explorers ready')"])))
     with jupyterlab(root) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        yield b
-        b.close()
 
 
 def read_windows(root):
