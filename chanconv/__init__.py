@@ -11,7 +11,7 @@ The general layer ``conv2d(input, weight, bias=None, stride=1, padding=0, dilati
 method="auto")`` (torch's signature) with the methods in ``METHODS``, its cost ``conv2d_cost(...)``,
 the from-scratch backward ``conv2d_backward(dY, X, W, ...) -> (dX, dW, db)``, one validated
 description of a layer ``Layer``, the module ``nn.Conv2d`` (a drop-in for ``torch.nn.Conv2d``),
-and ``default_device()``.
+``default_device()``, and ``set_language("zh")`` (the language a student reads).
 
 The package, by what it holds (each folder imports only those above it)::
 
@@ -33,8 +33,10 @@ from .core import (
     conv2d_cost,
     default_device,
     device_name,
+    get_language,
     nn,
     output_size,
+    set_language,
 )
 from .course import corr2d, corr2d_multi_in, corr2d_multi_in_out, corr2d_multi_in_out_1x1, data
 
@@ -59,5 +61,7 @@ __all__ = [
     "corr2d_multi_in_out_1x1",
     "default_device",
     "device_name",
+    "get_language",
     "output_size",
+    "set_language",
 ]

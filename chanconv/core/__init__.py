@@ -11,6 +11,7 @@
     device     default_device(), device_name()
     timing     median_seconds(fn), the one timer
     checks     the input checks, in the lecture's words
+    i18n       set_language("zh"), get_language(), _(): the language a student reads (gettext)
 """
 
 from . import methods, nn
@@ -20,8 +21,10 @@ from .conv import conv2d, conv2d_with_backward
 from .cost import ConvCost, conv2d_cost
 from .device import default_device, device_name
 from .dispatch import auto_method, pick_method
+from .i18n import get_language, set_language
 from .layer import Layer
 from .methods import METHODS
 
 __all__ = ["METHODS", "ConvCost", "Layer", "auto_method", "conv2d", "conv2d_backward", "conv2d_cost",
-           "conv2d_with_backward", "default_device", "device_name", "methods", "nn", "output_size", "pick_method"]
+           "conv2d_with_backward", "default_device", "device_name", "get_language", "methods", "nn", "output_size",
+           "pick_method", "set_language"]
