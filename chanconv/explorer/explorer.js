@@ -567,7 +567,8 @@ class Explorer {
   }
 
   get picked() {
-    return [this.model.get("o"), this.model.get("u"), this.model.get("v")];
+    // the element kept in this page (until the model has it), else the model's
+    return this.kept || [this.model.get("o"), this.model.get("u"), this.model.get("v")];
   }
 
   refresh() {
@@ -873,18 +874,33 @@ class Explorer {
   }
 
   keep(o, u, v) {
-    const same = this.picked.join(",") === [o, u, v].join(",");
+    // drawn at once; the model (and through it the o, u, v sliders and Python) hears of it after that frame, so that
+    // the frame that shows the pick does not also lay out the sliders
+    this.kept = [o, u, v];
     this.preview = null;
-    this.model.set({ o, u, v });
-    this.model.save_changes();
-    if (same) this.paint();
+    this.paint();
+    if (this.saving) return;
+    this.saving = true;
+    requestAnimationFrame(() => setTimeout(() => {
+      this.saving = false;
+      const [ko, ku, kv] = this.kept || [o, u, v];
+      this.model.set({ o: ko, u: ku, v: kv });
+      this.model.save_changes();
+      this.kept = null;
+    }, 0));
   }
 
   schedulePaint() {
-    // o, u and v change together: one paint for all three (before the next frame)
+    // o, u and v change together: one paint for all three (before the next frame), none when it is drawn already
     if (this.pending) return;
     this.pending = true;
-    queueMicrotask(() => { this.pending = false; this.preview = null; this.paint(); });
+    queueMicrotask(() => {
+      this.pending = false;
+      if (this.kept) return; // a pick of this page is on its way to the model
+      const same = !this.preview && this.root.dataset.shown === this.picked.join(",");
+      this.preview = null;
+      if (!same) this.paint();
+    });
   }
 
   play() {
