@@ -15,6 +15,7 @@ Y[o] of that layer is drawn in the page and sends nothing.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import anywidget
@@ -36,6 +37,11 @@ def _lean(source: str, comment: str) -> str:
     notebook that shows an explorer stores it (a saved page draws from it), so fewer bytes there."""
     lines = (line.strip() for line in source.splitlines())
     return "\n".join(line for line in lines if line and not line.startswith(comment))
+
+
+def _lean_css(source: str) -> str:
+    """The style sheet without its comments (whole, also those over several lines) and indentation."""
+    return _lean(re.sub(r"/\*.*?\*/", "", source, flags=re.S), "/*")
 
 
 def _module() -> str:
@@ -72,7 +78,7 @@ class ExplorerView(anywidget.AnyWidget):
     """
 
     _esm = _module()
-    _css = _lean((HERE / "explorer.css").read_text(encoding="utf-8"), "/*")
+    _css = _lean_css((HERE / "explorer.css").read_text(encoding="utf-8"))
     layer = traitlets.Dict().tag(sync=True)
     text = traitlets.Dict().tag(sync=True)
     x = traitlets.Dict().tag(sync=True)
