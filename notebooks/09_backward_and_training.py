@@ -349,10 +349,10 @@ print(f"{'guessing':27} {0.25:8.3f} {0.5:12.3f} {0.5:17.3f}")
 # ## What the first layer learned, per input channel
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Each row is one of the 8 learned $3 \times 3$ kernels $\mathbf{W}^{(1)}_j$, shown as its three
-# slices $\mathbf{W}^{(1)}_{j,i}$ for the red, green and blue input channels $i$ (one colour scale for
-# all, on the colourbar: purple positive, orange negative, white 0). A row labelled *dead* is a
-# detector whose ReLU fires on no pixel of the training images (next cell).
+# Each column is one of the 8 learned $3 \times 3$ kernels $\mathbf{W}^{(1)}_j$, shown as its three
+# slices $\mathbf{W}^{(1)}_{j,i}$ for the red, green and blue input channels $i$, one per row (one
+# colour scale for all, on the colourbar: purple positive, orange negative, white 0). A column labelled
+# *dead* is a detector whose ReLU fires on no pixel of the training images (next cell).
 
 # %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 W1 = net.edges.weight.detach()                 # W⁽¹⁾: (c_o, c_i, k_h, k_w) = (8, 3, 3, 3)
@@ -361,19 +361,18 @@ with torch.no_grad():
 fires = (before_relu > 0).float().mean(dim=(0, 2, 3))   # (8,): share of pixels whose ReLU passes
 active = fires > 0                             # a detector whose ReLU never fires is dead
 lim = W1.abs().max().item()
-fig, axes = plt.subplots(8, 3, figsize=(4.4, 10))
+fig, axes = plt.subplots(3, 8, figsize=(12, 4.6))
 for j in range(8):
     for i, colour in enumerate(["red", "green", "blue"]):
-        im = axes[j, i].imshow(W1[j, i].numpy(), cmap=DIVERGING, vmin=-lim, vmax=lim)
-        axes[j, i].set_xticks([])
-        axes[j, i].set_yticks([])
+        im = axes[i, j].imshow(W1[j, i].numpy(), cmap=DIVERGING, vmin=-lim, vmax=lim)
+        axes[i, j].set_xticks([])
+        axes[i, j].set_yticks([])
         if j == 0:
-            axes[j, i].set_title(f"{colour}, $i = {i}$", fontsize=10)
-    axes[j, 0].set_ylabel(rf"$\mathbf{{W}}^{{(1)}}_{{{j}}}$" + ("" if active[j] else "\ndead"), rotation=0,
-                          labelpad=20, va="center")
-fig.colorbar(im, ax=axes, shrink=0.5, label=r"weight $W^{(1)}_{j,i,a,e}$")
-fig.suptitle(r"first layer: $\mathbf{W}^{(1)}_{j,i}$ for detector $j$ (rows) and colour channel $i$ (columns)",
-             fontsize=10)
+            axes[i, 0].set_ylabel(f"{colour}, $i = {i}$", fontsize=10)
+    axes[0, j].set_title(rf"$\mathbf{{W}}^{{(1)}}_{{{j}}}$" + ("" if active[j] else " dead"), fontsize=11)
+fig.colorbar(im, ax=axes, shrink=0.8, label=r"weight $W^{(1)}_{j,i,a,e}$")
+fig.suptitle(r"first layer: $\mathbf{W}^{(1)}_{j,i}$ for detector $j$ (columns) and colour channel $i$ (rows)",
+             fontsize=11)
 plt.show()
 
 # %% slideshow={"slide_type": "notes"}
