@@ -54,7 +54,7 @@ def _module() -> str:
     explorer = (HERE / "explorer.js").read_text(encoding="utf-8")
     parts = [(inflate, "export default tinf_uncompress;", "const inflate = tinf_uncompress;"),
              (explorer, 'import inflate from "./inflate.js";', "")]
-    for source, old, new in parts:
+    for source, old, _ in parts:
         if source.count(old) != 1:
             raise RuntimeError(f"the explorer's front end cannot be put together: {old!r} is not in it once")
     return "\n".join(_lean(source.replace(old, new), "//") for source, old, new in parts)
