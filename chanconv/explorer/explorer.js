@@ -228,10 +228,7 @@ class MapView {
     // the map's image: get(r, c) gives a value or null (padding)
     this.get = get;
     this.lim = lim;
-    this.fillBase(baseCanvas(this), get, lim);
-  }
-
-  fillBase(ctx, get, lim) {
+    const ctx = baseCanvas(this);
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     ctx.clearRect(0, 0, this.w, this.h);
     const img = new ImageData(this.cols, this.rows);
@@ -370,11 +367,8 @@ class KernelGrid {
   }
 
   draw() {
-    this.drawBase(baseCanvas(this));
-  }
-
-  drawBase(ctx) {
     const { L, D, cell, font } = this;
+    const ctx = baseCanvas(this);
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     ctx.font = `${font}px system-ui, sans-serif`;
     ctx.fillStyle = "#222";

@@ -36,7 +36,7 @@ from ..course.partials import partial_maps
 
 __all__ = [
     "SOURCES", "PRESETS", "RANGES", "PHOTO_SIZE",
-    "Settings", "ExplorerState", "explore", "partial_of", "preset_kernel", "group_options",
+    "Settings", "ExplorerState", "explore", "partial_of", "layer_of", "preset_kernel", "group_options",
 ]
 
 SOURCES = {
@@ -272,7 +272,7 @@ def group_options(c_i: int, c_o: int) -> list[int]:
 
 # -- the computation -----------------------------------------------------------------------------
 
-def _layer_of(s: Settings) -> Settings:
+def layer_of(s: Settings) -> Settings:
     """The part of ``s`` that decides the layer's tensors and Y (the picked element reset): a cache key."""
     return replace(s, o=0, u=0, v=0)
 
@@ -362,11 +362,11 @@ def explore(settings: Settings, device="cpu") -> ExplorerState:
     Y = partial = element = torch_check = None
     method = ""
     if not message:
-        Y, method, torch_check = _output(_layer_of(shown), str(device))
+        Y, method, torch_check = _output(layer_of(shown), str(device))
         _, m_h, m_w = Y.shape
         shown = replace(shown, o=_clamp(shown.o, 0, shown.c_o - 1), u=_clamp(shown.u, 0, m_h - 1),
                         v=_clamp(shown.v, 0, m_w - 1))
-        partial = _partial(_layer_of(shown), shown.o, str(device))
+        partial = _partial(layer_of(shown), shown.o, str(device))
         element = _picked(shown)
     else:
         shown = replace(shown, o=_clamp(shown.o, 0, shown.c_o - 1), u=0, v=0)
@@ -383,7 +383,7 @@ def partial_of(state: ExplorerState, o: int, device="cpu") -> torch.Tensor:
         raise ValueError(f"no output Y, so no partial maps: {state.message}")
     if not 0 <= o < state.settings.c_o:
         raise ValueError(f"output channel o = {o} is outside 0 … c_o − 1 = {state.settings.c_o - 1}")
-    return _partial(_layer_of(state.settings), o, str(device))
+    return _partial(layer_of(state.settings), o, str(device))
 
 
 def _x_words(kind: str) -> str:

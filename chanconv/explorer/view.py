@@ -23,7 +23,7 @@ import torch
 import traitlets
 
 from .payload import P_ALL_BYTES, P_ALL_VALUES, encode, layer_info, partials_item, text_lines
-from .state import ExplorerState, partial_of
+from .state import ExplorerState, layer_of, partial_of
 
 __all__ = ["ExplorerView", "HERE"]
 
@@ -117,11 +117,6 @@ class ExplorerView(anywidget.AnyWidget):
         elif content.get("kind") == "partials?" and content.get("redraw") == self.redraw:
             self.send_partials()
 
-    @staticmethod
-    def _layer_key(state: ExplorerState) -> tuple:
-        s = state.settings
-        return tuple(getattr(s, n) for n in type(s).names() if n not in ("o", "u", "v"))
-
     def send_partials(self) -> int:
         """Send the partial maps of every output channel of the picture shown (``{"kind": "partials", "redraw",
         dtype, shape, scale, z, first}`` and the data as a buffer); the bytes sent (0 when there is nothing to send,
@@ -134,7 +129,7 @@ class ExplorerView(anywidget.AnyWidget):
         if len(data) > PREFETCH_MAX_BYTES:
             return 0
         self.send({"kind": "partials", "redraw": self.redraw, **item}, buffers=[data])
-        self._ahead = (self._layer_key(state), self.redraw)
+        self._ahead = (layer_of(state.settings), self.redraw)
         return len(data) + len(json.dumps(item))
 
     def _encode(self, name: str, tensor, make=encode, source=None):
@@ -150,7 +145,7 @@ class ExplorerView(anywidget.AnyWidget):
         if state.Y is None:
             return {}
         s = state.settings
-        if self._ahead == (self._layer_key(state), self.redraw):
+        if self._ahead == (layer_of(state.settings), self.redraw):
             return self.p  # the page holds every output channel's: nothing to send
         if s.c_o * state.partial.numel() <= P_ALL_VALUES:
             every = partials_item(torch.stack([partial_of(state, o, self.device) for o in range(s.c_o)]), 0)

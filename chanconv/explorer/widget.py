@@ -18,7 +18,6 @@ linked to the picture in the page (``jslink``), so they work without a kernel to
 
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import cache
 
 import ipywidgets as widgets
@@ -30,7 +29,7 @@ from ipywidgets.widgets.widget_string import HTMLStyle
 from ..core import conv2d
 from ..core.device import cpu_model, default_device, device_name
 from ..core.timing import median_seconds
-from .state import PHOTO_SIZE, PRESETS, RANGES, SOURCES, ExplorerState, Settings, explore, group_options
+from .state import PHOTO_SIZE, PRESETS, RANGES, SOURCES, ExplorerState, Settings, explore, group_options, layer_of
 from .view import ExplorerView
 
 __all__ = ["ChannelExplorer", "SOURCES", "PRESETS", "LAYER_CLASS"]
@@ -315,7 +314,7 @@ class ChannelExplorer:
 
     def _layer_key(self, state: ExplorerState) -> tuple:
         """The layer shown, whatever element is picked (what its timing depends on)."""
-        return replace(state.settings, o=0, u=0, v=0), str(self.device)
+        return layer_of(state.settings), str(self.device)
 
     def _time_conv(self, state: ExplorerState) -> float | None:
         """Median of 5 runs of chanconv.conv2d for this layer (once per layer; tiny layers are noisy)."""
