@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chanconv.course.element import format_number
-from chanconv.explorer.payload import encode, layer_info, partials_item
+from chanconv.explorer.payload import encode, layer_info, partials_item, ui_strings
 from chanconv.explorer.state import PRESETS, Settings, explore, partial_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,7 +41,7 @@ process.stdin.on("end", async () => {
       D[name] = await decodeItem(item);
     }
     const [o, u, v] = c.picked;
-    out.push({ ...elementTexts(c.layer, D, o, u, v, c.projector, c.full_terms),
+    out.push({ ...elementTexts(c.layer, D, o, u, v, c.projector, c.full_terms, c.strings),
                x: D.x && Array.from(D.x.data.slice(0, 50)) });
   }
   console.log(JSON.stringify(out));
@@ -69,7 +69,7 @@ def case(state, o=None, projector=False, full_terms=False, every_o=False):
         partials = partials_item(state.partial[None], s.o)
     items = {"x": encode(state.X), "k": encode(state.K), "b": encode(state.b), "y": encode(state.Y), "p": partials}
     return {"layer": layer_info(state, p_all=every_o), "items": {k: wire(v) for k, v in items.items()},
-            "picked": [o, s.u, s.v], "projector": projector, "full_terms": full_terms}
+            "picked": [o, s.u, s.v], "projector": projector, "full_terms": full_terms, "strings": ui_strings()}
 
 
 def test_numbers_are_written_as_python_writes_them():
