@@ -116,9 +116,10 @@ class Term:
 
     @property
     def pattern(self) -> re.Pattern:
-        """The term as a word (plural "s"/"es" too), case-insensitive; "-" and " " inside it match either."""
+        """The term as a word (plural "s"/"es" too), case-insensitive; "-" and " " inside it match either. Not in a
+        unit (FLOP/byte)."""
         words = r"[\s-]".join(re.escape(w) for w in re.split(r"[\s-]", self.english))
-        return re.compile(rf"(?<![\w-]){words}(?:s|es)?(?![\w-])", re.IGNORECASE)
+        return re.compile(rf"(?<![\w-]){words}(?:s|es)?(?![\w-]|/\w)", re.IGNORECASE)
 
 
 @cache
@@ -131,9 +132,13 @@ def terms(path: str | Path = TERMS_FILE) -> tuple[Term, ...]:
     return tuple(sorted(rows, key=lambda t: -len(t.english)))
 
 
+# what is notation, not words, in a message: a {placeholder}, "c_i / groups" (the lecture's symbols)
+_NOTATION = re.compile(r"\{[^{}]*\}|[cknmspd]_[iohw]\s*/\s*groups\b")
+
+
 def _found(en_text: str, table) -> list[Term]:
     """The terms in ``en_text``, longest first: a longer term's words are not counted again as a shorter term."""
-    text, out = en_text, []
+    text, out = _NOTATION.sub(lambda m: "\0" * len(m.group()), en_text), []
     for term in table:
         if term.pattern.search(text):
             out.append(term)
