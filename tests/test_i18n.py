@@ -324,6 +324,26 @@ def test_english_figures_keep_their_font_and_words():
     assert "input channel $\\mathbf{X}_{0}$" in all_text(fig)
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_figure_function_puts_back_only_the_font(lang):
+    """In a notebook the inline backend turns the interactive mode on at the first figure, inside the first figure
+    function called: that must stay on (an rc_context put it back, and no later figure was shown)."""
+    @fonts.localized
+    def figure():
+        matplotlib.interactive(True)
+        return plt.figure()
+
+    family, was = list(matplotlib.rcParams["font.family"]), matplotlib.is_interactive()
+    try:
+        matplotlib.interactive(False)
+        with language(lang):
+            figure()
+        assert matplotlib.is_interactive()
+        assert list(matplotlib.rcParams["font.family"]) == family
+    finally:
+        matplotlib.interactive(was)
+
+
 def test_a_notebooks_own_figures_can_take_the_font(zh, monkeypatch):
     monkeypatch.setattr(matplotlib, "rcParams", matplotlib.RcParams(matplotlib.rcParams.copy()))
     monkeypatch.setattr(fonts.mpl, "rcParams", matplotlib.rcParams)

@@ -70,8 +70,15 @@ def figure_language():
         with language("en"):
             yield "en"
         return
-    with mpl.rc_context(rc):
+    # only the settings it changes are put back afterwards: not mpl.rc_context, which puts back every setting,
+    # also those that a backend set up inside (a notebook's inline backend, at its first figure, turns on the
+    # interactive mode that shows the figures)
+    before = {key: mpl.rcParams[key] for key in rc}
+    mpl.rcParams.update(rc)
+    try:
         yield get_language()
+    finally:
+        mpl.rcParams.update(before)
 
 
 def localized(figure_function):
