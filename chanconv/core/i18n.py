@@ -76,7 +76,7 @@ def language(lang: str):
     global _current
     before, _current = _current, _check(lang)
     try:
-        yield lang
+        yield _current
     finally:
         _current = before
 

@@ -248,6 +248,27 @@ def check_combined_kernel_size(combined_kernel_size) -> Verdict:
     return _first(unanswered(ex, combined_kernel_size=combined_kernel_size), ex, body)
 
 
+def _converse_counterexample(ex: str, counterexample, c_m: int) -> Verdict:
+    """Exercise 1b's counterexample: a 3 × 3 kernel that no two 2 × 2 layers with c_m middle channels give."""
+    K = _tensor(counterexample, "counterexample").squeeze()
+    if tuple(K.shape) != (3, 3):
+        raise _Raised(_("the counterexample should be a 3 × 3 kernel, got shape {shape}").format(shape=tuple(K.shape)))
+    if K.abs().max() == 0:
+        return wrong(ex, _("the zero kernel is expressible (all weights zero): pick another"))
+    residual = express_3x3(K, c_m)[0]
+    if residual < 1e-7:
+        return wrong(ex, part="counterexample", levels=[
+            _("least squares found two 2 × 2 layers with {c_m} middle channel(s) that give exactly "
+              "this kernel: it is not a counterexample").format(c_m=c_m),
+            _("it still splits. Count the free numbers of the two layers with c_m = {c_m} against the "
+              "9 of a 3 × 3 kernel: is a counterexample possible at all for this c_m?").format(c_m=c_m),
+        ])
+    if residual < 1e-3:
+        return wrong(ex, _("this kernel is very close to one that splits; pick one clearly away from it"))
+    return right(ex, _("no two 2 × 2 layers with c_m = {c_m} give it: least squares leaves "
+                       "{residual} of it unexplained").format(c_m=c_m, residual=f"{residual:.0%}"))
+
+
 @_instant("1b")
 def check_converse(middle_channels, counterexample=None, split=None) -> Verdict:
     """Exercise 1b: is every 3 × 3 kernel two stacked 2 × 2 layers (1 → c_m → 1 channels, no bias)?
@@ -274,24 +295,7 @@ def check_converse(middle_channels, counterexample=None, split=None) -> Verdict:
             return wrong(ex, _("give a counterexample OR a split function (set the other to None): they claim "
                                "opposite things"))
         if counterexample is not None:
-            K = _tensor(counterexample, "counterexample").squeeze()
-            if tuple(K.shape) != (3, 3):
-                raise _Raised(_("the counterexample should be a 3 × 3 kernel, got shape {shape}").format(
-                    shape=tuple(K.shape)))
-            if K.abs().max() == 0:
-                return wrong(ex, _("the zero kernel is expressible (all weights zero): pick another"))
-            residual = express_3x3(K, c_m)[0]
-            if residual < 1e-7:
-                return wrong(ex, part="counterexample", levels=[
-                    _("least squares found two 2 × 2 layers with {c_m} middle channel(s) that give exactly "
-                      "this kernel: it is not a counterexample").format(c_m=c_m),
-                    _("it still splits. Count the free numbers of the two layers with c_m = {c_m} against the "
-                      "9 of a 3 × 3 kernel: is a counterexample possible at all for this c_m?").format(c_m=c_m),
-                ])
-            if residual < 1e-3:
-                return wrong(ex, _("this kernel is very close to one that splits; pick one clearly away from it"))
-            return right(ex, _("no two 2 × 2 layers with c_m = {c_m} give it: least squares leaves "
-                               "{residual} of it unexplained").format(c_m=c_m, residual=f"{residual:.0%}"))
+            return _converse_counterexample(ex, counterexample, c_m)
         # a split function: try it on random kernels and on awkward ones
         g = torch.Generator().manual_seed(11)
         kernels = [torch.randn(3, 3, generator=g, dtype=torch.float64) for _i in range(6)]
