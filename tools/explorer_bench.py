@@ -351,6 +351,9 @@ def _timed(page, root, attr: str, kinds: list[str], act, frames: KernelFrames | 
                              f"{page.evaluate('window.__ccxBench')}") from None
     box = page.evaluate("window.__ccxBench")
     out = {"drawn_ms": box["drawn"] - box["t0"], "frame_ms": box["frame"] - box["t0"]}
+    took = root.get_attribute("data-took") if attr == "data-redraw" else None
+    if took:  # the explorer's own share of a new picture: decoding its arrays, laying out and drawing
+        out["decode_ms"], out["build_ms"] = (float(t) for t in took.split(","))
     if frames is not None:
         replies = frames.replies(page)
         out["messages"] = [] if replies is None else [m["type"] for m in replies]
@@ -624,7 +627,7 @@ def _stats(values) -> tuple[float, float]:
 
 def _print_latency(lab: dict, saved: dict) -> dict:
     """The table of medians and worst cases; returns the summary for the JSON report."""
-    summary = {}
+    summary, shares = {}, []
     print(f"  {'setting':8} {'action':12} {'n':>3} {'to the frame: median / worst':>30} {'drawn: median':>14}"
           f" {'widget messages from the kernel':>32}")
     for setting, actions in lab.items():
@@ -638,6 +641,11 @@ def _print_latency(lab: dict, saved: dict) -> dict:
             print(f"  {setting:8} {name:12} {len(frame):3} {fm:17.1f} / {fw:<10.1f} {dm:14.1f}"
                   f" {updates:>20} ({kb:.1f} KB)")
             summary[f"{setting} {name.strip()}"] = {"median": fm, "worst": fw, "drawn_median": dm}
+            if all("build_ms" in r for r in data["runs"]):
+                dec, bld = (statistics.median(r[k] for r in data["runs"]) for k in ("decode_ms", "build_ms"))
+                shares.append(f"  {setting:8} {name:12} decode {dec:.1f}, lay out and draw {bld:.1f}; the rest of "
+                              f"'drawn' ({dm - dec - bld:.1f}) is the kernel, the server, the websocket and Lab")
+                summary[f"{setting} {name.strip()}"] |= {"decode_median": dec, "build_median": bld}
     for setting, runs in saved.items():
         if setting == "requests":
             continue
@@ -647,6 +655,9 @@ def _print_latency(lab: dict, saved: dict) -> dict:
               f" {'(no kernel)':>20}")
         summary[f"saved page {setting} pick"] = {"median": fm, "worst": fw, "drawn_median": dm}
     print(f"  requests the saved page made with the network refused: {len(saved.get('requests', []))}")
+    if shares:
+        print("the explorer's own share of a new picture (ms, medians; in the page, after the message arrived):")
+        print("\n".join(shares))
     return summary
 
 

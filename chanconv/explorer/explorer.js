@@ -17,11 +17,14 @@
 // Words: every word the picture shows comes from Python (the trait "strings": key -> text with {names}, in the
 // notebook's language, chanconv.explorer.payload.UI_STRINGS); tr() fills the names in. This file holds none.
 
+import inflate from "./inflate.js";
+
 const LEVELS = 50; // the palette: 2·LEVELS + 1 colours from −lim (blue) through 0 (white) to +lim (red)
 const PAD_GREY = [226, 226, 226];
 const MARGIN = 3; // pixels around a map's cells, so that an outline at its edge is not cut
 const FULL_TERMS_MAX = 64; // every product is written when there are at most this many (not in projector mode)
 const WALK_MS = 700;
+const AHEAD_MS = 300; // a picture still this long asks Python for every output channel's partial maps
 const TYPES = { uint8: Uint8Array, int8: Int8Array, int16: Int16Array, int32: Int32Array, float32: Float32Array };
 const ARRAYS = ["x", "k", "b", "y", "p"];
 
@@ -72,17 +75,18 @@ function short(v) {
   return v.toFixed(2).replace(/0+$/, "").replace(/\.$/, "").replace(/^(-?)0\./, "$1.");
 }
 
-export async function decodeItem(item) {
+export function decodeItem(item) {
   // {dtype, shape, scale, z, data} -> {shape, data: Float32Array} (payload.py's encode, read back)
   if (!item || item.data === undefined || item.data === null) return null;
   const T = TYPES[item.dtype];
   const d = item.data;
   let bytes = d instanceof ArrayBuffer ? new Uint8Array(d) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
   if (item.z) {
-    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
-    const planes = new Uint8Array(await new Response(stream).arrayBuffer());
+    // zlib's stream: a 2-byte header, the deflate data (inflated here, at once: an asynchronous stream waits behind
+    // whatever else the page has to do), a 4-byte check
     const size = T.BYTES_PER_ELEMENT;
-    const n = planes.length / size;
+    const n = item.shape.reduce((a, b) => a * b, 1);
+    const planes = inflate(bytes.subarray(2, bytes.length - 4), new Uint8Array(n * size));
     bytes = new Uint8Array(planes.length);
     for (let j = 0; j < size; j++) for (let i = 0; i < n; i++) bytes[i * size + j] = planes[j * n + i];
   } else {
@@ -163,6 +167,30 @@ export function elementTexts(L, D, o, u, v, projector, fullTerms, S) {
 // -- one map on a canvas ---------------------------------------------------------------------------
 
 let hatch = null;
+let scratch = null; // one small canvas every map's cells pass through (a canvas and its context are costly to make)
+function scratchCanvas(w, h) {
+  if (!scratch) { scratch = document.createElement("canvas"); scratch.ctx = scratch.getContext("2d"); }
+  if (scratch.width !== w) scratch.width = w;
+  if (scratch.height !== h) scratch.height = h;
+  return scratch;
+}
+// A map is drawn once into a base canvas; each paint puts it back and draws the outlines on the map's own canvas.
+function baseCanvas(view) {
+  const b = (view.base = document.createElement("canvas"));
+  b.width = view.canvas.width;
+  b.height = view.canvas.height;
+  return b.getContext("2d");
+}
+const widest = new WeakMap(); // a decoded array -> the most characters one of its values is written with
+function widestValue(A) {
+  if (!A) return 1;
+  if (!widest.has(A)) {
+    let n = 1;
+    for (const v of A.data) n = Math.max(n, formatNumber(v).length);
+    widest.set(A, n);
+  }
+  return widest.get(A);
+}
 function hatchPattern(ctx) {
   // padding: grey with dark diagonal lines, so that it reads apart from 0 (white) in any colour vision
   if (!hatch) {
@@ -197,9 +225,6 @@ class MapView {
     c.setAttribute("role", "img");
     Object.assign(c.dataset, { map: name, rows, cols, cell, margin: MARGIN });
     this.dpr = dpr;
-    this.base = document.createElement("canvas");
-    this.base.width = c.width;
-    this.base.height = c.height;
   }
 
   isPad(r, c) {
@@ -208,10 +233,13 @@ class MapView {
   }
 
   fill(get, lim) {
-    // the base image: get(r, c) gives a value or null (padding)
+    // the map's image: get(r, c) gives a value or null (padding)
     this.get = get;
     this.lim = lim;
-    const ctx = this.base.getContext("2d");
+    this.fillBase(baseCanvas(this), get, lim);
+  }
+
+  fillBase(ctx, get, lim) {
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     ctx.clearRect(0, 0, this.w, this.h);
     const img = new ImageData(this.cols, this.rows);
@@ -223,10 +251,8 @@ class MapView {
         img.data[j] = R; img.data[j + 1] = G; img.data[j + 2] = B; img.data[j + 3] = 255;
       }
     }
-    const small = document.createElement("canvas");
-    small.width = this.cols;
-    small.height = this.rows;
-    small.getContext("2d").putImageData(img, 0, 0);
+    const small = scratchCanvas(this.cols, this.rows);
+    small.ctx.putImageData(img, 0, 0);
     ctx.imageSmoothingEnabled = false;
     const { cell } = this;
     ctx.drawImage(small, MARGIN, MARGIN, this.cols * cell, this.rows * cell);
@@ -271,7 +297,7 @@ class MapView {
 
   paint(marks) {
     // marks: {box: [r0, r1, c0, c1], taps: [rows, cols] or null, dashed}
-    const ctx = this.canvas.getContext("2d");
+    const ctx = this.ctx || (this.ctx = this.canvas.getContext("2d"));
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
     ctx.drawImage(this.base, 0, 0);
@@ -343,9 +369,6 @@ class KernelGrid {
     c.style.height = `${this.h}px`;
     c.setAttribute("role", "img");
     Object.assign(c.dataset, { map: "K", rows: L.c_o, cols: L.c_ig });
-    this.base = document.createElement("canvas");
-    this.base.width = c.width;
-    this.base.height = c.height;
     this.draw();
   }
 
@@ -355,8 +378,11 @@ class KernelGrid {
   }
 
   draw() {
+    this.drawBase(baseCanvas(this));
+  }
+
+  drawBase(ctx) {
     const { L, D, cell, font } = this;
-    const ctx = this.base.getContext("2d");
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     ctx.font = `${font}px system-ui, sans-serif`;
     ctx.fillStyle = "#222";
@@ -404,7 +430,7 @@ class KernelGrid {
   }
 
   paint(o, dashed) {
-    const ctx = this.canvas.getContext("2d");
+    const ctx = this.ctx || (this.ctx = this.canvas.getContext("2d"));
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
     ctx.drawImage(this.base, 0, 0);
@@ -527,11 +553,12 @@ class Explorer {
     this.model = model;
     this.root = root;
     this.D = {};
-    this.version = 0;
     this.preview = null;
     this.live = false;
     this.timer = null;
     this.decoded = new Map(); // trait -> [the item, its decoded array]
+    this.ahead = null; // {redraw, p}: every output channel's partial maps, sent ahead by Python (view.py)
+    this.asked = -1; // the picture they were last asked for
     root.classList.add("ccx2");
     this.status = el("div", { class: "status" });
     this.nokernel = el("div", { class: "nokernel", role: "note" });
@@ -552,20 +579,21 @@ class Explorer {
   }
 
   get picked() {
-    return [this.model.get("o"), this.model.get("u"), this.model.get("v")];
+    // the element kept in this page (until the model has it), else the model's
+    return this.kept || [this.model.get("o"), this.model.get("u"), this.model.get("v")];
   }
 
-  async refresh() {
+  refresh() {
     // a new picture from Python: decode what changed, then lay out and draw everything
-    const version = ++this.version;
+    const t0 = performance.now();
     const D = {};
     for (const name of ARRAYS) {
       const item = this.model.get(name);
       const cached = this.decoded.get(name);
-      D[name] = cached && cached[0] === item ? cached[1] : await decodeItem(item);
+      D[name] = cached && cached[0] === item ? cached[1] : decodeItem(item);
       this.decoded.set(name, [item, D[name]]);
     }
-    if (version !== this.version) return; // a newer picture came while this one was decoded
+    const t1 = performance.now();
     const layer = this.model.get("layer");
     const onlyPartials = this.maps && layer === this.L && ARRAYS.every((n) => n === "p" || D[n] === this.D[n]);
     this.D = D;
@@ -576,7 +604,35 @@ class Explorer {
     } else {
       this.build();
     }
+    // the page's share of a new picture, in ms: decoding its arrays, then laying out and drawing it (the bench reads it)
+    this.root.dataset.took = `${(t1 - t0).toFixed(1)},${(performance.now() - t1).toFixed(1)}`;
     this.root.dataset.redraw = this.model.get("redraw");
+    clearTimeout(this.aheadTimer);
+    this.aheadTimer = setTimeout(() => this.askAhead(), AHEAD_MS);
+  }
+
+  partialsOf(o) {
+    // output channel o's partial maps: the picture's own, else those sent ahead for this picture, else null
+    const A = this.ahead;
+    return partialsHere(this.D, o) || (A && A.redraw === this.model.get("redraw") ? partialsHere(A, o) : null);
+  }
+
+  askAhead() {
+    // ask Python for every output channel's partial maps (once per picture; not in a page without Python)
+    const L = this.L;
+    const redraw = this.model.get("redraw");
+    if (!L || !L.m_h || L.p_all || L.c_o < 2 || this.model.get("static") || this.noKernel || this.asked === redraw) return;
+    if (this.ahead && this.ahead.redraw === redraw) return;
+    this.asked = redraw;
+    this.model.send({ kind: "partials?", redraw });
+  }
+
+  takeAhead(msg, buffers) {
+    // Python's answer to askAhead: kept for the picture it was made for, and drawn if a pick waits for it
+    const p = decodeItem({ ...msg, data: buffers && buffers[0] });
+    if (!p || msg.redraw !== this.model.get("redraw")) return;
+    this.ahead = { redraw: msg.redraw, p };
+    if (this.pNote && this.pNote.textContent) { this.partialsFor = null; this.paint(); }
   }
 
   build() {
@@ -585,12 +641,15 @@ class Explorer {
     this.walk.title = this.t("walk_title");
     this.stop.title = this.t("stop_title");
     this.setWalkLabel();
+    this.width = this.root.clientWidth; // read before the picture changes (after, it would lay the page out again)
     this.root.classList.toggle("proj", projector);
     this.drawStatus();
     this.picture.replaceChildren();
-    this.maps = { x: [], p: [], y: [] };
+    const keep = this.xPart && this.xPart.D === D.x && this.xPart.key === this.inputKey(projector) ? this.xPart : null;
+    this.maps = { x: keep ? keep.maps : [], p: [], y: [] };
     if (!L || L.format !== 1 || !D.x) return;
-    this.buildInput(projector);
+    if (keep) this.picture.append(keep.node); // the same input, drawn the same way: kept as it is (a c_o change)
+    else this.buildInput(projector);
     this.buildKernels(projector);
     if (L.m_h && D.y) {
       this.buildPartials(projector);
@@ -625,6 +684,12 @@ class Explorer {
     return op ? el("div", { class: "opfig" }, el("span", { class: "op", text: op }), fig) : fig;
   }
 
+  inputKey(projector) {
+    // what the input's part of the picture is drawn from, besides X itself
+    const L = this.L;
+    return JSON.stringify([L.c_i, L.n_h, L.n_w, L.padding, L.dilation, L.k_h * L.k_w > 1, L.x_kind, L.scales.x, projector]);
+  }
+
   buildInput(projector) {
     const { L, D } = this;
     const p = L.padding;
@@ -645,9 +710,11 @@ class Explorer {
       this.maps.x.push(m);
       row.append(this.figure(`X[${i}]${names[i] || ""}`, m.canvas));
     }
-    this.picture.append(el("div", { class: "sx" },
+    const node = el("div", { class: "sx" },
       el("h4", { text: this.t("input_head", { c_i: L.c_i, n_h: L.n_h, n_w: L.n_w, padded, dilation }) }),
-      legend(this.model.get("strings"), "X", L.scales.x, p > 0), row));
+      legend(this.model.get("strings"), "X", L.scales.x, p > 0), row);
+    this.picture.append(node);
+    this.xPart = { D: D.x, key: this.inputKey(projector), node, maps: this.maps.x };
   }
 
   photo(projector) {
@@ -706,9 +773,9 @@ class Explorer {
   fillPartials(o) {
     // the row "how Y[o] is made" for the output channel o whose partial maps are here (kept o, else the one sent)
     const { L, D } = this;
-    let P = partialsHere(D, o);
+    let P = this.partialsOf(o);
     let shown = o;
-    if (!P) { shown = D.p ? D.p.first : 0; P = partialsHere(D, shown); }
+    if (!P) { shown = D.p ? D.p.first : 0; P = partialsHere(D, shown); this.askAhead(); }
     this.pNote.textContent = shown === o ? "" :
       this.t(this.model.get("static") || this.noKernel ? "partials_static" : "partials_coming", { o, shown });
     if (this.partialsFor === shown && this.pRow.childElementCount) return;
@@ -816,18 +883,33 @@ class Explorer {
   }
 
   keep(o, u, v) {
-    const same = this.picked.join(",") === [o, u, v].join(",");
+    // drawn at once; the model (and through it the o, u, v sliders and Python) hears of it after that frame, so that
+    // the frame that shows the pick does not also lay out the sliders
+    this.kept = [o, u, v];
     this.preview = null;
-    this.model.set({ o, u, v });
-    this.model.save_changes();
-    if (same) this.paint();
+    this.paint();
+    if (this.saving) return;
+    this.saving = true;
+    requestAnimationFrame(() => setTimeout(() => {
+      this.saving = false;
+      const [ko, ku, kv] = this.kept || [o, u, v];
+      this.model.set({ o: ko, u: ku, v: kv });
+      this.model.save_changes();
+      this.kept = null;
+    }, 0));
   }
 
   schedulePaint() {
-    // o, u and v change together: one paint for all three (before the next frame)
+    // o, u and v change together: one paint for all three (before the next frame), none when it is drawn already
     if (this.pending) return;
     this.pending = true;
-    queueMicrotask(() => { this.pending = false; this.preview = null; this.paint(); });
+    queueMicrotask(() => {
+      this.pending = false;
+      if (this.kept) return; // a pick of this page is on its way to the model
+      const same = !this.preview && this.root.dataset.shown === this.picked.join(",");
+      this.preview = null;
+      if (!same) this.paint();
+    });
   }
 
   play() {
@@ -856,11 +938,10 @@ class Explorer {
     // the written sum's box keeps one height for every element of this layer (no layout shift on hover)
     if (!this.sumBox) return;
     const { L, D } = this;
-    const width = (D.x ? Math.max(...Array.from(D.x.data, (v) => formatNumber(v).length)) : 1) +
-      Math.max(...Array.from(D.k.data, (v) => formatNumber(v).length)) + 3;
+    const width = widestValue(D.x) + widestValue(D.k) + 3;
     const terms = L.c_ig * L.k_h * L.k_w;
     const chars = 60 + terms * width + L.c_ig * 4;
-    const perLine = Math.max(40, Math.floor((this.root.clientWidth || 900) / ((projector ? 20 : 13) * 0.6)));
+    const perLine = Math.max(40, Math.floor((this.width || this.root.clientWidth || 900) / ((projector ? 20 : 13) * 0.6)));
     const full = this.model.get("full_terms") || (!projector && terms <= FULL_TERMS_MAX);
     const lines = 3 + (full ? 1 + Math.ceil(chars / perLine) : 0);
     this.sumBox.style.minHeight = `${(lines * (projector ? 20 : 13) * 1.35).toFixed(0)}px`;
@@ -889,7 +970,7 @@ class Explorer {
     this.kgrid.paint(hasY ? o : kept[0], dashed);
     this.kgrid.canvas.setAttribute("aria-label", this.t("kernels_label", { c_o: L.c_o, c_ig: L.c_ig, k_h: L.k_h, k_w: L.k_w, o }));
     if (!hasY) return;
-    this.fillPartials(this.preview && partialsHere(this.D, o) ? o : kept[0]);
+    this.fillPartials(this.preview && this.partialsOf(o) ? o : kept[0]);
     for (const m of this.maps.p) {
       const on = m.o === o;
       m.paint(on ? { box: [u, u + 1, v, v + 1], taps: [[u], [v]], dashed } : null);
@@ -903,7 +984,9 @@ class Explorer {
     }
     const projector = this.model.get("projector");
     const S = this.model.get("strings");
-    const texts = elementTexts(L, this.D, o, u, v, projector, this.model.get("full_terms"), S);
+    const P = this.partialsOf(o);
+    const D = P && !partialsHere(this.D, o) ? { ...this.D, p: { shape: [1, ...P.shape], data: P.data, first: o } } : this.D;
+    const texts = elementTexts(L, D, o, u, v, projector, this.model.get("full_terms"), S);
     this.sumBox.textContent = texts.lines.join("\n");
     this.hint.textContent = this.t(this.preview ? "hint_preview" : "hint_picked", { o, u, v });
     if (!this.preview) this.live_region.textContent = texts.compact || texts.full;
@@ -923,8 +1006,9 @@ function render({ model, el: root }) {
   for (const name of ["o", "u", "v"]) model.on(`change:${name}`, () => view.schedulePaint());
   model.on("change:text", () => view.drawStatus());
   model.on("change:strings", () => view.build());
-  model.on("msg:custom", (msg) => {
+  model.on("msg:custom", (msg, buffers) => {
     if (msg && msg.kind === "pong") { view.live = true; view.noKernel = false; view.drawStatus(); }
+    if (msg && msg.kind === "partials") view.takeAhead(msg, buffers);
   });
   if (!model.get("static")) {
     model.send({ kind: "ping" }); // a kernel answers; a saved page (no kernel) does not

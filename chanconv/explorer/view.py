@@ -5,11 +5,17 @@
 picked element ``o``, ``u``, ``v``, which the browser changes when a student points and clicks, and Python
 when code or a slider does. :meth:`ExplorerView.show` sends only the traits whose value changed, in one
 message, with the picture's number (``redraw``) last, so that the page draws it once.
+
+Another output channel's partial maps reach the page before it is picked: once the picture has been still for a
+moment, the page asks for every output channel's partial maps (``{"kind": "partials?", "redraw": n}``) and
+:meth:`ExplorerView.send_partials` answers in one message, off the picture's path; from then on a pick in any
+Y[o] of that layer is drawn in the page and sends nothing.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import anywidget
@@ -23,6 +29,7 @@ __all__ = ["ExplorerView", "HERE"]
 
 HERE = Path(__file__).resolve().parent
 PICTURE = ("layer", "x", "k", "b", "y", "p")
+PREFETCH_MAX_BYTES = 512 * 1024  # every output channel's partial maps travel ahead when they encode to at most this
 
 
 def _lean(source: str, comment: str) -> str:
@@ -30,6 +37,27 @@ def _lean(source: str, comment: str) -> str:
     notebook that shows an explorer stores it (a saved page draws from it), so fewer bytes there."""
     lines = (line.strip() for line in source.splitlines())
     return "\n".join(line for line in lines if line and not line.startswith(comment))
+
+
+def _lean_css(source: str) -> str:
+    """The style sheet without its comments (whole, also those over several lines) and indentation."""
+    return _lean(re.sub(r"/\*.*?\*/", "", source, flags=re.S), "/*")
+
+
+def _module() -> str:
+    """The widget's one ES module: the vendored inflate (``inflate.js``), then ``explorer.js``, which imports it.
+
+    anywidget loads one module from a string, where a relative import has nothing to resolve against, so the two
+    files are joined here: inflate's default export becomes the name explorer.js imports.
+    """
+    inflate = (HERE / "inflate.js").read_text(encoding="utf-8")
+    explorer = (HERE / "explorer.js").read_text(encoding="utf-8")
+    parts = [(inflate, "export default tinf_uncompress;", "const inflate = tinf_uncompress;"),
+             (explorer, 'import inflate from "./inflate.js";', "")]
+    for source, old, _new in parts:
+        if source.count(old) != 1:
+            raise RuntimeError(f"the explorer's front end cannot be put together: {old!r} is not in it once")
+    return "\n".join(_lean(source.replace(old, new), "//") for source, old, new in parts)
 
 
 def _bytes(value) -> int:
@@ -49,8 +77,8 @@ class ExplorerView(anywidget.AnyWidget):
     ``o``, ``u``, ``v``: the picked element Y[o, u, v], changed by either side.
     """
 
-    _esm = _lean((HERE / "explorer.js").read_text(encoding="utf-8"), "//")
-    _css = _lean((HERE / "explorer.css").read_text(encoding="utf-8"), "/*")
+    _esm = _module()
+    _css = _lean_css((HERE / "explorer.css").read_text(encoding="utf-8"))
     layer = traitlets.Dict().tag(sync=True)
     text = traitlets.Dict().tag(sync=True)
     strings = traitlets.Dict().tag(sync=True)
@@ -73,15 +101,42 @@ class ExplorerView(anywidget.AnyWidget):
         self.device = device
         self.sent_bytes = 0  # what the last change sent (the traits whose value changed)
         self._encoded: dict[str, tuple] = {}  # trait -> (the tensor it was made from, its encoding)
+        self._state: ExplorerState | None = None  # the state shown
+        self._ahead: tuple | None = None  # the layer whose every output channel's partial maps the page holds
         self.add_class("ccx-view")
         for name in ("o", "u", "v"):  # the browser that moved them has them already: no echo
             setattr(self, f"_{name}_metadata", {"echo_update": False})
         self.on_msg(self._answer)
 
     def _answer(self, _, content, buffers):
-        """The page asks whether Python is there (a saved page gets no answer and says what needs Python)."""
-        if isinstance(content, dict) and content.get("kind") == "ping":
+        """The page asks whether Python is there (a saved page gets no answer and says what needs Python), or for
+        every output channel's partial maps of the picture it shows."""
+        if not isinstance(content, dict):
+            return
+        if content.get("kind") == "ping":
             self.send({"kind": "pong"})
+        elif content.get("kind") == "partials?" and content.get("redraw") == self.redraw:
+            self.send_partials()
+
+    @staticmethod
+    def _layer_key(state: ExplorerState) -> tuple:
+        s = state.settings
+        return tuple(getattr(s, n) for n in type(s).names() if n not in ("o", "u", "v"))
+
+    def send_partials(self) -> int:
+        """Send the partial maps of every output channel of the picture shown (``{"kind": "partials", "redraw",
+        dtype, shape, scale, z, first}`` and the data as a buffer); the bytes sent (0 when there is nothing to send,
+        or when they would weigh more than ``PREFETCH_MAX_BYTES``: picks in another Y[o] then ask Python)."""
+        state = self._state
+        if state is None or state.Y is None or (self.layer or {}).get("p_all"):
+            return 0
+        item = partials_item(torch.stack([partial_of(state, o, self.device) for o in range(state.settings.c_o)]), 0)
+        data = item.pop("data")
+        if len(data) > PREFETCH_MAX_BYTES:
+            return 0
+        self.send({"kind": "partials", "redraw": self.redraw, **item}, buffers=[data])
+        self._ahead = (self._layer_key(state), self.redraw)
+        return len(data) + len(json.dumps(item))
 
     def _encode(self, name: str, tensor, make=encode, source=None):
         """An array's encoding, made again only when its source tensor is another one (the state's are cached)."""
@@ -96,6 +151,8 @@ class ExplorerView(anywidget.AnyWidget):
         if state.Y is None:
             return {}
         s = state.settings
+        if self._ahead == (self._layer_key(state), self.redraw):
+            return self.p  # the page holds every output channel's: nothing to send
         if s.c_o * state.partial.numel() <= P_ALL_VALUES:
             every = partials_item(torch.stack([partial_of(state, o, self.device) for o in range(s.c_o)]), 0)
             if len(every["data"]) <= P_ALL_BYTES:
@@ -108,6 +165,7 @@ class ExplorerView(anywidget.AnyWidget):
         ``linked=False``: the picked element and the display ``switches`` are left as they are (the page changed
         them, or nothing did).
         """
+        self._state = state
         p = self.partials(state)
         new = {
             "x": self._encode("x", state.X), "k": self._encode("k", state.K), "b": self._encode("b", state.b),

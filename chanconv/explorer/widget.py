@@ -38,6 +38,7 @@ __all__ = ["ChannelExplorer", "SOURCES", "PRESETS", "LAYER_CLASS"]
 
 TIMING_RUNS = 5  # chanconv.conv2d's time for the layer shown: a median of this many runs
 LAYER_CLASS = "ccx-layer"  # the controls that change the layer (a page without Python shows them disabled)
+MAIN = ("c_i", "c_o", "k_h", "k_w")  # the layer's controls projector mode keeps (class ccx-main), beside o, u, v
 PICKED = ("o", "u", "v")
 LINKED = PICKED + ("projector", "full_terms", "view3d")  # linked to the picture in the page
 # the most rows or columns any output has (m ≤ n + 2p, with k = 1)
@@ -101,6 +102,8 @@ def make_controls() -> dict[str, widgets.Widget]:
     for name, widget in controls.items():
         if name not in LINKED:
             widget.add_class(LAYER_CLASS)
+        if name in MAIN:
+            widget.add_class("ccx-main")
     return controls
 
 

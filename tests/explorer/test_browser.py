@@ -7,7 +7,8 @@
 - Hovering previews without moving anything on the page; the arrow keys move the picked cell; ▶ walks on
   from the element picked by hand and ■ goes back to Y[0, 0, 0].
 - A student's first moves in notebook 6: c_i changes the number of input maps, a preset, projector mode
-  (text of 18 px and more). Screenshots go to artifacts/ (gitignored).
+  (text of 18 px and more), and projector mode at 1280 × 720 (the controls in a bar that stays in view).
+  Screenshots go to artifacts/ (gitignored).
 
 Needs Debian's chromium (/usr/bin/chromium) and the playwright Python package (no browser download:
 playwright drives the system Chromium through executable_path). Skipped, with the reason, where Chromium
@@ -216,3 +217,41 @@ def test_a_students_first_moves_in_jupyterlab(lab, browser):
     finally:
         page.close()
     assert sizes["n"] > 8 and sizes["picture"] >= 18 and sizes["labels"] >= 18, sizes
+
+
+def test_projector_mode_presents_on_one_screen_of_1280_by_720(lab, browser):
+    """Projector mode in JupyterLab at 1280 × 720, the left sidebar closed as a presenter would: the controls a lecture
+    moves sit in one bar at the top, in view together with the picture, and stay in view (sticky) when the notebook
+    scrolls to the output maps of a layer taller than the screen; the picture keeps the notebook's width."""
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        open_and_run(page, lab, "random.ipynb", "() => document.body.innerText.includes('explorers ready') && "
+                     f"document.querySelectorAll('.ccx2[data-redraw]').length >= {len(LAYERS)}")
+        page.keyboard.press("Control+b")  # the file browser closed
+        index = len(LAYERS) - 1  # the largest layer: its picture is several screens tall
+        cell = page.locator(".jp-CodeCell").nth(index + 1)
+        root = page.locator(".ccx2").nth(index)
+        cell.locator("button", has_text="projector mode").click()
+        page.wait_for_function("r => r.classList.contains('proj') && r.closest('.ccx-proj')", arg=root.element_handle(),
+                               timeout=30_000)
+        view = page.locator(".jp-WindowedPanel-outer").first.bounding_box()
+        bar = cell.locator(".ccx-proj > .widget-hbox").first
+        shown = bar.evaluate("""b => [...b.querySelectorAll('.widget-label')].filter(l => l.offsetParent)
+                                   .map(l => l.textContent.trim())""")
+        assert shown == ["c_i", "c_o", "k_h", "k_w", "Y[o]: o", "row u", "column v"], shown
+        root.evaluate("e => e.closest('.ccx-root').scrollIntoView({block: 'start', behavior: 'instant'})")
+        page.wait_for_timeout(300)
+        top, picture = bar.bounding_box(), root.bounding_box()
+        assert top["height"] <= 110, top  # one bar: two rows of controls at most
+        assert picture["y"] < view["y"] + view["height"] - 300, (picture, view)  # the picture starts on the screen
+        assert picture["x"] + picture["width"] <= 1280, picture
+        y_map = root.locator(f"canvas[data-map='Y[{LAYERS[-1]['c_o'] - 1}]']").last
+        y_map.evaluate("e => e.scrollIntoView({block: 'center', behavior: 'instant'})")
+        page.wait_for_timeout(300)
+        for name in ("c_o", "Y[o]: o"):  # still in view, above the output maps
+            box = bar.locator(".widget-slider", has=page.locator(".widget-label", has_text=name)).first.bounding_box()
+            assert view["y"] - 1 <= box["y"] and box["y"] + box["height"] <= view["y"] + view["height"], (name, box)
+        assert y_map.bounding_box()["y"] >= bar.bounding_box()["y"] + bar.bounding_box()["height"] - 1
+        page.screenshot(path=str(ARTIFACTS / "explorer-presenter-1280x720.png"))
+    finally:
+        page.close()

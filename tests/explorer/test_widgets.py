@@ -29,6 +29,7 @@ from chanconv.explorer.state import (
     Settings,
     explore,
     group_options,
+    partial_of,
     preset_kernel,
 )
 from tools.explorer_bench import benchmark_redraws
@@ -415,6 +416,33 @@ def test_only_what_changed_is_sent(monkeypatch):
     assert (ex.view.u, ex.state.settings.u) == (7, 7)
     ex.controls["full_terms"].set_state({"value": True})  # a display switch in the page: linked there, nothing sent
     assert messages() == [] and ex.controls["full_terms"].value  # the page's picture sends its own copy
+
+
+def test_every_output_channel_s_partial_maps_go_ahead_when_the_page_asks(monkeypatch):
+    """The page, its picture still, asks for every Y[o]'s partial maps: one message answers (only for the picture
+    the page shows), exact, and from then on a pick in another output channel sends nothing."""
+    ex = ChannelExplorer(device="cpu", **LARGEST)
+    replies = []
+    ex.view.send = lambda content, buffers=None: replies.append((content, buffers))
+    ex.view._answer(ex.view, {"kind": "partials?", "redraw": ex.view.redraw - 1}, [])  # an older picture's question
+    assert replies == []
+    ex.view._answer(ex.view, {"kind": "partials?", "redraw": ex.view.redraw}, [])
+    (content, buffers), = replies
+    assert content["kind"] == "partials" and content["redraw"] == ex.view.redraw and content["first"] == 0
+    every = decode({**content, "data": buffers[0]})
+    assert every.shape == (8, 8, 48, 48)
+    for o in (0, 3, 7):
+        assert torch.equal(torch.from_numpy(every[o]), partial_of(ex.state, o))
+    assert len(buffers[0]) <= 512 * 1024
+    sent = []
+    monkeypatch.setattr(W.Widget, "_send", lambda self, msg, buffers=None: sent.append(msg))
+    ex.view.set_state({"o": 5, "u": 2})  # a click in Y[5] in the page, and the sliders its links moved
+    ex.controls["o"].set_state({"value": 5})
+    ex.controls["u"].set_state({"value": 2})
+    assert ex.state.element.name == "Y[5, 2, 0]"
+    assert [m for m in sent if m.get("method") == "update"] == []  # nothing: the page has Y[5]'s partial maps
+    ex.controls["c_o"].value = 7  # a new layer: its partial maps travel with the picture again until asked
+    assert ex.view.p["first"] == 5 and ex.view.p["shape"][0] == 1
 
 
 def test_a_page_without_python_is_told_and_a_kernel_answers():
