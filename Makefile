@@ -18,7 +18,7 @@ NOTEBOOK_SOURCES := $(sort $(wildcard notebooks/*.py))
 NOTEBOOKS        := $(NOTEBOOK_SOURCES:.py=.ipynb)
 NBVAL_FLAGS      := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help setup lab test test-fast notebooks sync header bench bench-widgets slides site exercises student instructor grade assets clean
+.PHONY: help setup lab test test-fast notebooks sync header bench bench-widgets slides site exercises student instructor grade assets i18n clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -117,6 +117,23 @@ grade: setup  ## grade a class, contained: make grade SUBMISSIONS=dir [ROSTER=cs
 
 assets: setup  ## regenerate the pictures in assets/ from the tensors (scripts/make_assets.py)
 	$(PY) scripts/make_assets.py
+
+# The catalogs of what a student reads from the code (chanconv.core.i18n): the messages marked with _(), N_() and
+# ngettext() in chanconv/ (the mapping is pyproject.toml's [tool.babel]) -> chanconv/locale/chanconv.pot ->
+# each language's chanconv/locale/<lang>/LC_MESSAGES/chanconv.po (new messages empty or fuzzy: translate them,
+# then run it again) -> chanconv.mo, which the wheel ships. tests/test_i18n.py reads I18N_KEYWORDS from here.
+LOCALES       := zh
+I18N_KEYWORDS := -k _ -k N_ -k ngettext:1,2
+I18N_DIR      := chanconv/locale
+i18n: setup  ## the catalogs: extract the marked messages to chanconv.pot, update each language's .po, compile the .mo
+	$(BIN)/pybabel extract -F pyproject.toml --no-default-keywords $(I18N_KEYWORDS) --add-location=file --sort-output \
+	  --project=chanconv --version=$$($(PY) -c "import chanconv; print(chanconv.__version__)") \
+	  --copyright-holder="The chanconv authors" -o $(I18N_DIR)/chanconv.pot chanconv
+	for lang in $(LOCALES); do \
+	  $(BIN)/pybabel update -i $(I18N_DIR)/chanconv.pot -d $(I18N_DIR) -D chanconv -l $$lang --init-missing \
+	    --ignore-obsolete --ignore-pot-creation-date || exit 1; \
+	done
+	$(BIN)/pybabel compile -d $(I18N_DIR) -D chanconv --statistics
 
 clean:  ## remove caches and generated files (keeps .venv)
 	rm -rf .pytest_cache .ruff_cache .hypothesis artifacts bench-results _build

@@ -15,7 +15,17 @@ cuda_only = pytest.mark.skipif(not CUDA, reason="no CUDA device here (torch sees
 def _seed_and_clean_env(monkeypatch):
     torch.manual_seed(0)
     monkeypatch.delenv("CHANCONV_DEVICE", raising=False)
+    monkeypatch.delenv("CHANCONV_LANG", raising=False)  # English unless a test asks for another language
     yield
+
+
+@pytest.fixture
+def zh():
+    """chanconv speaks Chinese inside the test, and the language before it again afterwards."""
+    from chanconv.core.i18n import language
+
+    with language("zh"):
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -58,6 +58,18 @@ def test_wheel_holds_the_package_notebooks_assets_and_licences(wheel):
     assert "Project-URL: Repository, https://github.com/" in meta
 
 
+def test_the_wheel_ships_the_compiled_message_catalogs(wheel):
+    """gettext reads chanconv/locale/<lang>/LC_MESSAGES/chanconv.mo: the wheel carries each, as compiled here."""
+    archive = zipfile.ZipFile(wheel)
+    names = set(archive.namelist())
+    for mo in sorted((ROOT / "chanconv" / "locale").glob("*/LC_MESSAGES/chanconv.mo")):
+        name = str(mo.relative_to(ROOT))
+        assert name in names, f"{name} is not in the wheel"
+        assert archive.read(name) == mo.read_bytes()
+    assert "chanconv/locale/zh/LC_MESSAGES/chanconv.mo" in names
+    assert "chanconv/locale/terms.csv" in names, "term_problems() reads the terminology table"
+
+
 # chanconv's modules that only an instructor's tool runs, in the development environment: the grader's parts
 # that run inside its sandbox (jupyter_client drives the kernel, IPython is the kernel)
 DEV_TOOLS = {"notebook_run.py", "kernel_side.py"}
@@ -120,6 +132,18 @@ def test_course_command_copies_the_notebooks_and_says_how_to_open_them(installed
     assert again.returncode == 1 and "--force" in again.stderr, "never overwrites a student's work silently"
     for nb in dest.glob("*.ipynb"):
         assert json.loads(nb.read_text())["metadata"]["kernelspec"]["name"] == "python3"
+
+
+def test_the_installed_chanconv_speaks_chinese_when_asked(installed):
+    python, site, where = installed
+    code = ("import torch, chanconv\n"
+            "try:\n    chanconv.conv2d(torch.ones(3, 5, 5), torch.ones(2, 2, 3, 3))\n"
+            "except ValueError as e:\n    print(e)\n")
+    for lang, words in (("zh", "X 有 3 个输入通道，但权重需要 2 个"), ("en", "X has 3 input channels but the weight expects 2")):
+        run = subprocess.run([str(python), "-c", code], cwd=where, capture_output=True, text=True,
+                             env={"PATH": f"{python.parent}:/usr/bin:/bin", "HOME": str(where), "CHANCONV_LANG": lang})
+        assert run.returncode == 0, run.stderr[-2000:]
+        assert run.stdout.startswith(words), run.stdout
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 STUDENT = {"torch", "numpy", "matplotlib", "ipywidgets", "anywidget", "jupyterlab", "jupyterlab-rise", "ipykernel"}
-TOOLS = {"pytest", "hypothesis", "nbval", "jupytext", "playwright", "ruff", "sphinx", "myst-nb"}
+TOOLS = {"pytest", "hypothesis", "nbval", "jupytext", "playwright", "ruff", "sphinx", "myst-nb", "babel"}
 
 
 def pins(name):

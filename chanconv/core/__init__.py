@@ -11,7 +11,8 @@
     device     default_device(), device_name()
     timing     median_seconds(fn), the one timer
     checks     the input checks, in the lecture's words
-    i18n       set_language("zh"), get_language(), _(): the language a student reads (gettext)
+    i18n       set_language("zh"), get_language(), _(): the language a student reads (gettext); term_problems()
+    fonts      figures in the language in use (a CJK font for Chinese)
 """
 
 from . import methods, nn

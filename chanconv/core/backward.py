@@ -36,6 +36,7 @@ import torch.nn.functional as F
 from . import methods as _m
 from .checks import as_float_tensor, shape_str
 from .dispatch import check_tensors, pick_method, run_method
+from .i18n import _
 from .layer import Layer
 
 __all__ = ["conv2d_backward", "input_gradient", "weight_gradient", "bias_gradient", "compiled_gradients",
@@ -157,15 +158,17 @@ def conv2d_backward(dY, X, W, stride=1, padding=0, dilation=1, groups=1, *, meth
     cross-correlation of X[c] with dY[o] summed over the batch; db the sum of dY over batch and
     pixels (see this module's docstring for the derivation).
     """
-    X, W, _ = check_tensors(X, W, None)
+    X, W = check_tensors(X, W, None)[:2]
     dY = as_float_tensor(dY, "dY")
     layer = Layer.of(X, W, stride, padding, dilation, groups)
     single = X.dim() == 3
     want = ((layer.c_o, layer.m_h, layer.m_w) if single else (layer.batch, layer.c_o, layer.m_h, layer.m_w))
     if tuple(dY.shape) != want:
-        raise ValueError(f"dY must have Y's shape {shape_str(want)} (batch, c_o, m_h, m_w), got {shape_str(dY.shape)}")
+        raise ValueError(_("dY must have Y's shape {want} (batch, c_o, m_h, m_w), got {got}").format(
+            want=shape_str(want), got=shape_str(dY.shape)))
     if dY.device != X.device:
-        raise ValueError(f"dY is on {dY.device} but X on {X.device}: move them to one device")
+        raise ValueError(_("dY is on {dy_device} but X on {x_device}: move them to one device").format(
+            dy_device=dY.device, x_device=X.device))
     if single:  # (c_i, n_h, n_w) -> (1, c_i, n_h, n_w), likewise dY
         X, dY = X.unsqueeze(0), dY.unsqueeze(0)
     dtype = torch.promote_types(torch.promote_types(X.dtype, W.dtype), dY.dtype)

@@ -21,6 +21,8 @@ import numbers
 import numpy as np
 import torch
 
+from .i18n import _
+
 __all__ = [
     "output_size",
     "as_float_tensor",
@@ -59,22 +61,23 @@ def as_float_tensor(value, name: str) -> torch.Tensor:
     if isinstance(value, np.ndarray):
         if value.dtype == np.bool_ or value.dtype.kind not in "iuf":
             raise TypeError(
-                f"{name} is a NumPy array of dtype {value.dtype}; chanconv needs real numbers: "
-                f"pass {name}.astype('float32')"
+                _("{name} is a NumPy array of dtype {dtype}; chanconv needs real numbers: "
+                  "pass {name}.astype('float32')").format(name=name, dtype=value.dtype)
             )
         value = torch.as_tensor(value)
     elif not isinstance(value, torch.Tensor):
         kind = type(value).__name__
         raise TypeError(
-            f"{name} must be a torch.Tensor (or a NumPy array), got a {kind}: "
-            f"pass torch.tensor({name}, dtype=torch.float32)"
+            _("{name} must be a torch.Tensor (or a NumPy array), got a {kind}: "
+              "pass torch.tensor({name}, dtype=torch.float32)").format(name=name, kind=kind)
         )
     if value.dtype == torch.bool:
         raise TypeError(
-            f"{name} is a boolean tensor; a cross-correlation needs numbers: pass {name}.float()"
+            _("{name} is a boolean tensor; a cross-correlation needs numbers: pass {name}.float()").format(name=name)
         )
     if value.is_complex():
-        raise TypeError(f"{name} is a complex tensor ({value.dtype}); chanconv works on real tensors")
+        raise TypeError(_("{name} is a complex tensor ({dtype}); chanconv works on real tensors").format(
+            name=name, dtype=value.dtype))
     if not value.is_floating_point():
         value = value.to(torch.get_default_dtype())
     return value
@@ -85,11 +88,11 @@ def check_same_device(**tensors: torch.Tensor) -> None:
     items = [(n, t) for n, t in tensors.items() if t is not None]
     first_device = items[0][1].device
     if any(t.device != first_device for _, t in items[1:]):
-        where = ", ".join(f"{n} on {t.device}" for n, t in items)
+        where = ", ".join(_("{name} on {device}").format(name=n, device=t.device) for n, t in items)
         first = items[0][0]
         raise ValueError(
-            f"the tensors are on different devices ({where}): move them to one device, "
-            f"e.g. K = K.to({first}.device)"
+            _("the tensors are on different devices ({where}): move them to one device, "
+              "e.g. K = K.to({first}.device)").format(where=where, first=first)
         )
 
 
@@ -114,29 +117,34 @@ def pair(value, name: str, *, minimum: int) -> tuple[int, int]:
         return value
     if isinstance(value, (tuple, list)):
         if len(value) != 2:
-            raise ValueError(f"{name} must be an int or a pair (vertical, horizontal), got {value!r}")
+            raise ValueError(_("{name} must be an int or a pair (vertical, horizontal), got {value}").format(
+                name=name, value=repr(value)))
         values = tuple(value)
     else:
         values = (value, value)
     for v in values:
         if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-            raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
+            raise TypeError(_("{name} must be an int or a pair of ints, got {value}").format(name=name,
+                                                                                             value=repr(value)))
     if min(values) < minimum:
-        need = "at least 1" if minimum == 1 else "0 or more"
-        raise ValueError(f"{name} must be {need} in each direction, got {value!r}")
+        need = (_("{name} must be at least 1 in each direction, got {value}") if minimum == 1
+                else _("{name} must be 0 or more in each direction, got {value}"))
+        raise ValueError(need.format(name=name, value=repr(value)))
     return int(values[0]), int(values[1])
 
 
 def check_ndim(t: torch.Tensor, name: str, allowed: tuple[int, ...], layout: str) -> None:
     if t.dim() not in allowed:
         raise ValueError(
-            f"{name} must have shape {layout}, got {t.dim()} dimension(s) {shape_str(t.shape)}"
+            _("{name} must have shape {layout}, got {ndim} dimension(s) {shape}").format(
+                name=name, layout=layout, ndim=t.dim(), shape=shape_str(t.shape))
         )
 
 
 def check_nonempty(t: torch.Tensor, name: str, layout: str) -> None:
     if t.numel() == 0:
-        raise ValueError(f"{name} has shape {shape_str(t.shape)} {layout}: no dimension may be 0")
+        raise ValueError(_("{name} has shape {shape} {layout}: no dimension may be 0").format(
+            name=name, shape=shape_str(t.shape), layout=layout))
 
 
 def check_window(n_h: int, n_w: int, k_h: int, k_w: int, p_h=0, p_w=0, dilation=(1, 1)) -> None:
@@ -151,19 +159,29 @@ def check_window(n_h: int, n_w: int, k_h: int, k_w: int, p_h=0, p_w=0, dilation=
     d_h, d_w = dilation
     span_h, span_w = d_h * (k_h - 1) + 1, d_w * (k_w - 1) + 1
     if span_h > h or span_w > w:
-        padded = "padded " if (top or bottom or left or right) else ""
-        if (top, left) == (bottom, right):
-            pads = f", padding ({top}, {left})"
-        else:
-            pads = f", padding (top, bottom, left, right) = ({top}, {bottom}, {left}, {right})"
-        kernel = f"the {k_h}×{k_w} kernel (k_h × k_w)"
-        if (d_h, d_w) != (1, 1):
-            kernel += f" with dilation ({d_h}, {d_w}) spans {span_h}×{span_w} and"
-        raise ValueError(
-            f"{kernel} is larger than the {padded}{h}×{w} input "
-            f"(n_h × n_w = {n_h}×{n_w}"
-            + (pads if padded else "")
-            + "): use a smaller kernel"
-            + (" or dilation" if (d_h, d_w) != (1, 1) else "")
-            + ", a larger input or more padding"
-        )
+        padded = bool(top or bottom or left or right)
+        pads = ""
+        if padded and (top, left) == (bottom, right):
+            pads = _(", padding ({top}, {left})").format(top=top, left=left)
+        elif padded:
+            pads = _(", padding (top, bottom, left, right) = ({top}, {bottom}, {left}, {right})").format(
+                top=top, bottom=bottom, left=left, right=right)
+        raise ValueError(_window_message((d_h, d_w) != (1, 1), padded).format(
+            k_h=k_h, k_w=k_w, d_h=d_h, d_w=d_w, span_h=span_h, span_w=span_w, h=h, w=w, n_h=n_h, n_w=n_w, pads=pads))
+
+
+def _window_message(dilated: bool, padded: bool) -> str:
+    """check_window's message, one sentence per case (``{pads}``: the padding, when there is some)."""
+    if dilated and padded:
+        return _("the {k_h}×{k_w} kernel (k_h × k_w) with dilation ({d_h}, {d_w}) spans {span_h}×{span_w} and is "
+                 "larger than the padded {h}×{w} input (n_h × n_w = {n_h}×{n_w}{pads}): use a smaller kernel or "
+                 "dilation, a larger input or more padding")
+    if dilated:
+        return _("the {k_h}×{k_w} kernel (k_h × k_w) with dilation ({d_h}, {d_w}) spans {span_h}×{span_w} and is "
+                 "larger than the {h}×{w} input (n_h × n_w = {n_h}×{n_w}): use a smaller kernel or dilation, a "
+                 "larger input or more padding")
+    if padded:
+        return _("the {k_h}×{k_w} kernel (k_h × k_w) is larger than the padded {h}×{w} input "
+                 "(n_h × n_w = {n_h}×{n_w}{pads}): use a smaller kernel, a larger input or more padding")
+    return _("the {k_h}×{k_w} kernel (k_h × k_w) is larger than the {h}×{w} input (n_h × n_w = {n_h}×{n_w}): "
+             "use a smaller kernel, a larger input or more padding")

@@ -8,6 +8,8 @@ import subprocess
 
 import torch
 
+from .i18n import _, ngettext
+
 __all__ = ["default_device", "device_name", "cpu_model", "cpuinfo_fields", "read_cpuinfo", "read_sys",
            "logical_cpus"]
 
@@ -23,26 +25,27 @@ def default_device() -> torch.device:
     wanted = os.environ.get(ENV, "").strip()
     if not wanted:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    setting = f"{ENV}={wanted!r}"
     try:
         device = torch.device(wanted)
     except RuntimeError as err:
-        raise ValueError(f"{ENV}={wanted!r} is not a device name: use cpu, cuda or cuda:N") from err
+        raise ValueError(_("{setting} is not a device name: use cpu, cuda or cuda:N").format(setting=setting)) from err
     if device.type == "cpu":
         return device
     if device.type != "cuda":
-        raise ValueError(f"{ENV}={wanted!r}: chanconv runs on cpu or cuda, not {device.type}")
+        raise ValueError(_("{setting}: chanconv runs on cpu or cuda, not {kind}").format(setting=setting,
+                                                                                       kind=device.type))
     if not torch.cuda.is_available():
-        raise RuntimeError(
-            f"{ENV}={wanted!r} asks for CUDA, but this torch ({torch.__version__}) sees no CUDA "
-            f"device: unset {ENV} or set it to cpu"
-        )
+        raise RuntimeError(_(
+            "{setting} asks for CUDA, but this torch ({version}) sees no CUDA device: unset {env} or set it to cpu"
+        ).format(setting=setting, version=torch.__version__, env=ENV))
     count = torch.cuda.device_count()
     if device.index is not None and device.index >= count:
-        raise RuntimeError(
-            f"{ENV}={wanted!r} asks for CUDA device {device.index}, but there "
-            f"{'is' if count == 1 else 'are'} only {count} (cuda:0"
-            + (f" to cuda:{count - 1}" if count > 1 else "") + ")"
-        )
+        devices = _("cuda:0 to cuda:{last}").format(last=count - 1) if count > 1 else "cuda:0"
+        raise RuntimeError(ngettext(
+            "{setting} asks for CUDA device {index}, but there is only {count} ({devices})",
+            "{setting} asks for CUDA device {index}, but there are only {count} ({devices})", count,
+        ).format(setting=setting, index=device.index, count=count, devices=devices))
     return device
 
 

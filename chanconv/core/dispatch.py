@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from . import methods as _m
 from .auto_table import TABLE, layer_class, lookup
 from .checks import as_float_tensor, check_ndim, check_nonempty, check_same_device, shape_str
+from .i18n import _
 from .layer import Layer
 
 __all__ = ["check_tensors", "check_bias", "choose_method", "pick_method", "auto_method", "run_method", "needs_grad"]
@@ -83,29 +84,31 @@ def check_tensors(X, W, b):
 
 def check_bias(b, layer: Layer) -> None:
     if b is not None and b.shape != (layer.c_o,):
-        raise ValueError(
-            f"bias must have shape (c_o,) = ({layer.c_o},), one number per output channel, "
-            f"got {shape_str(b.shape)}"
-        )
+        raise ValueError(_(
+            "bias must have shape (c_o,) = ({c_o},), one number per output channel, got {shape}").format(
+            c_o=layer.c_o, shape=shape_str(b.shape)))
 
 
 def choose_method(method, layer: Layer, device) -> str:
     """The method to run: the one named (if it handles the layer) or auto's choice."""
     if not isinstance(method, str):
-        raise TypeError(f"method must be a string, got {method!r}")
+        raise TypeError(_("method must be a string, got {method}").format(method=repr(method)))
     if method == "auto":
         return pick_method(layer, device)
     if method == "torch":
         return method
     if method in _m.ABSENT:
-        raise ValueError(f"method {method!r} is not available here: {_m.ABSENT[method]}; use method='auto'")
+        raise ValueError(_("method {method} is not available here: {reason}; use method='auto'").format(
+            method=repr(method), reason=_m.ABSENT[method]))
     if method not in _m.IMPLEMENTATIONS:
-        raise ValueError(f"unknown method {method!r}: choose 'auto', 'torch' or one of {_m.METHODS}")
+        raise ValueError(_("unknown method {method}: choose 'auto', 'torch' or one of {methods}").format(
+            method=repr(method), methods=_m.METHODS))
     if _m.cpu_only(method) and torch.device(device).type != "cpu":
-        raise ValueError(f"method {method!r} runs on the CPU, X is on {device}; use method='auto' or 'torch'")
+        raise ValueError(_("method {method} runs on the CPU, X is on {device}; use method='auto' or 'torch'").format(
+            method=repr(method), device=device))
     reason = _m.declines(method, layer.k_h, layer.k_w, layer.stride, layer.dilation)
     if reason:
-        raise ValueError(f"method {method!r} {reason}; use method='auto'")
+        raise ValueError(_("method {method} {reason}; use method='auto'").format(method=repr(method), reason=reason))
     return method
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .checks import check_window, output_size, pair, shape_str
+from .i18n import _
 
 __all__ = ["Layer", "resolve_padding", "check_counts", "check_groups"]
 
@@ -33,15 +34,16 @@ def check_counts(**counts) -> None:
     """Each of ``counts`` (c_i=..., c_o=..., ...) is an int of at least 1; TypeError/ValueError naming it."""
     for name, v in counts.items():
         if isinstance(v, bool) or not isinstance(v, int):
-            raise TypeError(f"{name} must be an int, got {v!r}")
+            raise TypeError(_("{name} must be an int, got {value}").format(name=name, value=repr(v)))
         if v < 1:
-            raise ValueError(f"{name} must be at least 1, got {v}")
+            raise ValueError(_("{name} must be at least 1, got {value}").format(name=name, value=v))
 
 
 def check_groups(c_i: int, c_o: int, groups: int, *, c_i_name: str = "c_i", c_o_name: str = "c_o") -> None:
     """c_i and c_o both split into ``groups`` equal groups (ValueError naming the three numbers)."""
     if c_i % groups or c_o % groups:
-        raise ValueError(f"{c_i_name} = {c_i} and {c_o_name} = {c_o} must both be divisible by groups = {groups}")
+        raise ValueError(_("{c_i_name} = {c_i} and {c_o_name} = {c_o} must both be divisible by groups = {groups}")
+                         .format(c_i_name=c_i_name, c_i=c_i, c_o_name=c_o_name, c_o=c_o, groups=groups))
 
 
 def resolve_padding(padding, k_h: int, k_w: int, stride, dilation) -> tuple[int, int, int, int]:
@@ -51,15 +53,15 @@ def resolve_padding(padding, k_h: int, k_w: int, stride, dilation) -> tuple[int,
             return 0, 0, 0, 0
         if padding == "same":
             if tuple(stride) != (1, 1):
-                raise ValueError(
-                    f"padding='same' needs stride 1, got stride {tuple(stride)}: with stride s the "
+                raise ValueError(_(
+                    "padding='same' needs stride 1, got stride {stride}: with stride s the "
                     "output is about n / s, never n (torch.nn.functional.conv2d refuses it too: "
                     "'padding='same' is not supported for strided convolutions'); give the padding "
-                    "as numbers instead"
-                )
+                    "as numbers instead").format(stride=tuple(stride)))
             total_h, total_w = dilation[0] * (k_h - 1), dilation[1] * (k_w - 1)
             return total_h // 2, total_h - total_h // 2, total_w // 2, total_w - total_w // 2
-        raise ValueError(f"padding must be 'valid', 'same', an int or a pair of ints, got {padding!r}")
+        raise ValueError(_("padding must be 'valid', 'same', an int or a pair of ints, got {padding}").format(
+            padding=repr(padding)))
     p_h, p_w = pair(padding, "padding", minimum=0)
     return p_h, p_h, p_w, p_w
 
@@ -110,19 +112,19 @@ class Layer:
         """
         x_shape, w_shape = X.shape, W.shape
         if type(groups) is not int or groups < 1:
-            raise ValueError(f"groups must be a positive int, got {groups!r}")
+            raise ValueError(_("groups must be a positive int, got {groups}").format(groups=repr(groups)))
         c_o, c_i_group, k_h, k_w = w_shape
         c_i = c_i_group * groups
         if x_shape[-3] != c_i:
             layout = ("(c_o, c_i, k_h, k_w)" if groups == 1
-                      else f"(c_o, c_i / groups, k_h, k_w) with groups = {groups}")
-            raise ValueError(
-                f"X has {x_shape[-3]} input channels but the weight expects {c_i}: "
-                f"X.shape = {shape_str(x_shape)}, weight.shape = {shape_str(w_shape)} is "
-                f"{layout}; c_i must agree"
-            )
+                      else _("(c_o, c_i / groups, k_h, k_w) with groups = {groups}").format(groups=groups))
+            raise ValueError(_(
+                "X has {got} input channels but the weight expects {want}: "
+                "X.shape = {x_shape}, weight.shape = {w_shape} is {layout}; c_i must agree").format(
+                got=x_shape[-3], want=c_i, x_shape=shape_str(x_shape), w_shape=shape_str(w_shape), layout=layout))
         if c_o % groups:
-            raise ValueError(f"c_o = {c_o} output channels cannot be split into groups = {groups} equal groups")
+            raise ValueError(_("c_o = {c_o} output channels cannot be split into groups = {groups} equal groups")
+                             .format(c_o=c_o, groups=groups))
         s = pair(stride, "stride", minimum=1)
         d = pair(dilation, "dilation", minimum=1)
         pads = resolve_padding(padding, k_h, k_w, s, d)

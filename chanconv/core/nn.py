@@ -17,6 +17,7 @@ from torch import nn
 
 from .checks import pair
 from .conv import conv2d
+from .i18n import _
 from .layer import check_counts, check_groups, resolve_padding
 
 __all__ = ["Conv2d"]
@@ -51,7 +52,8 @@ class Conv2d(nn.Module):
         check_counts(in_channels=in_channels, out_channels=out_channels, groups=groups)
         check_groups(in_channels, out_channels, groups, c_i_name="in_channels (c_i)", c_o_name="out_channels (c_o)")
         if padding_mode not in PADDING_MODES:
-            raise ValueError(f"padding_mode must be one of {PADDING_MODES}, got {padding_mode!r}")
+            raise ValueError(_("padding_mode must be one of {modes}, got {mode}").format(
+                modes=PADDING_MODES, mode=repr(padding_mode)))
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = pair(kernel_size, "kernel_size", minimum=1)
         self.stride = pair(stride, "stride", minimum=1)

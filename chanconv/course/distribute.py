@@ -34,6 +34,8 @@ import tomllib
 from importlib.metadata import metadata
 from pathlib import Path
 
+from ..core.i18n import _
+
 #: The package's folder and, in a checkout, the repository's (where pyproject.toml, notebooks/ and assets/ are).
 PACKAGE = Path(__file__).resolve().parents[1]
 REPOSITORY = PACKAGE.parent
@@ -53,7 +55,7 @@ def notebook_sources() -> list[Path]:
     """The course's notebooks, in lecture order."""
     found = sorted(_folder("course_notebooks", "notebooks").glob("[0-9][0-9]_*.ipynb"))
     if not found:
-        raise FileNotFoundError("no course notebooks found beside chanconv: reinstall it (pip install chanconv)")
+        raise FileNotFoundError(_("no course notebooks found beside chanconv: reinstall it (pip install chanconv)"))
     return found
 
 
@@ -86,7 +88,8 @@ def copy_course(dest: str | Path, force: bool = False) -> list[Path]:
     for src in notebook_sources():
         target = dest / src.name
         if target.exists() and not force:
-            raise FileExistsError(f"{target} exists: it may hold your work. Choose another folder or pass --force")
+            raise FileExistsError(_("{path} exists: it may hold your work. Choose another folder or pass --force")
+                                  .format(path=target))
         nb = student_notebook(json.loads(src.read_text(encoding="utf-8")))
         target.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         written.append(target)
@@ -99,14 +102,14 @@ def copy_course(dest: str | Path, force: bool = False) -> list[Path]:
 
 
 def how_to_open(dest: Path) -> str:
-    return (
-        f"Open them with JupyterLab, in this same Python environment:\n"
-        f"    jupyter lab {dest}\n"
+    return _(
+        "Open them with JupyterLab, in this same Python environment:\n"
+        "    jupyter lab {dest}\n"
         "(no JupyterLab yet? `pip install jupyterlab jupyterlab-rise` installs it, with live slides: Alt+R).\n"
         "Start with 00_overview.ipynb; run a notebook top to bottom with Run > Run All Cells.\n"
         "Any Jupyter front end works (VS Code, classic notebook): choose the Python 3 kernel of the\n"
         "environment that has chanconv."
-    )
+    ).format(dest=dest)
 
 
 # The Colab cell and the links -----------------------------------------------------------------
@@ -177,11 +180,12 @@ def main(argv=None) -> int:
     try:
         written = copy_course(args.dest, args.force)
     except (FileExistsError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error: {problem}").format(problem=exc), file=sys.stderr)
         return 1
     notebooks = [p for p in written if p.suffix == ".ipynb"]
     dest = args.dest.resolve()
-    print(f"Copied {len(notebooks)} notebooks and {len(written) - len(notebooks)} pictures into {dest}")
+    print(_("Copied {notebooks} notebooks and {pictures} pictures into {dest}").format(
+        notebooks=len(notebooks), pictures=len(written) - len(notebooks), dest=dest))
     print(how_to_open(dest))
     return 0
 

@@ -22,6 +22,7 @@ import numpy as np
 import torch.nn.functional as F
 
 from ..core.checks import as_float_tensor, check_ndim, output_size, pair, shape_str
+from ..core.i18n import _
 
 __all__ = ["Term", "Element", "element_terms", "format_number"]
 
@@ -126,13 +127,14 @@ def element_terms(X, K, o: int = 0, u: int = 0, v: int = 0, *, bias=None, stride
     c_o, c_ig, k_h, k_w = K.shape
     c_i, n_h, n_w = X.shape
     if c_i != c_ig * groups:
-        raise ValueError(f"X has {c_i} input channels but K expects {c_ig * groups}: "
-                         f"X.shape = {shape_str(X.shape)}, K.shape = {shape_str(K.shape)}")
+        raise ValueError(_("X has {got} input channels but K expects {want}: X.shape = {x_shape}, K.shape = {k_shape}")
+                         .format(got=c_i, want=c_ig * groups, x_shape=shape_str(X.shape), k_shape=shape_str(K.shape)))
     (s_h, s_w), (p_h, p_w), (d_h, d_w) = (pair(stride, "stride", minimum=1), pair(padding, "padding", minimum=0),
                                           pair(dilation, "dilation", minimum=1))
     m_h, m_w = output_size(n_h, k_h, s_h, p_h, d_h), output_size(n_w, k_w, s_w, p_w, d_w)
     if not (0 <= o < c_o and 0 <= u < m_h and 0 <= v < m_w):
-        raise ValueError(f"Y[{o}, {u}, {v}] is outside Y of shape (c_o, m_h, m_w) = ({c_o}, {m_h}, {m_w})")
+        raise ValueError(_("Y[{o}, {u}, {v}] is outside Y of shape (c_o, m_h, m_w) = ({c_o}, {m_h}, {m_w})").format(
+            o=o, u=u, v=v, c_o=c_o, m_h=m_h, m_w=m_w))
     group = o // (c_o // groups)
     channels = tuple(range(group * c_ig, (group + 1) * c_ig))
     rows = tuple(u * s_h + a * d_h for a in range(k_h))

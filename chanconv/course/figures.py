@@ -15,6 +15,8 @@ from matplotlib.patches import FancyArrowPatch, Rectangle
 
 from ..core import conv2d
 from ..core.checks import as_float_tensor, pair
+from ..core.fonts import localized
+from ..core.i18n import N_, _
 from ..core.layer import check_counts
 from .element import element_terms, format_number
 from .partials import partial_maps
@@ -42,6 +44,8 @@ MINUS = "\u2212"       # a real minus sign in figure text (mathtext and tick lab
 # black → full colour: 0 is dark, 1 is bright, as the channel's light adds up in the photo
 CHANNEL_CMAPS = tuple(LinearSegmentedColormap.from_list(f"black_{n}", ["black", c])
                       for n, c in (("red", "red"), ("green", "lime"), ("blue", "blue")))
+CHANNEL_NAMES = (N_("red"), N_("green"), N_("blue"))  # the photo's channels, translated where drawn
+VALUE_LABEL = N_("value (one scale, 0 = white)")  # plot_partial_maps' colourbar
 
 
 def sym(name, *index):
@@ -105,27 +109,30 @@ def draw_grid(ax, M, *, title=None, highlight=None, values=None, cmap=None, font
     return im
 
 
-def plot_photo_channels(X, *, title=r"The photo's $c_i = 3$ channels"):
+@localized
+def plot_photo_channels(X, *, title=None):
     """An RGB image X (3, n_h, n_w) in [0, 1]: the colour photo, then each channel on its own.
 
     Each channel is drawn from black (0: none of that colour) to its full colour (1), with a
-    colourbar: bright means much of that colour, as in the photo.
+    colourbar: bright means much of that colour, as in the photo. ``title`` (default: the photo's
+    c_i = 3 channels, in the language in use) above them.
     """
     A = _np(X)
     fig, axes = plt.subplots(1, 4, figsize=(13, 3.8))
     axes[0].imshow(np.clip(A.transpose(1, 2, 0), 0, 1))
     axes[0].set_title(f"{sym('X')}: {A.shape[0]} × {A.shape[1]} × {A.shape[2]}")
-    for c, (ax, cmap, name) in enumerate(zip(axes[1:], CHANNEL_CMAPS, ("red", "green", "blue"))):
+    for c, (ax, cmap, name) in enumerate(zip(axes[1:], CHANNEL_CMAPS, CHANNEL_NAMES)):
         im = ax.imshow(A[c], cmap=cmap, vmin=0, vmax=1)
-        ax.set_title(f"{sym('X', c)} ({name}): {A.shape[1]} × {A.shape[2]}")
+        ax.set_title(f"{sym('X', c)} ({_(name)}): {A.shape[1]} × {A.shape[2]}")
         fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03)
     for ax in axes:
         ax.axis("off")
-    fig.suptitle(title)
+    fig.suptitle(title if title is not None else _(r"The photo's $c_i = 3$ channels"))
     fig.tight_layout()
     return fig
 
 
+@localized
 def plot_maps(maps, titles, *, suptitle=None, cmap="gray", ncols=None, symmetric=False, ranges=None,
               colorbar=True):
     """Several 2-D maps side by side as heatmaps (e.g. the output channels of a layer).
@@ -158,6 +165,7 @@ def plot_maps(maps, titles, *, suptitle=None, cmap="gray", ncols=None, symmetric
     return fig
 
 
+@localized
 def plot_element(X, K, out_channel=0, row=0, col=0, *, bias=None, stride=1, padding=0,
                  channels=None):
     """Where one output element comes from, in every input channel, with its sum written out.
@@ -186,16 +194,17 @@ def plot_element(X, K, out_channel=0, row=0, col=0, *, bias=None, stride=1, padd
     c0, c1 = terms.cols[0], terms.cols[-1] + 1
     o = out_channel
     for line, c in enumerate(order):
-        draw_grid(axes[line, 0], Xp[c], title=f"input channel {sym('X', c)}", highlight=(r0, r1, c0, c1),
+        draw_grid(axes[line, 0], Xp[c], title=_("input channel {name}").format(name=sym("X", c)),
+                  highlight=(r0, r1, c0, c1),
                   frame=(frame_h, Xp.shape[2]))
         k_h, k_w = K4.shape[2:]
         name = sym("K", o, c) if Kt.dim() == 4 else sym("K", c)
         draw_grid(axes[line, 1], K4[o, c], highlight=(0, k_h, 0, k_w), frame=(frame_h, k_w),
-                  title=f"{name}: partial sum {label_number(terms.partial_sums[c])}")
+                  title=_("{name}: partial sum {value}").format(name=name, value=label_number(terms.partial_sums[c])))
         axes[line, 2].axis("off")
     out_ax = axes[c_i // 2, 2] if c_i > 1 else axes[0, 2]
     out_ax.axis("on")
-    draw_grid(out_ax, Y[o], title=f"output {sym('Y', o)}" if Kt.dim() == 4 else f"output {sym('Y')}",
+    draw_grid(out_ax, Y[o], title=_("output {name}").format(name=sym("Y", o) if Kt.dim() == 4 else sym("Y")),
               highlight=(row, row + 1, col, col + 1), frame=(frame_h, Y.shape[2]))
     fig.suptitle(terms.text(channels=order).replace("-", MINUS), fontsize=11)
     fig.tight_layout()
@@ -237,6 +246,7 @@ STAR = "★"
 CHANNEL_TINTS = ("#fde0dd", "#e5f5e0", "#deebf7", "#fff7bc", "#efedf5", "#fee6ce")
 
 
+@localized
 def plot_multi_in_out(X, K, *, bias=None, cell=0.42):
     """The lecture's picture of a layer: c_i inputs, c_o rows of c_i kernels, c_o outputs.
 
@@ -249,12 +259,12 @@ def plot_multi_in_out(X, K, *, bias=None, cell=0.42):
     Xt = as_float_tensor(X, "X").detach().cpu()
     Kt = as_float_tensor(K, "K").detach().cpu()
     if Kt.dim() != 4:
-        raise ValueError(f"K must have shape (c_o, c_i, k_h, k_w), got {tuple(Kt.shape)}")
+        raise ValueError(_("K must have shape (c_o, c_i, k_h, k_w), got {shape}").format(shape=tuple(Kt.shape)))
     bt = None if bias is None else as_float_tensor(bias, "bias").detach().cpu()
     Y = conv2d(Xt, Kt, bt)
     c_o, c_i, k_h, k_w = Kt.shape
-    _, n_h, n_w = Xt.shape
-    _, m_h, m_w = Y.shape
+    n_h, n_w = Xt.shape[1:]
+    m_h, m_w = Y.shape[1:]
     parts = [partial_maps(Xt, Kt, o, bt) for o in range(c_o)]
     gap, arrow = 1.6, 2.4
     block = max(n_w, k_w + 1.4 + m_w)             # one input channel's column
@@ -275,7 +285,7 @@ def plot_multi_in_out(X, K, *, bias=None, cell=0.42):
         tint = CHANNEL_TINTS[c % len(CHANNEL_TINTS)]
         ax.add_patch(Rectangle((x0 - 0.2, -0.9), block + 0.4, height + 0.9, facecolor=tint,
                                edgecolor="none", zorder=0))
-        _cells(ax, Xt[c], x0 + (block - n_w) / 2, 0, title=f"input {sym('X', c)}")
+        _cells(ax, Xt[c], x0 + (block - n_w) / 2, 0, title=_("input {name}").format(name=sym("X", c)))
     for o in range(c_o):
         y0 = top + o * row_h
         mid = y0 + m_h / 2
@@ -293,11 +303,13 @@ def plot_multi_in_out(X, K, *, bias=None, cell=0.42):
                     ha="center", va="center", fontsize=9)
         ax.add_patch(FancyArrowPatch((x_bias + 0.3, mid), (x_y - 0.3, mid), arrowstyle="-|>",
                                      mutation_scale=16, lw=1.5, color="0.2"))
-        ax.text((x_bias + x_y) / 2, mid - 0.35, "sum", ha="center", va="bottom", fontsize=8)
+        ax.text((x_bias + x_y) / 2, mid - 0.35, _("sum"), ha="center", va="bottom", fontsize=8)
         _cells(ax, Y[o], x_y, y0, title=sym("Y", o), face="#fff5d6")
-    ax.set_title(f"$c_i = {c_i}$ input channels, {sym('K')}: {c_o} × {c_i} × {k_h} × {k_w}, "
-                 f"$c_o = {c_o}$ output channels: " + r"$\mathbf{Y}_o = \sum_i \mathbf{X}_i$"
-                 + f" {STAR} {sym('K', 'o', 'i')}" + (" + $b_o$" if bt is not None else ""), fontsize=11)
+    formula = (r"$\mathbf{Y}_o = \sum_i \mathbf{X}_i$" + f" {STAR} {sym('K', 'o', 'i')}"
+               + (" + $b_o$" if bt is not None else ""))
+    ax.set_title(_("{c_i} input channels, {K}: {sizes}, {c_o} output channels: {formula}").format(
+        c_i=f"$c_i = {c_i}$", K=sym("K"), sizes=f"{c_o} × {c_i} × {k_h} × {k_w}", c_o=f"$c_o = {c_o}$",
+        formula=formula), fontsize=11)
     return fig
 
 
@@ -308,10 +320,11 @@ def _bottom_row(fig, axes, P, kname, yname, o, *, has_bias, small, frame, cmap, 
     bottoms = [(P.partials[i], f"{sym('X', i)} {STAR} {kname(i)}") for i in range(c_i)]
     if has_bias:
         bias_value = label_number(P.bias)
-        bottoms += [(P.summed, f"sum over $i = 0, …, {c_i - 1}$"),
-                    (P.output, f"{yname} = sum + $b_{{{o}}}$\n($b_{{{o}}}$ = {bias_value})")]
+        bottoms += [(P.summed, _("sum over {range}").format(range=f"$i = 0, …, {c_i - 1}$")),
+                    (P.output, _("{y} = sum + {b}\n({b} = {value})").format(y=yname, b=f"$b_{{{o}}}$",
+                                                                             value=bias_value))]
     else:
-        bottoms += [(P.output, f"{yname}: the sum")]
+        bottoms += [(P.output, _("{y}: the sum").format(y=yname))]
     im = None
     for ax, (m, t) in zip(axes, bottoms):
         if small:
@@ -333,8 +346,9 @@ def _operators(fig, axes, ops, m_h):
                  fontsize=16 if len(op) == 1 else 11, fontweight="bold")
 
 
+@localized
 def plot_partial_maps(X, K, out_channel=0, *, bias=None, padding=0, input_cmaps=None,
-                      cmap=DIVERGING, input_names=None, value_label="value (one scale, 0 = white)"):
+                      cmap=DIVERGING, input_names=None, value_label=None):
     """One output channel as the sum of whole maps: X[i] ⋆ K[o, i] for every i, + b[o] = Y[o].
 
     X: (c_i, n_h, n_w); K: (c_o, c_i, k_h, k_w) or (c_i, k_h, k_w); bias (c_o,) or None.
@@ -342,7 +356,8 @@ def plot_partial_maps(X, K, out_channel=0, *, bias=None, padding=0, input_cmaps=
     bottom: the partial maps X[i] ⋆ K[o, i] (from ``chanconv.course.partials.partial_maps``), "+"
     between them, "=" their sum, which is Y[o] without a bias; with one, "+ b[o] =" Y[o].
     Small maps get their values written; large ones are heatmaps sharing one colour range
-    centred on 0 (one colourbar labelled ``value_label``; the map ``cmap`` is diverging, by default
+    centred on 0 (one colourbar labelled ``value_label``, by default :data:`VALUE_LABEL` in the language in
+    use; the map ``cmap`` is diverging, by default
     one whose colours say nothing about red, green or blue), so that the partial maps, the sum and
     Y can be compared.
     """
@@ -377,15 +392,16 @@ def plot_partial_maps(X, K, out_channel=0, *, bias=None, padding=0, input_cmaps=
             im_in = axes[0, c].imshow(Xt[c].numpy(), cmap=in_cmap, vmin=0, vmax=1)
             axes[0, c].set_title(names[c], fontsize=10)
             fig.colorbar(im_in, ax=axes[0, c], fraction=0.046, pad=0.03)
-        draw_grid(axes[1, c], K4[o, c], title=f"kernel {kname(c)}", values=True,
+        draw_grid(axes[1, c], K4[o, c], title=_("kernel {name}").format(name=kname(c)), values=True,
                   fontsize=11 if small else 10 if K4.shape[3] <= 3 else 8, frame=frame if small else None)
     _bottom_row(fig, axes[2], P, kname, yname, o, has_bias=bt is not None, small=small, frame=frame, cmap=cmap,
-                lim=lim, value_label=value_label)
+                lim=lim, value_label=_(VALUE_LABEL) if value_label is None else value_label)
     _operators(fig, axes[2], ["+"] * (c_i - 1) + ["="] + ([f"+ $b_{{{o}}}$ ="] if bt is not None else []),
                P.output.shape[0])
-    fig.suptitle(("One output channel: " if one else f"Output channel $o = {o}$: ") + f"{yname} = "
-                 + " + ".join(f"{sym('X', i)} {STAR} {kname(i)}" for i in range(c_i))
-                 + (f" + $b_{{{o}}}$" if bt is not None else ""), fontsize=12)
+    formula = (f"{yname} = " + " + ".join(f"{sym('X', i)} {STAR} {kname(i)}" for i in range(c_i))
+               + (f" + $b_{{{o}}}$" if bt is not None else ""))
+    heading = _("One output channel: {formula}") if one else _("Output channel {o}: {formula}")
+    fig.suptitle(heading.format(o=f"$o = {o}$", formula=formula), fontsize=12)
     return fig
 
 
@@ -451,15 +467,18 @@ def _check_volume(c_i, n_h, n_w, k_h, k_w, c_o, *, row, col):
     """plot_volume's numbers: positive ints, a kernel that fits, at most 6 blocks, (row, col) inside Y."""
     check_counts(c_i=c_i, n_h=n_h, n_w=n_w, k_h=k_h, k_w=k_w, c_o=c_o)
     if k_h > n_h or k_w > n_w:
-        raise ValueError(f"kernel {k_h}×{k_w} is larger than the input {n_h}×{n_w}")
+        raise ValueError(_("kernel {k_h}×{k_w} is larger than the input {n_h}×{n_w}").format(
+            k_h=k_h, k_w=k_w, n_h=n_h, n_w=n_w))
     if c_o > 6:
-        raise ValueError(f"c_o = {c_o}: the figure draws at most 6 kernel blocks side by side")
+        raise ValueError(_("c_o = {c_o}: the figure draws at most 6 kernel blocks side by side").format(c_o=c_o))
     m_h, m_w = n_h - k_h + 1, n_w - k_w + 1
     if not (0 <= row < m_h and 0 <= col < m_w):
-        raise ValueError(f"(row, col) = ({row}, {col}) is outside the {m_h}×{m_w} output")
+        raise ValueError(_("(row, col) = ({row}, {col}) is outside the {m_h}×{m_w} output").format(
+            row=row, col=col, m_h=m_h, m_w=m_w))
     return m_h, m_w
 
 
+@localized
 def plot_volume(c_i=3, n_h=5, n_w=5, k_h=3, k_w=3, c_o=2, *, row=0, col=0):
     """The layer as volumes (3-D axes): X (c_i × n_h × n_w), kernel blocks, Y (c_o × m_h × m_w).
 
@@ -489,30 +508,36 @@ def plot_volume(c_i=3, n_h=5, n_w=5, k_h=3, k_w=3, c_o=2, *, row=0, col=0):
     _voxel_block(s.panel(0, "top"), (c_i, n_h, n_w), box, x_colour)
     _voxel_block(s.panel(1, "top"), (c_i, k_h, k_w), box, lambda *_: colours[0] + (1.0,))
     _voxel_block(s.panel(last, "top"), (1, m_h, m_w), box, y_colour)
-    s.label(0, "top", f"input {sym('X')}: " + r"$c_i \times n_h \times n_w$" + f"\n= {c_i} × {n_h} × {n_w}")
-    s.label(1, "top", f"kernel block {sym('K', 0)}: " + r"$c_i \times k_h \times k_w$" + f"\n= {c_i} × {k_h} × {k_w}")
-    s.label(last, "top", f"output channel {sym('Y', 0)}: " + r"$m_h \times m_w$" + f"\n= {m_h} × {m_w}")
+    s.label(0, "top", _("input {name}: {formula}\n= {sizes}").format(
+        name=sym("X"), formula=r"$c_i \times n_h \times n_w$", sizes=f"{c_i} × {n_h} × {n_w}"))
+    s.label(1, "top", _("kernel block {name}: {formula}\n= {sizes}").format(
+        name=sym("K", 0), formula=r"$c_i \times k_h \times k_w$", sizes=f"{c_i} × {k_h} × {k_w}"))
+    s.label(last, "top", _("output channel {name}: {formula}\n= {sizes}").format(
+        name=sym("Y", 0), formula=r"$m_h \times m_w$", sizes=f"{m_h} × {m_w}"))
     s.star("top")
     s.arrow(s.x_of[1] + s.W, s.x_of[last], "top",
-            f"the gold window (all $c_i$ channels)\ntimes {sym('K', 0)}, summed:\none number (the solid cell)")
-    s.heading("top", "One kernel block → one output channel",
-              f"sliding the window over {sym('X')} fills the rest of {sym('Y', 0)}")
+            _("the gold window (all $c_i$ channels)\ntimes {K}, summed:\none number (the solid cell)").format(
+                K=sym("K", 0)))
+    s.heading("top", _("One kernel block → one output channel"),
+              _("sliding the window over {X} fills the rest of {Y}").format(X=sym("X"), Y=sym("Y", 0)))
     # bottom row: c_o kernel blocks side by side → c_o output channels stacked
     _voxel_block(s.panel(0, "bottom"), (c_i, n_h, n_w), box, x_colour)
     for o in range(c_o):
         _voxel_block(s.panel(1 + o, "bottom"), (c_i, k_h, k_w), box, lambda *_, o=o: colours[o] + (1.0,))
         s.label(1 + o, "bottom", f"{sym('K', o)}: {c_i} × {k_h} × {k_w}")
     _voxel_block(s.panel(last, "bottom"), (c_o, m_h, m_w), box, y_colour)
-    s.label(0, "bottom", f"input {sym('X')}: {c_i} × {n_h} × {n_w}")
-    s.label(last, "bottom", f"output {sym('Y')}: " + r"$c_o \times m_h \times m_w$" + f"\n= {c_o} × {m_h} × {m_w}\n"
-                            f"(channel $o$ in {sym('K', 'o')}'s colour,\n{sym('Y', 0)} in front)")
+    s.label(0, "bottom", _("input {name}: {sizes}").format(name=sym("X"), sizes=f"{c_i} × {n_h} × {n_w}"))
+    s.label(last, "bottom", _("output {name}: {formula}\n= {sizes}\n(channel $o$ in {K}'s colour,\n{Y0} in front)")
+            .format(name=sym("Y"), formula=r"$c_o \times m_h \times m_w$", sizes=f"{c_o} × {m_h} × {m_w}",
+                    K=sym("K", "o"), Y0=sym("Y", 0)))
     s.star("bottom")
-    s.arrow(s.x_of[c_o] + s.W, s.x_of[last], "bottom", "stack")
+    s.arrow(s.x_of[c_o] + s.W, s.x_of[last], "bottom", _("stack"))
     s.fig.text((s.x_of[1] + s.x_of[c_o] + s.W) / 2, s.rows["bottom"] - 0.045,
-               f"kernel {sym('K')}: " + r"$c_o \times c_i \times k_h \times k_w$"
-               + f" = {c_o} × {c_i} × {k_h} × {k_w}, one block per output channel",
+               _("kernel {name}: {formula} = {sizes}, one block per output channel").format(
+                   name=sym("K"), formula=r"$c_o \times c_i \times k_h \times k_w$",
+                   sizes=f"{c_o} × {c_i} × {k_h} × {k_w}"),
                ha="center", va="top", fontsize=9.5)
-    s.heading("bottom", f"$c_o = {c_o}$ kernel blocks → $c_o = {c_o}$ output channels",
-              f"each {sym('K', 'o')} times the same gold window gives one number of its own output channel "
-              f"{sym('Y', 'o')}")
+    s.heading("bottom", _("{c_o} kernel blocks → {c_o} output channels").format(c_o=f"$c_o = {c_o}$"),
+              _("each {K} times the same gold window gives one number of its own output channel {Y}").format(
+                  K=sym("K", "o"), Y=sym("Y", "o")))
     return s.fig

@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.i18n import _
+
 __all__ = ["nchw_to_nhwc", "nhwc_to_nchw", "oihw_to_hwio", "hwio_to_oihw", "conv2d_nhwc"]
 
 
 def _permute(a, axes, name, layout):
     """Transpose a torch tensor or a NumPy array (4 axes, ``layout``) to the order ``axes``."""
     if a.ndim != 4:
-        raise ValueError(f"{name} must have 4 axes {layout}, got shape {tuple(a.shape)}")
+        raise ValueError(_("{name} must have 4 axes {layout}, got shape {shape}").format(
+            name=name, layout=layout, shape=tuple(a.shape)))
     return a.permute(*axes) if hasattr(a, "permute") else np.transpose(a, axes)
 
 
@@ -54,13 +57,15 @@ def conv2d_nhwc(X, K):
     K = np.asarray(K, dtype=np.float64)
     for a, name, layout in ((X, "X", "(batch, n_h, n_w, c_i)"), (K, "K", "(k_h, k_w, c_i, c_o)")):
         if a.ndim != 4:
-            raise ValueError(f"{name} must have 4 axes {layout}, got shape {tuple(a.shape)}")
+            raise ValueError(_("{name} must have 4 axes {layout}, got shape {shape}").format(
+                name=name, layout=layout, shape=tuple(a.shape)))
     if X.shape[3] != K.shape[2]:
-        raise ValueError(f"X has c_i = {X.shape[3]} channels (last axis, NHWC) but K has "
-                         f"c_i = {K.shape[2]} (third axis, (k_h, k_w, c_i, c_o))")
+        raise ValueError(_("X has c_i = {x_c_i} channels (last axis, NHWC) but K has c_i = {k_c_i} (third axis, "
+                           "(k_h, k_w, c_i, c_o))").format(x_c_i=X.shape[3], k_c_i=K.shape[2]))
     k_h, k_w = K.shape[:2]
     if k_h > X.shape[1] or k_w > X.shape[2]:
-        raise ValueError(f"kernel {k_h}×{k_w} is larger than the input {X.shape[1]}×{X.shape[2]}")
+        raise ValueError(_("kernel {k_h}×{k_w} is larger than the input {n_h}×{n_w}").format(
+            k_h=k_h, k_w=k_w, n_h=X.shape[1], n_w=X.shape[2]))
     windows = np.lib.stride_tricks.sliding_window_view(X, (k_h, k_w), axis=(1, 2))
     # windows: (batch, m_h, m_w, c_i, k_h, k_w)
     return np.einsum("bijcuv,uvco->bijo", windows, K)

@@ -36,6 +36,7 @@ from ..core.checks import (
     promote,
     shape_str,
 )
+from ..core.i18n import _
 
 __all__ = ["corr2d", "corr2d_multi_in", "corr2d_multi_in_out", "corr2d_multi_in_out_1x1"]
 
@@ -49,11 +50,10 @@ def _prepare(X, K, x_layout: str, k_layout: str, x_dims: int, k_dims: int):
     check_nonempty(K, "K", k_layout)
     check_same_device(X=X, K=K)
     if x_dims == 3 and X.shape[0] != K.shape[-3]:
-        raise ValueError(
-            f"X has {X.shape[0]} input channels but K expects {K.shape[-3]}: "
-            f"X.shape = {shape_str(X.shape)} is {x_layout}, K.shape = {shape_str(K.shape)} is "
-            f"{k_layout}; c_i must agree"
-        )
+        raise ValueError(_(
+            "X has {got} input channels but K expects {want}: X.shape = {x_shape} is {x_layout}, K.shape = {k_shape} "
+            "is {k_layout}; c_i must agree").format(got=X.shape[0], want=K.shape[-3], x_shape=shape_str(X.shape),
+                                                   x_layout=x_layout, k_shape=shape_str(K.shape), k_layout=k_layout))
     check_window(X.shape[-2], X.shape[-1], K.shape[-2], K.shape[-1])
     return promote(X, K)
 
@@ -112,10 +112,9 @@ def corr2d_multi_in_out_1x1(X, K):
     """
     X, K = _prepare(X, K, "(c_i, n_h, n_w)", "(c_o, c_i, 1, 1)", 3, 4)
     if K.shape[2:] != (1, 1):
-        raise ValueError(
-            f"corr2d_multi_in_out_1x1 needs a 1×1 kernel, K.shape = {shape_str(K.shape)} has "
-            f"k_h × k_w = {K.shape[2]}×{K.shape[3]}: use corr2d_multi_in_out"
-        )
+        raise ValueError(_(
+            "corr2d_multi_in_out_1x1 needs a 1×1 kernel, K.shape = {shape} has k_h × k_w = {k_h}×{k_w}: "
+            "use corr2d_multi_in_out").format(shape=shape_str(K.shape), k_h=K.shape[2], k_w=K.shape[3]))
     c_i, h, w = X.shape
     c_o = K.shape[0]
     X = X.reshape((c_i, h * w))

@@ -17,6 +17,7 @@ import torch
 
 from ..core import conv2d
 from ..core.checks import as_float_tensor
+from ..core.i18n import _
 
 __all__ = ["Partials", "partial_maps"]
 
@@ -45,16 +46,19 @@ def partial_maps(X, K, out_channel: int = 0, bias=None, *, stride=1, padding=0, 
     X = as_float_tensor(X, "X")
     K = as_float_tensor(K, "K")
     if X.dim() != 3:
-        raise ValueError(f"X must have shape (c_i, n_h, n_w), got {tuple(X.shape)}")
+        raise ValueError(_("X must have shape (c_i, n_h, n_w), got {shape}").format(shape=tuple(X.shape)))
     if K.dim() == 3:
         K = K.unsqueeze(0)
     if K.dim() != 4:
-        raise ValueError(f"K must have shape (c_o, c_i, k_h, k_w) or (c_i, k_h, k_w), got {tuple(K.shape)}")
+        raise ValueError(_("K must have shape (c_o, c_i, k_h, k_w) or (c_i, k_h, k_w), got {shape}").format(
+            shape=tuple(K.shape)))
     c_o, c_i = K.shape[:2]
     if X.shape[0] != c_i:
-        raise ValueError(f"X has c_i = {X.shape[0]} input channels but K has c_i = {c_i}")
+        raise ValueError(_("X has c_i = {x_c_i} input channels but K has c_i = {k_c_i}").format(x_c_i=X.shape[0],
+                                                                                              k_c_i=c_i))
     if not isinstance(out_channel, int) or not 0 <= out_channel < c_o:
-        raise ValueError(f"out_channel must be an int in 0..{c_o - 1}, got {out_channel!r}")
+        raise ValueError(_("out_channel must be an int in 0..{last}, got {got}").format(last=c_o - 1,
+                                                                                      got=repr(out_channel)))
     o = out_channel
     # c_i single-channel cross-correlations at once: groups = c_i, kernel K[o] as (c_i, 1, k_h, k_w)
     parts = conv2d(X, K[o].unsqueeze(1), stride=stride, padding=padding, dilation=dilation, groups=c_i)
@@ -63,6 +67,7 @@ def partial_maps(X, K, out_channel: int = 0, bias=None, *, stride=1, padding=0, 
     if bias is not None:
         bias = as_float_tensor(bias, "bias")
         if bias.shape != (c_o,):
-            raise ValueError(f"bias must have shape (c_o,) = ({c_o},), got {tuple(bias.shape)}")
+            raise ValueError(_("bias must have shape (c_o,) = ({c_o},), got {shape}").format(c_o=c_o,
+                                                                                            shape=tuple(bias.shape)))
         b = float(bias[o])
     return Partials(parts, summed, b, summed + b)

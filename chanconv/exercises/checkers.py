@@ -27,6 +27,7 @@ from ..core import cost as _cost
 from ..core import dispatch as _dispatch
 from ..core import methods as _methods
 from ..core.cost import conv2d_cost
+from ..core.i18n import _
 from ..course import lecture as _lecture
 from .answers import RemoteFunction, StudentFunctionFailed, Unreadable, safe_type_name
 from .probes import CONV_NAMES, OpCounter, TimeLimit, calls_into, express_3x3, time_limit
@@ -35,7 +36,7 @@ from .verdicts import Verdict, deferred, error, grading_kernel, right, unanswere
 
 F = torch.nn.functional
 STUDENT_FN_SECONDS = 20  # a student's function that runs longer is stopped (an infinite loop)
-_ = _cost  # the cost module: what exercise 2 may call (conv2d_cost), kept importable for the probes
+COST_MODULE = _cost  # the cost module: what exercise 2 may call (conv2d_cost), kept importable for the probes
 
 
 class _Raised(Exception):
@@ -64,31 +65,33 @@ def _kind(x) -> str:
     if x is None:
         return "None"
     if isinstance(x, bool):
-        return "a bool"
+        return _("a bool")
     if isinstance(x, int | np.integer):
-        return "an int"
+        return _("an int")
     if isinstance(x, float | np.floating):
-        return "a float"
+        return _("a float")
     if isinstance(x, torch.Tensor):
-        return "a tensor"
+        return _("a tensor")
     if isinstance(x, np.ndarray):
-        return "an array"
+        return _("an array")
     if isinstance(x, str):
-        return "a string"
+        return _("a string")
     if isinstance(x, list | tuple):
-        return f"a {type(x).__name__}"
+        if type(x) in (list, tuple):
+            return _("a list") if type(x) is list else _("a tuple")
+        return _("a {type}").format(type=type(x).__name__)
     if isinstance(x, dict):
-        return "a dict"
+        return _("a dict")
     if isinstance(x, Unreadable):
         return x.kind
     if isinstance(x, RemoteFunction) or callable(x):
-        return "a function"
-    return "an object"
+        return _("a function")
+    return _("an object")
 
 
 def _fn_name(fn) -> str:
     name = getattr(fn, "name", None) if isinstance(fn, RemoteFunction) else getattr(fn, "__name__", None)
-    return name if isinstance(name, str) and name.isidentifier() and len(name) <= 40 else "your function"
+    return name if isinstance(name, str) and name.isidentifier() and len(name) <= 40 else _("your function")
 
 
 def _call(fn, *args, **kwargs):
@@ -112,7 +115,7 @@ def _probe_call(fn, args, kwargs=None, modules=(), ops: bool = False):
             raise _Raised(str(err)) from None
         return result, _clean_report(report, modules)
     if not callable(fn):
-        raise _Raised(f"expected a function, got {_kind(fn)}")
+        raise _Raised(_("expected a function, got {kind}").format(kind=_kind(fn)))
     out = []
     counter = OpCounter() if ops else None
     try:
@@ -126,9 +129,10 @@ def _probe_call(fn, args, kwargs=None, modules=(), ops: bool = False):
                 out.append(fn(*args, **kwargs))
                 seen = set()
     except TimeLimit as err:
-        raise _Raised(f"{_fn_name(fn)} {err} (an endless loop?)") from None
+        raise _Raised(_("{name} {problem} (an endless loop?)").format(name=_fn_name(fn), problem=err)) from None
     except Exception as err:  # a student's function may fail in any way: say how, not where
-        raise _Raised(f"{_fn_name(fn)} raised {type(err).__name__}: {err}") from None
+        raise _Raised(_("{name} raised {error}: {message}").format(name=_fn_name(fn), error=type(err).__name__,
+                                                                   message=err)) from None
     report = {"calls": seen}
     if counter is not None:
         report.update(matmuls=counter.matmuls, convs=list(counter.convs), arith_elements=counter.arith_elements)
@@ -183,11 +187,13 @@ def _tensor(x, name: str, dims: int | None = None) -> torch.Tensor:
     try:
         t = torch.as_tensor(np.asarray(x.detach().cpu() if isinstance(x, torch.Tensor) else x, dtype=np.float64))
     except (TypeError, ValueError, RuntimeError, OverflowError):
-        raise _Raised(f"{name} should be a tensor (or nested lists of numbers), got {_kind(x)}") from None
+        raise _Raised(_("{name} should be a tensor (or nested lists of numbers), got {kind}").format(
+            name=name, kind=_kind(x))) from None
     if dims is not None and t.dim() != dims:
-        raise _Raised(f"{name} should have {dims} axes, it has shape {tuple(t.shape)}")
+        raise _Raised(_("{name} should have {dims} axes, it has shape {shape}").format(name=name, dims=dims,
+                                                                                      shape=tuple(t.shape)))
     if not torch.isfinite(t).all():
-        raise _Raised(f"{name} holds inf or nan: use finite numbers")
+        raise _Raised(_("{name} holds inf or nan: use finite numbers").format(name=name))
     return t
 
 
@@ -211,7 +217,7 @@ def compose_kernels(K1: torch.Tensor, K2: torch.Tensor) -> torch.Tensor:
     K1: (c_m, c_i, a_h, a_w), K2: (c_o, c_m, b_h, b_w) -> K: (c_o, c_i, a_h + b_h - 1, a_w + b_w - 1).
     """
     c_o, c_m, b_h, b_w = K2.shape
-    _, c_i, a_h, a_w = K1.shape
+    c_i, a_h, a_w = K1.shape[1:]
     K = torch.zeros((c_o, c_i, a_h + b_h - 1, a_w + b_w - 1), dtype=K1.dtype, device=K1.device)
     for u in range(b_h):
         for v in range(b_w):
@@ -230,15 +236,37 @@ def check_combined_kernel_size(combined_kernel_size) -> Verdict:
             want = compose_kernels(torch.zeros(1, 1, k1, k1), torch.zeros(1, 1, k2, k2)).shape[-1]
             if not _close(_call(combined_kernel_size, k1, k2), want):
                 return wrong(ex, [
-                    f"try k1 = {k1}, k2 = {k2} on paper: one output of the second layer reads a window of "
-                    "the first layer's outputs; which input pixels do those read?",
-                    f"for k1 = {k1}, k2 = {k2}: mark the input pixels that reach one final output; how wide "
-                    "is the marked block? (the windows of neighbouring first-layer outputs overlap)",
-                    "check your function on k2 = 1 (a 1 × 1 second layer changes nothing) and on k1 = 1",
+                    _("try k1 = {k1}, k2 = {k2} on paper: one output of the second layer reads a window of "
+                      "the first layer's outputs; which input pixels do those read?").format(k1=k1, k2=k2),
+                    _("for k1 = {k1}, k2 = {k2}: mark the input pixels that reach one final output; how wide "
+                      "is the marked block? (the windows of neighbouring first-layer outputs overlap)").format(
+                        k1=k1, k2=k2),
+                    _("check your function on k2 = 1 (a 1 × 1 second layer changes nothing) and on k1 = 1"),
                 ])
         return right(ex)
 
     return _first(unanswered(ex, combined_kernel_size=combined_kernel_size), ex, body)
+
+
+def _converse_counterexample(ex: str, counterexample, c_m: int) -> Verdict:
+    """Exercise 1b's counterexample: a 3 × 3 kernel that no two 2 × 2 layers with c_m middle channels give."""
+    K = _tensor(counterexample, "counterexample").squeeze()
+    if tuple(K.shape) != (3, 3):
+        raise _Raised(_("the counterexample should be a 3 × 3 kernel, got shape {shape}").format(shape=tuple(K.shape)))
+    if K.abs().max() == 0:
+        return wrong(ex, _("the zero kernel is expressible (all weights zero): pick another"))
+    residual = express_3x3(K, c_m)[0]
+    if residual < 1e-7:
+        return wrong(ex, part="counterexample", levels=[
+            _("least squares found two 2 × 2 layers with {c_m} middle channel(s) that give exactly "
+              "this kernel: it is not a counterexample").format(c_m=c_m),
+            _("it still splits. Count the free numbers of the two layers with c_m = {c_m} against the "
+              "9 of a 3 × 3 kernel: is a counterexample possible at all for this c_m?").format(c_m=c_m),
+        ])
+    if residual < 1e-3:
+        return wrong(ex, _("this kernel is very close to one that splits; pick one clearly away from it"))
+    return right(ex, _("no two 2 × 2 layers with c_m = {c_m} give it: least squares leaves "
+                       "{residual} of it unexplained").format(c_m=c_m, residual=f"{residual:.0%}"))
 
 
 @_instant("1b")
@@ -254,59 +282,45 @@ def check_converse(middle_channels, counterexample=None, split=None) -> Verdict:
     if middle_channels is None:
         return unanswered(ex, middle_channels=None)
     if counterexample is None and split is None:
-        return unanswered(ex, **{"counterexample or split": None})
+        return unanswered(ex, **{_("counterexample or split"): None})
 
     def body():
         c_m = middle_channels
         if isinstance(c_m, bool) or not isinstance(c_m, int | np.integer) or c_m < 1:
             shown = str(int(c_m)) if isinstance(c_m, int | np.integer) and not isinstance(c_m, bool) else _kind(c_m)
-            return wrong(ex, f"middle_channels is the number of channels between the two layers, an int ≥ 1; "
-                             f"got {shown}", part="middle_channels")
+            return wrong(ex, _("middle_channels is the number of channels between the two layers, an int ≥ 1; "
+                               "got {shown}").format(shown=shown), part="middle_channels")
         c_m = int(c_m)
         if counterexample is not None and split is not None:
-            return wrong(ex, "give a counterexample OR a split function (set the other to None): they claim "
-                             "opposite things")
+            return wrong(ex, _("give a counterexample OR a split function (set the other to None): they claim "
+                               "opposite things"))
         if counterexample is not None:
-            K = _tensor(counterexample, "counterexample").squeeze()
-            if tuple(K.shape) != (3, 3):
-                raise _Raised(f"the counterexample should be a 3 × 3 kernel, got shape {tuple(K.shape)}")
-            if K.abs().max() == 0:
-                return wrong(ex, "the zero kernel is expressible (all weights zero): pick another")
-            residual, _, _ = express_3x3(K, c_m)
-            if residual < 1e-7:
-                return wrong(ex, part="counterexample", levels=[
-                    f"least squares found two 2 × 2 layers with {c_m} middle channel(s) that give exactly "
-                    "this kernel: it is not a counterexample",
-                    f"it still splits. Count the free numbers of the two layers with c_m = {c_m} against the "
-                    "9 of a 3 × 3 kernel: is a counterexample possible at all for this c_m?",
-                ])
-            if residual < 1e-3:
-                return wrong(ex, "this kernel is very close to one that splits; pick one clearly away from it")
-            return right(ex, f"no two 2 × 2 layers with c_m = {c_m} give it: least squares leaves "
-                             f"{residual:.0%} of it unexplained")
+            return _converse_counterexample(ex, counterexample, c_m)
         # a split function: try it on random kernels and on awkward ones
         g = torch.Generator().manual_seed(11)
-        kernels = [torch.randn(3, 3, generator=g, dtype=torch.float64) for _ in range(6)]
+        kernels = [torch.randn(3, 3, generator=g, dtype=torch.float64) for _i in range(6)]
         kernels += [torch.tensor(k, dtype=torch.float64) for k in (
             [[1, 0, 1], [0, 0, 0], [1, 0, 1]], [[0, 0, 1], [0, 0, 0], [1, 0, 0]], [[0, 1, 0], [1, -4, 1], [0, 1, 0]],
             [[0, 0, 0], [0, 1, 0], [0, 0, 0]], [[1, 0, 0], [0, 0, 0], [0, 0, 1]], [[1, 0, 1], [1, 0, 1], [1, 0, 1]])]
         for K in kernels:
             out = _call(split, K.clone())
             if not isinstance(out, tuple | list) or len(out) != 2:
-                raise _Raised(f"split(K) should return a pair (K1, K2), got {_kind(out)}")
+                raise _Raised(_("split(K) should return a pair (K1, K2), got {kind}").format(kind=_kind(out)))
             K1, K2 = (_tensor(out[0], "K1", 4), _tensor(out[1], "K2", 4))
             if tuple(K1.shape) != (c_m, 1, 2, 2) or tuple(K2.shape) != (1, c_m, 2, 2):
-                return wrong(ex, f"split(K) should return K1 of shape ({c_m}, 1, 2, 2) and K2 of shape "
-                                 f"(1, {c_m}, 2, 2); got {tuple(K1.shape)} and {tuple(K2.shape)}", part="split")
+                return wrong(ex, _("split(K) should return K1 of shape ({c_m}, 1, 2, 2) and K2 of shape "
+                                   "(1, {c_m}, 2, 2); got {k1} and {k2}").format(c_m=c_m, k1=tuple(K1.shape),
+                                                                                 k2=tuple(K2.shape)), part="split")
             X = torch.randn(1, 1, 7, 7, generator=g, dtype=torch.float64)
             two = F.conv2d(F.conv2d(X, K1), K2)
             if not torch.allclose(two, F.conv2d(X, K.reshape(1, 1, 3, 3)), rtol=1e-6, atol=1e-6):
                 return wrong(ex, part="split", levels=[
-                    f"the two layers your split returns do not give the kernel back, e.g. for K = {K.tolist()}",
-                    "with c_m middle channels the composed kernel is a sum of c_m terms, one per channel; "
-                    "can you give each middle channel a simple job (one part of the 3 × 3 kernel each)?",
+                    _("the two layers your split returns do not give the kernel back, e.g. for K = {K}").format(
+                        K=K.tolist()),
+                    _("with c_m middle channels the composed kernel is a sum of c_m terms, one per channel; "
+                      "can you give each middle channel a simple job (one part of the 3 × 3 kernel each)?"),
                 ])
-        return right(ex, f"your split expresses every 3 × 3 kernel tried with c_m = {c_m}")
+        return right(ex, _("your split expresses every 3 × 3 kernel tried with c_m = {c_m}").format(c_m=c_m))
 
     return _run(ex, body)
 
@@ -319,17 +333,17 @@ _CASES_2 = [(3, 8, 10, 12, 3, 3, 1, 1, 1, 1), (4, 2, 9, 9, 2, 3, 0, 2, 2, 1), (1
 def _2_forward_macs(fm, cost, n_y, args, notes):
     """Exercise 2's forward_macs: the multiply-adds, the bias additions counted or not; None when right."""
     if _close(fm, cost.macs + n_y):
-        notes.add("forward_macs counts the bias additions (one per output value); leaving them out is right too")
+        notes.add(_("forward_macs counts the bias additions (one per output value); leaving them out is right too"))
     elif _close(fm, cost.flops) or _close(fm, cost.flops + n_y):
-        return wrong("2", "forward_macs counts FLOPs (multiplications and additions separately): the "
-                          "question asks for multiply-adds, one per product", part="forward_macs")
+        return wrong("2", _("forward_macs counts FLOPs (multiplications and additions separately): the "
+                            "question asks for multiply-adds, one per product"), part="forward_macs")
     elif not _close(fm, cost.macs):
         return wrong("2", part="forward_macs", levels=[
-            f"forward_macs{args}: count the outputs first, then the products that make one output",
-            f"forward_macs{args}: padding and stride change how many outputs there are (the output "
-            "size rounds down: use //); try your output size on a 1-channel example you can draw",
-            "forward_macs: list what one output value reads (which channels, which positions), then "
-            "how many output values there are in all",
+            _("forward_macs{args}: count the outputs first, then the products that make one output").format(args=args),
+            _("forward_macs{args}: padding and stride change how many outputs there are (the output "
+              "size rounds down: use //); try your output size on a 1-channel example you can draw").format(args=args),
+            _("forward_macs: list what one output value reads (which channels, which positions), then "
+              "how many output values there are in all"),
         ])
     return None
 
@@ -337,34 +351,35 @@ def _2_forward_macs(fm, cost, n_y, args, notes):
 def _2_forward_memory(mem, stored, c_o, args):
     """Exercise 2's forward_memory: X, W and b, Y; None when right."""
     if _close(mem, stored - c_o):
-        return wrong("2", "forward_memory: the layer has one more kind of parameter besides W", part="forward_memory")
+        return wrong("2", _("forward_memory: the layer has one more kind of parameter besides W"),
+                     part="forward_memory")
     if not _close(mem, stored):
         return wrong("2", part="forward_memory", levels=[
-            f"forward_memory{args}: count the numbers in X, in W and b, and in Y",
-            f"forward_memory{args}: X is the unpadded input (padding is not stored); Y has the "
-            "output size of forward_macs"])
+            _("forward_memory{args}: count the numbers in X, in W and b, and in Y").format(args=args),
+            _("forward_memory{args}: X is the unpadded input (padding is not stored); Y has the "
+              "output size of forward_macs").format(args=args)])
     return None
 
 
 def _2_backward_macs(bm, cost, n_y, bias_in_forward, args, notes):
     """Exercise 2's backward_macs: dX and dW, the bias gradient's additions counted or not; None when right."""
     if _close(bm, 2 * cost.macs + n_y):
-        notes.add("you counted the bias gradient's additions; leaving them out is right too")
+        notes.add(_("you counted the bias gradient's additions; leaving them out is right too"))
     elif _close(bm, 2 * cost.macs):
         pass
     elif bias_in_forward and _close(bm, 2 * (cost.macs + n_y)):
-        return wrong("2", "backward_macs: doubling a forward count that holds the bias additions doubles "
-                          "them too; how many additions does the bias gradient need?", part="backward_macs")
+        return wrong("2", _("backward_macs: doubling a forward count that holds the bias additions doubles "
+                            "them too; how many additions does the bias gradient need?"), part="backward_macs")
     elif any(_close(bm, v) for v in (2 * cost.flops, 2 * cost.flops + n_y, 2 * cost.flops + 2 * n_y)):
-        return wrong("2", "backward_macs counts FLOPs: the question asks for multiply-adds", part="backward_macs")
+        return wrong("2", _("backward_macs counts FLOPs: the question asks for multiply-adds"), part="backward_macs")
     else:
         return wrong("2", part="backward_macs", levels=[
-            f"backward_macs{args}: the backward pass computes two gradients, of the input and of "
-            "the weights; count the multiply-adds of each",
-            "backward_macs: for ∂L/∂W[o, i, a, b], which products of the forward pass involve that "
-            "weight? For ∂L/∂X[i, r, s], which involve that input?",
-            "backward_macs: take one forward product W[o, i, a, b]·X[i, r, s]: in which gradient "
-            "sums does it reappear, and how often?",
+            _("backward_macs{args}: the backward pass computes two gradients, of the input and of "
+              "the weights; count the multiply-adds of each").format(args=args),
+            _("backward_macs: for ∂L/∂W[o, i, a, b], which products of the forward pass involve that "
+              "weight? For ∂L/∂X[i, r, s], which involve that input?"),
+            _("backward_macs: take one forward product W[o, i, a, b]·X[i, r, s]: in which gradient "
+              "sums does it reappear, and how often?"),
         ])
     return None
 
@@ -372,15 +387,16 @@ def _2_backward_macs(bm, cost, n_y, bias_in_forward, args, notes):
 def _2_backward_memory(bmem, stored, n_y, c_o, args, notes):
     """Exercise 2's backward_memory: the forward's numbers and their gradients, ∂L/∂Y counted or not."""
     if _close(bmem, 2 * stored - n_y):
-        notes.add("you left out the incoming gradient ∂L/∂Y; counting it is right too")
+        notes.add(_("you left out the incoming gradient ∂L/∂Y; counting it is right too"))
     elif _close(bmem, 2 * stored):
-        notes.add("you counted the incoming gradient ∂L/∂Y; leaving it out is right too")
+        notes.add(_("you counted the incoming gradient ∂L/∂Y; leaving it out is right too"))
     elif _close(bmem, 2 * stored - c_o) or _close(bmem, 2 * stored - n_y - c_o):
-        return wrong("2", "backward_memory: the bias has a gradient too", part="backward_memory")
+        return wrong("2", _("backward_memory: the bias has a gradient too"), part="backward_memory")
     else:
         return wrong("2", part="backward_memory", levels=[
-            f"backward_memory{args}: what the forward pass stored stays; add one gradient per stored tensor",
-            "backward_memory: a gradient has the shape of what it is the gradient of",
+            _("backward_memory{args}: what the forward pass stored stays; add one gradient per stored tensor").format(
+                args=args),
+            _("backward_memory: a gradient has the shape of what it is the gradient of"),
         ])
     return None
 
@@ -429,8 +445,8 @@ def check_forward_backward(forward_macs, forward_memory, backward_macs, backward
 # 3 -----------------------------------------------------------------------------------------------
 def describe_3(who: str | None = None) -> str:
     n = numbers("3", who)
-    return (f"c_i = c_o = {n['c']}, {n['k']} × {n['k']} kernels, a {n['n']} × {n['n']} input, padding {n['p']}, "
-            "stride 1")
+    return _("c_i = c_o = {c}, {k} × {k} kernels, a {n} × {n} input, padding {p}, stride 1").format(
+        c=n["c"], k=n["k"], n=n["n"], p=n["p"])
 
 
 @_instant("3")
@@ -452,25 +468,26 @@ def check_cost_factors(factor_double_channels, factor_double_padding) -> Verdict
     for name, x in (("factor_double_channels", factor_double_channels), ("factor_double_padding",
                                                                          factor_double_padding)):
         if _number(x) is None:
-            return wrong(ex, f"{name} should be a number (an int or a float), got {_kind(x)}",
-                         part=name.removeprefix("factor_double_"))
+            return wrong(ex, _("{name} should be a number (an int or a float), got {kind}").format(
+                name=name, kind=_kind(x)), part=name.removeprefix("factor_double_"))
     if not _close(factor_double_channels, ch, 1e-6):
         return wrong(ex, part="channels", levels=[
-            "the channels: which factors of the cost contain c_i or c_o?",
-            "the cost is a product; two of its factors double: what happens to the product?"])
+            _("the channels: which factors of the cost contain c_i or c_o?"),
+            _("the cost is a product; two of its factors double: what happens to the product?")])
     if _close(factor_double_padding, math.sqrt(pad), 1e-3):
-        return wrong(ex, "the padding: you have the growth along one side; the output grows along both",
+        return wrong(ex, _("the padding: you have the growth along one side; the output grows along both"),
                      part="padding")
     roundings = {float(f"{pad:.{d}g}") for d in (2, 3)} | {round(pad, d) for d in (1, 2)}
     roundings.discard(1.0)  # 1 is the "padding changes nothing" answer, not a rounding
     if not _close(factor_double_padding, pad, 1e-3) and any(_close(factor_double_padding, r) for r in roundings):
-        return wrong(ex, "the padding: close, but rounded too much: the factor must be within 0.1 % (give four "
-                         "significant digits, or compute the ratio exactly)", part="padding")
+        return wrong(ex, _("the padding: close, but rounded too much: the factor must be within 0.1 % (give four "
+                           "significant digits, or compute the ratio exactly)"), part="padding")
     if not _close(factor_double_padding, pad, 1e-3):
         return wrong(ex, part="padding", levels=[
-            "the padding: which factors of the cost does the padding change?",
-            f"compute the output side m_h with padding {n['p']} and with padding {2 * n['p']} for your numbers",
-            "the factor is the ratio of the two output areas"])
+            _("the padding: which factors of the cost does the padding change?"),
+            _("compute the output side m_h with padding {p} and with padding {p2} for your numbers").format(
+                p=n["p"], p2=2 * n["p"]),
+            _("the factor is the ratio of the two output areas")])
     return right(ex)
 
 
@@ -487,30 +504,32 @@ def check_exactly_equal(X, K) -> Verdict:
 
     def body():
         if not isinstance(X, torch.Tensor) or not isinstance(K, torch.Tensor):
-            return wrong(ex, f"X and K should be torch tensors, as in notebook 3; got {_kind(X)} and {_kind(K)}")
+            return wrong(ex, _("X and K should be torch tensors, as in notebook 3; got {x} and {k}").format(
+                x=_kind(X), k=_kind(K)))
         if X.dtype != torch.float32 or K.dtype != torch.float32:
-            return wrong(ex, f"use float32 tensors, the default (got {X.dtype} and {K.dtype})")
+            return wrong(ex, _("use float32 tensors, the default (got {x} and {k})").format(x=X.dtype, k=K.dtype))
         if X.dim() != 3 or K.dim() != 4 or K.shape[2:] != (1, 1) or K.shape[1] != X.shape[0]:
-            return wrong(ex, f"X should be (c_i, n_h, n_w) and K (c_o, c_i, 1, 1) with the same c_i; got "
-                             f"{tuple(X.shape)} and {tuple(K.shape)}")
+            return wrong(ex, _("X should be (c_i, n_h, n_w) and K (c_o, c_i, 1, 1) with the same c_i; got "
+                               "{x} and {k}").format(x=tuple(X.shape), k=tuple(K.shape)))
         if not (torch.isfinite(X).all() and torch.isfinite(K).all()):
-            return wrong(ex, "use finite numbers (nan is never equal to itself; that is not the point here)")
+            return wrong(ex, _("use finite numbers (nan is never equal to itself; that is not the point here)"))
         try:
             Y1 = _lecture.corr2d_multi_in_out_1x1(X.clone(), K.clone())
             Y2 = _lecture.corr2d_multi_in_out(X.clone(), K.clone())
         except Exception as err:  # the lecture's own words about the shapes
-            raise _Raised(f"the lecture's functions raised {error_type(err)}: {str(err)[:200]}") from None
+            raise _Raised(_("the lecture's functions raised {error}: {message}").format(
+                error=error_type(err), message=str(err)[:200])) from None
         if not (torch.isfinite(Y1).all() and torch.isfinite(Y2).all()):
-            return wrong(ex, "the results overflow to inf: use moderate values")
+            return wrong(ex, _("the results overflow to inf: use moderate values"))
         if torch.equal(Y1, Y2):
             return wrong(ex, part="equal", levels=[
-                "for this X and K the two results are exactly equal: that is no evidence yet",
-                "how do the two functions add up the c_i products of one output? Try many input channels "
-                "and values that are not small integers",
-                "rounding shows up when the partial sums are not exact in float32: try random values "
-                "and c_i of 32 or more",
+                _("for this X and K the two results are exactly equal: that is no evidence yet"),
+                _("how do the two functions add up the c_i products of one output? Try many input channels "
+                  "and values that are not small integers"),
+                _("rounding shows up when the partial sums are not exact in float32: try random values "
+                  "and c_i of 32 or more"),
             ])
-        return right(ex, f"{int((Y1 != Y2).sum())} of {Y1.numel()} elements differ")
+        return right(ex, _("{n} of {total} elements differ").format(n=int((Y1 != Y2).sum()), total=Y1.numel()))
 
     return _run(ex, body)
 
@@ -520,7 +539,7 @@ def _shapes_5(g, trials: int) -> list[tuple]:
     """Exercise 5's layers: two fixed ones, then ``trials`` random ones (batch, c_i, c_o, k_h, k_w, n_h, n_w,
     p_h, p_w, s_h, s_w), drawn from ``g``."""
     shapes = [(2, 3, 4, 3, 3, 9, 8, 1, 1, 1, 1), (1, 2, 3, 2, 3, 6, 9, 0, 1, 2, 1)]
-    for _ in range(trials):
+    for _trial in range(trials):
         r = [int(v) for v in torch.randint(1, 4, (6,), generator=g)]
         k_h, k_w, s_h, s_w = r[2], r[3], r[4] if r[4] < 3 else 1, r[5] if r[5] < 3 else 2
         p_h, p_w = [int(v) for v in torch.randint(0, 2, (2,), generator=g)]
@@ -550,51 +569,53 @@ def check_conv_as_matmul(conv_as_matmul, trials: int = 10) -> Verdict:
         for batch, c_i, c_o, k_h, k_w, n_h, n_w, p_h, p_w, s_h, s_w in _shapes_5(g, trials):
             X = torch.randn(batch, c_i, n_h, n_w, generator=g)
             K = torch.randn(c_o, c_i, k_h, k_w, generator=g)
-            where = (f"X {tuple(X.shape)}, K {tuple(K.shape)}, stride ({s_h}, {s_w}), padding ({p_h}, {p_w})")
+            where = _("X {x}, K {k}, stride ({s_h}, {s_w}), padding ({p_h}, {p_w})").format(
+                x=tuple(X.shape), k=tuple(K.shape), s_h=s_h, s_w=s_w, p_h=p_h, p_w=p_w)
 
             def args(X=X, K=K, stride=(s_h, s_w), padding=(p_h, p_w)):  # fresh copies: a function may
                 return X.clone(), K.clone(), stride, padding  # change its inputs in place
 
             got, ops = _probe_call(conv_as_matmul, args(), modules=(_conv, _dispatch, _methods, _lecture), ops=True)
             if ops["calls"]:
-                return wrong(ex, "your function calls chanconv's convolution code: build the matrix product "
-                                 "yourself")
+                return wrong(ex, _("your function calls chanconv's convolution code: build the matrix product "
+                                   "yourself"))
             if ops["convs"]:
-                return wrong(ex, f"your function calls a convolution ({', '.join(sorted(set(ops['convs'])))}): "
-                                 "the exercise is to do its work with one matrix product")
+                return wrong(ex, _("your function calls a convolution ({names}): the exercise is to do its work "
+                                   "with one matrix product").format(names=", ".join(sorted(set(ops["convs"])))))
             want = F.conv2d(X, K, stride=(s_h, s_w), padding=(p_h, p_w))
             if not isinstance(got, torch.Tensor) or got.shape != want.shape:
                 shape = tuple(got.shape) if isinstance(got, torch.Tensor) else _kind(got)
                 return wrong(ex, part="shape", levels=[
-                    f"for {where} the result should have shape (batch, c_o, m_h, m_w); got {shape}",
-                    "the output size depends on stride and padding: work it out for one axis on paper"])
+                    _("for {where} the result should have shape (batch, c_o, m_h, m_w); got {shape}").format(
+                        where=where, shape=shape),
+                    _("the output size depends on stride and padding: work it out for one axis on paper")])
             if not got.is_floating_point():
-                return wrong(ex, f"the result should be a floating-point tensor, like X and K; got {got.dtype}",
-                             part="shape")
+                return wrong(ex, _("the result should be a floating-point tensor, like X and K; got {dtype}").format(
+                    dtype=got.dtype), part="shape")
             if not torch.allclose(got.to(torch.float64), want.to(torch.float64), rtol=1e-4, atol=1e-4):
                 return wrong(ex, part="values", levels=[
-                    f"wrong values for {where}",
-                    "does each column (or row) of your big matrix hold exactly one output pixel's window, in "
-                    "the order of K's (c_i, k_h, k_w) axes?",
-                    "check the window's corner for output (i, j) with stride and padding, and that you "
-                    "cross-correlate (no kernel flip)",
+                    _("wrong values for {where}").format(where=where),
+                    _("does each column (or row) of your big matrix hold exactly one output pixel's window, in "
+                      "the order of K's (c_i, k_h, k_w) axes?"),
+                    _("check the window's corner for output (i, j) with stride and padding, and that you "
+                      "cross-correlate (no kernel flip)"),
                 ])
             if ops["matmuls"] == 0:
                 return wrong(ex, part="products", levels=[
-                    "the values are right, but no matrix product was called: loops of multiply-adds are not "
-                    "the exercise",
-                    "arrange the windows as one matrix first; then a single @ does all the multiply-adds"])
+                    _("the values are right, but no matrix product was called: loops of multiply-adds are not "
+                      "the exercise"),
+                    _("arrange the windows as one matrix first; then a single @ does all the multiply-adds")])
             if ops["matmuls"] > 1:
                 return wrong(ex, part="products", levels=[
-                    f"the values are right, but {ops['matmuls']} matrix products were called for {where}: the "
-                    "exercise asks for one",
-                    "one product per pixel, channel or sample is a loop in disguise; gather all windows (of "
-                    "every sample) first, then multiply once (a batched @ counts as one)"])
+                    _("the values are right, but {n} matrix products were called for {where}: the "
+                      "exercise asks for one").format(n=ops["matmuls"], where=where),
+                    _("one product per pixel, channel or sample is a loop in disguise; gather all windows (of "
+                      "every sample) first, then multiply once (a batched @ counts as one)")])
             budget = 2 * (X.numel() + want.numel()) + 64
             if ops["arith_elements"] > budget:
-                return wrong(ex, f"the values are right, but {ops['arith_elements']:,} elements of elementwise "
-                                 "arithmetic were computed outside the product (the multiply-adds belong in "
-                                 "the one matrix product)", part="products")
+                return wrong(ex, _("the values are right, but {n} elements of elementwise arithmetic were computed "
+                                   "outside the product (the multiply-adds belong in the one matrix product)").format(
+                    n=f"{ops['arith_elements']:,}"), part="products")
         return right(ex)
 
     return _run(ex, body)
@@ -614,13 +635,14 @@ def check_strip_reads(reads_per_output) -> Verdict:
             if _close(got, k * (k + d - 1) / d, 1e-9):
                 continue
             if _close(got, k * (k + d) / d, 1e-9):
-                return wrong(ex, [f"k = {k}, Δ = {d}: draw the Δ neighbouring k × k windows side by side; how "
-                                  "many columns do they span?",
-                                  f"k = {k}, Δ = {d}: your strip is one column wider than the Δ windows need"])
-            return wrong(ex, [f"k = {k}, Δ = {d}: how many values does the strip hold?",
-                              f"k = {k}, Δ = {d}: the strip's values are read once and shared by the outputs it "
-                              "makes; divide accordingly",
-                              "check Δ = 1: it should be the same as reading one k × k window per output"])
+                return wrong(ex, [_("k = {k}, Δ = {d}: draw the Δ neighbouring k × k windows side by side; how "
+                                    "many columns do they span?").format(k=k, d=d),
+                                  _("k = {k}, Δ = {d}: your strip is one column wider than the Δ windows need").format(
+                                      k=k, d=d)])
+            return wrong(ex, [_("k = {k}, Δ = {d}: how many values does the strip hold?").format(k=k, d=d),
+                              _("k = {k}, Δ = {d}: the strip's values are read once and shared by the outputs it "
+                                "makes; divide accordingly").format(k=k, d=d),
+                              _("check Δ = 1: it should be the same as reading one k × k window per output")])
         return right(ex)
 
     return _first(unanswered(ex, reads_per_output=reads_per_output), ex, body)
@@ -636,10 +658,10 @@ def check_block_diagonal(speedup) -> Verdict:
     def body():
         for c, b in [(8, 2), (64, 4), (256, 8), (12, 3), (5, 1), (6, 6)]:
             if not _close(_call(speedup, c, b), c * c / (b * (c // b) ** 2), 1e-9):
-                return wrong(ex, [f"c = {c}, b = {b}: count the multiply-adds of the full product",
-                                  f"c = {c}, b = {b}: now count them for b blocks, each a square block of "
-                                  "its own size",
-                                  "the speed-up is the ratio of the two counts; check b = 1 gives 1"])
+                return wrong(ex, [_("c = {c}, b = {b}: count the multiply-adds of the full product").format(c=c, b=b),
+                                  _("c = {c}, b = {b}: now count them for b blocks, each a square block of "
+                                    "its own size").format(c=c, b=b),
+                                  _("the speed-up is the ratio of the two counts; check b = 1 gives 1")])
         return right(ex)
 
     return _first(unanswered(ex, speedup=speedup), ex, body)
@@ -648,8 +670,8 @@ def check_block_diagonal(speedup) -> Verdict:
 # 8: beyond the book ------------------------------------------------------------------------------
 def describe_8(who: str | None = None) -> str:
     n = numbers("8", who)
-    return (f"c_i = c_o = {n['c']}, {n['k']} × {n['k']} kernels, groups = {n['groups']} for the grouped layer; "
-            f"the separable layer pads by {n['k'] // 2}")
+    return _("c_i = c_o = {c}, {k} × {k} kernels, groups = {groups} for the grouped layer; the separable layer "
+             "pads by {pad}").format(c=n["c"], k=n["k"], groups=n["groups"], pad=n["k"] // 2)
 
 
 @_instant("8")
@@ -672,21 +694,21 @@ def check_grouped(grouped_params, separable_params, separable) -> Verdict:
         grouped = conv2d_cost(c, c, k, k, 32, 32, groups=groups).params
         sep = conv2d_cost(c, c, k, k, 32, 32, groups=c).params + conv2d_cost(c, c, 1, 1, 32, 32).params
         if _close(grouped_params, full.params):
-            return wrong(ex, "grouped_params: that is the full layer; with groups, how many input channels does "
-                             "one output channel read?", part="grouped_params")
+            return wrong(ex, _("grouped_params: that is the full layer; with groups, how many input channels does "
+                               "one output channel read?"), part="grouped_params")
         if _close(grouped_params, grouped - c):
-            return wrong(ex, "grouped_params: bias included", part="grouped_params")
+            return wrong(ex, _("grouped_params: bias included"), part="grouped_params")
         if not _close(grouped_params, grouped):
             return wrong(ex, part="grouped_params", levels=[
-                "grouped_params: count the weights of one output channel's kernel, then all",
-                "grouped_params: with groups = g each output channel reads c_i / g input channels"])
+                _("grouped_params: count the weights of one output channel's kernel, then all"),
+                _("grouped_params: with groups = g each output channel reads c_i / g input channels")])
         if _close(separable_params, sep - 2 * c):
-            return wrong(ex, "separable_params: bias included, in both layers", part="separable_params")
+            return wrong(ex, _("separable_params: bias included, in both layers"), part="separable_params")
         if not _close(separable_params, sep):
             return wrong(ex, part="separable_params", levels=[
-                "separable_params: add the two layers' parameters",
-                "separable_params: the depthwise layer has one k × k kernel per channel (and a bias per "
-                "channel); the 1 × 1 layer is a full c → c layer"])
+                _("separable_params: add the two layers' parameters"),
+                _("separable_params: the depthwise layer has one k × k kernel per channel (and a bias per "
+                  "channel); the 1 × 1 layer is a full c → c layer")])
         g = torch.Generator().manual_seed(7)
         X = torch.randn(2, c, 10, 9, generator=g)
         Wd, bd = torch.randn(c, 1, k, k, generator=g), torch.randn(c, generator=g)
@@ -695,15 +717,16 @@ def check_grouped(grouped_params, separable_params, separable) -> Verdict:
         want = F.conv2d(F.conv2d(X, Wd, bd, padding=k // 2, groups=c), Wp, bp)
         if not isinstance(got, torch.Tensor) or got.shape != want.shape:
             shape = tuple(got.shape) if isinstance(got, torch.Tensor) else _kind(got)
-            return wrong(ex, f"separable: for X of shape {tuple(X.shape)} (batch, c, n_h, n_w) the result "
-                             f"should have the same shape (padding k // 2 keeps n_h × n_w); got {shape}",
+            return wrong(ex, _("separable: for X of shape {x} (batch, c, n_h, n_w) the result should have the same "
+                               "shape (padding k // 2 keeps n_h × n_w); got {shape}").format(x=tuple(X.shape),
+                                                                                            shape=shape),
                          part="separable")
         if not got.is_floating_point() or not torch.allclose(got.to(torch.float64), want.to(torch.float64),
                                                              rtol=1e-4, atol=1e-3):
             return wrong(ex, part="separable", levels=[
-                "separable: depthwise first (one kernel per channel, padding k // 2), then the 1 × 1 layer on its "
-                "output",
-                "separable: chanconv.conv2d takes groups=; a depthwise layer has as many groups as channels"])
+                _("separable: depthwise first (one kernel per channel, padding k // 2), then the 1 × 1 layer on its "
+                  "output"),
+                _("separable: chanconv.conv2d takes groups=; a depthwise layer has as many groups as channels")])
         return right(ex)
 
     return _run(ex, body)

@@ -19,6 +19,8 @@ import numpy as np
 import torch
 from torch.overrides import TorchFunctionMode
 
+from ..core.i18n import _
+
 F = torch.nn.functional
 
 MATMUL_NAMES = {
@@ -108,7 +110,7 @@ def time_limit(seconds: float):
         return
 
     def on_alarm(signum, frame):
-        raise TimeLimit(f"ran past {seconds:g} s")
+        raise TimeLimit(_("ran past {seconds} s").format(seconds=f"{seconds:g}"))
 
     old = signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -136,7 +138,7 @@ def _levenberg_marquardt(k, A, B, norm, steps: int = 200):
     c_m = A.shape[0]
     lam = 1e-3
     r = _conv_matrix(A) @ B.reshape(-1) - k
-    for _ in range(steps):
+    for _step in range(steps):
         J = np.hstack([_conv_matrix(B), _conv_matrix(A)])  # the product is symmetric in A and B
         step = np.linalg.solve(J.T @ J + lam * np.eye(J.shape[1]), -J.T @ r)
         A2, B2 = A + step[:4 * c_m].reshape(A.shape), B + step[4 * c_m:].reshape(B.shape)
@@ -163,7 +165,7 @@ def express_3x3(K, c_m: int, restarts: int = 40, iters: int = 300, seed: int = 0
         return 0.0, torch.zeros(c_m, 1, 2, 2, dtype=torch.float64), torch.zeros(1, c_m, 2, 2, dtype=torch.float64)
     rng = np.random.default_rng(seed)
     best = (np.inf, None, None)
-    for _ in range(restarts):
+    for _restart in range(restarts):
         if c_m >= 4:  # the first four middle channels: the four shifts of the kernel's 2 × 2 corners
             A = np.zeros((c_m, 2, 2))
             for m, (u, v) in enumerate([(0, 0), (0, 1), (1, 0), (1, 1)]):
@@ -172,7 +174,7 @@ def express_3x3(K, c_m: int, restarts: int = 40, iters: int = 300, seed: int = 0
         else:
             A = rng.standard_normal((c_m, 2, 2))
         B = np.linalg.lstsq(_conv_matrix(A), k, rcond=None)[0].reshape(c_m, 2, 2)
-        for _ in range(iters):
+        for _iteration in range(iters):
             A = np.linalg.lstsq(_conv_matrix(B), k, rcond=None)[0].reshape(c_m, 2, 2)
             B = np.linalg.lstsq(_conv_matrix(A), k, rcond=None)[0].reshape(c_m, 2, 2)
         r = float(np.linalg.norm(_conv_matrix(A) @ B.reshape(-1) - k) / norm)

@@ -12,6 +12,8 @@ import hashlib
 import os
 import random
 
+from ..core.i18n import _
+
 __all__ = ["set_student", "student", "numbers", "DEFAULTS"]
 
 ENV = "CHANCONV_STUDENT"
@@ -28,7 +30,7 @@ DEFAULTS = {
 def set_student(name: str | None) -> str | None:
     """Use the variant of student ``name`` (None: back to ``$CHANCONV_STUDENT`` or the default)."""
     if name is not None and (not isinstance(name, str) or not name.strip()):
-        raise ValueError(f"a student id is a non-empty string, got {name!r}")
+        raise ValueError(_("a student id is a non-empty string, got {name}").format(name=repr(name)))
     _STUDENT[0], _SET[0] = (name.strip() if name else None), name is not None
     return student()
 
@@ -44,7 +46,8 @@ def numbers(exercise: str, who: str | None = None) -> dict:
     """The numbers of ``exercise`` ("3" or "8") for student ``who`` (default: the current one)."""
     exercise = str(exercise)
     if exercise not in DEFAULTS:
-        raise ValueError(f"exercise {exercise!r} has no per-student numbers; those that do: {sorted(DEFAULTS)}")
+        raise ValueError(_("exercise {exercise} has no per-student numbers; those that do: {those}").format(
+            exercise=repr(exercise), those=sorted(DEFAULTS)))
     who = student() if who is None else who
     if not who:
         return dict(DEFAULTS[exercise])

@@ -23,6 +23,8 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass
 
+from ..core.i18n import _
+
 __all__ = ["RIGHT", "NOT_YET", "ERROR", "NOT_ANSWERED", "Verdict", "results", "reset", "grading_kernel"]
 
 RIGHT, NOT_YET, ERROR, NOT_ANSWERED = "right", "not yet", "error", "not answered"
@@ -62,10 +64,10 @@ class Verdict:
     @property
     def line(self) -> str:
         if self.status == RIGHT:
-            return "✓ right" + (f" ({self.message})" if self.message else "")
+            return _("✓ right ({note})").format(note=self.message) if self.message else _("✓ right")
         if self.status == NOT_ANSWERED:
-            return "… not answered yet: " + self.message
-        return "✗ not yet: " + self.message
+            return _("… not answered yet: {message}").format(message=self.message)
+        return _("✗ not yet: {message}").format(message=self.message)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -98,7 +100,7 @@ def wrong(exercise: str, levels, part: str = "") -> Verdict:
     hint = levels[min(tries, len(levels)) - 1]
     more = ""
     if tries < len(levels) and not _QUIET[0]:
-        more = " (run the check again after a change: the next hint says more)"
+        more = _(" (run the check again after a change: the next hint says more)")
     return record(exercise, NOT_YET, hint + more)
 
 
@@ -108,7 +110,7 @@ def error(exercise: str, message: str) -> Verdict:
 
 def deferred(exercise: str) -> Verdict:
     """The verdict of a check cell in a kernel the grader runs: the grader checks, not the cell."""
-    return record(exercise, NOT_ANSWERED, "checked by the grader, outside this notebook")
+    return record(exercise, NOT_ANSWERED, _("checked by the grader, outside this notebook"))
 
 
 def unanswered(exercise: str, **answers) -> Verdict | None:
@@ -116,7 +118,8 @@ def unanswered(exercise: str, **answers) -> Verdict | None:
     blank = [name for name, value in answers.items() if value is None]
     if blank:
         return record(exercise, NOT_ANSWERED,
-                      f"replace None in {', '.join(blank)} with your answer, run that cell, then this check")
+                      _("replace None in {names} with your answer, run that cell, then this check").format(
+                          names=", ".join(blank)))
     return None
 
 

@@ -13,6 +13,9 @@
 // picture from Python); every map's canvas carries data-map (its name, e.g. "Y[2]"), data-rows,
 // data-cols, data-cell (pixels per cell) and data-margin (pixels around the cells), and the input maps
 // data-window ("r0,r1,c0,c1": padded rows and columns, end excluded) and data-taps ("rows;cols").
+//
+// Words: every word the picture shows comes from Python (the trait "strings": key -> text with {names}, in the
+// notebook's language, chanconv.explorer.payload.UI_STRINGS); tr() fills the names in. This file holds none.
 
 import inflate from "./inflate.js";
 
@@ -24,6 +27,12 @@ const WALK_MS = 700;
 const AHEAD_MS = 300; // a picture still this long asks Python for every output channel's partial maps
 const TYPES = { uint8: Uint8Array, int8: Int8Array, int16: Int16Array, int32: Int32Array, float32: Float32Array };
 const ARRAYS = ["x", "k", "b", "y", "p"];
+
+export function tr(S, key, params = {}) {
+  // the text Python sent under key, its {names} filled in from params
+  const text = S && typeof S[key] === "string" ? S[key] : key;
+  return text.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
+}
 
 // -- numbers ---------------------------------------------------------------------------------------
 
@@ -118,8 +127,9 @@ function partialsHere(D, o) {
   return { shape: [c, h, w], data: P.data.subarray((o - P.first) * size, (o - P.first + 1) * size) };
 }
 
-export function elementTexts(L, D, o, u, v, projector, fullTerms) {
-  // The written sum of Y[o, u, v], as chanconv.course.element.Element writes it (compact and every product).
+export function elementTexts(L, D, o, u, v, projector, fullTerms, S) {
+  // The written sum of Y[o, u, v], as chanconv.course.element.Element writes it (compact and every product);
+  // S: the words Python sent (the "strings" trait)
   const { rows, cols } = windowOf(L, u, v);
   const p = L.padding;
   const terms = channelsOf(L, o).map((i, il) => {
@@ -144,14 +154,12 @@ export function elementTexts(L, D, o, u, v, projector, fullTerms) {
   const n = terms.reduce((s, ts) => s + ts.length, 0);
   const padded = terms.reduce((s, ts) => s + ts.filter((t) => t.pad).length, 0);
   const by = bias !== null ? ` + b[${o}]` : "";
-  const lines = [`${name} = Σ_i (X[i] ⋆ K[${o}, i])[${u}, ${v}]${by}, one partial sum per input channel i` +
-    `${L.groups > 1 ? " of its group" : ""}:`];
-  lines.push(compact || `${name} = ${formatNumber(at(D.y, o, u, v), false)} (its partial sums per input channel ` +
-    "come from Python: run the notebook, or pick in the output channel whose partial maps are drawn)");
+  const lines = [tr(S, L.groups > 1 ? "sum_head_group" : "sum_head", { name, o, u, v, by })];
+  lines.push(compact || tr(S, "sum_elsewhere", { name, value: formatNumber(at(D.y, o, u, v), false) }));
   if (fullTerms || (!projector && n - padded <= FULL_TERMS_MAX)) {
-    lines.push("every product:" + (padded ? `  (${padded} products with a padding zero left out)` : ""), full);
+    lines.push(padded ? tr(S, "every_product_padded", { padded }) : tr(S, "every_product"), full);
   } else {
-    lines.push(`(${n - padded} products: tick 'every term' to write them all out)`);
+    lines.push(tr(S, "products_hidden", { n: n - padded }));
   }
   return { lines, full, compact };
 }
@@ -463,14 +471,14 @@ function channelLines(b) {
   return out;
 }
 
-export function volumesSvg(L, o, u, v, projector) {
+export function volumesSvg(L, o, u, v, projector, S) {
   const p = L.padding;
   const fit = projector ? 230 : 170;
   const font = projector ? 18 : 12;
   const X = box3(L.c_i, L.n_h + 2 * p, L.n_w + 2 * p, fit);
   const K = box3(L.c_ig, L.k_h, L.k_w, fit * 0.55);
   const boxes = [X, K];
-  const labels = [`X: c_i × n_h × n_w = ${L.c_i} × ${L.n_h} × ${L.n_w}` + (p ? ` (+ padding ${p})` : ""),
+  const labels = [`X: c_i × n_h × n_w = ${L.c_i} × ${L.n_h} × ${L.n_w}` + (p ? tr(S, "view3d_padding", { p }) : ""),
     `K[${o}]: c_i${L.groups > 1 ? " / groups" : ""} × k_h × k_w = ${L.c_ig} × ${L.k_h} × ${L.k_w}`];
   const Y = L.m_h ? box3(L.c_o, L.m_h, L.m_w, fit) : null;
   if (Y) { boxes.push(Y); labels.push(`Y: c_o × m_h × m_w = ${L.c_o} × ${L.m_h} × ${L.m_w}`); }
@@ -484,7 +492,7 @@ export function volumesSvg(L, o, u, v, projector) {
   const height = top + Math.max(...boxes.map((b) => b.h * b.s + b.d * b.dy)) + 2.6 * font;
   const label = (b, text) => { const [lx, ly] = P3(b, 0, b.h, 0); return `<text x="${lx.toFixed(1)}" y="${(ly + 1.5 * font).toFixed(1)}">${text}</text>`; };
   let svg = `<svg width="${width.toFixed(0)}" height="${height.toFixed(0)}" viewBox="0 0 ${width.toFixed(0)} ${height.toFixed(0)}" ` +
-    `font-family="system-ui, sans-serif" font-size="${font}" role="img" aria-label="3-D view: the input volume, the kernel block K[${o}] and the output volume">`;
+    `font-family="system-ui, sans-serif" font-size="${font}" role="img" aria-label="${tr(S, "view3d_label", { o })}">`;
   svg += faces(X, [0, X.d, 0, X.h, 0, X.w], "#fbe3d6");
   if (p) svg += faces(X, [0, X.d, p, X.h - p, p, X.w - p], "#f4b69a", "#333", 0.55, 0.5);
   svg += channelLines(X);
@@ -517,13 +525,13 @@ function el(tag, attrs = {}, ...children) {
   return e;
 }
 
-function legend(name, [lim, signed], pad) {
+function legend(S, name, [lim, signed], pad) {
   const lo = signed ? -lim : 0;
   const stops = Array.from({ length: 11 }, (_, j) => css(PALETTE[level(lo + ((lim - lo) * j) / 10, lim)]));
   const bar = el("span", { class: "bar", style: `background:linear-gradient(to right,${stops.join(",")})` });
   const out = el("span", { class: "lg" }, el("b", { text: name }), ` ${short(lo)} `, bar, ` ${short(lim)} `,
-    el("span", { class: "dim", text: "(value → colour, white = 0)" }));
-  if (pad) out.append(el("span", { class: "padkey" }), el("span", { class: "dim", text: "padding (a zero)" }));
+    el("span", { class: "dim", text: tr(S, "legend_scale") }));
+  if (pad) out.append(el("span", { class: "padkey" }), el("span", { class: "dim", text: tr(S, "legend_padding") }));
   return out;
 }
 
@@ -548,8 +556,8 @@ class Explorer {
     root.classList.add("ccx2");
     this.status = el("div", { class: "status" });
     this.nokernel = el("div", { class: "nokernel", role: "note" });
-    this.walk = el("button", { class: "walk", type: "button", title: "walk the positions Y[o, u, v] one by one" });
-    this.stop = el("button", { class: "walk", type: "button", title: "stop and go back to Y[0, 0, 0]", text: "■" });
+    this.walk = el("button", { class: "walk", type: "button" });
+    this.stop = el("button", { class: "walk", type: "button", text: "■" });
     this.hint = el("span", { class: "hint" });
     this.live_region = el("div", { class: "sr", "aria-live": "polite" });
     this.picture = el("div", { class: "picture" });
@@ -558,6 +566,10 @@ class Explorer {
     this.walk.addEventListener("click", () => (this.timer ? this.pause() : this.play()));
     this.stop.addEventListener("click", () => { this.pause(); this.keep(0, 0, 0); });
     this.setWalkLabel();
+  }
+
+  t(key, params) {
+    return tr(this.model.get("strings"), key, params);
   }
 
   get picked() {
@@ -620,6 +632,9 @@ class Explorer {
   build() {
     const { L, D } = this;
     const projector = this.model.get("projector");
+    this.walk.title = this.t("walk_title");
+    this.stop.title = this.t("stop_title");
+    this.setWalkLabel();
     this.width = this.root.clientWidth; // read before the picture changes (after, it would lay the page out again)
     this.root.classList.toggle("proj", projector);
     this.drawStatus();
@@ -655,8 +670,7 @@ class Explorer {
       el("pre", { text: lines.join("\n") }),
       ...(T.timing ? [el("pre", { class: "timing", text: T.timing })] : []));
     const off = this.model.get("static") || this.noKernel;
-    this.nokernel.textContent = off ? "No Python here: point at a cell, click, the arrow keys, ▶ and the o, u, v " +
-      "sliders work; changing the layer (the controls above, shown disabled) needs Python: run the notebook in Jupyter." : "";
+    this.nokernel.textContent = off ? this.t("no_kernel") : "";
   }
 
   figure(caption, canvas, op) {
@@ -678,11 +692,10 @@ class Explorer {
     const values = showValues(L.c_i, rows, cols);
     const font = projector ? 18 : 12;
     const cell = values ? this.valueCell(font, D.x) : cellPx(rows, cols, projector);
-    const dil = L.dilation > 1 && L.k_h * L.k_w > 1 ? `; dilation ${L.dilation}: it reads only the marked taps, every ` +
-      `${L.dilation}th row and column of the window, not the cells between them` : "";
-    const padded = p ? `, padded by ${p} (grey, hatched)` : "";
+    const dilation = L.dilation > 1 && L.k_h * L.k_w > 1 ? this.t("input_dilation", { d: L.dilation }) : "";
+    const padded = p ? this.t("input_padded", { p }) : "";
     const row = el("div", { class: "row" });
-    if (L.x_kind === "photo") row.append(this.figure("the photo (R, G, B)", this.photo(projector)));
+    if (L.x_kind === "photo") row.append(this.figure(this.t("photo"), this.photo(projector)));
     const names = L.x_kind === "photo" ? [" (R)", " (G)", " (B)"] : [];
     for (let i = 0; i < L.c_i; i++) {
       const m = new MapView({ name: `X[${i}]`, rows, cols, cell, font, values, pad: p });
@@ -692,9 +705,8 @@ class Explorer {
       row.append(this.figure(`X[${i}]${names[i] || ""}`, m.canvas));
     }
     const node = el("div", { class: "sx" },
-      el("h4", { text: `input X: c_i = ${L.c_i} channels of n_h × n_w = ${L.n_h} × ${L.n_w}${padded}; ` +
-        `the window of the picked element Y[o, u, v] outlined${dil}` }),
-      legend("X", L.scales.x, p > 0), row);
+      el("h4", { text: this.t("input_head", { c_i: L.c_i, n_h: L.n_h, n_w: L.n_w, padded, dilation }) }),
+      legend(this.model.get("strings"), "X", L.scales.x, p > 0), row);
     this.picture.append(node);
     this.xPart = { D: D.x, key: this.inputKey(projector), node, maps: this.maps.x };
   }
@@ -702,7 +714,7 @@ class Explorer {
   photo(projector) {
     const { L, D } = this;
     const cell = cellPx(L.n_h, L.n_w, projector);
-    const c = el("canvas", { role: "img", "aria-label": `the photo, ${L.n_h} × ${L.n_w} pixels, its three colour channels combined` });
+    const c = el("canvas", { role: "img", "aria-label": this.t("photo_label", { n_h: L.n_h, n_w: L.n_w }) });
     c.width = L.n_w;
     c.height = L.n_h;
     c.style.width = `${L.n_w * cell}px`;
@@ -730,14 +742,12 @@ class Explorer {
     this.kValues = showValues(L.c_o * L.c_ig, L.k_h, L.k_w);
     const cell = this.kValues ? this.valueCell(font, D.k) : Math.max(Math.floor(cellPx(L.k_h, L.k_w, projector) / 2), projector ? 9 : 6);
     this.kgrid = new KernelGrid(L, D, { cell, font, values: this.kValues, projector });
-    const grp = L.groups > 1 ? ` in groups = ${L.groups} groups (output channel o reads the c_i / groups = ${L.c_ig} ` +
-      "input channels of its group)" : "";
-    const dil = L.dilation > 1 ? `, dilation ${L.dilation} (taps ${L.dilation} apart)` : "";
-    const where = this.kValues ? "" : L.m_h ? "; the picked row's values are written beside its partial maps" : "";
-    this.picture.append(el("div", { class: "sk" },
-      el("h4", { text: `kernels K: c_o × c_i / groups = ${L.c_o} × ${L.c_ig} kernels of k_h × k_w = ${L.k_h} × ${L.k_w}` +
-        `${grp}${dil}, ${L.k_name}; row K[o] makes output channel Y[o], the picked row outlined${where}` }),
-      legend("K", L.scales.k, false), this.kgrid.canvas));
+    const groups = L.groups > 1 ? this.t("kernels_groups", { g: L.groups, c_ig: L.c_ig }) : "";
+    const dilation = L.dilation > 1 ? this.t("kernels_dilation", { d: L.dilation }) : "";
+    const values = this.kValues || !L.m_h ? "" : this.t("kernels_values");
+    const head = { c_o: L.c_o, c_ig: L.c_ig, k_h: L.k_h, k_w: L.k_w, groups, dilation, k_name: L.k_name, values };
+    this.picture.append(el("div", { class: "sk" }, el("h4", { text: this.t("kernels_head", head) }),
+      legend(this.model.get("strings"), "K", L.scales.k, false), this.kgrid.canvas));
   }
 
   buildPartials(projector) {
@@ -749,8 +759,8 @@ class Explorer {
     this.pHead = el("h4");
     this.pRow = el("div", { class: "row" });
     this.pNote = el("div", { class: "pnote" });
-    this.picture.append(el("div", { class: "sp" }, this.pHead, legend("partial maps, their sum and Y", L.scales.y, false),
-      this.pNote, this.pRow));
+    this.picture.append(el("div", { class: "sp" }, this.pHead,
+      legend(this.model.get("strings"), this.t("legend_partials"), L.scales.y, false), this.pNote, this.pRow));
     this.partialsFor = null;
   }
 
@@ -760,13 +770,12 @@ class Explorer {
     let P = this.partialsOf(o);
     let shown = o;
     if (!P) { shown = D.p ? D.p.first : 0; P = partialsHere(D, shown); this.askAhead(); }
-    this.pNote.textContent = shown === o ? "" : `the partial maps of Y[${o}] come from Python: ` +
-      (this.model.get("static") || this.noKernel ? `shown here for Y[${shown}]` : "on their way");
+    this.pNote.textContent = shown === o ? "" :
+      this.t(this.model.get("static") || this.noKernel ? "partials_static" : "partials_coming", { o, shown });
     if (this.partialsFor === shown && this.pRow.childElementCount) return;
     this.partialsFor = shown;
     const by = L.bias ? `, + b[${shown}]` : "";
-    this.pHead.textContent = `how Y[${shown}] is made: one partial map X[i] ⋆ K[${shown}, i] per input channel i` +
-      `${L.groups > 1 ? " of its group" : ""}, their sum${by}, = Y[${shown}]; the picked element outlined in each`;
+    this.pHead.textContent = this.t(L.groups > 1 ? "partials_head_group" : "partials_head", { o: shown, by });
     const chans = channelsOf(L, shown);
     const mk = (name, get) => {
       const m = new MapView({ name, rows: L.m_h, cols: L.m_w, cell: this.pCell, font: this.pFont, values: this.pValues });
@@ -781,17 +790,18 @@ class Explorer {
       const m = mk(`X[${i}] ⋆ ${kname}`, (r, c) => at(P, il, r, c));
       this.maps.p.push(m);
       const parts = [];
-      if (!this.kValues) parts.push(el("div", { class: "cap", text: `${kname} (colours of K)` }), this.kernelCanvas(shown, il));
+      if (!this.kValues) parts.push(el("div", { class: "cap", text: this.t("kernel_colours", { kernel: kname }) }),
+        this.kernelCanvas(shown, il));
       parts.push(el("div", { class: "cap", text: m.name }), m.canvas);
       const fig = el("div", { class: "fig" }, ...parts);
       this.pRow.append(il ? el("div", { class: "opfig" }, el("span", { class: "op", text: "+" }), fig) : fig);
     });
-    const sum = mk("the sum", (r, c) => { let s = 0; for (let il = 0; il < chans.length; il++) s += at(P, il, r, c); return s; });
+    const sum = mk(this.t("the_sum"), (r, c) => { let s = 0; for (let il = 0; il < chans.length; il++) s += at(P, il, r, c); return s; });
     this.maps.p.push(sum);
-    this.pRow.append(this.figure("the sum", sum.canvas, "="));
+    this.pRow.append(this.figure(this.t("the_sum"), sum.canvas, "="));
     if (L.bias) this.pRow.append(el("div", { class: "opfig" }, el("span", { class: "op", text: "+" }),
       el("div", { class: "fig" }, el("div", { class: "cap", text: `b[${shown}]` }), el("b", { class: "bval", text: short(D.b.data[shown]) }))));
-    const yo = mk(`Y[${shown}] (= the sum${L.bias ? ` + b[${shown}]` : ""})`, (r, c) => at(D.y, shown, r, c));
+    const yo = mk(this.t(L.bias ? "y_sum_bias" : "y_sum", { o: shown }), (r, c) => at(D.y, shown, r, c));
     this.maps.p.push(yo);
     this.pRow.append(this.figure(`Y[${shown}]`, yo.canvas, "="));
     this.wire(this.maps.p, () => shown);
@@ -804,7 +814,7 @@ class Explorer {
     const m = new MapView({ name: `K[${o}, ${il}]`, rows: L.k_h, cols: L.k_w, cell: this.valueCell(font, D.k), font, values: true });
     m.fill((r, c) => at(D.k, o, il, r, c), L.scales.k[0]);
     m.paint(null);
-    m.canvas.setAttribute("aria-label", `kernel K[${o}, ${il}], ${L.k_h} × ${L.k_w}, its values written in its cells`);
+    m.canvas.setAttribute("aria-label", this.t("kernel_label", { kernel: `K[${o}, ${il}]`, k_h: L.k_h, k_w: L.k_w }));
     return m.canvas;
   }
 
@@ -821,8 +831,7 @@ class Explorer {
     this.wire(this.maps.y, null);
     const formula = L.dilation > 1 ? "d(k − 1) − 1" : "k";
     this.picture.append(el("div", { class: "sy" },
-      el("h4", { text: `output Y: c_o = ${L.c_o} channels of m_h × m_w = ${L.m_h} × ${L.m_w} ` +
-        `(m = ⌊(n + 2p − ${formula}) / s⌋ + 1); point at a cell to see how it is made, click to keep it` }), row));
+      el("h4", { text: this.t("output_head", { c_o: L.c_o, m_h: L.m_h, m_w: L.m_w, formula }) }), row));
   }
 
   wire(maps, fixedO) {
@@ -915,7 +924,7 @@ class Explorer {
   }
 
   setWalkLabel() {
-    this.walk.textContent = this.timer ? "⏸ pause" : "▶ walk";
+    this.walk.textContent = this.t(this.timer ? "pause" : "walk");
     this.walk.setAttribute("aria-pressed", this.timer ? "true" : "false");
   }
 
@@ -948,34 +957,37 @@ class Explorer {
     for (const m of this.maps.x) {
       const on = chans.has(m.i);
       m.paint(on ? { box: win.box, taps: [win.rows, win.cols], dashed } : null);
-      m.canvas.setAttribute("aria-label", `input channel X[${m.i}], ${L.n_h} × ${L.n_w}` + (L.padding ? ` padded to ${m.rows} × ${m.cols}` : "") +
-        (on ? `; the window of Y[${o}, ${u}, ${v}]: padded rows ${win.rows.join(", ")}, columns ${win.cols.join(", ")}` : "; not read by the picked element"));
+      const size = { i: m.i, n_h: L.n_h, n_w: L.n_w, rows: m.rows, cols: m.cols };
+      m.canvas.setAttribute("aria-label", this.t(L.padding ? "input_label_padded" : "input_label", size) + (on ?
+        this.t("input_label_window", { o, u, v, rows: win.rows.join(", "), cols: win.cols.join(", ") }) : this.t("input_label_unread")));
     }
     this.kgrid.paint(hasY ? o : kept[0], dashed);
-    this.kgrid.canvas.setAttribute("aria-label", `the kernels K, ${L.c_o} rows of ${L.c_ig} kernels of ${L.k_h} × ${L.k_w}; row K[${o}] outlined`);
+    this.kgrid.canvas.setAttribute("aria-label", this.t("kernels_label", { c_o: L.c_o, c_ig: L.c_ig, k_h: L.k_h, k_w: L.k_w, o }));
     if (!hasY) return;
     this.fillPartials(this.preview && this.partialsOf(o) ? o : kept[0]);
     for (const m of this.maps.p) {
       const on = m.o === o;
       m.paint(on ? { box: [u, u + 1, v, v + 1], taps: [[u], [v]], dashed } : null);
-      m.canvas.setAttribute("aria-label", `${m.name}, ${L.m_h} × ${L.m_w}` + (on ? `; at (${u}, ${v}): ${formatNumber(m.get(u, v), false)}` : ""));
+      m.canvas.setAttribute("aria-label", `${m.name}, ${L.m_h} × ${L.m_w}` + (on ? this.t("map_label_at", { u, v, value: formatNumber(m.get(u, v), false) }) : ""));
     }
     for (const m of this.maps.y) {
       const on = m.o === o;
       m.paint(on ? { box: [u, u + 1, v, v + 1], taps: [[u], [v]], dashed } : null);
-      m.canvas.setAttribute("aria-label", `output channel Y[${m.o}], ${L.m_h} × ${L.m_w}` +
-        (on ? `; picked Y[${o}, ${u}, ${v}] = ${formatNumber(m.get(u, v), false)}` : "") + "; arrow keys move the picked element");
+      m.canvas.setAttribute("aria-label", this.t("output_label", { o: m.o, m_h: L.m_h, m_w: L.m_w }) +
+        (on ? this.t("output_label_picked", { o, u, v, value: formatNumber(m.get(u, v), false) }) : "") + this.t("output_label_keys"));
     }
     const projector = this.model.get("projector");
+    const S = this.model.get("strings");
     const P = this.partialsOf(o);
     const D = P && !partialsHere(this.D, o) ? { ...this.D, p: { shape: [1, ...P.shape], data: P.data, first: o } } : this.D;
-    const texts = elementTexts(L, D, o, u, v, projector, this.model.get("full_terms"));
+    const texts = elementTexts(L, D, o, u, v, projector, this.model.get("full_terms"), S);
     this.sumBox.textContent = texts.lines.join("\n");
-    this.hint.textContent = this.preview ? `previewing Y[${o}, ${u}, ${v}]: click to keep it` :
-      `picked Y[${o}, ${u}, ${v}]: point at a cell of an output map to preview, click to keep; arrow keys move it`;
+    this.hint.textContent = this.t(this.preview ? "hint_preview" : "hint_picked", { o, u, v });
     if (!this.preview) this.live_region.textContent = texts.compact || texts.full;
-    if (this.view3d) this.view3d.innerHTML = `<h4>3-D view: Y[${o}, ${u}, ${v}] = the sum over the ${L.c_ig} × ${L.k_h} × ` +
-      `${L.k_w} window (dark) times the kernel block K[${o}] (blue)${L.bias ? `, + b[${o}]` : ""}</h4>` + volumesSvg(L, o, u, v, projector);
+    if (this.view3d) {
+      const head = el("h4", { text: this.t("view3d_head", { o, u, v, c_ig: L.c_ig, k_h: L.k_h, k_w: L.k_w, by: L.bias ? `, + b[${o}]` : "" }) });
+      this.view3d.innerHTML = head.outerHTML + volumesSvg(L, o, u, v, projector, S);
+    }
   }
 }
 
@@ -987,6 +999,7 @@ function render({ model, el: root }) {
   model.on("change:full_terms", () => { view.reserveSumHeight(model.get("projector")); view.paint(); });
   for (const name of ["o", "u", "v"]) model.on(`change:${name}`, () => view.schedulePaint());
   model.on("change:text", () => view.drawStatus());
+  model.on("change:strings", () => view.build());
   model.on("msg:custom", (msg, buffers) => {
     if (msg && msg.kind === "pong") { view.live = true; view.noKernel = false; view.drawStatus(); }
     if (msg && msg.kind === "partials") view.takeAhead(msg, buffers);

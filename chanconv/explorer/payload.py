@@ -8,6 +8,9 @@ sent only when it changes:
             dilation, groups, m_h, m_w, 0 without an output), the colour scale of each role (X; K; the
             partial maps, their sum and Y: ±lim and whether a value is negative), where X and K come from
     text    one line each: the summary's parts, the notes, the message, the torch.nn.Conv2d check, the timing
+    strings the words of the picture itself (headings, captions, the written sum's lines, buttons, the text read
+            aloud), each with its ``{names}`` that explorer.js fills in: in the language in use, so that the browser
+            holds no words of its own (:data:`UI_STRINGS`, sent once)
     x       X, (c_i, n_h, n_w)
     k       K, (c_o, c_i / groups, k_h, k_w)
     b       b, (c_o,), or {} without a bias
@@ -30,10 +33,12 @@ import zlib
 import numpy as np
 import torch
 
+from ..core.i18n import N_, _
 from ..course.element import format_number
 from .state import PRESET_NAMES, ExplorerState
 
-__all__ = ["encode", "decode", "layer_info", "text_lines", "partials_item", "P_ALL_BYTES", "P_ALL_VALUES", "FORMAT"]
+__all__ = ["encode", "decode", "layer_info", "text_lines", "partials_item", "ui_strings", "UI_STRINGS", "P_ALL_BYTES",
+           "P_ALL_VALUES", "FORMAT"]
 
 FORMAT = 1  # the payload's version: the browser refuses one it does not know
 COMPRESS_MIN = 512  # bytes: smaller buffers travel as they are
@@ -107,7 +112,8 @@ def layer_info(state: ExplorerState, p_all: bool) -> dict:
         "c_i": s.c_i, "c_o": s.c_o, "c_ig": s.c_i // s.groups, "k_h": s.k_h, "k_w": s.k_w, "n_h": s.n_h,
         "n_w": s.n_w, "stride": s.stride, "padding": s.padding, "dilation": s.dilation, "groups": s.groups,
         "bias": state.b is not None, "m_h": m_h, "m_w": m_w,
-        "x_kind": state.x_kind, "k_kind": state.k_kind, "k_name": PRESET_NAMES.get(state.k_kind, state.k_kind),
+        "x_kind": state.x_kind, "k_kind": state.k_kind,
+        "k_name": _(PRESET_NAMES[state.k_kind]) if state.k_kind in PRESET_NAMES else state.k_kind,
         "scales": {"x": _scale(state.X), "k": _scale(state.K), "y": _scale(*(partial_y or ()))},
         "p_all": p_all,
     }
@@ -118,8 +124,9 @@ def text_lines(state: ExplorerState, timing: str = "") -> dict:
     torch_line = ""
     if state.torch_check is not None:
         line, same, diff = state.torch_check
-        torch_line = (f"{line} gives the same Y: {'yes' if same else 'NO'} (largest difference "
-                      f"{format_number(diff, paren=False) if diff else 0})")
+        verdict = (_("{line} gives the same Y: yes (largest difference {diff})") if same else
+                   _("{line} gives the same Y: NO (largest difference {diff})"))
+        torch_line = verdict.format(line=line, diff=format_number(diff, paren=False) if diff else 0)
     return {"summary": list(state.lines), "notes": list(state.notes), "message": state.message,
             "torch": torch_line, "timing": timing}
 
@@ -130,3 +137,82 @@ def partials_item(partials: torch.Tensor | None, first: int) -> dict:
     if item:
         item["first"] = first
     return item
+
+
+# The words of the picture that explorer.js draws: key -> text with {names} the browser fills in. English here,
+# marked for the catalog; :func:`ui_strings` gives them in the language in use.
+UI_STRINGS = {
+    # the written sum of the picked element Y[o, u, v] ({name}; {by}: " + b[o]" with a bias)
+    "sum_head": N_("{name} = Σ_i (X[i] ⋆ K[{o}, i])[{u}, {v}]{by}, one partial sum per input channel i:"),
+    "sum_head_group": N_("{name} = Σ_i (X[i] ⋆ K[{o}, i])[{u}, {v}]{by}, one partial sum per input channel i of "
+                         "its group:"),
+    "sum_elsewhere": N_("{name} = {value} (its partial sums per input channel come from Python: run the notebook, "
+                        "or pick in the output channel whose partial maps are drawn)"),
+    "every_product": N_("every product:"),
+    "every_product_padded": N_("every product:  ({padded} products with a padding zero left out)"),
+    "products_hidden": N_("({n} products: tick 'every term' to write them all out)"),
+    # the colour legends
+    "legend_scale": N_("(value → colour, white = 0)"),
+    "legend_padding": N_("padding (a zero)"),
+    "legend_partials": N_("partial maps, their sum and Y"),
+    # ▶ and ■, the page without Python
+    "walk": N_("▶ walk"),
+    "pause": N_("⏸ pause"),
+    "walk_title": N_("walk the positions Y[o, u, v] one by one"),
+    "stop_title": N_("stop and go back to Y[0, 0, 0]"),
+    "no_kernel": N_("No Python here: point at a cell, click, the arrow keys, ▶ and the o, u, v sliders work; changing "
+                    "the layer (the controls above, shown disabled) needs Python: run the notebook in Jupyter."),
+    # the input X
+    "input_head": N_("input X: c_i = {c_i} channels of n_h × n_w = {n_h} × {n_w}{padded}; the window of the picked "
+                     "element Y[o, u, v] outlined{dilation}"),
+    "input_padded": N_(", padded by {p} (grey, hatched)"),
+    "input_dilation": N_("; dilation {d}: it reads only the marked taps, every {d}th row and column of the window, "
+                         "not the cells between them"),
+    "photo": N_("the photo (R, G, B)"),
+    "photo_label": N_("the photo, {n_h} × {n_w} pixels, its three colour channels combined"),
+    # the kernels K
+    "kernels_head": N_("kernels K: c_o × c_i / groups = {c_o} × {c_ig} kernels of k_h × k_w = {k_h} × {k_w}{groups}"
+                       "{dilation}, {k_name}; row K[o] makes output channel Y[o], the picked row outlined{values}"),
+    "kernels_groups": N_(" in groups = {g} groups (output channel o reads the c_i / groups = {c_ig} input channels of "
+                         "its group)"),
+    "kernels_dilation": N_(", dilation {d} (taps {d} apart)"),
+    "kernels_values": N_("; the picked row's values are written beside its partial maps"),
+    "kernel_colours": N_("{kernel} (colours of K)"),
+    "kernel_label": N_("kernel {kernel}, {k_h} × {k_w}, its values written in its cells"),
+    "kernels_label": N_("the kernels K, {c_o} rows of {c_ig} kernels of {k_h} × {k_w}; row K[{o}] outlined"),
+    # the partial maps of Y[o]
+    "partials_head": N_("how Y[{o}] is made: one partial map X[i] ⋆ K[{o}, i] per input channel i, their sum{by}, "
+                        "= Y[{o}]; the picked element outlined in each"),
+    "partials_head_group": N_("how Y[{o}] is made: one partial map X[i] ⋆ K[{o}, i] per input channel i of its group, "
+                              "their sum{by}, = Y[{o}]; the picked element outlined in each"),
+    "partials_static": N_("the partial maps of Y[{o}] come from Python: shown here for Y[{shown}]"),
+    "partials_coming": N_("the partial maps of Y[{o}] come from Python: on their way"),
+    "the_sum": N_("the sum"),
+    "y_sum": N_("Y[{o}] (= the sum)"),
+    "y_sum_bias": N_("Y[{o}] (= the sum + b[{o}])"),
+    # the output Y
+    "output_head": N_("output Y: c_o = {c_o} channels of m_h × m_w = {m_h} × {m_w} (m = ⌊(n + 2p − {formula}) / s⌋ "
+                      "+ 1); point at a cell to see how it is made, click to keep it"),
+    # what is read aloud (aria-label) and the hint
+    "input_label": N_("input channel X[{i}], {n_h} × {n_w}"),
+    "input_label_padded": N_("input channel X[{i}], {n_h} × {n_w} padded to {rows} × {cols}"),
+    "input_label_window": N_("; the window of Y[{o}, {u}, {v}]: padded rows {rows}, columns {cols}"),
+    "input_label_unread": N_("; not read by the picked element"),
+    "map_label_at": N_("; at ({u}, {v}): {value}"),
+    "output_label": N_("output channel Y[{o}], {m_h} × {m_w}"),
+    "output_label_picked": N_("; picked Y[{o}, {u}, {v}] = {value}"),
+    "output_label_keys": N_("; arrow keys move the picked element"),
+    "hint_preview": N_("previewing Y[{o}, {u}, {v}]: click to keep it"),
+    "hint_picked": N_("picked Y[{o}, {u}, {v}]: point at a cell of an output map to preview, click to keep; arrow keys "
+                      "move it"),
+    # the 3-D view
+    "view3d_head": N_("3-D view: Y[{o}, {u}, {v}] = the sum over the {c_ig} × {k_h} × {k_w} window (dark) times the "
+                      "kernel block K[{o}] (blue){by}"),
+    "view3d_label": N_("3-D view: the input volume, the kernel block K[{o}] and the output volume"),
+    "view3d_padding": N_(" (+ padding {p})"),
+}
+
+
+def ui_strings() -> dict:
+    """:data:`UI_STRINGS` in the language in use (what the ``strings`` trait sends)."""
+    return {key: _(text) for key, text in UI_STRINGS.items()}

@@ -30,6 +30,7 @@ import torch.nn.functional as F
 
 from ..core import auto_method, conv2d
 from ..core.cost import ConvCost, conv2d_cost
+from ..core.i18n import N_, _
 from ..course.data import lecture_K, lecture_X, load_photo
 from ..course.element import Element, element_terms
 from ..course.partials import partial_maps
@@ -39,22 +40,24 @@ __all__ = [
     "Settings", "ExplorerState", "explore", "partial_of", "layer_of", "preset_kernel", "group_options",
 ]
 
+# the controls' choices: label (English, marked for the catalog: translated where shown, ``_(label)``) -> value
 SOURCES = {
-    "the lecture's X": "lecture",
-    "random integers": "random",
-    "the photo (R, G, B)": "photo",
+    N_("the lecture's X"): "lecture",
+    N_("random integers"): "random",
+    N_("the photo (R, G, B)"): "photo",
 }
 PRESETS = {
-    "the lecture's K (K + o for Y[o])": "lecture",
-    "edge detectors (one direction per o)": "edges",
-    "horizontal edges": "h_edge",
-    "vertical edges": "v_edge",
-    "diagonal edges": "d_edge",
-    "blur": "blur",
-    "identity": "identity",
-    "random integers": "random",
+    N_("the lecture's K (K + o for Y[o])"): "lecture",
+    N_("edge detectors (one direction per o)"): "edges",
+    N_("horizontal edges"): "h_edge",
+    N_("vertical edges"): "v_edge",
+    N_("diagonal edges"): "d_edge",
+    N_("blur"): "blur",
+    N_("identity"): "identity",
+    N_("random integers"): "random",
 }
 PRESET_NAMES = {v: k for k, v in PRESETS.items()}
+X_WORDS = {"lecture": N_("the lecture's X"), "photo": N_("the photo"), "random": N_("random integers")}
 
 # (min, max) of every numeric control; the "largest settings" take every maximum
 RANGES = {
@@ -136,22 +139,28 @@ def _photo_full() -> torch.Tensor:
 
 
 @lru_cache(maxsize=32)
-def make_input(source: str, c_i: int, n_h: int, n_w: int, seed: int) -> tuple[torch.Tensor, str, str]:
-    """(X, kind, note): X of shape (c_i, n_h, n_w) from the source, or random integers with a note."""
+def _input_tensor(source: str, c_i: int, n_h: int, n_w: int, seed: int) -> tuple[torch.Tensor, str]:
+    """(X, kind): X of shape (c_i, n_h, n_w) from the source, or random integers (cached)."""
     if source == "lecture" and (c_i, n_h, n_w) == LECTURE_X_SHAPE:
-        return lecture_X(), "lecture", ""
+        return lecture_X(), "lecture"
     if source == "photo" and c_i == 3:
         X = F.interpolate(_photo_full()[None], size=(n_h, n_w), mode="area")[0]
-        return torch.round(X * 100) / 100, "photo", ""
-    X = _random_stack(c_i, (n_h, n_w), 0, 10, 1 + seed)
+        return torch.round(X * 100) / 100, "photo"
+    return _random_stack(c_i, (n_h, n_w), 0, 10, 1 + seed), "random"
+
+
+def make_input(source: str, c_i: int, n_h: int, n_w: int, seed: int) -> tuple[torch.Tensor, str, str]:
+    """(X, kind, note): X of shape (c_i, n_h, n_w) from the source, or random integers with a note (in the
+    language in use: the tensors are cached, the words are not)."""
+    X, kind = _input_tensor(source, c_i, n_h, n_w, seed)
     note = ""
-    if source == "lecture":
-        note = (f"c_i × n_h × n_w = {c_i} × {n_h} × {n_w} leaves the lecture's 2 × 3 × 3 X: X is random "
-                "integers of that shape (c_i = 2, n_h = n_w = 3 bring the lecture's X back)")
-    elif source == "photo":
-        note = (f"the photo has 3 channels (R, G, B), not c_i = {c_i}: X is random integers of shape "
-                f"({c_i}, {n_h}, {n_w}) (c_i = 3 brings the photo back)")
-    return X, "random", note
+    if kind == "random" and source == "lecture":
+        note = _("c_i × n_h × n_w = {c_i} × {n_h} × {n_w} leaves the lecture's 2 × 3 × 3 X: X is random integers of "
+                 "that shape (c_i = 2, n_h = n_w = 3 bring the lecture's X back)").format(c_i=c_i, n_h=n_h, n_w=n_w)
+    elif kind == "random" and source == "photo":
+        note = _("the photo has 3 channels (R, G, B), not c_i = {c_i}: X is random integers of shape "
+                 "({c_i}, {n_h}, {n_w}) (c_i = 3 brings the photo back)").format(c_i=c_i, n_h=n_h, n_w=n_w)
+    return X, kind, note
 
 
 def _random_stack(count: int, shape: tuple, low: int, high: int, seed: int) -> torch.Tensor:
@@ -222,33 +231,42 @@ def preset_kernel(preset: str, c_o: int, c_ig: int, k_h: int, k_w: int) -> torch
 def _preset_problem(preset: str, k_h: int, k_w: int) -> str:
     """Why a preset cannot be drawn with this kernel size ("" when it can)."""
     if preset in ("h_edge", "edges") and k_h < 2:
-        return f"a horizontal edge needs k_h ≥ 2 rows, not {k_h}"
+        return _("a horizontal edge needs k_h ≥ 2 rows, not {k_h}").format(k_h=k_h)
     if preset in ("v_edge", "edges") and k_w < 2:
-        return f"a vertical edge needs k_w ≥ 2 columns, not {k_w}"
+        return _("a vertical edge needs k_w ≥ 2 columns, not {k_w}").format(k_w=k_w)
     if preset == "d_edge" and (k_h < 2 or k_w < 2):
-        return f"a diagonal edge needs k_h, k_w ≥ 2, not {k_h} × {k_w}"
+        return _("a diagonal edge needs k_h, k_w ≥ 2, not {k_h} × {k_w}").format(k_h=k_h, k_w=k_w)
     return ""
 
 
-@lru_cache(maxsize=32)
 def make_kernel(preset: str, c_o: int, c_ig: int, k_h: int, k_w: int, seed: int, *, bias: bool,
                 photo: bool, grouped: bool = False) -> tuple[torch.Tensor, torch.Tensor | None, str, str]:
-    """(K, b, kind, note): K of shape (c_o, c_ig, k_h, k_w) and b (c_o,) or None."""
+    """(K, b, kind, note): K of shape (c_o, c_ig, k_h, k_w) and b (c_o,) or None; the note (in the language in
+    use) says why K is random integers where the preset cannot give this shape."""
+    K, b, kind = _kernel_tensors(preset, c_o, c_ig, k_h, k_w, seed, bias=bias, photo=photo)
     note = ""
+    if kind == "random" and preset == "lecture":
+        note = _("{name} × k_h × k_w = {c_ig} × {k_h} × {k_w} leaves the lecture's 2 × 2 × 2 K: K is random integers "
+                 "of that shape (c_i = 2, k_h = k_w = 2 bring K, K + 1, ... back)").format(
+            name="c_i / groups" if grouped else "c_i", c_ig=c_ig, k_h=k_h, k_w=k_w)
+    elif kind == "random" and preset != "random":
+        note = _("{problem}: K is random integers").format(problem=_preset_problem(preset, k_h, k_w))
+    return K, b, kind, note
+
+
+@lru_cache(maxsize=32)
+def _kernel_tensors(preset: str, c_o: int, c_ig: int, k_h: int, k_w: int, seed: int, *, bias: bool,
+                    photo: bool) -> tuple[torch.Tensor, torch.Tensor | None, str]:
+    """(K, b, kind): the kernels and bias of a preset, or random integers where it cannot give this shape (cached)."""
     kind = preset
     if preset == "lecture":
         if (c_ig, k_h, k_w) == LECTURE_K_SHAPE:
             K = torch.stack([lecture_K() + o for o in range(c_o)])  # K, K + 1, K + 2, ...
         else:
             kind = "random"
-            name = "c_i / groups" if grouped else "c_i"
-            note = (f"{name} × k_h × k_w = {c_ig} × {k_h} × {k_w} leaves the lecture's 2 × 2 × 2 K: "
-                    "K is random integers of that shape (c_i = 2, k_h = k_w = 2 bring K, K + 1, ... back)")
     elif preset != "random":
-        problem = _preset_problem(preset, k_h, k_w)
-        if problem:
+        if _preset_problem(preset, k_h, k_w):
             kind = "random"
-            note = f"{problem}: K is random integers"
         else:
             K = preset_kernel(preset, c_o, c_ig, k_h, k_w)
     if kind == "random":
@@ -261,7 +279,7 @@ def make_kernel(preset: str, c_o: int, c_ig: int, k_h: int, k_w: int, seed: int,
             b = _random_stack(c_o, (), -5, 6, 20_000 + seed)
             if photo:
                 b = b / 10
-    return K, b, kind, note
+    return K, b, kind
 
 
 def group_options(c_i: int, c_o: int) -> list[int]:
@@ -279,9 +297,9 @@ def layer_of(s: Settings) -> Settings:
 
 def _tensors(s: Settings):
     """X (c_i, n_h, n_w), K (c_o, c_i / groups, k_h, k_w) and b (c_o,) or None for the layer ``s``."""
-    X, _, _ = make_input(s.source, s.c_i, s.n_h, s.n_w, s.seed)
-    K, b, _, _ = make_kernel(s.preset, s.c_o, s.c_i // s.groups, s.k_h, s.k_w, s.seed, bias=s.bias,
-                             photo=s.source == "photo" and s.c_i == 3)
+    X = _input_tensor(s.source, s.c_i, s.n_h, s.n_w, s.seed)[0]
+    K, b = _kernel_tensors(s.preset, s.c_o, s.c_i // s.groups, s.k_h, s.k_w, s.seed, bias=s.bias,
+                           photo=s.source == "photo" and s.c_i == 3)[:2]
     return X, K, b
 
 
@@ -313,7 +331,7 @@ def _output(layer: Settings, device: str) -> tuple[torch.Tensor, str, tuple[str,
 def _partial(layer: Settings, o: int, device: str) -> torch.Tensor:
     """(c_i / groups, m_h, m_w): X[i] ⋆ K[o, i] for every input channel i of o's group, by chanconv.conv2d."""
     s = layer
-    X, K, _ = _tensors(s)
+    X, K = _tensors(s)[:2]
     c_ig = s.c_i // s.groups
     first = (o // (s.c_o // s.groups)) * c_ig
     dev = torch.device(device)
@@ -344,8 +362,8 @@ def explore(settings: Settings, device="cpu") -> ExplorerState:
     options = group_options(shown.c_i, shown.c_o)
     if shown.groups not in options:
         g = max(d for d in options if d <= max(1, shown.groups))
-        notes.append(f"groups = {shown.groups} does not divide both c_i = {shown.c_i} and c_o = {shown.c_o}: "
-                     f"showing groups = {g}")
+        notes.append(_("groups = {asked} does not divide both c_i = {c_i} and c_o = {c_o}: showing groups = {g}")
+                     .format(asked=shown.groups, c_i=shown.c_i, c_o=shown.c_o, g=g))
         shown = replace(shown, groups=g)
     X, x_kind, x_note = make_input(shown.source, shown.c_i, shown.n_h, shown.n_w, shown.seed)
     c_ig = shown.c_i // shown.groups
@@ -353,25 +371,26 @@ def explore(settings: Settings, device="cpu") -> ExplorerState:
                                        bias=shown.bias, photo=x_kind == "photo", grouped=shown.groups > 1)
     notes += [n for n in (x_note, k_note) if n]
     params = shown.c_o * c_ig * shown.k_h * shown.k_w + (shown.c_o if shown.bias else 0)
-    message = ""
+    message = reason = ""
     try:  # conv2d_cost checks that the window fits the padded input, in chanconv's words
         cost = conv2d_cost(shown.c_i, shown.c_o, shown.k_h, shown.k_w, shown.n_h, shown.n_w, stride=shown.stride,
                            padding=shown.padding, bias=shown.bias, groups=shown.groups, dilation=shown.dilation)
     except ValueError as err:
-        cost, message = None, f"no output Y: {err}"
+        cost, reason = None, str(err)
+        message = _("no output Y: {reason}").format(reason=reason)
     Y = partial = element = torch_check = None
     method = ""
     if not message:
         Y, method, torch_check = _output(layer_of(shown), str(device))
-        _, m_h, m_w = Y.shape
+        m_h, m_w = Y.shape[1:]
         shown = replace(shown, o=_clamp(shown.o, 0, shown.c_o - 1), u=_clamp(shown.u, 0, m_h - 1),
                         v=_clamp(shown.v, 0, m_w - 1))
         partial = _partial(layer_of(shown), shown.o, str(device))
         element = _picked(shown)
     else:
         shown = replace(shown, o=_clamp(shown.o, 0, shown.c_o - 1), u=0, v=0)
-    lines = _summary(shown, x_kind, k_kind, params, cost, message)
-    shapes = "; ".join(_summary(shown, None, None, params, cost, message))
+    lines = _summary(shown, x_kind, k_kind, params, cost, reason)
+    shapes = "; ".join(_summary(shown, None, None, params, cost, reason))
     return ExplorerState(s, shown, x_kind, k_kind, X, K, b, tuple(notes), message, params, cost, Y, partial,
                          element, method, torch_check, "; ".join(lines), shapes, lines)
 
@@ -380,46 +399,49 @@ def partial_of(state: ExplorerState, o: int, device="cpu") -> torch.Tensor:
     """(c_i / groups, m_h, m_w): the partial maps X[i] ⋆ K[o, i] of output channel o of the layer ``state`` shows
     (cached; ``state.partial`` is those of the picked o)."""
     if state.Y is None:
-        raise ValueError(f"no output Y, so no partial maps: {state.message}")
+        raise ValueError(_("no output Y, so no partial maps: {message}").format(message=state.message))
     if not 0 <= o < state.settings.c_o:
-        raise ValueError(f"output channel o = {o} is outside 0 … c_o − 1 = {state.settings.c_o - 1}")
+        raise ValueError(_("output channel o = {o} is outside 0 … c_o − 1 = {last}").format(
+            o=o, last=state.settings.c_o - 1))
     return _partial(layer_of(state.settings), o, str(device))
 
 
 def _x_words(kind: str) -> str:
-    return {"lecture": "the lecture's X", "photo": "the photo", "random": "random integers"}[kind]
+    return _(X_WORDS[kind])
 
 
 def _k_words(kind: str, c_o: int) -> str:
     if kind == "lecture":
-        return "the lecture's " + ", ".join(["K"] + [f"K + {o}" for o in range(1, min(c_o, 3))]) + \
-            (", ..." if c_o > 3 else "")
-    return PRESET_NAMES.get(kind, kind)
+        kernels = ", ".join(["K"] + [f"K + {o}" for o in range(1, min(c_o, 3))]) + (", ..." if c_o > 3 else "")
+        return _("the lecture's {kernels}").format(kernels=kernels)
+    return _(PRESET_NAMES[kind]) if kind in PRESET_NAMES else kind
 
 
 def _summary(s: Settings, x_kind: str | None, k_kind: str | None, params: int, cost: ConvCost | None,
-             message: str) -> tuple[str, ...]:
+             reason: str) -> tuple[str, ...]:
     """Shapes, parameters and MACs of what is shown, one part each; with ``x_kind = k_kind = None`` the shapes
-    alone."""
+    alone. ``reason``: why there is no Y (when ``cost`` is None)."""
     c_ig = s.c_i // s.groups
     if s.groups == 1:
         k = f"K: (c_o, c_i, k_h, k_w) = ({s.c_o}, {s.c_i}, {s.k_h}, {s.k_w})"
     else:
-        depthwise = " (depthwise)" if s.groups == s.c_i else ""
-        k = (f"K: (c_o, c_i / groups, k_h, k_w) = ({s.c_o}, {c_ig}, {s.k_h}, {s.k_w}) "
-             f"with groups = {s.groups}{depthwise}")
+        k = (_("K: (c_o, c_i / groups, k_h, k_w) = ({c_o}, {c_ig}, {k_h}, {k_w}) with groups = {groups} (depthwise)")
+             if s.groups == s.c_i else
+             _("K: (c_o, c_i / groups, k_h, k_w) = ({c_o}, {c_ig}, {k_h}, {k_w}) with groups = {groups}")).format(
+            c_o=s.c_o, c_ig=c_ig, k_h=s.k_h, k_w=s.k_w, groups=s.groups)
     parts = [
         f"X: (c_i, n_h, n_w) = ({s.c_i}, {s.n_h}, {s.n_w})" + (f", {_x_words(x_kind)}" if x_kind else ""),
         k + (f", {_k_words(k_kind, s.c_o)}" if k_kind else ""),
-        f"b: (c_o,) = ({s.c_o},)" if s.bias else "b: none",
+        f"b: (c_o,) = ({s.c_o},)" if s.bias else _("b: none"),
     ]
     if s.dilation != 1:
-        parts.append(f"dilation {s.dilation}: each kernel spans {s.dilation * (s.k_h - 1) + 1}×"
-                     f"{s.dilation * (s.k_w - 1) + 1}")
+        parts.append(_("dilation {d}: each kernel spans {span_h}×{span_w}").format(
+            d=s.dilation, span_h=s.dilation * (s.k_h - 1) + 1, span_w=s.dilation * (s.k_w - 1) + 1))
     if cost is None:
-        parts.append(f"Y: none ({message.split(': ', 1)[1]})")
-        parts.append(f"parameters {params:,}; MACs 0 (no output)")
+        parts.append(_("Y: none ({reason})").format(reason=reason))
+        parts.append(_("parameters {params}; MACs 0 (no output)").format(params=f"{params:,}"))
     else:
         parts.append(f"Y: (c_o, m_h, m_w) = {cost.out_shape}")
-        parts.append(f"parameters {cost.params:,}; MACs {cost.macs:,}; FLOPs {cost.flops:,}")
+        parts.append(_("parameters {params}; MACs {macs}; FLOPs {flops}").format(
+            params=f"{cost.params:,}", macs=f"{cost.macs:,}", flops=f"{cost.flops:,}"))
     return tuple(parts)

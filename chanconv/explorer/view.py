@@ -22,7 +22,7 @@ import anywidget
 import torch
 import traitlets
 
-from .payload import P_ALL_BYTES, P_ALL_VALUES, encode, layer_info, partials_item, text_lines
+from .payload import P_ALL_BYTES, P_ALL_VALUES, encode, layer_info, partials_item, text_lines, ui_strings
 from .state import ExplorerState, layer_of, partial_of
 
 __all__ = ["ExplorerView", "HERE"]
@@ -54,7 +54,7 @@ def _module() -> str:
     explorer = (HERE / "explorer.js").read_text(encoding="utf-8")
     parts = [(inflate, "export default tinf_uncompress;", "const inflate = tinf_uncompress;"),
              (explorer, 'import inflate from "./inflate.js";', "")]
-    for source, old, _ in parts:
+    for source, old, _new in parts:
         if source.count(old) != 1:
             raise RuntimeError(f"the explorer's front end cannot be put together: {old!r} is not in it once")
     return "\n".join(_lean(source.replace(old, new), "//") for source, old, new in parts)
@@ -71,8 +71,8 @@ def _bytes(value) -> int:
 class ExplorerView(anywidget.AnyWidget):
     """The picture of the channel explorer, drawn on canvases in the browser (see ``explorer.js``).
 
-    Traits sent to the browser: ``layer``, ``text``, ``x``, ``k``, ``b``, ``y``, ``p`` (what each holds:
-    :mod:`chanconv.explorer.payload`), ``redraw`` (the picture's number), the display switches ``projector``,
+    Traits sent to the browser: ``layer``, ``text``, ``x``, ``k``, ``b``, ``y``, ``p``, ``strings`` (what each
+    holds: :mod:`chanconv.explorer.payload`), ``redraw`` (the picture's number), the display switches ``projector``,
     ``full_terms``, ``view3d``, and ``static`` (set by the site and slide builds: no Python behind the page).
     ``o``, ``u``, ``v``: the picked element Y[o, u, v], changed by either side.
     """
@@ -81,6 +81,7 @@ class ExplorerView(anywidget.AnyWidget):
     _css = _lean_css((HERE / "explorer.css").read_text(encoding="utf-8"))
     layer = traitlets.Dict().tag(sync=True)
     text = traitlets.Dict().tag(sync=True)
+    strings = traitlets.Dict().tag(sync=True)
     x = traitlets.Dict().tag(sync=True)
     k = traitlets.Dict().tag(sync=True)
     b = traitlets.Dict().tag(sync=True)
@@ -107,7 +108,7 @@ class ExplorerView(anywidget.AnyWidget):
             setattr(self, f"_{name}_metadata", {"echo_update": False})
         self.on_msg(self._answer)
 
-    def _answer(self, _, content, buffers):
+    def _answer(self, _widget, content, buffers):
         """The page asks whether Python is there (a saved page gets no answer and says what needs Python), or for
         every output channel's partial maps of the picture it shows."""
         if not isinstance(content, dict):
@@ -165,7 +166,7 @@ class ExplorerView(anywidget.AnyWidget):
             "x": self._encode("x", state.X), "k": self._encode("k", state.K), "b": self._encode("b", state.b),
             "y": self._encode("y", state.Y),
             "p": p, "layer": layer_info(state, p_all=bool(p) and p["shape"][0] == state.settings.c_o > 1),
-            "text": text_lines(state, timing),
+            "text": text_lines(state, timing), "strings": ui_strings(),
         }
         s = state.settings
         if linked:

@@ -28,6 +28,7 @@ from ipywidgets.widgets.widget_string import HTMLStyle
 
 from ..core import conv2d
 from ..core.device import cpu_model, default_device, device_name
+from ..core.i18n import _
 from ..core.timing import median_seconds
 from .state import PHOTO_SIZE, PRESETS, RANGES, SOURCES, ExplorerState, Settings, explore, group_options, layer_of
 from .view import ExplorerView
@@ -72,29 +73,29 @@ def make_controls() -> dict[str, widgets.Widget]:
                                  layout=lay, continuous_update=False)
 
     controls = {
-        "source": widgets.Dropdown(options=list(SOURCES.items()), value=d.source, description="input X",
-                                   style=text_style, layout=lay),
-        "preset": widgets.Dropdown(options=list(PRESETS.items()), value=d.preset, description="kernels K",
-                                   style=text_style, layout=lay),
+        "source": widgets.Dropdown(options=[(_(label), v) for label, v in SOURCES.items()], value=d.source,
+                                   description=_("input X"), style=text_style, layout=lay),
+        "preset": widgets.Dropdown(options=[(_(label), v) for label, v in PRESETS.items()], value=d.preset,
+                                   description=_("kernels K"), style=text_style, layout=lay),
         **{name: _slider(name, name, getattr(d, name)) for name in ("c_i", "c_o", "k_h", "k_w", "n_h", "n_w")},
-        "stride": _slider("stride", "stride s", d.stride),
-        "padding": _slider("padding", "padding p", d.padding),
-        "groups": widgets.Dropdown(options=[("1", 1)], value=1, description="groups", style=text_style, layout=lay),
-        "dilation": _slider("dilation", "dilation d", d.dilation),
-        "seed": widgets.BoundedIntText(value=d.seed, min=RANGES["seed"][0], max=RANGES["seed"][1], description="seed",
-                                       style=text_style, layout=widgets.Layout(width="180px")),
-        "bias": widgets.Checkbox(value=False, description="bias b", indent=False, style=check_style),
+        "stride": _slider("stride", _("stride s"), d.stride),
+        "padding": _slider("padding", _("padding p"), d.padding),
+        "groups": widgets.Dropdown(options=[("1", 1)], value=1, description=_("groups"), style=text_style, layout=lay),
+        "dilation": _slider("dilation", _("dilation d"), d.dilation),
+        "seed": widgets.BoundedIntText(value=d.seed, min=RANGES["seed"][0], max=RANGES["seed"][1],
+                                       description=_("seed"), style=text_style, layout=widgets.Layout(width="180px")),
+        "bias": widgets.Checkbox(value=False, description=_("bias b"), indent=False, style=check_style),
         # ranges as wide as any layer's until the first redraw narrows them (so that o=, u=, v= given to the
         # constructor are not clamped to a range that is not yet the layer's); the picture follows a drag in
         # the page (a link), so they update while dragged
         "o": widgets.IntSlider(value=0, max=RANGES["c_o"][1] - 1, description="Y[o]: o", **picked),
-        "u": widgets.IntSlider(value=0, max=M_MAX - 1, description="row u", **picked),
-        "v": widgets.IntSlider(value=0, max=M_MAX - 1, description="column v", **picked),
-        "projector": widgets.ToggleButton(value=False, description="projector mode", icon="desktop",
-                                          tooltip="text of 18 px and more, larger cells, a compact sum"),
-        "full_terms": widgets.Checkbox(value=False, description="every term", indent=False, layout=switch,
+        "u": widgets.IntSlider(value=0, max=M_MAX - 1, description=_("row u"), **picked),
+        "v": widgets.IntSlider(value=0, max=M_MAX - 1, description=_("column v"), **picked),
+        "projector": widgets.ToggleButton(value=False, description=_("projector mode"), icon="desktop",
+                                          tooltip=_("text of 18 px and more, larger cells, a compact sum")),
+        "full_terms": widgets.Checkbox(value=False, description=_("every term"), indent=False, layout=switch,
                                        style=check_style),
-        "view3d": widgets.Checkbox(value=False, description="3-D view", indent=False, layout=switch,
+        "view3d": widgets.Checkbox(value=False, description=_("3-D view"), indent=False, layout=switch,
                                    style=check_style),
     }
     for name, widget in controls.items():
@@ -117,10 +118,10 @@ def control_panel(c: dict) -> widgets.Box:
                              *extra], layout=box)
 
     return widgets.HBox([
-        group("input X", ("source", "c_i", "n_h", "n_w", "seed")),
-        group("kernels K and bias b", ("preset", "c_o", "k_h", "k_w", "bias")),
-        group("the layer", ("stride", "padding", "groups", "dilation")),
-        group("the picked output element Y[o, u, v]", PICKED,
+        group(_("input X"), ("source", "c_i", "n_h", "n_w", "seed")),
+        group(_("kernels K and bias b"), ("preset", "c_o", "k_h", "k_w", "bias")),
+        group(_("the layer"), ("stride", "padding", "groups", "dilation")),
+        group(_("the picked output element Y[o, u, v]"), PICKED,
               [widgets.HBox([c["projector"], c["full_terms"], c["view3d"]], layout=plain)]),
     ], layout=widgets.Layout(flex_flow="row wrap"))
 
@@ -146,7 +147,8 @@ class ChannelExplorer:
         self.controls = make_controls()
         unknown = sorted(set(initial) - set(self.controls))
         if unknown:
-            raise TypeError(f"unknown control {unknown[0]!r}: choose from {sorted(self.controls)} (or n)")
+            raise TypeError(_("unknown control {name}: choose from {names} (or n)").format(
+                name=repr(unknown[0]), names=sorted(self.controls)))
         self.view = ExplorerView(device=str(self.device))
         self.state: ExplorerState | None = None
         self.compute_seconds: float | None = None
@@ -237,7 +239,7 @@ class ChannelExplorer:
         try:
             for name, value in values.items():
                 widget = self.controls[name]
-                if name == "groups" and value not in [v for _, v in widget.options]:
+                if name == "groups" and value not in [v for _label, v in widget.options]:
                     widget.options = [(str(value), value)]
                 widget.value = value
         finally:
@@ -284,7 +286,8 @@ class ChannelExplorer:
         self._quiet = True
         try:
             options = group_options(s.c_i, s.c_o)
-            labels = [(f"{g} (depthwise: groups = c_i)" if g == s.c_i and g > 1 else str(g), g) for g in options]
+            labels = [(_("{g} (depthwise: groups = c_i)").format(g=g) if g == s.c_i and g > 1 else str(g), g)
+                      for g in options]
             with c["groups"].hold_sync():  # new options and the index in one message
                 if list(c["groups"].options) != labels:
                     c["groups"].options = labels
@@ -307,10 +310,11 @@ class ChannelExplorer:
         """chanconv.conv2d's method and time for this layer, on the device it names (a median of 5 runs)."""
         if state.Y is None or (seconds is None and not pending):
             return ""
-        took = f"{seconds * 1e3:.3g} ms" if seconds is not None else "being timed"
+        took = f"{seconds * 1e3:.3g} ms" if seconds is not None else _("being timed")
         name = device_name(self.device)
         where = f"cpu ({_cpu_model()})" if name == "cpu" else name
-        return f"chanconv.conv2d (method {state.method!r}) on {where}: {took}, median of {TIMING_RUNS} runs"
+        return _("chanconv.conv2d (method {method}) on {where}: {took}, median of {runs} runs").format(
+            method=repr(state.method), where=where, took=took, runs=TIMING_RUNS)
 
     def _layer_key(self, state: ExplorerState) -> tuple:
         """The layer shown, whatever element is picked (what its timing depends on)."""

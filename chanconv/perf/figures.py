@@ -10,6 +10,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.transforms import offset_copy
 
+from ..core.fonts import localized
+from ..core.i18n import N_, _
 from ..core.methods import METHODS
 from .roofline import ridge_point
 
@@ -22,7 +24,7 @@ MEMORY_STYLES = (dict(color="#cb181d", ls="-", lw=1.8), dict(color="#fb6a4a", ls
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "p", "h")
 DODGE = 2.5   # points between the methods of one layer (torch sits on the layer's line)
 LABEL_CHARS = 34  # the longest layer label on the top axis (labels sharing a place are joined)
-NOMINAL_NOTE = "nominal (fewer multiplications than counted)"
+NOMINAL_NOTE = N_("nominal (fewer multiplications than counted)")  # translated where drawn
 
 
 def method_colour(method: str):
@@ -46,7 +48,7 @@ def _joined(labels, most=LABEL_CHARS):
     text = labels[0]
     for i, label in enumerate(labels[1:], 1):
         if len(text) + 3 + len(label) > most:
-            return f"{text} +{len(labels) - i} more"
+            return _("{text} +{n} more").format(text=text, n=len(labels) - i)
         text += " / " + label
     return text
 
@@ -69,7 +71,7 @@ def _frame(points, peaks, roofs, figsize, title):
     ax.set_yscale("log")
     ax.set_xlim(x_lo, x_hi)
     ax.set_ylim(y_lo, y_hi)
-    ax.set_xlabel("arithmetic intensity I (FLOP/byte: FLOPs over the bytes of X, W, b and Y)")
+    ax.set_xlabel(_("arithmetic intensity I (FLOP/byte: FLOPs over the bytes of X, W, b and Y)"))
     ax.set_ylabel("GFLOP/s (float32)")
     ax.grid(True, which="major", alpha=0.3)
     ax.grid(True, which="minor", alpha=0.08)
@@ -94,7 +96,7 @@ def _draw_points(fig, ax, points, nominal):
         colour, marker = styles[method]
         if method in nominal:
             ax.scatter(x, y, marker=marker, s=60, facecolors="none", edgecolors=colour, linewidths=1.6,
-                       zorder=4, transform=shift, label=f"{method}: {NOMINAL_NOTE}")
+                       zorder=4, transform=shift, label=f"{method}: {_(NOMINAL_NOTE)}")
         else:
             ax.scatter(x, y, marker=marker, s=45, color=colour, edgecolors="white", linewidths=0.5,
                        zorder=4, transform=shift, label=method)
@@ -105,7 +107,8 @@ def _draw_roofs(ax, peaks, roofs, x_lo, x_hi):
     top, memory = max(peaks.values()), next(iter(roofs.values()))
     for (name, value), style in zip(peaks.items(), PEAK_STYLES * len(peaks)):
         ax.plot([x_lo, x_hi], [value, value], **style, zorder=3,
-                label=f"{name}: {value:.0f} GFLOP/s (ridge ● at I = {ridge_point(value, memory):.0f} FLOP/byte)")
+                label=_("{name}: {value} GFLOP/s (ridge ● at I = {ridge} FLOP/byte)").format(
+                    name=name, value=f"{value:.0f}", ridge=f"{ridge_point(value, memory):.0f}"))
     for (name, bw), style in zip(roofs.items(), MEMORY_STYLES * len(roofs)):
         ax.plot([x_lo, top / bw], [bw * x_lo, top], **style, zorder=3, label=f"{name}: {bw:.1f} GB/s × I")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, fontsize=8.5, frameon=False)
@@ -153,6 +156,7 @@ def _label_roofs(ax, peaks, roofs, x_lo, y_lo):
                     va="bottom", fontsize=9, color=style["color"])
 
 
+@localized
 def plot_roofline(points, peaks, bandwidth, *, nominal=(), cpu=None, title=None, figsize=(10, 8)):
     """A roofline: each layer's achieved GFLOP/s against its arithmetic intensity, log–log.
 
@@ -174,14 +178,16 @@ def plot_roofline(points, peaks, bandwidth, *, nominal=(), cpu=None, title=None,
     Returns the Figure (its one axes: ``fig.axes[0]``).
     """
     points, peaks = list(points), dict(peaks)
-    roofs = dict(bandwidth) if isinstance(bandwidth, dict) else {"memory roof": float(bandwidth)}
+    roofs = dict(bandwidth) if isinstance(bandwidth, dict) else {_("memory roof"): float(bandwidth)}
     if not peaks or not roofs:
-        raise ValueError("plot_roofline needs at least one peak and one bandwidth")
+        raise ValueError(_("plot_roofline needs at least one peak and one bandwidth"))
     for p in points:
         if not (p["intensity"] > 0 and p["gflops"] > 0):
-            raise ValueError(f"point {p!r}: intensity and gflops must be positive to sit on log axes")
-    fig, ax, (x_lo, x_hi, y_lo) = _frame(points, peaks, roofs, figsize, title or (
-        f"Roofline of {cpu or 'this machine'}\nfloat32, nominal GFLOP/s (the FLOPs counted over the time)"))
+            raise ValueError(_("point {point}: intensity and gflops must be positive to sit on log axes").format(
+                point=repr(p)))
+    fig, ax, (x_lo, x_hi, y_lo) = _frame(points, peaks, roofs, figsize, title or _(
+        "Roofline of {cpu}\nfloat32, nominal GFLOP/s (the FLOPs counted over the time)").format(
+        cpu=cpu or _("this machine")))
     _label_layers(ax, points, y_lo)
     _draw_points(fig, ax, points, set(nominal))
     _draw_roofs(ax, peaks, roofs, x_lo, x_hi)

@@ -17,8 +17,9 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from chanconv.core.i18n import language
 from chanconv.course.element import format_number
-from chanconv.explorer.payload import encode, layer_info, partials_item
+from chanconv.explorer.payload import encode, layer_info, partials_item, ui_strings
 from chanconv.explorer.state import PRESETS, Settings, explore, partial_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,7 +42,7 @@ process.stdin.on("end", async () => {
       D[name] = await decodeItem(item);
     }
     const [o, u, v] = c.picked;
-    out.push({ ...elementTexts(c.layer, D, o, u, v, c.projector, c.full_terms),
+    out.push({ ...elementTexts(c.layer, D, o, u, v, c.projector, c.full_terms, c.strings),
                x: D.x && Array.from(D.x.data.slice(0, 50)) });
   }
   console.log(JSON.stringify(out));
@@ -69,7 +70,7 @@ def case(state, o=None, projector=False, full_terms=False, every_o=False):
         partials = partials_item(state.partial[None], s.o)
     items = {"x": encode(state.X), "k": encode(state.K), "b": encode(state.b), "y": encode(state.Y), "p": partials}
     return {"layer": layer_info(state, p_all=every_o), "items": {k: wire(v) for k, v in items.items()},
-            "picked": [o, s.u, s.v], "projector": projector, "full_terms": full_terms}
+            "picked": [o, s.u, s.v], "projector": projector, "full_terms": full_terms, "strings": ui_strings()}
 
 
 def test_numbers_are_written_as_python_writes_them():
@@ -120,3 +121,17 @@ def test_the_photo_and_another_output_channel():
     assert js_terms == pytest.approx(py_terms, rel=2e-3)  # float32 maps against Python's float64 sums, 3 digits
     assert other["compact"] is None and other["full"].startswith("Y[2, 7, 9] = ")
     assert "come from Python" in other["lines"][1]
+
+
+def test_the_written_sum_speaks_the_language_python_sends():
+    """The words of the written sum are the ones Python sends (Chinese here), its numbers the same."""
+    with language("zh"):
+        state = explore(Settings(c_o=3, bias=True, o=1, u=1, v=0))
+        zh_case = case(state)
+    with language("en"):
+        en_case = case(state)
+    zh_lines, en_lines = run_js([zh_case, en_case])
+    assert zh_lines["lines"][0] == "Y[1, 1, 0] = Σ_i (X[i] ⋆ K[1, i])[1, 0] + b[1]，每个输入通道 i 一个部分和："
+    assert en_lines["lines"][0] == "Y[1, 1, 0] = Σ_i (X[i] ⋆ K[1, i])[1, 0] + b[1], one partial sum per input channel i:"
+    assert zh_lines["lines"][-1] == en_lines["lines"][-1]  # the numbers are the same, whatever the language
+    assert zh_lines["lines"][2] == "每一个乘积："

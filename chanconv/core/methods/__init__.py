@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import torch
 
+from ..i18n import _
 from . import compiled as _compiled
 from .common import CHUNK_BYTES
 from .fast import FFT_REL_ERROR, WINOGRAD_REL_ERROR, fft, im2col, im2row, shift, winograd
@@ -41,17 +42,18 @@ __all__ = ["METHODS", "IMPLEMENTATIONS", "DIFFERENTIABLE", "GROUPED", "CPU_ONLY"
 # What each method needs, declared once -------------------------------------------------------
 def _needs_1x1(k_h, k_w, stride, dilation):
     if (k_h, k_w) != (1, 1):
-        return f"does not handle a {k_h}×{k_w} kernel at stride {tuple(stride)}: it needs k_h = k_w = 1"
+        return _("does not handle a {k_h}×{k_w} kernel at stride {stride}: it needs k_h = k_w = 1").format(
+            k_h=k_h, k_w=k_w, stride=tuple(stride))
     return None
 
 
 def _needs_3x3_stride_1(k_h, k_w, stride, dilation):
     if (k_h, k_w) != (3, 3) or tuple(stride) != (1, 1):
-        return (f"does not handle a {k_h}×{k_w} kernel at stride {tuple(stride)}: "
-                "it needs a 3×3 kernel at stride 1")
+        return _("does not handle a {k_h}×{k_w} kernel at stride {stride}: it needs a 3×3 kernel at stride 1").format(
+            k_h=k_h, k_w=k_w, stride=tuple(stride))
     if tuple(dilation) != (1, 1):
-        return (f"does not handle dilation {tuple(dilation)}: Winograd F(2×2, 3×3) needs a 3×3 kernel "
-                "whose taps touch, dilation 1")
+        return _("does not handle dilation {dilation}: Winograd F(2×2, 3×3) needs a 3×3 kernel whose taps touch, "
+                 "dilation 1").format(dilation=tuple(dilation))
     return None
 
 
