@@ -67,7 +67,7 @@ print("device:", device)
 # $$\mathbf{Y}_{o} = \sum_{i=0}^{c_i-1} \mathbf{X}_{i} \star \mathbf{W}_{o,i} + b_o,
 # \qquad o = 0, \dots, c_o - 1,$$
 #
-# 若填充（padding）为 $p_h, p_w$（每一侧补零），步幅（stride）为 $s_h, s_w$，则输出的高和宽为
+# 若填充（padding）为 $p_h, p_w$（在每一侧填充零），步幅（stride）为 $s_h, s_w$，则输出的高和宽为
 #
 # $$m_h = \left\lfloor \frac{n_h + 2p_h - k_h}{s_h} \right\rfloor + 1, \qquad
 #   m_w = \left\lfloor \frac{n_w + 2p_w - k_w}{s_w} \right\rfloor + 1.$$
@@ -127,7 +127,7 @@ for c_i_, c_o_, k in [(3, 4, 3), (3, 64, 7), (256, 64, 1), (100, 100, 5)]:
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 计算成本
 #
-# $c_o m_h m_w$ 个输出元素中的每一个，都是 $c_i k_h k_w$ 个乘积之和，也就是要做这么多次**乘加**（multiply-accumulate，MAC），每次乘加包含一次乘法和一次加法：
+# $c_o m_h m_w$ 个输出元素中的每一个，都是 $c_i k_h k_w$ 个乘积之和，也就是要做这么多次**乘加**（multiply-accumulate），其个数即乘加次数（MACs），每次乘加包含一次乘法和一次加法：
 #
 # $$\text{MACs} = c_i \cdot c_o \cdot k_h \cdot k_w \cdot m_h \cdot m_w, \qquad
 # \text{FLOPs} = 2 \cdot \text{MACs},$$
@@ -216,7 +216,7 @@ print(f"this {device.type}, {rate / 1e12:.3f} TFLOP/s: {seconds / 3600:,.1f} h =
 # %% [markdown] slideshow={"slide_type": "notes"}
 # - 二维卷积层用卷积核 $\mathbf{W}$（$c_o \times c_i \times k_h \times k_w$）和偏置 $\mathbf{b}$（$c_o$）把 $\mathbf{X}$（$c_i \times n_h \times n_w$）映射为 $\mathbf{Y}$（$c_o \times m_h \times m_w$）：$\mathbf{Y}_o = \sum_i \mathbf{X}_i \star \mathbf{W}_{o,i} + b_o$。
 # - 它有 $c_o c_i k_h k_w + c_o$ 个参数，与输入大小无关。
-# - 它的计算成本是 $c_i c_o k_h k_w m_h m_w$ 次乘加，按浮点运算计则再翻一倍：课上那一层是 $1.02 \cdot 10^9$ 次乘加（$2.05 \cdot 10^9$ 次浮点运算，而不是笔记中的“1GFLOP”）；10 层、100 万个样本共 $\approx 1.02 \cdot 10^{16}$ 次乘加 $= 2.05 \cdot 10^{16}$ 次浮点运算，按幻灯片给出的 CPU 速率 0.15 TFLOP/s 约需 38 h，按其 GPU 速率 12 TFLOP/s 约需 28 min（幻灯片上的 18 h / 14 min 把一次乘加算成了一次浮点运算）。
+# - 它的计算成本是 $c_i c_o k_h k_w m_h m_w$ 次乘加，按浮点运算计则再翻一倍：课上那一层的乘加次数是 $1.02 \cdot 10^9$（$2.05 \cdot 10^9$ 次浮点运算，而不是笔记中的“1GFLOP”）；10 层、100 万个样本共 $\approx 1.02 \cdot 10^{16}$ 次乘加 $= 2.05 \cdot 10^{16}$ 次浮点运算，按幻灯片给出的 CPU 速率 0.15 TFLOP/s 约需 38 h，按其 GPU 速率 12 TFLOP/s 约需 28 min（幻灯片上的 18 h / 14 min 把一次乘加算成了一次浮点运算）。
 
 # %% [markdown] slideshow={"slide_type": "-"}
 # 下一个笔记本：小结。

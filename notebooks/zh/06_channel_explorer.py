@@ -56,7 +56,7 @@ explorer
 # 初始状态是课上的例子：$c_i = 2$，$c_o = 3$（$\mathbf{K}$、$\mathbf{K} + 1$、$\mathbf{K} + 2$），在 $3 \times 3$ 的输入上使用 $2 \times 2$ 的卷积核。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 同一状态的文字版（图中为选中元素 $\mathbf{Y}_{0,0,0}$ 写出的内容，就来自这些数字）：
+# 同一状态的文字版（图中为选中的元素 $\mathbf{Y}_{0,0,0}$ 写出的内容，就来自这些数字）：
 
 # %% slideshow={"slide_type": "notes"}
 print(explorer.summary)
@@ -69,7 +69,7 @@ print(explorer.element_text)
 # 2. 增大 $c_i$：课上的 $\mathbf{X}$ 只有 2 个通道，所以探索器会换成新形状的随机整数，并用一行文字说明；每行卷积核多一个卷积核，$\mathbf{Y}_o$ 多一张部分和图。回到 $c_i = 2$（以及 $3 \times 3$、$2 \times 2$）时，课上的数字又会回来。
 # 3. 设 $k_h = k_w = 1$：窗口只有一个像素，每个输出通道都是该像素处各输入通道的加权和（笔记本 3）。
 # 4. 增大步幅或填充，观察 $m_h \times m_w$ 如何遵循输出大小公式 $m_h = \lfloor (n_h + 2p_h - k_h) / s_h \rfloor + 1$（有膨胀 $d_h$ 时为 $\lfloor (n_h + 2p_h - d_h(k_h - 1) - 1) / s_h \rfloor + 1$）。
-# 5. 把 $c_o$ 设为 $c_i$ 的倍数（分组数必须同时整除两者；例如 $c_i = 2$ 时取 $c_o = 4$），再选分组数 $g = c_i$，即深度（depthwise）卷积：每个输出通道只读取一个输入通道，卷积核块缩小为 $(c_o, 1, k_h, k_w)$，参数个数和乘加次数都缩小为原来的 $c_i$ 分之一。
+# 5. 把 $c_o$ 设为 $c_i$ 的倍数（分组数必须同时整除两者；例如 $c_i = 2$ 时取 $c_o = 4$），再选分组数 $g = c_i$，即逐通道（depthwise）卷积：每个输出通道只读取一个输入通道，卷积核块缩小为 $(c_o, 1, k_h, k_w)$，参数个数和乘加次数都缩小为原来的 $c_i$ 分之一。
 # 6. 让卷积核比填充后的输入还大：$\mathbf{X}$ 和 $\mathbf{K}$ 仍然显示，并有一行文字说明为什么没有 $\mathbf{Y}$。
 # 7. 选择“the photo”（照片）：三个真实的颜色通道（每个都用同一套色标绘制，而不是用各自的颜色）和四个边缘检测器，每个输出通道对应一个方向。再在照片上试试其他卷积核预设。
 # 8. 在教室里投影时，按下“projector mode”（投影模式）：文字和格子更大，求和式更短（勾选“every term”可写出每一个乘积）。“3-D view”（三维视图）会画出立体的输入、卷积核块 $\mathbf{K}_o$ 和立体的输出，并与选中的元素联动。
@@ -102,7 +102,7 @@ print("K[0, i] for every input channel i of output channel 0 (horizontal edges, 
 print(photo.tensors[1][0, 0])  # the same for i = 1, 2
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ## 分组：深度卷积
+# ## 分组：逐通道卷积
 #
 # 分组数 $= g$ 时，输出通道 $o$ 只读取它所在组的 $c_i / g$ 个输入通道，因此 $\mathbf{K}$ 的形状为 $(c_o, c_i / g, k_h, k_w)$，参数个数和乘加次数都除以 $g$：
 #
@@ -110,7 +110,7 @@ print(photo.tensors[1][0, 0])  # the same for i = 1, 2
 # \text{MACs} = \frac{c_i c_o k_h k_w m_h m_w}{g}.$$
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 当 $g = c_i$ 时，每个输出通道只读取一个输入通道：这就是深度卷积（笔记本 7 的练习会在它的基础上搭建深度可分离层）。
+# 当 $g = c_i$ 时，每个输出通道只读取一个输入通道：这就是逐通道卷积（笔记本 7 的练习会在它的基础上搭建深度可分离层）。
 
 # %% slideshow={"slide_type": "notes"}
 for groups in (1, 2, 4):

@@ -211,7 +211,7 @@ check_block_diagonal(speedup)
 # `chanconv.conv2d(..., groups=g)` 把通道分成 $g$ 组，每组是一个独立的卷积（此时权重的形状为 $c_o \times c_i/g \times k_h \times k_w$）；`conv2d_cost(..., groups=g)` 可以统计它的成本。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 对于下面打印出的数字（包括偏置：一个完整的层有 $c_o c_i k_h k_w + c_o$ 个参数），求出分组卷积层的参数个数，以及深度可分离层的参数个数：深度可分离层由一个 $k \times k$ 的深度（depthwise）卷积层（分组数 = $c$）后接一个 $1 \times 1$ 层 $c \to c$ 组成；两者都是精确计数（`int`）。然后编写这个可分离层 `separable(X, Wd, bd, Wp, bp)`：输入为 `X (batch, c, n_h, n_w)`；深度卷积层的权重为 `Wd (c, 1, k, k)`、偏置为 `bd (c,)`，填充为 `k // 2`（步幅为 1）；$1 \times 1$ 层的权重为 `Wp (c, c, 1, 1)`、偏置为 `bp (c,)`；结果 `Y (batch, c, n_h, n_w)` 与输入大小相同，并且必须与 torch 的结果相差在 $10^{-3}$ 以内。
+# 对于下面打印出的数字（包括偏置：一个完整的层有 $c_o c_i k_h k_w + c_o$ 个参数），求出分组卷积层的参数个数，以及深度可分离层的参数个数：深度可分离层由一个 $k \times k$ 的逐通道（depthwise）卷积层（分组数 = $c$）后接一个 $1 \times 1$ 层 $c \to c$ 组成；两者都是精确计数（`int`）。然后编写这个可分离层 `separable(X, Wd, bd, Wp, bp)`：输入为 `X (batch, c, n_h, n_w)`；深度卷积层的权重为 `Wd (c, 1, k, k)`、偏置为 `bd (c,)`，填充为 `k // 2`（步幅为 1）；$1 \times 1$ 层的权重为 `Wp (c, c, 1, 1)`、偏置为 `bp (c,)`；结果 `Y (batch, c, n_h, n_w)` 与输入大小相同，并且必须与 torch 的结果相差在 $10^{-3}$ 以内。
 
 # %% slideshow={"slide_type": "notes"}
 print(describe_8())
