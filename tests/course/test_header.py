@@ -86,6 +86,12 @@ def test_overview_links_colab_and_binder_from_the_one_url():
     assert distribute.colab_url("00_overview.ipynb", url) in text and distribute.binder_url("00_overview.ipynb", url) in text
     readme = (ROOT / "README.md").read_text()
     assert distribute.colab_url("00_overview.ipynb", url) in readme and distribute.binder_url("00_overview.ipynb", url) in readme
+    # the Chinese edition's links: the README's and the Chinese overview's lead to notebooks/zh/
+    zh = "".join(c.source for c in nbformat.read(ROOT / "notebooks" / "zh" / "00_overview.ipynb", as_version=4).cells
+                 if c.cell_type == "markdown")
+    for text in (readme, zh):
+        assert distribute.colab_url("zh/00_overview.ipynb", url) in text
+        assert distribute.binder_url("zh/00_overview.ipynb", url) in text
     assert distribute.requirement(url) == f"chanconv @ git+{url}"
 
 
