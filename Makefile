@@ -90,14 +90,15 @@ slides/node_modules/.installed: slides/package.json
 	cd slides && npm install --no-audit --no-fund --no-package-lock --silent
 	@touch $@
 
-slides: setup slides/node_modules/.installed  ## a lecture deck per notebook in _build/slides/ (opens offline) and its PDF in _build/slides/pdf/
+slides: setup slides/node_modules/.installed  ## a lecture deck per notebook in _build/slides/ (Chinese: _build/slides/zh/; opens offline) and its PDF in pdf/
 	$(PY) scripts/build_slides.py _build/slides --pdf
 	@echo "decks: open $(CURDIR)/_build/slides/01_multiple_input_channels.slides.html in a browser (no network needed);"
-	@echo "       s opens the speaker view (notes, next slide, timer). PDFs: $(CURDIR)/_build/slides/pdf/"
+	@echo "       in Chinese: $(CURDIR)/_build/slides/zh/01_multiple_input_channels.slides.html"
+	@echo "       s opens the speaker view (notes, next slide, timer). PDFs: $(CURDIR)/_build/slides/pdf/ and zh/pdf/"
 
-site: setup slides/node_modules/.installed  ## the course as a static HTML site in _build/site/ (from the stored outputs; opens offline)
+site: setup slides/node_modules/.installed  ## the course as a static HTML site in _build/site/, in Chinese in _build/site/zh/ (from the stored outputs; opens offline)
 	$(PY) scripts/build_site.py _build/site
-	@echo "open _build/site/index.html in a browser (no network needed)"
+	@echo "open _build/site/index.html (中文: _build/site/zh/index.html) in a browser (no network needed)"
 
 exercises: setup  ## regenerate notebooks/07_exercises from its one source instructor/07_exercises.py, and execute it
 	$(PY) scripts/editions.py generate
