@@ -15,10 +15,19 @@ TORCH_PIN   := $(shell grep -E '^torch==' requirements.txt)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 NOTEBOOK_SOURCES := $(sort $(wildcard notebooks/*.py))
-NOTEBOOKS        := $(NOTEBOOK_SOURCES:.py=.ipynb)
+EN_NOTEBOOKS     := $(NOTEBOOK_SOURCES:.py=.ipynb)
+# the Chinese edition: one per English notebook, built from it and the twins in i18n/zh/ (make zh)
+ZH_NOTEBOOKS     := $(patsubst notebooks/%,notebooks/zh/%,$(EN_NOTEBOOKS))
+NOTEBOOKS        := $(EN_NOTEBOOKS) $(ZH_NOTEBOOKS)
 NBVAL_FLAGS      := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+# one clean top-to-bottom run on the CPU, outputs stored in the notebook (what nbval compares)
+EXECUTE          := CHANCONV_DEVICE=cpu $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+  --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=300 --ExecutePreprocessor.record_timing=False
+# make zh NB=03_1x1_convolution: build and execute only that notebook's translation
+NB               ?=
+ZH_SELECTED      := $(if $(NB),$(foreach n,$(NB),notebooks/zh/$(n).ipynb),$(ZH_NOTEBOOKS))
 
-.PHONY: help setup lab test test-fast notebooks sync header bench bench-widgets slides site exercises student instructor grade assets i18n clean
+.PHONY: help setup lab test test-fast notebooks zh sync header bench bench-widgets slides site exercises student instructor grade assets i18n clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -46,7 +55,7 @@ lab: setup  ## start JupyterLab on 127.0.0.1 in notebooks/ (the URL it prints ca
 
 CHROMIUM ?= /usr/bin/chromium
 
-test: setup  ## the whole suite: pytest on tests/, strict nbval on every notebook, jupytext pairs, ruff, browser
+test: setup  ## the whole suite: pytest on tests/, strict nbval on every notebook (both languages), jupytext pairs, ruff, browser
 	@test -x $(CHROMIUM) || echo "NOTE: the browser test will be SKIPPED: no Chromium at $(CHROMIUM) (as root: apt-get install chromium)"
 	$(PY) -m pytest tests $(NOTEBOOKS) $(NBVAL_FLAGS)
 	$(PY) -m ruff check .
@@ -61,13 +70,15 @@ sync: setup  ## bring every notebook and its py:percent text pair in line (the n
 header: setup  ## every notebook: the python3 kernelspec and the Colab cell first (idempotent; after a merge too)
 	$(PY) scripts/notebook_header.py
 
-notebooks: sync header  ## re-execute every notebook top to bottom and store its outputs (what nbval compares)
-	@for nb in $(NOTEBOOKS); do \
-	  echo "executing $$nb"; \
-	  CHANCONV_DEVICE=cpu $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-	    --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=300 --ExecutePreprocessor.record_timing=False $$nb || exit 1; \
-	done
+notebooks: sync header  ## re-execute every notebook top to bottom and store its outputs (what nbval compares); then make zh
+	@for nb in $(EN_NOTEBOOKS); do echo "executing $$nb"; $(EXECUTE) $$nb || exit 1; done
 	$(BIN)/jupytext --sync $(NOTEBOOK_SOURCES)
+	@$(MAKE) --no-print-directory zh
+
+zh: setup  ## the Chinese edition notebooks/zh/: each English notebook with its markdown's twins (i18n/zh/), executed
+	$(PY) scripts/languages.py build --lang zh $(notdir $(ZH_SELECTED:.ipynb=))
+	@for nb in $(ZH_SELECTED); do echo "executing $$nb"; $(EXECUTE) $$nb || exit 1; done
+	$(BIN)/jupytext --quiet --sync $(ZH_SELECTED)
 
 bench: setup  ## time every method against torch's conv2d on the full grid; CSV/JSON in bench-results/
 	$(PY) -m chanconv.perf.bench --grid full --out bench-results
@@ -79,27 +90,30 @@ slides/node_modules/.installed: slides/package.json
 	cd slides && npm install --no-audit --no-fund --no-package-lock --silent
 	@touch $@
 
-slides: setup slides/node_modules/.installed  ## a lecture deck per notebook in _build/slides/ (opens offline) and its PDF in _build/slides/pdf/
+slides: setup slides/node_modules/.installed  ## a lecture deck per notebook in _build/slides/ (Chinese: _build/slides/zh/; opens offline) and its PDF in pdf/
 	$(PY) scripts/build_slides.py _build/slides --pdf
 	@echo "decks: open $(CURDIR)/_build/slides/01_multiple_input_channels.slides.html in a browser (no network needed);"
-	@echo "       s opens the speaker view (notes, next slide, timer). PDFs: $(CURDIR)/_build/slides/pdf/"
+	@echo "       in Chinese: $(CURDIR)/_build/slides/zh/01_multiple_input_channels.slides.html"
+	@echo "       s opens the speaker view (notes, next slide, timer). PDFs: $(CURDIR)/_build/slides/pdf/ and zh/pdf/"
 
-site: setup slides/node_modules/.installed  ## the course as a static HTML site in _build/site/ (from the stored outputs; opens offline)
+site: setup slides/node_modules/.installed  ## the course as a static HTML site in _build/site/, in Chinese in _build/site/zh/ (from the stored outputs; opens offline)
 	$(PY) scripts/build_site.py _build/site
-	@echo "open _build/site/index.html in a browser (no network needed)"
+	@echo "open _build/site/index.html (中文: _build/site/zh/index.html) in a browser (no network needed)"
 
 exercises: setup  ## regenerate notebooks/07_exercises from its one source instructor/07_exercises.py, and execute it
 	$(PY) scripts/editions.py generate
 	$(PY) scripts/notebook_header.py notebooks/07_exercises.ipynb
-	CHANCONV_DEVICE=cpu $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-	  --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=300 --ExecutePreprocessor.record_timing=False notebooks/07_exercises.ipynb
+	$(EXECUTE) notebooks/07_exercises.ipynb
 	$(BIN)/jupytext --sync notebooks/07_exercises.py
+	@$(MAKE) --no-print-directory zh NB=07_exercises
 
-student: setup  ## the student edition in _build/student/: blanks and checks, no solutions, executed
+student: setup  ## the student edition in _build/student/ (and in Chinese in _build/student/zh/): blanks and checks, no solutions, executed
 	$(PY) scripts/editions.py student _build/student --execute
+	$(PY) scripts/editions.py student _build/student/zh --execute --lang zh
 
-instructor: setup  ## the instructor edition in _build/instructor/: model solutions and answers, executed
+instructor: setup  ## the instructor edition in _build/instructor/ (and _build/instructor/zh/): model solutions and answers, executed
 	$(PY) scripts/editions.py instructor _build/instructor --execute
+	$(PY) scripts/editions.py instructor _build/instructor/zh --execute --lang zh
 
 # make grade: SUBMISSIONS (a folder of notebooks), GRADES (the reports), ROSTER (CSV student_id,lms_id[,name]),
 # JOBS (notebooks in parallel), CELL_TIMEOUT and NOTEBOOK_TIMEOUT (seconds), UNSAFE=1 (no sandbox here: grade anyway)

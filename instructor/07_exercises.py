@@ -12,19 +12,20 @@
 #     name: chanconv
 # ---
 
-# %% [markdown] tags=["source"] slideshow={"slide_type": "skip"}
+# %% [markdown] id="ae5095e6" tags=["source"] slideshow={"slide_type": "skip"}
 # <!-- The one source of notebook 7. `python scripts/editions.py generate` writes the student
 # notebook notebooks/07_exercises.(py|ipynb) from it (cells tagged `solution` dropped);
 # `make instructor` builds the instructor edition (cells tagged `exercise` dropped).
-# Edit the exercises here, never in notebooks/. -->
+# Edit the exercises here, never in notebooks/. Every markdown cell has a fixed id (id="..."):
+# its Chinese twin in i18n/zh/07_exercises.md is keyed by it; give a new markdown cell a new one. -->
 
-# %% [markdown] slideshow={"slide_type": "slide"} tags=["exercise"]
+# %% [markdown] id="49534638" slideshow={"slide_type": "slide"} tags=["exercise"]
 # # 7. Exercises
 #
 # The exercises of Dive into Deep Learning's section "Multiple Input and Multiple Output
 # Channels", and one beyond the book.
 
-# %% [markdown] slideshow={"slide_type": "notes"} tags=["exercise"]
+# %% [markdown] id="f4bbc078" slideshow={"slide_type": "notes"} tags=["exercise"]
 # Each has a cell for your answer and a cell that checks it:
 # the check says ✓ right, or gives a hint (a nudge first, more on later tries of the same part),
 # never the answer. Replace each `None`, run your cell, then run the check. Where a question asks
@@ -39,7 +40,7 @@
 # how close a number must come. Counts are exact (an `int`; a float equal to it, such as `4.0`,
 # passes too); ratios are compared to within a stated tolerance.
 
-# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
+# %% [markdown] id="8fd3c2f3" slideshow={"slide_type": "skip"} tags=["solution"]
 # # 7. Exercises — instructor edition
 #
 # The exercises of Dive into Deep Learning's section "Multiple Input and Multiple Output
@@ -72,7 +73,7 @@ from chanconv.exercises import (
 set_student(None)  # your student id, if your instructor gives you one: set_student("your id")
 _ = torch.manual_seed(0)  # seed every random draw below
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] id="4b69c036" slideshow={"slide_type": "slide"}
 # ## Exercise 1: two convolutions in a row
 #
 # Cross-correlate with a $k_1 \times k_1$ kernel, then with a $k_2 \times k_2$ kernel, with no
@@ -100,10 +101,10 @@ print("composed kernel:", tuple(K.shape),
 # %% slideshow={"slide_type": "skip"}
 check_combined_kernel_size(combined_kernel_size)
 
-# %% [markdown] tags=["exercise", "answer"] slideshow={"slide_type": "skip"}
+# %% [markdown] id="139bf33e" tags=["exercise", "answer"] slideshow={"slide_type": "skip"}
 # ✍ **Your proof** (why is it one cross-correlation?): *double-click and write here*
 
-# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
+# %% [markdown] id="a032f7bb" slideshow={"slide_type": "skip"} tags=["solution"]
 # **Model answer.** Output pixel $(i, j)$ of the second layer sums the first layer's outputs at
 # $(i + u, j + v)$ for $0 \le u, v < k_2$, and each of those sums the input at
 # $(i + u + a, j + v + b)$ for $0 \le a, b < k_1$. Everything is linear, so the result is one sum
@@ -115,7 +116,7 @@ check_combined_kernel_size(combined_kernel_size)
 #
 # (`compose_kernels`; $\mathbf{K}^{(1)}$ is the first layer's kernel, $\mathbf{K}^{(2)}$ the second's).
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] id="b79b6b94" slideshow={"slide_type": "subslide"}
 # ### Exercise 1, the converse
 #
 # Is the converse true: can every $3 \times 3$ kernel be written as two stacked $2 \times 2$
@@ -123,7 +124,7 @@ check_combined_kernel_size(combined_kernel_size)
 # depends on $c_m$. Pick the case you answer in `middle_channels` (an `int` ≥ 1), then give the
 # evidence:
 
-# %% [markdown] slideshow={"slide_type": "notes"}
+# %% [markdown] id="f39fe6db" slideshow={"slide_type": "notes"}
 # * if some $3 \times 3$ kernel cannot be expressed with that $c_m$: such a kernel in
 #   `counterexample`, a tensor or nested lists (the checker tries to factor it by least squares;
 #   it must leave more than 0.1 % of the kernel unexplained);
@@ -175,10 +176,10 @@ print("c_m = 2: largest relative residual over", len(tried), "kernels:",
 # %% slideshow={"slide_type": "skip"}
 check_converse(middle_channels, counterexample, split)
 
-# %% [markdown] tags=["exercise", "answer"] slideshow={"slide_type": "skip"}
+# %% [markdown] id="f3bbf318" tags=["exercise", "answer"] slideshow={"slide_type": "skip"}
 # ✍ **Your explanation** (why does the answer depend on $c_m$?): *double-click and write here*
 
-# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
+# %% [markdown] id="7b4d5528" slideshow={"slide_type": "skip"} tags=["solution"]
 # **Model answer.** It depends on the number of middle channels $c_m$.
 # *One middle channel: false.* The two layers have $4 + 4 = 8$ weights (and one of them is
 # redundant: scaling $\mathbf{K}^{(1)}$ by $t$ and $\mathbf{K}^{(2)}$ by $1/t$ changes nothing), a
@@ -199,7 +200,7 @@ check_converse(middle_channels, counterexample, split)
 # above is a construction, so a proof), and with two, least squares finds exact splits for every
 # kernel tried (evidence, not a proof). Give credit to an answer that names the case it answers.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] id="395b4ddd" slideshow={"slide_type": "slide"}
 # ## Exercise 2: the cost of forward and backward passes
 #
 # Input $c_i \times n_h \times n_w$ (batch 1), kernel $c_o \times c_i \times k_h \times k_w$ with
@@ -207,7 +208,7 @@ check_converse(middle_channels, counterexample, split)
 #
 # $$\mathbf{Y}_{o} = \sum_i \mathbf{X}_{i} \star \mathbf{K}_{o,i} + b_o,$$
 
-# %% [markdown] slideshow={"slide_type": "notes"}
+# %% [markdown] id="a6443094" slideshow={"slide_type": "notes"}
 # an $m_h \times m_w$ map with
 #
 # $$m_h = \left\lfloor \frac{n_h + 2p_h - k_h}{s_h} \right\rfloor + 1$$
@@ -256,10 +257,10 @@ def backward_memory(*args):
 # %% slideshow={"slide_type": "skip"}
 check_forward_backward(forward_macs, forward_memory, backward_macs, backward_memory)
 
-# %% [markdown] tags=["exercise", "answer"] slideshow={"slide_type": "skip"}
+# %% [markdown] id="524c5663" tags=["exercise", "answer"] slideshow={"slide_type": "skip"}
 # ✍ **Your explanation** (where do the backward multiply-adds come from?): *double-click and write here*
 
-# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
+# %% [markdown] id="49304a66" slideshow={"slide_type": "skip"} tags=["solution"]
 # **Model answer.** With $m_h$ and $m_w$ as above, the forward pass does
 #
 # $$c_o\, m_h\, m_w \cdot c_i\, k_h\, k_w \quad\text{multiply-adds, that is } \mathcal{O}(c_i c_o k_h k_w m_h m_w),$$
@@ -275,14 +276,14 @@ check_forward_backward(forward_macs, forward_memory, backward_macs, backward_mem
 # $\mathbf{X}$, $\mathbf{W}$ and $b$, and the incoming $\partial L/\partial \mathbf{Y}$ (counted
 # here; some count it as the next layer's). Notebook 9 derives each gradient as a convolution.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] id="d4c49287" slideshow={"slide_type": "slide"}
 # ## Exercise 3: what doubling costs
 #
 # For the layer printed below (your own numbers if you set a student id): by what factor do the
 # multiply-adds, $\mathcal{O}(c_i c_o k_h k_w m_h m_w)$, grow when $c_i$ and $c_o$ both double? When
 # the padding doubles?
 
-# %% [markdown] slideshow={"slide_type": "-"}
+# %% [markdown] id="a99cd7b7" slideshow={"slide_type": "-"}
 # Give each factor as a number, an `int` or a `float` (`4` and `4.0` are the same). The channel
 # factor must be exact; the padding factor within 0.1 %: give four significant digits (such as
 # `1.129`) or compute the ratio exactly — `1.1` is too rough.
@@ -306,7 +307,7 @@ print(factor_double_channels, round(factor_double_padding, 4))
 # %% slideshow={"slide_type": "skip"}
 check_cost_factors(factor_double_channels, factor_double_padding)
 
-# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
+# %% [markdown] id="e4ce222b" slideshow={"slide_type": "skip"} tags=["solution"]
 # **Model answer.** The cost $c_i c_o k_h k_w m_h m_w$ has $c_i$ and $c_o$ as factors: doubling
 # both multiplies it by 4. Padding changes only the output size, $m_h = n_h + 2p_h - k_h + 1$ at
 # stride 1: for the default numbers (64 channels, $3 \times 3$, $32 \times 32$, padding 1) the
@@ -314,7 +315,7 @@ check_cost_factors(factor_double_channels, factor_double_padding)
 # extra outputs near the border mostly multiply zeros). A student with their own numbers gets
 # their own factors (`describe_3()` shows them); the checker accepts the padding factor to 0.1 %.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] id="d0598ce7" slideshow={"slide_type": "slide"}
 # ## Exercise 4: are Y1 and Y2 exactly equal?
 #
 # In notebook 3, `Y1 = corr2d_multi_in_out_1x1(X, K)` and `Y2 = corr2d_multi_in_out(X, K)` were
@@ -342,10 +343,10 @@ print(f"random X (64, 3, 3), K (8, 64, 1, 1): differ at try {tries}, "
 # %% slideshow={"slide_type": "skip"}
 check_exactly_equal(X_differ, K_differ)
 
-# %% [markdown] tags=["exercise", "answer"] slideshow={"slide_type": "skip"}
+# %% [markdown] id="beeedc88" tags=["exercise", "answer"] slideshow={"slide_type": "skip"}
 # ✍ **Your explanation** (why can they differ?): *double-click and write here*
 
-# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
+# %% [markdown] id="dc6a44cd" slideshow={"slide_type": "skip"} tags=["solution"]
 # **Model answer.** Not always. They are equal in exact arithmetic, but in float32 every addition
 # rounds, and floating-point addition is not associative: (a + b) + c can differ from
 # a + (b + c) in the last bit. The matrix product (BLAS: blocked, vectorized, fused multiply-adds)
@@ -353,10 +354,10 @@ check_exactly_equal(X_differ, K_differ)
 # many channels and values that are not small integers some outputs differ by a few ulps. With
 # small integers (the lecture's example) every partial sum is exact and the two agree.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] id="51a9d8ce" slideshow={"slide_type": "slide"}
 # ## Exercise 5: any convolution as one matrix product
 
-# %% [markdown] slideshow={"slide_type": "notes"}
+# %% [markdown] id="b8d61594" slideshow={"slide_type": "notes"}
 # Write `conv_as_matmul(X, K, stride, padding)` for `X` of shape $(\text{batch}, c_i, n_h, n_w)$,
 # `K` of shape $(c_o, c_i, k_h, k_w)$, `stride` $(s_h, s_w)$ and `padding` $(p_h, p_w)$ that
 # computes the cross-correlation `Y`, of shape $(\text{batch}, c_o, m_h, m_w)$, with **one** matrix
@@ -387,20 +388,20 @@ def conv_as_matmul(X, K, stride, padding):
 # %% slideshow={"slide_type": "skip"}
 check_conv_as_matmul(conv_as_matmul)
 
-# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
+# %% [markdown] id="51cfb6f8" slideshow={"slide_type": "skip"} tags=["solution"]
 # **Model answer.** im2row: pad, then gather each output pixel's window into one row of an
 # $(m_h m_w) \times (c_i k_h k_w)$ matrix per sample, in the order of $\mathbf{K}$'s last three
 # axes; $\mathbf{K}$ reshaped to $c_o \times (c_i k_h k_w)$, transposed, multiplies all rows of all
 # samples at once. Stride only changes which windows are gathered. (chanconv's `im2col` method is
 # the transposed variant, in chunks for large layers; `im2row` is this one; notebook 8 times both.)
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] id="8997f623" slideshow={"slide_type": "slide"}
 # ## Exercise 6: a $k \times (k + \Delta - 1)$ strip
 #
 # A fast $k \times k$ convolution reads a strip $k$ rows high and $k + \Delta - 1$ columns wide and
 # produces $\Delta$ outputs of one row at once, instead of reading a $k \times k$ window per output.
 
-# %% [markdown] slideshow={"slide_type": "notes"}
+# %% [markdown] id="fc44a8b7" slideshow={"slide_type": "notes"}
 # Write `reads_per_output(k, delta)`: the input values read per output this way (one channel), as
 # an exact ratio (a `float`: use `/`, not `//`). **Why** is it better, and what limits $\Delta$?
 
@@ -417,10 +418,10 @@ print([round(reads_per_output(3, d), 2) for d in (1, 2, 4, 8, 16)])
 # %% slideshow={"slide_type": "skip"}
 check_strip_reads(reads_per_output)
 
-# %% [markdown] tags=["exercise", "answer"] slideshow={"slide_type": "skip"}
+# %% [markdown] id="a56f30c4" tags=["exercise", "answer"] slideshow={"slide_type": "skip"}
 # ✍ **Your answer** (why is it better; what limits $\Delta$?): *double-click and write here*
 
-# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
+# %% [markdown] id="b3db1a87" slideshow={"slide_type": "skip"} tags=["solution"]
 # **Model answer.** The strip's $k(k + \Delta - 1)$ values serve $\Delta$ outputs:
 #
 # $$\frac{k\,(k + \Delta - 1)}{\Delta} \quad \text{reads per output,}$$
@@ -432,7 +433,7 @@ check_strip_reads(reads_per_output)
 # $\Delta$ partial sums at once; past that, values spill and the reuse is lost. The width of the
 # image limits it too.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] id="f2dd2fa6" slideshow={"slide_type": "slide"}
 # ## Exercise 7: block-diagonal channel mixing
 #
 # A $c \times c$ weight matrix (a $1 \times 1$ layer with $c_i = c_o = c$) is made block-diagonal
@@ -451,10 +452,10 @@ def speedup(c, b):
 # %% slideshow={"slide_type": "skip"}
 check_block_diagonal(speedup)
 
-# %% [markdown] tags=["exercise", "answer"] slideshow={"slide_type": "skip"}
+# %% [markdown] id="9b8a6657" tags=["exercise", "answer"] slideshow={"slide_type": "skip"}
 # ✍ **Your answer** (the downside, and a fix): *double-click and write here*
 
-# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
+# %% [markdown] id="172784db" slideshow={"slide_type": "skip"} tags=["solution"]
 # **Model answer.** $b$ blocks of $(c/b) \times (c/b)$ cost $b \cdot c^2/b^2 = c^2/b$ multiply-adds
 # instead of $c^2$: $b$ times fewer (and $b$ times fewer parameters). The downside: output channels
 # of one block see only
@@ -463,14 +464,14 @@ check_block_diagonal(speedup)
 # e.g. a channel shuffle between grouped layers (ShuffleNet), or a cheap $1 \times 1$ layer that mixes
 # all channels after the grouped one (depthwise-separable convolutions, next).
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] id="0fde057d" slideshow={"slide_type": "slide"}
 # ## Beyond the book (exercise 8): grouped and depthwise-separable convolutions
 #
 # `chanconv.conv2d(..., groups=g)` splits the channels into $g$ groups, each an independent
 # convolution (the weight then has shape $c_o \times c_i/g \times k_h \times k_w$);
 # `conv2d_cost(..., groups=g)` counts it.
 
-# %% [markdown] slideshow={"slide_type": "notes"}
+# %% [markdown] id="49c718dc" slideshow={"slide_type": "notes"}
 # For the numbers printed below (bias included: a full
 # layer has $c_o c_i k_h k_w + c_o$ parameters), find the parameters of the grouped layer, and of a
 # depthwise-separable layer: a depthwise $k \times k$ layer (groups = $c$) followed by a
@@ -511,7 +512,7 @@ def separable(X, Wd, bd, Wp, bp):
 # %% slideshow={"slide_type": "skip"}
 check_grouped(grouped_params, separable_params, separable)
 
-# %% [markdown] slideshow={"slide_type": "skip"} tags=["solution"]
+# %% [markdown] id="7d44c1ca" slideshow={"slide_type": "skip"} tags=["solution"]
 # **Model answer.** With $g$ groups each output channel reads $c/g$ input channels:
 # $c \cdot (c/g) \cdot k^2 + c$ parameters, $1/g$ of the full layer's weights (default numbers:
 # $64 \cdot 16 \cdot 9 + 64 = 9{,}280$). The depthwise layer has one $k \times k$ kernel per

@@ -2,6 +2,13 @@
 
     python scripts/build_site.py OUT_DIR [--no-slides]
 
+Two languages: the English site in OUT_DIR, the Chinese one (the notebooks of notebooks/zh/) in
+OUT_DIR/zh/, each a Sphinx build of its own (its own navigation, search and Sphinx's words in its
+language). Every page has a switch to the same page in the other language (top right, and in the
+sidebar); the Chinese pages load MathJax, the widget manager and the decks' libraries from the
+English site's copies (one copy of each, ``SHARED``). The Chinese search indexes characters and pairs
+of characters (``scripts/search_zh.py``: Sphinx's own needs jieba's dictionary, else finds no Chinese).
+
 Sphinx with MyST-NB, the Furo theme and MathJax 3 as local files (sphinx-mathjax-offline).
 Why Sphinx + MyST-NB and not Jupyter Book 2 (the MyST engine): Jupyter Book 2 builds with the
 Node.js ``mystmd`` tool, which fetches its site theme over the network at build time, and its
@@ -18,8 +25,8 @@ Before Sphinx sees them, the notebooks are copied to a staging folder where
   explorer draws itself and picks there; the controls that change a layer are shown disabled;
 - a line under the title links the notebook file and its slides.
 Pages come in lecture order (file names ``NN_*``), with previous/next links and a sidebar.
-The notebooks go to OUT_DIR/notebooks/ and the offline slide decks (``make slides``' builder,
-when slides/node_modules is there) to OUT_DIR/slides/.
+The notebooks go to OUT_DIR/notebooks/ (OUT_DIR/zh/notebooks/) and the offline slide decks (``make
+slides``' builder, when slides/node_modules is there) to OUT_DIR/slides/ (OUT_DIR/slides/zh/).
 
 Math: MyST's ``dollarmath`` turns the notebooks' ``$...$`` and ``$$...$$`` into math that MathJax 3
 typesets from ``_static/mathjax``. sphinx-mathjax-offline copies all of MathJax 3 there (24 MB: every
@@ -43,32 +50,73 @@ import widget_embed  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 COLAB_TAG = "colab-setup"
+HIDDEN_TAGS = {COLAB_TAG, "language"}  # the Colab cell and a translation's language cell: nothing for a reader
 
 CONF = '''\
-project = "chanconv: multiple input and output channels"
+import os
+import sys
+
+sys.path.insert(0, os.path.abspath("_ext"))  # search_zh (the Chinese site's search)
 author = "The chanconv authors"
 copyright = "the chanconv authors; code MIT, text and figures CC BY-SA 4.0"
-extensions = ["myst_nb", "sphinx-mathjax-offline"]
 nb_execution_mode = "off"          # the stored outputs, as nbval checks them
 nb_merge_streams = True
 myst_enable_extensions = ["dollarmath", "amsmath"]
 html_theme = "furo"
-html_title = "Channels: multiple input and output channels"
 html_static_path = ["_static"]  # chanconv.css; widgets/: the widget manager and what it loads (widget_embed.vendor)
 html_css_files = ["chanconv.css"]
 # the stored widgets drawn by the copied widget manager; its fallback "CDN" is a folder that does not exist
 nb_ipywidgets_js = {
-    "widgets/require.js": {},
-    "widgets/config.js": {},
-    "widgets/embed-amd.js": {"data-jupyter-widgets-cdn": "_static/widgets/{no_cdn}"},
+    "{shared}widgets/require.js": {},
+    "{shared}widgets/config.js": {},
+    "{shared}widgets/embed-amd.js": {"data-jupyter-widgets-cdn": "{shared_from_page}widgets/{no_cdn}"},
 }
 html_copy_source = False
 html_show_sourcelink = False
 exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 suppress_warnings = ["mystnb.unknown_mime_type", "myst.header"]
+# the language switch: top right of every page (the place of Furo's "view this page" button) and in the sidebar
+templates_path = ["_templates"]
+html_theme_options = {"top_of_page_buttons": ["view"]}
+html_sidebars = {"**": ["sidebar/brand.html", "language-switch.html", "sidebar/search.html",
+                        "sidebar/scroll-start.html", "sidebar/navigation.html", "sidebar/ethical-ads.html",
+                        "sidebar/scroll-end.html"]}
 '''
 
-INDEX = '''\
+# What differs between the two sites. "shared": where, from _static/ ("shared_from_page": from a page), the
+# English site's copies of MathJax and the widget manager are (the English site has its own; the Chinese one,
+# in zh/, loads them one folder up).
+SITES = {
+    "en": {
+        "conf": {"project": "chanconv: multiple input and output channels", "language": "en",
+                 "html_title": "Channels: multiple input and output channels",
+                 "extensions": ["myst_nb", "sphinx-mathjax-offline"]},
+        "shared": "", "shared_from_page": "_static/", "slides": "slides/", "folder": "",
+        "notebook": "the notebook ({name})", "its_slides": "its slides",
+        "switch": {"label": "中文", "lang": "zh", "title": "这一页的中文版", "to": "zh/"},
+    },
+    "zh": {
+        "conf": {"project": "chanconv：多输入多输出通道", "language": "zh_CN",
+                 "html_title": "通道：多输入多输出通道", "html_search_language": "zh",
+                 "copyright": "chanconv 的作者们；代码采用 MIT 许可，文字和图采用 CC BY-SA 4.0 许可",
+                 "extensions": ["myst_nb", "search_zh"], "mathjax_path": "../../_static/mathjax/tex-chtml.js"},
+        "shared": "../../_static/", "shared_from_page": "../_static/", "slides": "../slides/zh/", "folder": "zh",
+        "notebook": "笔记本（{name}）", "its_slides": "幻灯片",
+        "switch": {"label": "English", "lang": "en", "title": "This page in English", "to": "../"},
+    },
+}
+SHARED = ("mathjax", "widgets")  # in the English site's _static/, loaded by both
+# the switch, on every page: the same page in the other language
+SWITCH = """<div class="language-switch"><a class="muted-link" href="{{ switch.to }}{{ pagename }}.html"
+  hreflang="{{ switch.lang }}" lang="{{ switch.lang }}" title="{{ switch.title }}">{{ switch.label }}</a></div>
+"""
+SWITCH_CSS = """
+/* the language switch (written by scripts/build_site.py) */
+.content-icon-container .language-switch { font-size: var(--font-size--small); line-height: 1.25rem; }
+.sidebar-container .language-switch { padding: 0 var(--sidebar-item-spacing-horizontal) 0.5rem; }
+"""
+
+INDEX = {"en": '''\
 # Channels: multiple input and multiple output channels
 
 An interactive course on how a convolutional layer handles channels, after the lecture
@@ -85,7 +133,27 @@ These pages show the notebooks as they were last run; to run them yourself, down
 
 Code MIT; text and figures CC BY-SA 4.0 (they adapt Dive into Deep Learning's section). The
 photo is Grace Hopper's U.S. Navy portrait (public domain), from matplotlib's sample data.
-'''
+
+<a href="zh/index.html" hreflang="zh" lang="zh">中文版</a>: the same course in Chinese.
+''', "zh": '''\
+# 通道：多输入多输出通道
+
+一门交互式课程，讲解卷积层如何处理通道，内容依据讲座“多输入多输出通道”（《动手学深度学习》；UC Berkeley STAT 157）。\
+这些页面展示的是各个笔记本最近一次运行的结果；想自己运行的话，可以下载笔记本（每个标题下都有链接），\
+或者在 Jupyter、Colab 或 Binder 中打开本课程（见概览）。
+
+```{{toctree}}
+:maxdepth: 1
+:caption: 讲座，一节一节来
+
+{pages}
+```
+
+代码采用 MIT 许可；文字和图采用 CC BY-SA 4.0 许可（它们改编自《动手学深度学习》的这一节）。\
+照片是 Grace Hopper 的美国海军肖像（公有领域），来自 matplotlib 的示例数据。
+
+<a href="../index.html" hreflang="en" lang="en">English</a>：英文版的同一门课。
+'''}
 
 
 # The figures are PNGs drawn on white. On Furo's dark theme (chosen, or "auto" with a dark system
@@ -120,20 +188,26 @@ def trim_mathjax(folder: Path) -> None:
             path.unlink()
 
 
-def page_links(stem: str, slides: bool) -> str:
-    links = [f'<a href="notebooks/{stem}.ipynb" download>the notebook ({stem}.ipynb)</a>']
+def page_links(stem: str, slides: bool, lang: str = "en") -> str:
+    """The line under a page's title: the notebook, its slides, the page in the other language."""
+    site, name = SITES[lang], f"{stem}.ipynb"
+    links = [f'<a href="notebooks/{name}" download>{site["notebook"].format(name=name)}</a>']
     if slides:
-        links.append(f'<a href="slides/{stem}.slides.html">its slides</a>')
+        links.append(f'<a href="{site["slides"]}{stem}.slides.html">{site["its_slides"]}</a>')
+    switch = site["switch"]
+    links.append(f'<a href="{switch["to"]}{stem}.html" hreflang="{switch["lang"]}" lang="{switch["lang"]}">'
+                 f'{switch["label"]}</a>')
     return "<p class=\"course-links\">" + " · ".join(links) + "</p>"
 
 
-def stage_notebook(src: Path, dest: Path, slides: bool) -> None:
+def stage_notebook(src: Path, dest: Path, slides: bool, lang: str = "en") -> None:
     nb = json.loads(src.read_text(encoding="utf-8"))
-    nb["cells"] = [c for c in nb["cells"] if COLAB_TAG not in c.get("metadata", {}).get("tags", [])]
+    nb["cells"] = [c for c in nb["cells"] if not HIDDEN_TAGS & set(c.get("metadata", {}).get("tags", []))]
     nb = widget_embed.static_state(nb, where=src.name)
     nb["metadata"].pop("jupytext", None)
     title = next(i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "markdown")
-    nb["cells"].insert(title + 1, {"cell_type": "markdown", "metadata": {}, "source": page_links(src.stem, slides)})
+    nb["cells"].insert(title + 1, {"cell_type": "markdown", "metadata": {},
+                                   "source": page_links(src.stem, slides, lang)})
     for i, c in enumerate(nb["cells"]):
         c["id"] = c.get("id") or f"cell-{i}"
     dest.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
@@ -141,38 +215,75 @@ def stage_notebook(src: Path, dest: Path, slides: bool) -> None:
 
 def sphinx_args(stage: Path, out: Path) -> list[str]:
     """The Sphinx command: quiet, and every warning an error (-W; --keep-going lists them all first)."""
-    return [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going", "-j", "1", str(stage), str(out)]
+    return [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going", "-j", "1",
+            "-d", str(stage / ".doctrees"), str(stage), str(out)]  # Sphinx's cache stays out of the site
+
+
+def conf(lang: str) -> str:
+    """The site's conf.py in ``lang``."""
+    site = SITES[lang]
+    text = (CONF.replace("{no_cdn}", widget_embed.NO_CDN).replace("{shared_from_page}", site["shared_from_page"])
+            .replace("{shared}", site["shared"]))
+    settings = {**site["conf"], "html_context": {"switch": site["switch"]}}
+    return text + "".join(f"{key} = {value!r}\n" for key, value in settings.items())
+
+
+def stage_site(stage: Path, lang: str, notebooks: list[Path], decks: bool) -> None:
+    """The Sphinx project of the site in ``lang``: its pages, conf.py, static files and templates."""
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir(parents=True)
+    for src in notebooks:
+        stage_notebook(src, stage / src.name, decks, lang)
+    (stage / "index.md").write_text(INDEX[lang].format(pages="\n".join(p.stem for p in notebooks)), encoding="utf-8")
+    (stage / "conf.py").write_text(conf(lang), encoding="utf-8")
+    (stage / "_static").mkdir()
+    (stage / "_static" / "chanconv.css").write_text(SITE_CSS + SWITCH_CSS, encoding="utf-8")
+    if not SITES[lang]["shared"]:
+        widget_embed.vendor(stage / "_static" / "widgets")
+    (stage / "_templates" / "components").mkdir(parents=True)
+    for name in ("language-switch.html", "components/view-this-page.html"):
+        (stage / "_templates" / name).write_text(SWITCH, encoding="utf-8")
+    (stage / "_ext").mkdir()
+    shutil.copy2(Path(__file__).with_name("search_zh.py"), stage / "_ext" / "search_zh.py")
+
+
+def course_notebooks() -> list[Path]:
+    """The English notebooks, then the Chinese edition's (notebooks/zh/)."""
+    return [*sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")),
+            *sorted((ROOT / "notebooks" / "zh").glob("[0-9][0-9]_*.ipynb"))]
 
 
 def build(out: Path, notebooks=None, slides: bool = True) -> Path:
-    notebooks = notebooks or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    stage = out.parent / (out.name + "-src")
-    shutil.rmtree(stage, ignore_errors=True)
-    stage.mkdir(parents=True)
+    """The site in OUT (English) and OUT/zh (Chinese, when there are Chinese notebooks); returns OUT/index.html."""
     import build_slides
 
+    groups: dict[str, list[Path]] = {}
+    for src in map(Path, notebooks or course_notebooks()):
+        groups.setdefault(build_slides.language_of(src), []).append(src)
     decks = slides and all((build_slides.MODULES / name).exists() for name in build_slides.LIBS)
     if slides and not decks:
         print("site: no slide decks (reveal.js & co. missing in slides/node_modules: `make slides` fetches them)",
               file=sys.stderr)
-    for src in notebooks:
-        stage_notebook(src, stage / src.name, decks)
-    pages = "\n".join(p.stem for p in notebooks)
-    (stage / "index.md").write_text(INDEX.format(pages=pages), encoding="utf-8")
-    (stage / "conf.py").write_text(CONF.replace("{no_cdn}", widget_embed.NO_CDN), encoding="utf-8")
-    (stage / "_static").mkdir()
-    (stage / "_static" / "chanconv.css").write_text(SITE_CSS, encoding="utf-8")
-    widget_embed.vendor(stage / "_static" / "widgets")
     shutil.rmtree(out, ignore_errors=True)
-    subprocess.run(sphinx_args(stage, out), check=True)
-    trim_mathjax(out / "_static" / "mathjax")
-    for page in out.glob("*.html"):
-        widget_embed.check_page(page.read_text(encoding="utf-8"), page.name)
-    (out / "notebooks").mkdir(exist_ok=True)
-    for src in notebooks:
-        shutil.copy2(src, out / "notebooks" / src.name)
+    for lang in (lang for lang in SITES if lang in groups):  # English first: the other sites load its shared files
+        dest = out / SITES[lang]["folder"]
+        suffix = "" if lang == "en" else f"-{lang}"
+        stage, built = out.parent / f"{out.name}-src{suffix}", out.parent / f"{out.name}-html{suffix}"
+        stage_site(stage, lang, groups[lang], decks)
+        # built beside OUT, then moved into it (MyST-NB writes its jupyter_execute/ next to the build folder)
+        shutil.rmtree(built, ignore_errors=True)
+        subprocess.run(sphinx_args(stage, built if lang != "en" else dest), check=True)
+        if lang != "en":
+            shutil.move(built, dest)
+        if not SITES[lang]["shared"]:
+            trim_mathjax(dest / "_static" / "mathjax")
+        for page in dest.glob("*.html"):
+            widget_embed.check_page(page.read_text(encoding="utf-8"), page.name)
+        (dest / "notebooks").mkdir(exist_ok=True)
+        for src in groups[lang]:
+            shutil.copy2(src, dest / "notebooks" / src.name)
     if decks:
-        build_slides.build(out / "slides", notebooks)
+        build_slides.build(out / "slides", [src for lang in SITES for src in groups.get(lang, [])])
     return out / "index.html"
 
 

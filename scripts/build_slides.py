@@ -2,6 +2,10 @@
 
     python scripts/build_slides.py OUT_DIR [NOTEBOOK ...] [--pdf]
 
+Without NOTEBOOK: a deck for every notebook in both languages, OUT_DIR/NN_name.slides.html from
+notebooks/ and OUT_DIR/zh/NN_name.slides.html from the Chinese edition notebooks/zh/ (its title slide
+in Chinese; it loads the same OUT_DIR/lib/, one copy for both).
+
 One source. Every cell of a notebook says where it goes, with Jupyter's own slideshow metadata
 (the same marks RISE presents live in JupyterLab):
 
@@ -24,7 +28,7 @@ alone is 73 MB, of which a deck needs 6; the course site carries these decks to 
 Stored outputs are shown; nothing is re-executed. Stored widgets stay live (scripts/widget_embed.py:
 Jupyter's widget manager for static pages and what it loads, copied to OUT_DIR/lib/widgets, no CDN):
 the channel explorer draws itself and picks in the deck. With ``--pdf`` each deck is also printed to
-OUT_DIR/pdf/NAME.pdf by Chromium (reveal.js's ?print-pdf: one page per slide).
+OUT_DIR/pdf/NAME.pdf (OUT_DIR/zh/pdf/NAME.pdf) by Chromium (reveal.js's ?print-pdf: one page per slide).
 """
 
 from __future__ import annotations
@@ -53,8 +57,19 @@ LIBS = {  # what the template loads -> the file inside lib/
 }
 MARKS = ("slide", "subslide", "fragment", "-", "notes", "skip")
 OUTPUT_ONLY, CODE_ONLY, FIGURE_ONLY = "slide-output-only", "slide-code-only", "slide-figure-only"
-COURSE = "Multiple input and multiple output channels"
-KEYS = "s: speaker notes · Esc: all slides · f: full screen · ?print-pdf: print"
+# The title slide's words, per language (a deck's language is its notebook's: notebooks/zh/ is Chinese)
+TITLE_SLIDE = {
+    "en": {"course": "Multiple input and multiple output channels", "overview": "Overview",
+           "notebook": "Notebook {n} of the course",
+           "keys": "s: speaker notes · Esc: all slides · f: full screen · ?print-pdf: print"},
+    "zh": {"course": "多输入多输出通道", "overview": "概览", "notebook": "课程的第 {n} 个笔记本",
+           "keys": "s：演讲者备注 · Esc：全部幻灯片 · f：全屏 · ?print-pdf：打印"},
+}
+
+
+def language_of(path: Path) -> str:
+    """A notebook's (or a deck's) language: that of its folder, notebooks/zh/ or OUT_DIR/zh/; else English."""
+    return path.parent.name if path.parent.name in TITLE_SLIDE else "en"
 
 
 # What the decks load from each package (files or whole folders), and the licences. The template
@@ -70,7 +85,8 @@ KEEP = {
     "requirejs": ["require.js"],
     "mathjax": ["LICENSE", "MathJax.js", "config/TeX-AMS_CHTML-full.js", "config/Safe.js", "config/local",
                 "extensions", "jax/input/TeX", "jax/element", "jax/output/CommonHTML", "jax/output/PreviewHTML",
-                "fonts/HTML-CSS/TeX/woff", "fonts/HTML-CSS/TeX/otf", "localization/en"],
+                "fonts/HTML-CSS/TeX/woff", "fonts/HTML-CSS/TeX/otf", "localization/en",
+                "localization/zh-hans"],  # MathJax's menu follows the browser's language
 }
 
 
@@ -91,16 +107,18 @@ def copy_libs(out: Path) -> None:
                 shutil.copy2(src, dest)
 
 
-def exporter() -> SlidesExporter:
+def exporter(lang: str = "en", lib: str = "lib") -> SlidesExporter:
+    """The deck's exporter for a notebook in ``lang`` (``<html lang>``), loading the libraries from ``lib``."""
     ex = SlidesExporter(
         extra_template_basedirs=[str(ROOT / "slides")],
         template_name="template",
-        reveal_url_prefix="lib/reveal.js",
+        language_code=lang,  # the browser picks the glyphs (Chinese, not Japanese forms of the same characters)
+        reveal_url_prefix=f"{lib}/reveal.js",
         reveal_scroll=False,
         reveal_theme="white",  # its fonts ship with reveal.js ("simple" loads web fonts)
-        jquery_url="lib/" + LIBS["jquery"],
-        require_js_url="lib/" + LIBS["requirejs"],
-        mathjax_url="lib/" + LIBS["mathjax"] + "?config=TeX-AMS_CHTML-full,Safe",
+        jquery_url=f"{lib}/" + LIBS["jquery"],
+        require_js_url=f"{lib}/" + LIBS["requirejs"],
+        mathjax_url=f"{lib}/" + LIBS["mathjax"] + "?config=TeX-AMS_CHTML-full,Safe",
     )
     ex.register_preprocessor(TagRemovePreprocessor(remove_input_tags={OUTPUT_ONLY, FIGURE_ONLY},
                                                    remove_all_outputs_tags={CODE_ONLY}), enabled=True)
@@ -126,13 +144,14 @@ def title_of(nb, name: str) -> str:
     return name
 
 
-def title_cell(nb, name: str):
-    """The deck's first slide: the course, the notebook's title, its place in the course, the keys."""
+def title_cell(nb, name: str, lang: str = "en"):
+    """The deck's first slide: the course, the notebook's title, its place in the course, the keys (in ``lang``)."""
+    words = TITLE_SLIDE[lang]
     number = name.split("_", 1)[0]
-    place = "Overview" if number == "00" else f"Notebook {int(number)} of the course"
-    text = (f'<div class="title-slide">\n<p class="course">{html.escape(COURSE)}</p>\n'
+    place = words["overview"] if number == "00" else words["notebook"].format(n=int(number))
+    text = (f'<div class="title-slide">\n<p class="course">{html.escape(words["course"])}</p>\n'
             f"<h1>{html.escape(title_of(nb, name))}</h1>\n"
-            f'<p class="section">{place}</p>\n<p class="keys">{html.escape(KEYS)}</p>\n</div>')
+            f'<p class="section">{place}</p>\n<p class="keys">{html.escape(words["keys"])}</p>\n</div>')
     return nbformat.v4.new_markdown_cell(text, metadata={"slideshow": {"slide_type": "slide"}})
 
 
@@ -148,21 +167,31 @@ def deck_notebook(src: Path):
         if cell.cell_type == "code" and FIGURE_ONLY in cell.metadata.get("tags", []):
             cell.outputs = [o for o in cell.get("outputs", [])
                             if any(k.startswith("image/") for k in o.get("data", {}))]
-    nb.cells.insert(0, title_cell(nb, src.stem))
+    nb.cells.insert(0, title_cell(nb, src.stem, language_of(src)))
     return nb
 
 
+def course_notebooks() -> list[Path]:
+    """Every notebook, English first, then the Chinese edition (notebooks/zh/)."""
+    return sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "notebooks" / "zh").glob("*.ipynb"))
+
+
 def build(out: Path, notebooks=None) -> list[Path]:
+    """A deck per notebook: OUT/NN_name.slides.html, a Chinese one in OUT/zh/; one OUT/lib/ for all."""
     out.mkdir(parents=True, exist_ok=True)
     copy_libs(out)
     widget_embed.vendor(out / "lib" / "widgets")
-    ex = exporter()
+    exporters = {}
     written = []
-    for src in notebooks or sorted((ROOT / "notebooks").glob("*.ipynb")):
-        nb = deck_notebook(Path(src))
-        body, _ = ex.from_notebook_node(nb, resources={"metadata": {"name": Path(src).stem}})
-        widget_embed.check_page(body, Path(src).name)
-        path = out / f"{Path(src).stem}.slides.html"
+    for src in map(Path, notebooks or course_notebooks()):
+        lang = language_of(src)
+        folder, lib = (out, "lib") if lang == "en" else (out / lang, "../lib")
+        ex = exporters.setdefault(lang, exporter(lang, lib))
+        nb = deck_notebook(src)
+        body, _ = ex.from_notebook_node(nb, resources={"metadata": {"name": src.stem}, "lib": lib})
+        widget_embed.check_page(body, src.name)
+        folder.mkdir(exist_ok=True)
+        path = folder / f"{src.stem}.slides.html"
         path.write_text(body, encoding="utf-8")
         written.append(path)
     return written
@@ -170,8 +199,7 @@ def build(out: Path, notebooks=None) -> list[Path]:
 
 def print_pdfs(decks, out: Path, browser) -> list[Path]:
     """Each deck printed by Chromium (a playwright ``browser``) through reveal.js's ?print-pdf view:
-    OUT/pdf/NAME.pdf, one page a slide, offline as the deck is meant to be."""
-    (out / "pdf").mkdir(parents=True, exist_ok=True)
+    OUT/pdf/NAME.pdf (a Chinese deck: OUT/zh/pdf/NAME.pdf), one page a slide, offline as the deck is meant to be."""
     written = []
     page = browser.new_page(viewport={"width": 1280, "height": 720})
     page.route("http*://**/*", lambda route: route.abort())
@@ -179,7 +207,9 @@ def print_pdfs(decks, out: Path, browser) -> list[Path]:
         page.goto(deck.as_uri() + "?print-pdf")
         page.wait_for_selector("body.deck-ready", timeout=30_000)
         page.wait_for_timeout(500)  # MathJax's last typesetting
-        pdf = out / "pdf" / deck.name.replace(".slides.html", ".pdf")
+        lang = language_of(deck)
+        pdf = (out if lang == "en" else out / lang) / "pdf" / deck.name.replace(".slides.html", ".pdf")
+        pdf.parent.mkdir(parents=True, exist_ok=True)
         page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
         written.append(pdf)
     page.close()

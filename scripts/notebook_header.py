@@ -1,6 +1,6 @@
 """Give every notebook the course's standard header; safe to run again and again (idempotent).
 
-    python scripts/notebook_header.py [NOTEBOOK.ipynb ...]      (default: notebooks/*.ipynb)
+    python scripts/notebook_header.py [NOTEBOOK.ipynb ...]      (default: notebooks/*.ipynb, notebooks/zh/*.ipynb)
     python scripts/notebook_header.py --check                    (exit 1 and name what is missing)
 
 For each notebook it
@@ -9,8 +9,12 @@ For each notebook it
 - makes its first cell the Colab cell (``chanconv.course.distribute.cell_source``, tagged ``colab-setup``,
   skipped in slides): in Colab it installs chanconv from the repository URL in pyproject.toml,
   anywhere else it does nothing;
+- in a translated notebook (``notebooks/zh/``) puts the language cell right after it
+  (``chanconv.set_language("zh")``, tagged ``language``, skipped in slides), so that chanconv's own
+  text (figure labels, the explorer, the checks' verdicts, errors) speaks the notebook's language;
+  English notebooks have none;
 - in ``00_overview`` keeps the "Open in Colab" / Binder links (tagged ``open-links``) under the
-  title, made from the same URL;
+  title, made from the same URL, in the notebook's language and to the notebook in that language;
 and rewrites the notebook's py:percent pair. Outside the notebooks it points every other copy of
 the address at the same URL (``LINKED_FILES``): the README's Colab and Binder badges and its
 ``pip install "chanconv[lab] @ git+..."`` line, and ``repository-code`` in CITATION.cff. So someone
@@ -33,21 +37,50 @@ sys.path.insert(0, str(ROOT))  # this checkout's chanconv, so that its pyproject
 import jupytext  # noqa: E402
 import nbformat  # noqa: E402
 
+from chanconv.core.i18n import LANGUAGES  # noqa: E402  (a translation lives in notebooks/<lang>/)
 from chanconv.course import distribute  # noqa: E402
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 LINKS_TAG = "open-links"
+LANGUAGE_TAG = "language"
+
+LINKS = {
+    "en": ("**Open this course without installing anything**: "
+           "[Open in Colab]({colab}) (Google's free notebooks; the first cell installs chanconv there) · "
+           "[Launch on Binder]({binder}) (a JupyterLab with this repository's `environment.yml`, CPU only; "
+           "it may take a few minutes to start)."),
+    "zh": ("**无需安装即可打开本课程**：[在Colab中打开]({colab})（Google的免费笔记本服务；第一个单元格会在那里"
+           "安装chanconv）· [在Binder上启动]({binder})（一个使用本仓库`environment.yml`环境的JupyterLab，只有CPU；"
+           "启动可能需要几分钟）。"),
+}
+
+LANGUAGE_CELL = """\
+# {comment}
+import chanconv
+
+chanconv.set_language("{lang}")"""
+LANGUAGE_COMMENTS = {"zh": "中文版：chanconv 输出的文字（图的标注、探索器、练习检查的结论、错误信息）用中文"}
 
 
-def links_source(notebook: str = "00_overview.ipynb") -> str:
+def language_of(path: Path) -> str:
+    """A notebook's language: ``zh`` in notebooks/zh/, else English."""
+    return path.parent.name if path.parent.name in LANGUAGES else "en"
+
+
+def notebook_path(name: str, lang: str = "en") -> str:
+    """The notebook's path under notebooks/ (``zh/00_overview.ipynb`` for the Chinese one)."""
+    return f"{name}.ipynb" if lang == "en" else f"{lang}/{name}.ipynb"
+
+
+def links_source(notebook: str = "00_overview.ipynb", lang: str = "en") -> str:
+    """The overview's Colab and Binder links, to ``notebooks/<notebook>``, in ``lang``."""
     url = distribute.repository_url()
-    return (
-        "**Open this course without installing anything**: "
-        f"[Open in Colab]({distribute.colab_url(notebook, url)}) (Google's free notebooks; the first cell installs "
-        "chanconv there) · "
-        f"[Launch on Binder]({distribute.binder_url(notebook, url)}) (a JupyterLab with this repository's "
-        "`environment.yml`, CPU only; it may take a few minutes to start)."
-    )
+    return LINKS[lang].format(colab=distribute.colab_url(notebook, url), binder=distribute.binder_url(notebook, url))
+
+
+def language_source(lang: str) -> str:
+    """The cell of a translated notebook that switches chanconv's own text to ``lang``."""
+    return LANGUAGE_CELL.format(comment=LANGUAGE_COMMENTS[lang], lang=lang)
 
 
 # Files outside the notebooks that carry the repository's address, and the forms it takes there
@@ -84,44 +117,72 @@ def tagged(nb, tag):
     return [i for i, c in enumerate(nb.cells) if tag in c.get("metadata", {}).get("tags", [])]
 
 
-def apply(nb: nbformat.NotebookNode, name: str) -> bool:
-    """Bring one notebook's header in line; returns whether anything changed."""
-    before = nbformat.writes(nb)
-    nb.metadata["kernelspec"] = dict(KERNELSPEC)
-    source = distribute.cell_source(distribute.repository_url())
-    found = tagged(nb, distribute.TAG)
+def _shift_counts(nb: nbformat.NotebookNode, start: int) -> None:
+    """A new cell runs before the cells from ``start`` on: each of their counts moves up by one."""
+    for c in nb.cells[start:]:
+        if c.cell_type == "code" and c.get("execution_count"):
+            c.execution_count += 1
+            for out in c.get("outputs", []):
+                if out.get("execution_count"):
+                    out["execution_count"] += 1
+
+
+def _place(nb: nbformat.NotebookNode, index: int, tag: str, source: str, cell_id: str) -> None:
+    """The one code cell tagged ``tag`` at ``index``: ``source``, no output, skipped in slides.
+
+    A cell inserted into an executed notebook gets the count a clean run would give it, and every
+    later count moves up by one, so the stored outputs stay valid (`make notebooks` re-executes anyway).
+    """
+    found = tagged(nb, tag)
     if found:
         cell = nb.cells.pop(found[0])
         for i in reversed(found[1:]):
-            nb.cells.pop(i)
+            nb.cells.pop(i - 1)
     else:
         ran = any(c.cell_type == "code" and c.get("execution_count") for c in nb.cells)
-        for c in nb.cells:  # the new cell runs first: every later count moves up by one
-            if c.cell_type == "code" and c.get("execution_count"):
-                c.execution_count += 1
-                for out in c.get("outputs", []):
-                    if out.get("execution_count"):
-                        out["execution_count"] += 1
+        _shift_counts(nb, index)
         cell = nbformat.v4.new_code_cell(source)
-        cell.execution_count = 1 if ran else None
+        cell.execution_count = sum(c.cell_type == "code" for c in nb.cells[:index]) + 1 if ran else None
     cell.source = source
     cell.outputs = []
-    cell.metadata = {"slideshow": {"slide_type": "skip"}, "tags": [distribute.TAG]}
+    cell.metadata = {"slideshow": {"slide_type": "skip"}, "tags": [tag]}
     cell.pop("id", None)
-    cell["id"] = "colab-setup"
-    nb.cells.insert(0, cell)
-    if name == "00_overview":
-        for i in reversed(tagged(nb, LINKS_TAG)):
+    cell["id"] = cell_id
+    nb.cells.insert(index, cell)
+
+
+def apply(nb: nbformat.NotebookNode, name: str, lang: str = "en") -> bool:
+    """Bring one notebook's header in line (``lang``: the notebook's language); returns whether anything changed."""
+    before = nbformat.writes(nb)
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    _place(nb, 0, distribute.TAG, distribute.cell_source(distribute.repository_url()), "colab-setup")
+    if lang == "en":
+        for i in reversed(tagged(nb, LANGUAGE_TAG)):
             nb.cells.pop(i)
-        title = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown")
-        links = nbformat.v4.new_markdown_cell(links_source(),  # in a deck: the speaker notes
-                                              metadata={"slideshow": {"slide_type": "notes"}, "tags": [LINKS_TAG]})
-        links["id"] = "open-links"
-        nb.cells.insert(title + 1, links)
+    else:
+        _place(nb, 1, LANGUAGE_TAG, language_source(lang), "set-language")
+    if name == "00_overview":
+        _place_links(nb, links_source(notebook_path(name, lang), lang))
     return nbformat.writes(nb) != before
 
 
-def missing(nb: nbformat.NotebookNode, name: str) -> list[str]:
+def _place_links(nb: nbformat.NotebookNode, source: str) -> None:
+    """The overview's links cell: where it is (among the title slide's notes), else right under the title."""
+    found = tagged(nb, LINKS_TAG)
+    for i in reversed(found[1:]):
+        nb.cells.pop(i)
+    if found:
+        links = nb.cells[found[0]]
+    else:
+        title = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown")
+        links = nbformat.v4.new_markdown_cell("")
+        links["id"] = "open-links"
+        nb.cells.insert(title + 1, links)
+    links.source = source
+    links.metadata = {"slideshow": {"slide_type": "notes"}, "tags": [LINKS_TAG]}  # in a deck: the speaker notes
+
+
+def missing(nb: nbformat.NotebookNode, name: str, lang: str = "en") -> list[str]:
     """What the header lacks (empty when the notebook is in line)."""
     out = []
     if nb.metadata.get("kernelspec", {}).get("name") != "python3":
@@ -130,17 +191,31 @@ def missing(nb: nbformat.NotebookNode, name: str) -> list[str]:
     if not (first and first.cell_type == "code" and distribute.TAG in first.metadata.get("tags", [])
             and first.source == distribute.cell_source(distribute.repository_url())):
         out.append("the Colab cell (first, current)")
-    if name == "00_overview" and not any(c.source == links_source() for c in nb.cells if c.cell_type == "markdown"):
+    second = nb.cells[1] if len(nb.cells) > 1 else None
+    if lang != "en" and not (second and second.cell_type == "code" and second.source == language_source(lang)
+                             and LANGUAGE_TAG in second.metadata.get("tags", [])):
+        out.append(f"the language cell (second, set_language({lang!r}))")
+    if lang == "en" and tagged(nb, LANGUAGE_TAG):
+        out.append("no language cell (an English notebook speaks English)")
+    links = links_source(notebook_path(name, lang), lang)
+    if name == "00_overview" and not any(c.source == links for c in nb.cells if c.cell_type == "markdown"):
         out.append("the Colab/Binder links")
     return out
+
+
+def notebooks(root: Path = ROOT) -> list[Path]:
+    """Every notebook of the course: the English ones and their translations (notebooks/zh/)."""
+    return sorted((root / "notebooks").glob("*.ipynb")) + [
+        p for lang in LANGUAGES[1:] for p in sorted((root / "notebooks" / lang).glob("*.ipynb"))]
 
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     check = "--check" in argv
-    paths = [Path(a) for a in argv if a != "--check"] or sorted((ROOT / "notebooks").glob("*.ipynb"))
+    paths = [Path(a) for a in argv if a != "--check"] or notebooks()
     if check:
-        bad = {p.name: m for p in paths if (m := missing(nbformat.read(p, as_version=4), p.stem))}
+        bad = {notebook_path(p.stem, language_of(p)): m for p in paths
+               if (m := missing(nbformat.read(p, as_version=4), p.stem, language_of(p)))}
         for name, what in bad.items():
             print(f"{name}: lacks {', '.join(what)}")
         stale = stale_links()
@@ -154,9 +229,9 @@ def main(argv=None) -> int:
         subprocess.run([sys.executable, "-m", "jupytext", "--quiet", "--sync", *map(str, pairs)], check=True)
     for path in paths:
         nb = nbformat.read(path, as_version=4)
-        if apply(nb, path.stem):
+        if apply(nb, path.stem, language_of(path)):
             nbformat.write(nb, path)
-            print("header updated:", path.name)
+            print("header updated:", notebook_path(path.stem, language_of(path)))
         pair = path.with_suffix(".py")
         text = jupytext.writes(nb, fmt="py:percent")
         if not pair.exists() or pair.read_text(encoding="utf-8") != text:

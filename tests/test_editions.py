@@ -88,3 +88,59 @@ def test_other_notebooks_are_the_same_in_both_editions(tmp_path):
     for a, b in zip(s, i):
         if a.name != STUDENT.name:
             assert cells(nbformat.read(a, as_version=4)) == cells(nbformat.read(b, as_version=4))
+
+
+# The Chinese editions (#26) ---------------------------------------------------------------------------------
+def test_every_markdown_cell_of_the_source_has_a_fixed_id_that_the_notebook_keeps():
+    """The twins of notebook 7 are keyed by cell id: jupytext gives a cell with no id in the source a new random
+    one at every read, so each markdown cell of the source names its own (id="..." in its marker)."""
+    raw = jupytext.read(editions.SOURCE, fmt="py:percent")
+    markdown = [c for c in raw.cells if c.cell_type == "markdown"]
+    ids = [c.metadata.get("id") for c in markdown]
+    assert None not in ids, "a markdown cell of instructor/07_exercises.py without id=\"...\": give it a new one"
+    assert len(set(ids)) == len(ids), "two markdown cells share an id"
+    source = editions.read_source()
+    assert [c.id for c in source.cells if c.cell_type == "markdown"] == ids
+    assert not any("id" in c.metadata for c in source.cells), "the id is the cell's, not metadata"
+    committed = nbformat.read(STUDENT, as_version=4)
+    assert [c.id for c in committed.cells if c.cell_type == "markdown"] == [
+        c.id for c in editions.student_notebook().cells if c.cell_type == "markdown"], "run `make exercises`"
+
+
+@pytest.mark.parametrize("kind", ["student", "instructor"])
+def test_both_chinese_editions_have_every_markdown_cell_in_chinese(tmp_path, kind):
+    import twins
+
+    found = twins.read(twins.twin_path(STUDENT.stem, "zh"))
+    [path] = editions.build(kind, tmp_path, only=[STUDENT.name], lang="zh")
+    nb = nbformat.read(path, as_version=4)
+    english = editions.edition(editions.read_source(), kind)
+    assert [(c.cell_type, c.id, c.metadata) for c in nb.cells if c.cell_type == "markdown"] == [
+        (c.cell_type, c.id, c.metadata) for c in english.cells if c.cell_type == "markdown"]
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            assert cell.source == found[cell.id].text, cell.source[:80]
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    assert 'chanconv.set_language("zh")' in code.pop(1), "the language cell, after the Colab cell"
+    assert code == [c.source for c in english.cells if c.cell_type == "code"], "the same code"
+    tags = {t for c in nb.cells for t in c.metadata.get("tags", [])}
+    assert ("solution" in tags) == (kind == "instructor") and ("exercise" in tags) == (kind == "student")
+
+
+def test_the_chinese_student_edition_is_the_chinese_notebook(tmp_path):
+    [path] = editions.build("student", tmp_path, only=[STUDENT.name], lang="zh")
+    assert cells(nbformat.read(path, as_version=4)) == cells(nbformat.read(ROOT / "notebooks" / "zh" / STUDENT.name,
+                                                                          as_version=4))
+
+
+@pytest.mark.parametrize("kind", ["student", "instructor"])
+def test_both_chinese_editions_execute(tmp_path, kind):
+    """As the English ones; the verdicts' words are the checkers' (in Chinese once their catalog is there),
+    so the marks are counted: one ✓ per check in the instructor's edition, none in the student's, never ✗."""
+    [path] = editions.build(kind, tmp_path, execute_=True, only=[STUDENT.name], lang="zh")
+    nb = nbformat.read(path, as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not any(o.output_type == "error" for o in outputs)
+    printed = "".join(o.get("text", "") for o in outputs)
+    assert printed.count("✓") == (len(EXERCISES) if kind == "instructor" else 0), printed
+    assert "✗" not in printed

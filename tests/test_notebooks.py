@@ -11,12 +11,21 @@ from pathlib import Path
 import jupytext
 import pytest
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
-IDS = [p.stem for p in NOTEBOOKS]
+ROOT = Path(__file__).resolve().parents[1]
+# the English notebooks and the Chinese edition (notebooks/zh/, `make zh`): each with its .py pair, one clean run
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "notebooks" / "zh").glob("*.ipynb"))
+IDS = [str(p.relative_to(ROOT / "notebooks").with_suffix("")) for p in NOTEBOOKS]
+HEADER_TAGS = {"colab-setup", "language"}  # the Colab cell and a translation's language cell: skipped in slides
 
 
 def test_there_are_notebooks():
     assert any(p.stem.startswith("01_") for p in NOTEBOOKS)
+
+
+def test_every_notebook_is_there_in_both_languages():
+    english = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+    assert sorted(p.name for p in (ROOT / "notebooks" / "zh").glob("*.ipynb")) == english, "run `make zh`"
+    assert sorted(p.name for p in (ROOT / "notebooks" / "zh").glob("*.py")) == [n.replace(".ipynb", ".py") for n in english]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
@@ -43,7 +52,7 @@ def test_outputs_come_from_one_clean_run(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_slideshow_metadata(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
-    cells = [c for c in nb["cells"] if "colab-setup" not in c.get("metadata", {}).get("tags", [])]
+    cells = [c for c in nb["cells"] if not HEADER_TAGS & set(c.get("metadata", {}).get("tags", []))]
     types = [c.get("metadata", {}).get("slideshow", {}).get("slide_type") for c in cells]
     assert types[0] == "slide", "the first cell (after the Colab cell, skipped in slides) opens a slide"
     assert types.count("slide") >= 2

@@ -49,8 +49,10 @@ def wheel(tmp_path_factory):
 
 def test_wheel_holds_the_package_notebooks_assets_and_licences(wheel):
     names = zipfile.ZipFile(wheel).namelist()
-    notebooks = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
-    assert sorted(Path(n).name for n in names if n.startswith("chanconv/course_notebooks/")) == notebooks
+    notebooks = sorted(str(p.relative_to(ROOT / "notebooks")) for p in (ROOT / "notebooks").rglob("*.ipynb"))
+    assert any(n.startswith("zh/") for n in notebooks), "the Chinese edition (make zh)"
+    assert sorted(n.removeprefix("chanconv/course_notebooks/") for n in names
+                  if n.startswith("chanconv/course_notebooks/")) == notebooks
     assert any(n.startswith("chanconv/course_assets/") and n.endswith(".png") for n in names)
     assert not any(n.endswith(".py") and "course_notebooks" in n for n in names), "the .py pairs stay in the repository"
     assert any(n.endswith("licenses/LICENSE") for n in names) and any(n.endswith("LICENSE-CONTENT.md") for n in names)
@@ -144,6 +146,48 @@ def test_the_installed_chanconv_speaks_chinese_when_asked(installed):
                              env={"PATH": f"{python.parent}:/usr/bin:/bin", "HOME": str(where), "CHANCONV_LANG": lang})
         assert run.returncode == 0, run.stderr[-2000:]
         assert run.stdout.startswith(words), run.stdout
+
+
+def test_course_command_in_chinese_copies_the_chinese_notebooks(installed):
+    python, site, where = installed
+    dest = where / "中文课程"
+    run = subprocess.run([str(python), "-m", "chanconv.course", str(dest), "--lang", "zh"], cwd=where,
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    names = sorted(p.name for p in dest.glob("*.ipynb"))
+    assert names == sorted(p.name for p in (ROOT / "notebooks" / "zh").glob("*.ipynb"))
+    assert names == sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb")), "every notebook in both languages"
+    assert (dest / "assets").is_dir() and any((dest / "assets").glob("*.png"))
+    for path in dest.glob("*.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        assert nb.cells[1].source.endswith('chanconv.set_language("zh")'), path.name
+        shipped = nbformat.read(ROOT / "notebooks" / "zh" / path.name, as_version=4)
+        assert [c.source for c in nb.cells] == [c.source for c in shipped.cells], path.name
+    tags = [t for c in nbformat.read(dest / "07_exercises.ipynb", as_version=4).cells for t in c.metadata.get("tags", [])]
+    assert "solution" not in tags and "exercise" in tags, "the student's copy has the blanks, not the solutions"
+    unknown = subprocess.run([str(python), "-m", "chanconv.course", str(where / "x"), "--lang", "fr"], cwd=where,
+                             capture_output=True, text=True)
+    assert unknown.returncode == 2 and "zh" in unknown.stderr, "a language it does not have: says which it has"
+
+
+def test_a_chinese_notebook_runs_from_the_installed_chanconv_in_chinese(installed):
+    """One of them (running all ten twice is slow; nbval runs every one in the checkout): the overview, whose
+    language cell switches the installed chanconv to Chinese."""
+    python, site, where = installed
+    dest = where / "zh-run"
+    subprocess.run([str(python), "-m", "chanconv.course", str(dest), "--lang", "zh"], cwd=where, check=True,
+                   capture_output=True)
+    path = dest / "00_overview.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("import chanconv; print(chanconv.__file__, chanconv.get_language())"))
+    nbformat.write(nb, path)
+    env = {"PATH": f"{python.parent}:/usr/bin:/bin", "HOME": str(where), "CHANCONV_DEVICE": "cpu"}
+    run = subprocess.run([str(python), "-m", "nbconvert", "--to", "notebook", "--execute", "--inplace",
+                          "--ExecutePreprocessor.timeout=600", str(path)], cwd=dest, capture_output=True, text=True,
+                         env=env)
+    assert run.returncode == 0, run.stderr[-3000:]
+    where_from, lang = nbformat.read(path, as_version=4).cells[-1].outputs[0]["text"].split()
+    assert Path(where_from).is_relative_to(site) and lang == "zh"
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,8 @@ every page reachable from the index, in lecture order, math rendered by the loca
 TeX left over, no local file missing), figures loaded and on a light card in dark mode, the
 explorer live (it draws itself from its stored state and picks: a click, a tap, the arrow keys),
 search working, and zero requests. Sphinx builds it without a warning (a broken link fails the
-build), and it stays small enough to download.
+build), and it stays small enough to download. All of it in both languages: the Chinese site in
+zh/, every page with a switch to the same page in the other language, search finding Chinese words.
 
 Needs Debian's chromium and the playwright package (skipped with the reason otherwise).
 Screenshots go to artifacts/ (gitignored).
@@ -28,6 +29,7 @@ from chanconv.explorer.state import Settings, explore  # noqa: E402
 from tools.explorer_bench import cell_point, wait_attr  # noqa: E402
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+ZH_NOTEBOOKS = sorted((ROOT / "notebooks" / "zh").glob("[0-9][0-9]_*.ipynb"))
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}: apt-get install chromium"),
@@ -87,6 +89,8 @@ def test_every_page_offline_with_math_figures_and_no_request(site, browser):
             images: document.images.length,
             links: [...document.querySelectorAll('a[href]')].map(a => a.href)
                    .concat([...document.querySelectorAll('form[action]')].map(f => f.action)),
+            switch: [...document.querySelectorAll('.language-switch a')].map(a => a.href),
+            lang: document.documentElement.lang,
         })""")
         pages[url] = info
         assert not info["broken"], f"{url}: images that did not load: {info['broken']}"
@@ -95,17 +99,24 @@ def test_every_page_offline_with_math_figures_and_no_request(site, browser):
             if link.startswith(root) and link.endswith(".html") and "/slides/" not in link and link not in seen:
                 queue.append(link)
     assert requests == [], f"requests made with no network: {requests[:5]}"
-    by_name = {Path(u).stem: info for u, info in pages.items()}
-    for nb in NOTEBOOKS:
-        assert nb.stem in by_name, f"{nb.stem} not reachable from the index"
-    for stem, info in by_name.items():
-        assert info["rawmath"] == [], f"{stem}: math left as TeX: {info['rawmath'][:3]}"
-    typeset = [nb.stem for nb in NOTEBOOKS if nb.stem[:2] in {"00", "01", "02", "03", "04", "05", "06", "09"}]
-    for stem in typeset:  # the notebooks whose notation and formulas are written as LaTeX
-        assert by_name[stem]["math"] > 10, f"{stem}: no math rendered"
-    for stem in ("01_multiple_input_channels", "02_multiple_output_channels", "03_1x1_convolution"):
-        assert by_name[stem]["images"] > 0, f"{stem}: no figure"
-    assert "search" in by_name, "a search box on the pages, leading to the search page"
+    by_name = {str(Path(u.removeprefix(root + "/")).with_suffix("")): info for u, info in pages.items()}
+    for prefix, notebooks in (("", NOTEBOOKS), ("zh/", ZH_NOTEBOOKS)):
+        assert notebooks
+        for nb in notebooks:
+            assert prefix + nb.stem in by_name, f"{prefix}{nb.stem} not reachable from the index"
+        typeset = [nb.stem for nb in notebooks if nb.stem[:2] in {"00", "01", "02", "03", "04", "05", "06", "09"}]
+        for stem in typeset:  # the notebooks whose notation and formulas are written as LaTeX
+            assert by_name[prefix + stem]["math"] > 10, f"{prefix}{stem}: no math rendered"
+        for stem in ("01_multiple_input_channels", "02_multiple_output_channels", "03_1x1_convolution"):
+            assert by_name[prefix + stem]["images"] > 0, f"{prefix}{stem}: no figure"
+        assert prefix + "search" in by_name, "a search box on the pages, leading to the search page"
+    for name, info in by_name.items():
+        assert info["rawmath"] == [], f"{name}: math left as TeX: {info['rawmath'][:3]}"
+        # every page switches to the same page in the other language, and that page is there
+        other = name.removeprefix("zh/") if name.startswith("zh/") else "zh/" + name
+        assert info["switch"] and {urldefrag(h)[0] for h in info["switch"]} == {f"{root}/{other}.html"}, name
+        assert other in by_name, f"{name}: its other language's page {other} was not reached"
+        assert info["lang"] == ("zh-CN" if name.startswith("zh/") else "en"), (name, info["lang"])
     page.close()
 
 
@@ -132,6 +143,22 @@ def test_pages_come_in_lecture_order_with_links_to_notebooks_and_slides(site, br
         assert not (build_slides.MODULES / "reveal.js").exists(), "decks were buildable but not linked"
     nxt = page.evaluate("() => (document.querySelector('a.next-page') || {}).href || ''")
     assert Path(nxt).stem == "02_multiple_output_channels", "the next page is the next section"
+    page.goto((site.parent / "zh" / "index.html").as_uri())
+    order = page.evaluate("() => [...document.querySelectorAll('.toctree-wrapper a.reference.internal')]"
+                          ".map(a => a.getAttribute('href'))")
+    assert [Path(h).stem for h in order] == [nb.stem for nb in ZH_NOTEBOOKS] == [nb.stem for nb in NOTEBOOKS]
+    page.screenshot(path=str(ARTIFACTS / "site-zh-index.png"))
+    page.goto((site.parent / "zh" / "01_multiple_input_channels.html").as_uri())
+    wait_for_math(page)
+    page.screenshot(path=str(ARTIFACTS / "site-zh-01.png"), full_page=False)
+    links = page.evaluate("() => [...document.querySelectorAll('.course-links a')].map(a => a.getAttribute('href'))")
+    assert links[0] == "notebooks/01_multiple_input_channels.ipynb" and links[-1] == "../01_multiple_input_channels.html"
+    assert (site.parent / "zh" / "notebooks" / "01_multiple_input_channels.ipynb").read_bytes() == \
+        (ROOT / "notebooks" / "zh" / "01_multiple_input_channels.ipynb").read_bytes()
+    if (site.parent / "slides").exists():
+        assert links[1] == "../slides/zh/01_multiple_input_channels.slides.html"
+        assert (site.parent / "slides" / "zh" / "01_multiple_input_channels.slides.html").exists()
+    assert "多输入通道" in page.title()
     assert requests == []
     page.close()
 
@@ -185,6 +212,33 @@ def test_the_explorer_picks_offline(site, browser):
     print(f"pick in the saved page, click to its drawing: {took:.0f} ms")
 
 
+def test_the_chinese_explorer_picks_offline(site, browser):
+    """The Chinese explorer's page loads the widget manager from the English site's copy (one folder up) and picks
+    as the English one does (its words are chanconv's, in Chinese where its catalog has them: not compared here)."""
+    requests = []
+    page = offline_page(browser, requests)
+    page.goto((site.parent / "zh" / "06_channel_explorer.html").as_uri())
+    html = (site.parent / "zh" / "06_channel_explorer.html").read_text(encoding="utf-8")
+    assert 'data-jupyter-widgets-cdn="../_static/widgets/no-cdn/"' in html and "_static/../../_static/widgets" in html
+    page.wait_for_function("() => document.querySelectorAll('.ccx2[data-redraw]').length >= 2", timeout=60_000)
+    root = page.locator(".ccx2").first
+    page.mouse.click(*cell_point(root.locator("canvas[data-map='Y[2]']"), 1, 0))
+    wait_attr(root, "data-picked", "2,1,0")
+    assert root.locator("canvas[data-map='X[0]']").get_attribute("data-window") == "1,3,0,2"
+    assert "192" in root.locator("pre.sum").inner_text()  # Y[2, 1, 0] = 83 + 109 = 192
+    root.locator("canvas[data-map='Y[2]']").focus()
+    page.keyboard.press("ArrowRight")
+    wait_attr(root, "data-picked", "2,1,1")
+    assert "224" in root.locator("pre.sum").inner_text()
+    layer = page.locator(".ccx-root").first.evaluate(f"""e => [...e.querySelectorAll('.{widget_embed.LAYER_CLASS}')].map(
+        c => !!c.querySelector('[disabled], :disabled'))""")
+    assert len(layer) == 14 and all(layer), layer
+    root.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "site-zh-06-explorer.png"))
+    page.close()
+    assert requests == []
+
+
 def test_figures_sit_on_a_light_card_in_dark_mode(site, browser):
     """The figures are drawn on white: on the dark theme each sits on a light card with a margin."""
     requests = []
@@ -216,18 +270,58 @@ def test_the_build_has_no_warning_and_the_site_stays_small(site):
     size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
     largest = sorted(((sum(q.stat().st_size for q in p.rglob("*") if q.is_file()), p.name)
                       for p in folder.iterdir() if p.is_dir()), reverse=True)[:4]
-    assert size < 45e6, f"the site is {size / 1e6:.0f} MB; largest folders: {largest}"
+    assert size < 60e6, f"the site is {size / 1e6:.0f} MB; largest folders: {largest}"
     assert not (folder / "_static" / "mathjax" / "tex-svg-full.js").exists()
     assert not (folder / "slides" / "lib" / "mathjax" / "unpacked").exists()
+    # the Chinese site and decks load MathJax, the widget manager and reveal.js from the English site's copies
+    chinese = sum(p.stat().st_size for d in (folder / "zh", folder / "slides" / "zh") for p in d.rglob("*") if p.is_file())
+    assert chinese < 20e6, f"the Chinese site and decks are {chinese / 1e6:.0f} MB"
+    assert not any((folder / "zh" / "_static" / name).exists() for name in build_site.SHARED)
+    assert not (folder / "slides" / "zh" / "lib").exists()
+    assert not (folder / "jupyter_execute").exists() and not (folder / ".doctrees").exists()
+
+
+def search(page, page_url):
+    """The titles of the pages the site's search page lists for a query (its own JavaScript, offline)."""
+    page.goto(page_url)
+    # the summary line is written when the search has finished (after the last result), found or not
+    page.wait_for_function("() => { const s = document.querySelector('#search-results .search-summary');"
+                           " return !!s && s.textContent.trim().length > 0; }", timeout=30_000)
+    return page.evaluate("() => [...document.querySelectorAll('#search-results li a')].map(a => a.getAttribute('href'))")
 
 
 def test_search_works_offline(site, browser):
     requests = []
     page = offline_page(browser, requests)
-    page.goto((site.parent / "search.html").as_uri() + "?q=grayscale")
-    page.wait_for_selector("#search-results li, .search li", timeout=30_000)
-    hits = page.evaluate("() => [...document.querySelectorAll('#search-results li a, .search li a')].map(a => a.textContent)")
+    hits = search(page, (site.parent / "search.html").as_uri() + "?q=grayscale")
     assert hits, "search found nothing for 'grayscale'"
     page.screenshot(path=str(ARTIFACTS / "site-search.png"))
     assert requests == []
     page.close()
+
+
+@pytest.mark.parametrize("query, where", [
+    ("卷积核", "01_multiple_input_channels"),      # a word of three characters
+    ("输出通道", "02_multiple_output_channels"),   # a term no dictionary of everyday Chinese holds as one word
+    ("灰度", "01_multiple_input_channels"),        # grayscale
+    ("核", "01_multiple_input_channels"),          # a single character
+    ("逐元素", "01_multiple_input_channels"),
+    ("im2col", "08_performance"),                  # a Latin word on the Chinese pages
+])
+def test_search_finds_chinese_words_offline(site, browser, query, where):
+    requests = []
+    page = offline_page(browser, requests)
+    hits = search(page, (site.parent / "zh" / "search.html").as_uri() + "?q=" + query)
+    if query == "输出通道":
+        page.screenshot(path=str(ARTIFACTS / "site-zh-search.png"))
+    page.close()
+    assert f"{where}.html" in [h.split("#")[0].split("?")[0] for h in hits], (query, hits)
+    assert requests == []
+
+
+def test_chinese_search_does_not_find_what_the_pages_do_not_say(site, browser):
+    requests = []
+    page = offline_page(browser, requests)
+    assert search(page, (site.parent / "zh" / "search.html").as_uri() + "?q=天气预报") == []
+    page.close()
+    assert requests == []

@@ -5,7 +5,8 @@ a lecture hall has (1280 × 720, 1366 × 768, 1920 × 1080). On every slide (and
 it): nothing reaches past the slide's box, no line of code or output is cut at the right edge, body
 text is at least 28 px and code at least 24 px as the audience sees them at 1280 × 720. A failure
 names the deck and the slide. Also: the marks are complete (no cell without one), each deck has a
-title slide, slide numbers, speaker notes (the speaker view opens with s) and prints to a PDF.
+title slide, slide numbers, speaker notes (the speaker view opens with s) and prints to a PDF. All of it
+for the Chinese decks too (zh/NN_name.slides.html, from notebooks/zh/, loading the one lib/ one folder up).
 
 Needs Debian's chromium, the playwright package, and npm (to fetch reveal.js, jQuery, RequireJS and
 MathJax into slides/node_modules, pinned in slides/package.json); skipped with the reason otherwise.
@@ -27,7 +28,9 @@ from browsers import ARTIFACTS, CHROMIUM  # noqa: E402
 
 from tools.explorer_bench import wait_attr  # noqa: E402
 
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "notebooks" / "zh").glob("*.ipynb"))
+# a deck's name under the decks' folder: NN_name (English) or zh/NN_name (Chinese)
+NAMES = [str(p.relative_to(ROOT / "notebooks").with_suffix("")) for p in NOTEBOOKS]
 SCREENS = [(1280, 720), (1366, 768), (1920, 1080)]
 BODY_PX, CODE_PX = 28, 24
 
@@ -35,7 +38,7 @@ browser_only = [pytest.mark.browser,
                 pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}: apt-get install chromium")]
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=NAMES)
 def test_every_cell_says_where_it_goes(path):
     """One source: a cell is on a slide, in the speaker notes, or out of the deck, never there by accident."""
     nb = nbformat.read(path, as_version=4)
@@ -145,7 +148,7 @@ def walk(page):
 
 
 @pytest.mark.parametrize("size", SCREENS, ids=[f"{w}x{h}" for w, h in SCREENS])
-@pytest.mark.parametrize("name", [p.stem for p in NOTEBOOKS])
+@pytest.mark.parametrize("name", NAMES)
 def test_every_slide_fits_the_screen(decks, browser, name, size):
     out, paths = decks
     deck = out / f"{name}.slides.html"
@@ -184,6 +187,25 @@ def test_a_deck_has_a_title_slide_numbers_and_notes(decks, browser):
     assert "Speaker" in speaker_title or "speaker" in speaker_title.lower()
 
 
+def test_a_chinese_deck_has_its_title_slide_in_chinese_and_loads_the_one_lib(decks, browser):
+    out, paths = decks
+    assert sorted(p.name for p in paths if p.parent == out / "zh") == sorted(
+        p.stem + ".slides.html" for p in (ROOT / "notebooks" / "zh").glob("*.ipynb")), "a Chinese deck per notebook"
+    assert not (out / "zh" / "lib").exists()
+    deck = out / "zh" / "01_multiple_input_channels.slides.html"
+    html = deck.read_text(encoding="utf-8")
+    assert '<html lang="zh"' in html and '"../lib/reveal.js/dist/reveal.js"' in html and '"lib/' not in html
+    page, requests = open_deck(browser, deck, (1280, 720))
+    try:
+        title = page.evaluate("document.querySelector('.reveal .slides > section .title-slide').innerText")
+        notes = page.evaluate("document.querySelectorAll('.reveal aside.notes').length")
+        page.screenshot(path=str(ARTIFACTS / "slides-zh-01-title.png"))
+    finally:
+        page.close()
+    assert "多输入通道" in title and "课程的第 1 个笔记本" in title and "演讲者备注" in title, title
+    assert notes >= 3 and requests == []
+
+
 def test_the_lectures_numbers_and_math_typeset_offline(decks, browser):
     """Deck 02 shows the lecture's printed numbers, and every formula is typeset by the deck's own MathJax
     (a file it loads missing from the trimmed lib/ fails here)."""
@@ -216,8 +238,10 @@ def test_the_lectures_numbers_and_math_typeset_offline(decks, browser):
 def test_decks_print_to_pdf(decks, browser, tmp_path):
     """reveal.js's ?print-pdf through Chromium: one page per slide, no blank page after the last."""
     out, paths = decks
-    pdfs = build_slides.print_pdfs(paths[:2], tmp_path, browser)
-    for deck, pdf in zip(paths[:2], pdfs):
+    chosen = paths[:2] + [out / "zh" / "01_multiple_input_channels.slides.html"]
+    pdfs = build_slides.print_pdfs(chosen, tmp_path, browser)
+    assert pdfs[-1] == tmp_path / "zh" / "pdf" / "01_multiple_input_channels.pdf"
+    for deck, pdf in zip(chosen, pdfs):
         page, _ = open_deck(browser, deck, (1280, 720))
         slides = page.evaluate("Reveal.getTotalSlides()")
         page.close()
@@ -236,12 +260,13 @@ def deck_cell_point(canvas, r: int, c: int) -> tuple[float, float]:
     return box["x"] + (margin + (c + 0.5) * cell) * scale, box["y"] + (margin + (r + 0.5) * cell) * scale
 
 
-def test_the_explorer_picks_in_the_offline_deck(decks, browser):
+@pytest.mark.parametrize("lib, name", [("lib", "06_channel_explorer"), ("../lib", "zh/06_channel_explorer")])
+def test_the_explorer_picks_in_the_offline_deck(decks, browser, lib, name):
     """The explorer's slide draws it live from its stored state, offline: a click on an output cell picks it."""
     out, _ = decks
-    deck = out / "06_channel_explorer.slides.html"
+    deck = out / f"{name}.slides.html"
     html = deck.read_text(encoding="utf-8")
-    assert re.search(r'<script data-jupyter-widgets-cdn="lib/widgets/no-cdn/" src="lib/widgets/embed-amd.js">', html)
+    assert re.search(f'<script data-jupyter-widgets-cdn="{lib}/widgets/no-cdn/" src="{lib}/widgets/embed-amd.js">', html)
     assert "application/vnd.jupyter.widget-view+json" in html and "unpkg.com" not in html
     page, requests = open_deck(browser, deck, (1280, 720))
     try:
@@ -259,7 +284,7 @@ def test_the_explorer_picks_in_the_offline_deck(decks, browser):
         written = root.locator("pre.sum").inner_text()
         problems = page.evaluate(MEASURE, [BODY_PX, CODE_PX, False])
         ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "slides-06-explorer.png"))
+        page.screenshot(path=str(ARTIFACTS / f"slides-{name.replace('/', '-')}-explorer.png"))
     finally:
         page.close()
     assert "Y[1, 1, 1] = " in written and "= 172" in written  # K + 1 on the lecture's X: 148 172 at the bottom
@@ -268,6 +293,7 @@ def test_the_explorer_picks_in_the_offline_deck(decks, browser):
 
 
 for _test in (test_every_slide_fits_the_screen, test_a_deck_has_a_title_slide_numbers_and_notes,
+              test_a_chinese_deck_has_its_title_slide_in_chinese_and_loads_the_one_lib,
               test_the_lectures_numbers_and_math_typeset_offline, test_decks_print_to_pdf,
               test_the_explorer_picks_in_the_offline_deck):
     for _mark in browser_only:

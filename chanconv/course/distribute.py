@@ -1,8 +1,9 @@
 """How the course reaches a student: ``python -m chanconv.course DIR``, and the notebooks' Colab cell.
 
-    python -m chanconv.course DIR [--force]
+    python -m chanconv.course DIR [--force] [--lang zh]
 
-Writes the student notebooks (``00_overview.ipynb`` …; notebook 7 holds the exercises' blanks and
+Writes the student notebooks (``00_overview.ipynb`` …, in Chinese with ``--lang zh``: the
+translations in ``notebooks/zh/``; notebook 7 holds the exercises' blanks and
 checks, never their worked solutions, which only the instructor edition of a checkout has:
 ``make instructor``) and the course's pictures (``assets/``) into DIR, then
 says how to open them. The notebooks name the standard ``python3`` kernel, so they run in
@@ -34,7 +35,7 @@ import tomllib
 from importlib.metadata import metadata
 from pathlib import Path
 
-from ..core.i18n import _
+from ..core.i18n import LANGUAGES, _, set_language
 
 #: The package's folder and, in a checkout, the repository's (where pyproject.toml, notebooks/ and assets/ are).
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -51,9 +52,10 @@ def _folder(installed_name: str, checkout_name: str) -> Path:
     return PACKAGE / installed_name
 
 
-def notebook_sources() -> list[Path]:
-    """The course's notebooks, in lecture order."""
-    found = sorted(_folder("course_notebooks", "notebooks").glob("[0-9][0-9]_*.ipynb"))
+def notebook_sources(lang: str = "en") -> list[Path]:
+    """The course's notebooks in ``lang`` ("en", or "zh": the translations in notebooks/zh/), in lecture order."""
+    folder = _folder("course_notebooks", "notebooks")
+    found = sorted((folder if lang == "en" else folder / lang).glob("[0-9][0-9]_*.ipynb"))
     if not found:
         raise FileNotFoundError(_("no course notebooks found beside chanconv: reinstall it (pip install chanconv)"))
     return found
@@ -80,12 +82,12 @@ def student_notebook(nb: dict) -> dict:
     return nb
 
 
-def copy_course(dest: str | Path, force: bool = False) -> list[Path]:
-    """Write the notebooks and assets into ``dest``; returns the paths written."""
+def copy_course(dest: str | Path, force: bool = False, lang: str = "en") -> list[Path]:
+    """Write the notebooks in ``lang`` and the assets into ``dest``; returns the paths written."""
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     written = []
-    for src in notebook_sources():
+    for src in notebook_sources(lang):
         target = dest / src.name
         if target.exists() and not force:
             raise FileExistsError(_("{path} exists: it may hold your work. Choose another folder or pass --force")
@@ -176,9 +178,12 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m chanconv.course", description=__doc__.split("\n\n")[0])
     parser.add_argument("dest", type=Path, help="the folder to write the course into (created if missing)")
     parser.add_argument("--force", action="store_true", help="overwrite notebooks already in DEST")
+    parser.add_argument("--lang", choices=LANGUAGES, default="en",
+                        help="the notebooks' language: en (English) or zh (中文, Chinese)")
     args = parser.parse_args(argv)
+    set_language(args.lang)
     try:
-        written = copy_course(args.dest, args.force)
+        written = copy_course(args.dest, args.force, args.lang)
     except (FileExistsError, FileNotFoundError) as exc:
         print(_("error: {problem}").format(problem=exc), file=sys.stderr)
         return 1

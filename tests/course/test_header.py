@@ -18,17 +18,45 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 import notebook_header  # noqa: E402
 
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = notebook_header.notebooks()  # notebooks/*.ipynb and the Chinese edition notebooks/zh/*.ipynb
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[str(p.relative_to(ROOT / "notebooks")) for p in NOTEBOOKS])
 def test_every_notebook_has_the_header(path):
     nb = nbformat.read(path, as_version=4)
-    assert notebook_header.missing(nb, path.stem) == [], "run `make header` (scripts/notebook_header.py)"
+    lang = notebook_header.language_of(path)
+    assert notebook_header.missing(nb, path.stem, lang) == [], "run `make header` (scripts/notebook_header.py)"
     assert nb.metadata.kernelspec.name == "python3"
     first = nb.cells[0]
     assert first.outputs == [], "the Colab cell prints nothing outside Colab"
     assert first.metadata.slideshow.slide_type == "skip"
+    if lang != "en":
+        second = nb.cells[1]
+        assert second.outputs == [] and second.metadata.slideshow.slide_type == "skip", "the language cell"
+        assert f'chanconv.set_language("{lang}")' in second.source
+
+
+def test_a_translation_gets_the_language_cell_and_its_links_and_an_english_notebook_none(tmp_path):
+    nb = nbformat.read(ROOT / "notebooks" / "00_overview.ipynb", as_version=4)
+    assert notebook_header.apply(nb, "00_overview", "zh")
+    assert [c.get("id") for c in nb.cells[:2]] == ["colab-setup", "set-language"]
+    counts = [c.execution_count for c in nb.cells if c.cell_type == "code"]
+    assert counts == list(range(1, len(counts) + 1)), "the inserted cell counts as a clean run would"
+    [links] = [c.source for c in nb.cells if notebook_header.LINKS_TAG in c.metadata.get("tags", [])]
+    url = distribute.repository_url()
+    assert distribute.colab_url("zh/00_overview.ipynb", url) in links and "在Colab中打开" in links
+    assert distribute.binder_url("zh/00_overview.ipynb", url) in links
+    assert not notebook_header.apply(nb, "00_overview", "zh"), "a second run changes nothing"
+    assert notebook_header.apply(nb, "00_overview", "en") and not notebook_header.tagged(nb, notebook_header.LANGUAGE_TAG)
+    assert notebook_header.missing(nb, "00_overview", "en") == []
+    assert notebook_header.language_of(ROOT / "notebooks" / "zh" / "x.ipynb") == "zh"
+    assert notebook_header.language_of(ROOT / "notebooks" / "x.ipynb") == "en"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[str(p.relative_to(ROOT / "notebooks")) for p in NOTEBOOKS])
+def test_header_script_changes_nothing_in_a_notebook_in_line(path):
+    nb = nbformat.read(path, as_version=4)
+    assert not notebook_header.apply(nb, path.stem, notebook_header.language_of(path)), "run `make header`"
 
 
 def test_header_script_is_idempotent_and_keeps_the_outputs_consistent(tmp_path):
@@ -58,6 +86,12 @@ def test_overview_links_colab_and_binder_from_the_one_url():
     assert distribute.colab_url("00_overview.ipynb", url) in text and distribute.binder_url("00_overview.ipynb", url) in text
     readme = (ROOT / "README.md").read_text()
     assert distribute.colab_url("00_overview.ipynb", url) in readme and distribute.binder_url("00_overview.ipynb", url) in readme
+    # the Chinese edition's links: the README's and the Chinese overview's lead to notebooks/zh/
+    zh = "".join(c.source for c in nbformat.read(ROOT / "notebooks" / "zh" / "00_overview.ipynb", as_version=4).cells
+                 if c.cell_type == "markdown")
+    for text in (readme, zh):
+        assert distribute.colab_url("zh/00_overview.ipynb", url) in text
+        assert distribute.binder_url("zh/00_overview.ipynb", url) in text
     assert distribute.requirement(url) == f"chanconv @ git+{url}"
 
 
@@ -90,15 +124,16 @@ def test_make_header_with_another_address_rewrites_every_link(tmp_path):
     left = [str(p.relative_to(copy)) for p in copy.rglob("*") if p.is_file() and p.suffix in TEXT_SUFFIXES
             and old_name in p.read_text(encoding="utf-8", errors="replace")]
     assert left == [], f"still pointing at {old}: {left}"
-    notebooks = sorted((copy / "notebooks").glob("*.ipynb"))
+    notebooks = notebook_header.notebooks(copy)
     assert len(notebooks) == len(NOTEBOOKS)
     for path in notebooks:
         nb = nbformat.read(path, as_version=4)
         assert f"git+{new}" in nb.cells[0].source, path.name
         assert f"git+{new}" in path.with_suffix(".py").read_text(), path.name
-    overview = (copy / "notebooks" / "00_overview.ipynb").read_text()
-    assert distribute.colab_url("00_overview.ipynb", new) in overview
-    assert distribute.binder_url("00_overview.ipynb", new) in overview
+    for folder in ("", "zh/"):
+        overview = (copy / "notebooks" / f"{folder}00_overview.ipynb").read_text()
+        assert distribute.colab_url(f"{folder}00_overview.ipynb", new) in overview
+        assert distribute.binder_url(f"{folder}00_overview.ipynb", new) in overview
     readme = (copy / "README.md").read_text()
     for link in (distribute.colab_url("00_overview.ipynb", new), distribute.binder_url("00_overview.ipynb", new),
                  f"chanconv[lab] @ git+{new}"):
