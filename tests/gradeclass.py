@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 import editions  # noqa: E402
 from grading.demo_class import COSTS, IM2ROW, WRONG, model, student_notebook  # noqa: E402, F401
+from grading.written import PLACEHOLDERS  # noqa: E402
 
 from chanconv.exercises import EXERCISES  # noqa: E402
 
@@ -49,7 +50,8 @@ def written(nb, text_by_prompt: dict) -> None:
         if c.cell_type == "markdown" and c.source.lstrip().startswith("✍"):
             for word, text in text_by_prompt.items():
                 if word in c.source:
-                    c.source = c.source.replace("*double-click and write here*", text)
+                    for placeholder in PLACEHOLDERS:
+                        c.source = c.source.replace(placeholder, text)
 
 
 # the hostile notebooks ---------------------------------------------------------------------------

@@ -86,12 +86,13 @@ def model(who: str | None = None) -> dict:
     }
 
 
-def student_notebook(replace=None, extra=None, student=None):
-    """The student notebook, blanks replaced by ``replace(first name) -> source``, ``extra`` cells
-    (source, after-which-first-name) added after a blank, ``set_student(student)`` in the setup."""
+def student_notebook(replace=None, extra=None, student=None, lang="en"):
+    """The student notebook (the edition in ``lang``), blanks replaced by ``replace(first name) -> source``,
+    ``extra`` cells (source, after-which-first-name) added after a blank, ``set_student(student)`` in the setup."""
     import nbformat
 
-    nb = nbformat.read(ROOT / "notebooks" / "07_exercises.ipynb", as_version=4)
+    folder = ROOT / "notebooks" if lang == "en" else ROOT / "notebooks" / lang
+    nb = nbformat.read(folder / "07_exercises.ipynb", as_version=4)
     cells = []
     for c in nb.cells:
         if c.cell_type == "code":

@@ -89,14 +89,22 @@ def _source(cell) -> str:
     return "".join(src) if isinstance(src, list) else str(src)
 
 
+# an exercise's heading in each edition: English (``## Exercise 4 ...``, ``### Exercise 1, the converse``,
+# ``## Beyond the book (exercise 8) ...``) and Chinese (``## 练习 4 ...``, ``### 练习 1 的逆命题``,
+# ``## 书外的练习（练习 8）...``); i18n/zh/07_exercises.md holds the Chinese ones
+_HEADING = re.compile(r"^#+\s*(?:Beyond the book \(exercise (\d+)\)|Exercise (\d+)|书外的练习[(（]练习\s*(\d+)[)）]"
+                      r"|练习\s*(\d+))(.*)$", re.M)
+_CONVERSE = ("converse", "逆命题")
+
+
 def section_of(markdown: str, table) -> list[str] | None:
-    """The exercises a markdown heading opens (``## Exercise 4 ...``, ``### Exercise 1, the converse``)."""
-    m = re.search(r"^#+\s*(?:Beyond the book \(exercise (\d+)\)|Exercise (\d+))(.*)$", markdown, re.M)
+    """The exercises a markdown heading opens, in either edition's words (see ``_HEADING``)."""
+    m = _HEADING.search(markdown)
     if not m:
         return None
-    num = m.group(1) or m.group(2)
+    num = next(g for g in m.groups()[:4] if g)
     ids = [e.id for e in table if e.id.rstrip("abcdefgh") == num]
-    if num == "1" and "converse" in m.group(3):
+    if num == "1" and any(word in m.group(5) for word in _CONVERSE):
         ids = ["1b"]
     return ids
 

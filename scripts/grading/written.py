@@ -13,7 +13,15 @@ import re
 from dataclasses import dataclass
 
 PLACEHOLDER = "*double-click and write here*"
-_PROMPT = re.compile(r"^\s*✍\s*(\*\*[^*\n]*\*\*)?\s*(\([^)\n]*\))?\s*:?\s*")
+PLACEHOLDERS = (PLACEHOLDER, "*双击此处作答*")  # the English edition's, the Chinese edition's (i18n/zh/07_exercises.md)
+# "✍ **Your proof** (why ...?):" or "✍ **你的证明**（为什么……？）："
+_PROMPT = re.compile(r"^\s*✍\s*(\*\*[^*\n]*\*\*)?\s*([(（][^)）\n]*[)）])?\s*[:：]?\s*")
+
+
+def _without_placeholder(text: str) -> str:
+    for placeholder in PLACEHOLDERS:
+        text = text.replace(placeholder, "")
+    return text
 
 
 @dataclass
@@ -65,15 +73,14 @@ def questions(table) -> list[Question]:
     nb = editions.edition(editions.read_source(), "student")
     out = []
     for section, k, heading, cell in _walk(nb, table):
-        prompt = _source(cell).replace(PLACEHOLDER, "").strip()
+        prompt = _without_placeholder(_source(cell)).strip()
         out.append(Question((section, k), section[0] if section else "?", heading, prompt))
     return out
 
 
 def answer_text(markdown: str) -> str:
     """A ✍ cell's text without its prompt and placeholder ('' when nothing was written)."""
-    text = markdown.replace(PLACEHOLDER, "")
-    text = _PROMPT.sub("", text, count=1)
+    text = _PROMPT.sub("", _without_placeholder(markdown), count=1)
     return text.strip()
 
 

@@ -233,6 +233,50 @@ def test_attribution_of_a_cell_to_its_exercise():
     assert {ex for _, exs in cells for ex in exs} == set(IDS)  # every exercise has cells
 
 
+def test_a_chinese_notebook_opens_the_same_exercises_as_its_english_twin():
+    """The Chinese edition's headings (练习 4, 练习 1 的逆命题, 书外的练习（练习 8）) open the same sections, so
+    its code cells and its ✍ cells belong to the same exercises and questions as the English ones."""
+    table = exercise_table()
+    assert section_of("## 练习 4：Y1 和 Y2 完全相等吗？", table) == ["4"]
+    assert section_of("### 练习 1 的逆命题", table) == ["1b"]
+    assert section_of("## 书外的练习（练习 8）：分组卷积", table) == ["8"]
+    en, zh = gc.student_notebook(), gc.student_notebook(lang="zh")
+    zh_cells = code_cells(zh, table)
+    assert [exs for source, exs in zh_cells if "set_language" in source] == [[]], "its one extra cell: the language"
+    assert [cell for cell in zh_cells if "set_language" not in cell[0]] == code_cells(en, table)
+    gc.written(en, {"proof": "Because it is *linear*: $k_1 + k_2 - 1$."})
+    gc.written(zh, {"证明": "Because it is *linear*: $k_1 + k_2 - 1$."})
+    answers_en, answers_zh = written.answers(en, table), written.answers(zh, table)
+    assert answers_zh == answers_en and len(answers_en) == len(written.questions(table))
+    assert sum(bool(text) for text in answers_zh.values()) == 1, "the blanks are empty, the placeholder taken off"
+    assert "Because it is *linear*" in next(text for text in answers_zh.values() if text)
+    assert written.answer_text("✍ **你的证明**（为什么它是一次互相关运算？）：*双击此处作答*") == ""
+
+
+def test_a_chinese_class_is_graded_like_an_english_one(tmp_path):
+    """The model answers in the Chinese edition get every exercise right, a blank one none, as in English;
+    the Chinese student's proof sits beside its question."""
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    m = gc.model()
+    for lang in ("en", "zh"):
+        nb = gc.student_notebook(lambda name: m.get(name), lang=lang)
+        gc.written(nb, {"proof" if lang == "en" else "证明": f"({lang}) 互相关是*线性*的。"})
+        gc.nbformat.write(nb, subs / f"right_{lang}.ipynb")
+    gc.nbformat.write(gc.student_notebook(lang="zh"), subs / "blank_zh.ipynb")
+    from chanconv.exercises import sandbox
+
+    unsafe = [] if sandbox.probe().contained else ["--unsafe"]
+    proc = gc.grade(subs, tmp_path / "out", *unsafe)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    grades = gc.read_long(tmp_path / "out")
+    assert gc.statuses(grades, "right_zh.ipynb") == gc.statuses(grades, "right_en.ipynb") == ALL
+    assert gc.statuses(grades, "blank_zh.ipynb") == NONE
+    page = (tmp_path / "out" / "written_answers.html").read_text(encoding="utf-8")
+    proof = page.split("<section id='q0'>")[1].split("</section>")[0]
+    assert "(zh) 互相关是<em>线性</em>的。" in proof and "(en) " in proof and "双击此处作答" not in page
+
+
 def test_the_summary_counts_each_exercise(graded_class):
     page = (graded_class.out / "summary.html").read_text(encoding="utf-8")
     right6 = sum(graded_class.long[f, "6"]["status"] == "right" for f in graded_class.wide)
