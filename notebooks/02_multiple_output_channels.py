@@ -156,8 +156,8 @@ print("sum of the first window over both channels:", float(X[:, :2, :2].sum()))
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The same code in MXNet and TensorFlow
 #
-# Two of the lecture's sources write this section in MXNet (the lecture, Dive into Deep Learning)
-# and TensorFlow (D2L's TensorFlow edition).
+# The lecture's other sources write this section in MXNet (the lecture, Dive into Deep Learning)
+# and in TensorFlow (D2L's TensorFlow edition).
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Only the names of the sum and the stack change

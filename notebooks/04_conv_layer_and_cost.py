@@ -139,7 +139,7 @@ for c_i_, c_o_, k in [(3, 4, 3), (3, 64, 7), (256, 64, 1), (100, 100, 5)]:
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # a cost of $\mathcal{O}(c_i c_o k_h k_w m_h m_w)$. The lecture's layer: $c_i = c_o = 100$,
-# $k_h = k_w = 5$ (the notes' "k_h = h_w = 5" means $k_w$), an output of $64 \times 64$ (input
+# $k_h = k_w = 5$ (the notes write "k_h = h_w = 5": their h_w is $k_w$), an output of $64 \times 64$ (input
 # $68 \times 68$, no padding):
 
 # %% slideshow={"slide_type": "notes"}

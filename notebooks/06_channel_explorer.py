@@ -95,7 +95,7 @@ print(explorer.element_text)
 #    $\lfloor (n_h + 2p_h - d_h(k_h - 1) - 1) / s_h \rfloor + 1$).
 # 5. Set $c_o$ to a multiple of $c_i$ (groups must divide both; e.g. $c_o = 4$ at $c_i = 2$), then
 #    choose groups $g = c_i$ (depthwise): every output channel reads one input channel, the kernel
-#    block shrinks to $(c_o, 1, k_h, k_w)$, and the parameters and MACs drop by $c_i$.
+#    block shrinks to $(c_o, 1, k_h, k_w)$, and the weights and MACs drop by a factor $c_i$ (the $c_o$ biases stay).
 # 6. Make the kernel larger than the padded input: $\mathbf{X}$ and $\mathbf{K}$ stay, and one line
 #    says why there is no $\mathbf{Y}$.
 # 7. Pick "the photo": three real colour channels (each drawn on the same value scale, not in its
@@ -143,7 +143,7 @@ print(photo.tensors[1][0, 0])  # the same for i = 1, 2
 # ## Groups: depthwise convolution
 #
 # With groups $= g$, output channel $o$ reads only the $c_i / g$ input channels of its group, so
-# $\mathbf{K}$ has shape $(c_o, c_i / g, k_h, k_w)$ and the parameters and MACs are divided by $g$:
+# $\mathbf{K}$ has shape $(c_o, c_i / g, k_h, k_w)$ and the weights and MACs are divided by $g$ (the biases are not):
 #
 # $$\text{parameters} = \frac{c_o c_i k_h k_w}{g} + c_o, \qquad
 # \text{MACs} = \frac{c_i c_o k_h k_w m_h m_w}{g}.$$
@@ -172,5 +172,5 @@ print(explore(Settings(source="random", n_h=4, n_w=4, k_h=7, padding=1)).message
 #   $c_o$ sets how many such sums (rows of kernels) there are; $k_h \times k_w$ sets each kernel's
 #   window.
 # - Parameters $c_o c_i k_h k_w + c_o$ and multiply-adds $c_o c_i k_h k_w m_h m_w$ grow with every
-#   one of them (divided by $g$ with groups); the output size depends only on $n_h \times n_w$,
+#   one of them (the weights and MACs divided by $g$ with groups); the output size depends only on $n_h \times n_w$,
 #   $k_h \times k_w$, the padding, the dilation and the stride.

@@ -58,7 +58,7 @@ print("device:", device)
 # %% [markdown] slideshow={"slide_type": "notes"}
 # The layer (stride 1, no padding, one sample), with $c_i$ input channels and $c_o$ output
 # channels; $\mathbf{W}$ is the lecture's $\mathbf{K}$ (PyTorch's `weight`), of shape
-# $c_o \times c_i \times k_h \times k_w$, input channel $i$, and $(u, v)$ is a position in the
+# $c_o \times c_i \times k_h \times k_w$, $i$ indexes the input channels, and $(u, v)$ is a position in the
 # output, $m_h \times m_w$:
 
 # %% [markdown] slideshow={"slide_type": "-"}

@@ -70,7 +70,7 @@ chanconv.set_language("zh")
 # | $n_h \times n_w$ | 输入的高 × 宽 |
 # | $k_h \times k_w$ | 卷积核的高 × 宽 |
 # | $m_h \times m_w$ | 输出的高 × 宽（见下文） |
-# | $p_h, p_w$和$s_h, s_w$ | 行、列方向上的填充（每一侧补的零）和步幅（窗口每次移动的距离） |
+# | $p_h, p_w$和$s_h, s_w$ | 行、列方向上的填充（每一侧添加的零）和步幅（窗口每次移动的距离） |
 # | $\mathbf{X}$ | 输入，$c_i \times n_h \times n_w$；$\mathbf{X}_i$是输入通道$i$ |
 # | $\mathbf{K}$（或$\mathbf{W}$） | 卷积核，$c_o \times c_i \times k_h \times k_w$（即PyTorch中`Conv2d.weight`的布局）；$\mathbf{K}_{o,i}$是其中一个$k_h \times k_w$的切片 |
 # | $\mathbf{b}$ | 偏置，$c_o$：每个输出通道一个数$b_o$ |

@@ -213,7 +213,7 @@ print("their sum equals Y:", torch.equal(P.summed, Y))
 # 我们这一行代码就是chanconv中的`corr2d_multi_in`，而且与PyTorch的`conv2d`（它计算的同样是互相关运算）结果一致。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# PyTorch要求有批量轴和输出通道轴：`X`写成$(1, c_i, n_h, n_w)$，`K`写成$(1, c_i, k_h, k_w)$。
+# PyTorch要求有批量轴和输出通道轴：`X`的形状为$(1, c_i, n_h, n_w)$，`K`的形状为$(1, c_i, k_h, k_w)$。
 
 # %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 print("equals chanconv.corr2d_multi_in:", torch.equal(Y, chanconv.corr2d_multi_in(X, K)))

@@ -59,7 +59,7 @@ print("device:", device)
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 每个输出通道一个卷积核
 #
-# 要得到$c_o$个输出通道，需要$c_o$个形状为$c_i \times k_h \times k_w$的卷积核，沿一个新的第一个轴堆叠起来：卷积核张量的形状为$\boldsymbol{c_o \times c_i \times k_h \times k_w}$（即PyTorch中`Conv2d.weight`的布局）。
+# 要得到$c_o$个输出通道，需要$c_o$个形状为$c_i \times k_h \times k_w$的卷积核，沿新增的最前面一个轴堆叠起来：卷积核张量的形状为$\boldsymbol{c_o \times c_i \times k_h \times k_w}$（即PyTorch中`Conv2d.weight`的布局）。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 输出通道$o$就是$\mathbf{X}$与卷积核$\mathbf{K}_o$的多输入互相关运算（见笔记本1），每个输入通道对应一个卷积核通道$\mathbf{K}_{o,i}$：
@@ -204,7 +204,7 @@ print("X:", tuple(X_photo.shape), " W:", tuple(W.shape), " Y:", tuple(Y_photo.sh
 # 观察要点：一个输入，四个输出通道，四幅各不相同的图，各有自己的颜色条（边缘通道中灰色表示0）。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 边缘通道在与自己方向一致的边缘处呈白色或黑色，取决于哪一侧更亮：第一个通道中是帽檐、眼镜和勋表，第二个通道中是脸的两侧、衣领和旗杆。模糊通道就是变柔和的照片。颜色通道在照片偏蓝的地方亮，在皮肤上暗，与明暗无关。
+# 边缘通道在与自己方向一致的边缘处呈白色或黑色，取决于哪一侧更亮：第一个通道中是帽檐、眼镜和勋表，第二个通道中是脸的两侧、衣领和旗杆。模糊通道就是柔化后的照片。颜色通道在照片偏蓝的地方亮，在皮肤上暗，与明暗无关。
 #
 # 前三张图四周的边框来自**零填充**：`padding=1`在照片周围加一圈零（黑色），使$\mathbf{Y}$保持照片的$150 \times 128$大小（$m_h = 150 + 2 - 3 + 1 = 150$）。位于边界上的窗口会覆盖3个（在角上是5个）这样的零：因此模糊图最外侧的行和列更暗，边缘检测器则会在照片与黑色边框之间看到一条边缘（水平检测器沿顶部出现一条暗线，那里明亮的背景与上方的零相接；垂直检测器则在两侧出现线条）。颜色通道没有边框：它的卷积核只读取中心像素，从不读到填充。
 
@@ -227,7 +227,7 @@ print("horizontal edges, mean of row 0:", round(float(Y_photo[0, 0].mean()), 3),
 # + \mathbf{X}_{2} \star \mathbf{K}_{o,2}$$
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 接下来针对水平边缘检测器和“蓝减红”检测器，用`chanconv.course.partials.partial_maps`单独算出每一张部分和图（partial map：一个输入通道与对应卷积核通道做互相关运算得到的整张图，各输入通道的部分和图相加就是输出通道）。下面一行的各图共用同一个颜色刻度，见其颜色条：白色为0，紫色为正，橙色为负（选这两种颜色，是为了不让人联想到红、绿、蓝）。
+# 接下来针对水平边缘检测器和“蓝减红”检测器，用`chanconv.course.partials.partial_maps`单独算出每一张部分和图（partial map）。下面一行的各图共用同一个色标，见其颜色条：白色为0，紫色为正，橙色为负（选这两种颜色，是为了不让人联想到红、绿、蓝）。
 #
 # 水平边缘的观察要点：三张部分和图看起来很像，因为照片的红、绿、蓝通道大体上有相同的边缘；每张图都按各自的亮度权重缩放（绿色的0.587最大，所以最强），它们的和就是$\mathbf{Y}_0$。
 
@@ -274,7 +274,7 @@ ChannelExplorer(c_o=4)
 # - 用于$c_o$个输出通道的卷积核，形状为$c_o \times c_i \times k_h \times k_w$：每个输出通道对应一个$c_i \times k_h \times k_w$的卷积核。
 # - 每个输出通道通过自己的卷积核读取所有输入通道；$c_o$个结果堆叠成形状为$c_o \times m_h \times m_w$的$\mathbf{Y}$。
 # - 用$\mathbf{K}$、$\mathbf{K} + 1$、$\mathbf{K} + 2$，讲座中的例子给出56 72 / 104 120，76 100 / 148 172和96 128 / 192 224。
-# - 每个输出通道是$c_i$张整图之和：$\mathbf{Y}_o = \sum_i \mathbf{X}_i \star
+# - 每个输出通道是$c_i$张完整的图之和：$\mathbf{Y}_o = \sum_i \mathbf{X}_i \star
 #   \mathbf{K}_{o,i}$ (+ $b_o$)。
 # - MXNet和TensorFlow分别用`nd.add_n` / `nd.stack`和`tf.reduce_sum` / `tf.stack`写出同样的函数；它们的层在布局上不同：PyTorch和MXNet是NCHW和$(c_o, c_i, k_h, k_w)$，TensorFlow是NHWC和$(k_h, k_w, c_i, c_o)$；两者之间用转置来转换。
 # - 不同的卷积核构成不同的检测器：输出通道数是卷积层的超参数。

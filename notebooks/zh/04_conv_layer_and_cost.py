@@ -28,7 +28,7 @@ import chanconv
 chanconv.set_language("zh")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# # 4. 卷积层及其计算成本
+# # 4. 卷积层及其计算代价
 #
 # 笔记本 1–3 已经搭好了所有部件：对 $c_i$ 个输入通道求和，把 $c_o$ 个输出通道堆叠起来，以及 $1 \times 1$ 这一特例。
 
@@ -36,7 +36,7 @@ chanconv.set_language("zh")
 # 再加上偏置（bias），它们就组成了**二维卷积层**，即 `torch.nn.Conv2d`。本笔记本给出：
 # 1. $\mathbf{X}$、$\mathbf{W}$、$\mathbf{b}$ 和 $\mathbf{Y}$ 的形状，并验证 `torch.nn.Conv2d` 算出的结果与 chanconv 相同；
 # 2. 参数个数 $c_o c_i k_h k_w + c_o$；
-# 3. 计算成本 $\mathcal{O}(c_i c_o k_h k_w m_h m_w)$：先数出课上例子的运算量，再在本机上计时，最后重新估算课上“10层，1M样本”的例子。
+# 3. 计算代价 $\mathcal{O}(c_i c_o k_h k_w m_h m_w)$：先数出讲座中例子的运算量，再在本机上计时，最后重新估算讲座中“10层，1M样本”的例子。
 
 # %% slideshow={"slide_type": "skip"}
 import matplotlib.pyplot as plt
@@ -83,7 +83,7 @@ print("X:", tuple(X.shape), " Y:", tuple(layer(X[None])[0].shape))
 print("formula m_h = floor((8 + 2·1 − 3) / 2) + 1 =", chanconv.output_size(n_h, k_h, stride=2, padding=1))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 偏置在哪里加进来？用课上的例子（笔记本 2 中的 $\mathbf{K}$、$\mathbf{K} + 1$、$\mathbf{K} + 2$）来看，为了画图，取偏置 $\mathbf{b} = (1, -2, 3)$：输出通道 $o = 1$ 是两张完整的图 $\mathbf{X}_0 \star \mathbf{K}_{1,0}$ 与 $\mathbf{X}_1 \star \mathbf{K}_{1,1}$ 之和（76 100 / 148 172，与笔记本 2 相同），然后把 $b_1 = -2$ 加到这个通道的**每一个**元素上：$\mathbf{Y}_1$ = 74 98 / 146 170。
+# 偏置在哪里加进来？用讲座中的例子（笔记本 2 中的 $\mathbf{K}$、$\mathbf{K} + 1$、$\mathbf{K} + 2$）来看，为了画图，取偏置 $\mathbf{b} = (1, -2, 3)$：输出通道 $o = 1$ 是两张完整的图 $\mathbf{X}_0 \star \mathbf{K}_{1,0}$ 与 $\mathbf{X}_1 \star \mathbf{K}_{1,1}$ 之和（76 100 / 148 172，与笔记本 2 相同），然后把 $b_1 = -2$ 加到这个通道的**每一个**元素上：$\mathbf{Y}_1$ = 74 98 / 146 170。
 
 # %% slideshow={"slide_type": "subslide"} tags=["slide-output-only"]
 X_lec, K_lec = lecture_X(device), lecture_K(device)
@@ -125,15 +125,15 @@ for c_i_, c_o_, k in [(3, 4, 3), (3, 64, 7), (256, 64, 1), (100, 100, 5)]:
           f"   torch.nn.Conv2d: {torch_count:7,}")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 计算成本
+# ## 计算代价
 #
-# $c_o m_h m_w$ 个输出元素中的每一个，都是 $c_i k_h k_w$ 个乘积之和，也就是要做这么多次**乘加**（multiply-accumulate），其个数即乘加次数（MACs），每次乘加包含一次乘法和一次加法：
+# $c_o m_h m_w$ 个输出元素中的每一个，都是 $c_i k_h k_w$ 个乘积之和，也就是要做这么多次**乘加**运算（multiply-accumulate，其次数记作 MACs，即乘加次数），每次乘加包含一次乘法和一次加法：
 #
 # $$\text{MACs} = c_i \cdot c_o \cdot k_h \cdot k_w \cdot m_h \cdot m_w, \qquad
 # \text{FLOPs} = 2 \cdot \text{MACs},$$
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 即计算成本为 $\mathcal{O}(c_i c_o k_h k_w m_h m_w)$。课上的这一层：$c_i = c_o = 100$，$k_h = k_w = 5$（笔记中写的“k_h=h_w=5”，其中的 h_w 指的是 $k_w$），输出为 $64 \times 64$（输入为 $68 \times 68$，无填充）：
+# 即计算代价为 $\mathcal{O}(c_i c_o k_h k_w m_h m_w)$。讲座中的这一层：$c_i = c_o = 100$，$k_h = k_w = 5$（笔记中写的“k_h=h_w=5”，其中的 h_w 指的是 $k_w$），输出为 $64 \times 64$（输入为 $68 \times 68$，无填充）：
 
 # %% slideshow={"slide_type": "notes"}
 lecture = chanconv.conv2d_cost(100, 100, 5, 5, 68, 68)
@@ -147,7 +147,7 @@ print(f"parameters = {lecture.params:,}; float32 bytes: X {lecture.input_bytes:,
 # 乘加次数（MAC）还是浮点运算次数（FLOP）？
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 笔记中的“1GFLOP”其实是乘加次数，即 $1.02 \cdot 10^9$ 次乘加，却用了浮点运算的单位。如果按浮点运算（FLOP）来数——乘法和加法各算一次运算，《动手学深度学习》就是这样数的，硬件标称的 FLOP/s 速率也是这样算的——这一层需要 $2.05 \cdot 10^9$ 次浮点运算，约 2 GFLOP。所以“1GFLOP”在单位上差了 2 倍（笔记本 5 把它列为原始材料中的错误之一）：应写作“1 G MACs”或“2 GFLOP”，并且工作量要除以用同一单位计的速率，后面几节就是这样做的。
+# 笔记中的“1GFLOP”其实是乘加次数，即 $1.02 \cdot 10^9$ 次乘加，却用了浮点运算的单位。如果按浮点运算（FLOP）来数——乘法和加法各算一次运算，《动手学深度学习》就是这样数的，硬件标称的 FLOP/s 速率也是这样算的——这一层需要 $2.05 \cdot 10^9$ 次浮点运算，约 2 GFLOP。所以“1GFLOP”在单位上差了 2 倍（笔记本 5 把它列为原始资料中的错误之一）：应写作“1 G MACs”或“2 GFLOP”，并且工作量要除以用同一单位计的速率，后面几节就是这样做的。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 在本机上计时
@@ -179,7 +179,7 @@ print(f"chanconv / torch: {t_chanconv / t_torch:.2f}×   ({torch.get_num_threads
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 这是一个**工作量**，而不是速率（FLOP/s）：10 层网络对 $10^6$ 个样本做一次前向传播。下面用 `conv2d_cost`（批量 $= 10^6$）来数，分别以乘加次数（MAC）和浮点运算次数（每次乘加算 2 次浮点运算）计：$10 \cdot 10^6 \cdot 1.024 \cdot 10^9 \approx 1.02 \cdot 10^{16}$ 次乘加。
 #
-# 课程的幻灯片（见视频；书面笔记中没有这些速率）接着写道：“CPU 0.15 TF = 18 h, GPU 12 TF = 14 min”。以 TFLOP/s 为单位的硬件速率把一次乘加算作**两次**浮点运算，所以工作量也必须按浮点运算来数：
+# 讲座的幻灯片（见视频；书面笔记中没有这些速率）接着写道：“CPU 0.15 TF = 18 h, GPU 12 TF = 14 min”。以 TFLOP/s 为单位的硬件速率把一次乘加算作**两次**浮点运算，所以工作量也必须按浮点运算来数：
 
 # %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 samples, layers = 1_000_000, 10
@@ -211,15 +211,15 @@ seconds = work_flops / rate
 print(f"this {device.type}, {rate / 1e12:.3f} TFLOP/s: {seconds / 3600:,.1f} h = {seconds / 86400:,.1f} days")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 回顾
+# ## 小结
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # - 二维卷积层用卷积核 $\mathbf{W}$（$c_o \times c_i \times k_h \times k_w$）和偏置 $\mathbf{b}$（$c_o$）把 $\mathbf{X}$（$c_i \times n_h \times n_w$）映射为 $\mathbf{Y}$（$c_o \times m_h \times m_w$）：$\mathbf{Y}_o = \sum_i \mathbf{X}_i \star \mathbf{W}_{o,i} + b_o$。
 # - 它有 $c_o c_i k_h k_w + c_o$ 个参数，与输入大小无关。
-# - 它的计算成本是 $c_i c_o k_h k_w m_h m_w$ 次乘加，按浮点运算计则再翻一倍：课上那一层的乘加次数是 $1.02 \cdot 10^9$（$2.05 \cdot 10^9$ 次浮点运算，而不是笔记中的“1GFLOP”）；10 层、100 万个样本共 $\approx 1.02 \cdot 10^{16}$ 次乘加 $= 2.05 \cdot 10^{16}$ 次浮点运算，按幻灯片给出的 CPU 速率 0.15 TFLOP/s 约需 38 h，按其 GPU 速率 12 TFLOP/s 约需 28 min（幻灯片上的 18 h / 14 min 把一次乘加算成了一次浮点运算）。
+# - 它的计算代价是 $c_i c_o k_h k_w m_h m_w$ 次乘加，按浮点运算计则再翻一倍：讲座中那一层的乘加次数是 $1.02 \cdot 10^9$（$2.05 \cdot 10^9$ 次浮点运算，而不是笔记中的“1GFLOP”）；10 层、100 万个样本共 $\approx 1.02 \cdot 10^{16}$ 次乘加 $= 2.05 \cdot 10^{16}$ 次浮点运算，按幻灯片给出的 CPU 速率 0.15 TFLOP/s 约需 38 h，按其 GPU 速率 12 TFLOP/s 约需 28 min（幻灯片上的 18 h / 14 min 把一次乘加算成了一次浮点运算）。
 
 # %% [markdown] slideshow={"slide_type": "-"}
-# 下一个笔记本：小结。
+# 下一节：小结。
 
 # %% slideshow={"slide_type": "skip"}
 plt.close("all")

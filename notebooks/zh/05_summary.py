@@ -75,7 +75,7 @@ X3, K1 = torch.rand(3, 3, 3, generator=g), torch.rand(2, 3, 1, 1, generator=g)
 print(torch.allclose(chanconv.corr2d_multi_in_out_1x1(X3, K1), chanconv.corr2d_multi_in_out(X3, K1)))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# **卷积层有 $c_o c_i k_h k_w + c_o$ 个参数（偏置的形状是 $c_o$），计算成本为 $c_i c_o k_h k_w m_h m_w$ 次乘加**，按浮点运算计则翻倍；其中输出的高和宽为
+# **卷积层有 $c_o c_i k_h k_w + c_o$ 个参数（偏置的形状是 $c_o$），计算代价为 $c_i c_o k_h k_w m_h m_w$ 次乘加**，按浮点运算计则翻倍；其中输出的高和宽为
 #
 # $$m_h = \left\lfloor \frac{n_h + 2p_h - k_h}{s_h} \right\rfloor + 1, \qquad
 #   m_w = \left\lfloor \frac{n_w + 2p_w - k_w}{s_w} \right\rfloor + 1.$$
@@ -84,9 +84,9 @@ print(torch.allclose(chanconv.corr2d_multi_in_out_1x1(X3, K1), chanconv.corr2d_m
 print(chanconv.conv2d_cost(100, 100, 5, 5, 68, 68))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 原始材料错在哪里，本课程如何改正
+# ## 原始资料错在哪里，本课程如何改正
 #
-# 四份原始材料是：本讲的讲课文字稿（MXNet）、《动手学深度学习》的对应笔记本（MXNet）、该笔记本的 TensorFlow 版连同一位学生的中英双语笔记，以及中文课程笔记（PyTorch）。
+# 四份原始资料是：本讲的讲课文字稿（MXNet）、《动手学深度学习》的对应笔记本（MXNet）、该笔记本的 TensorFlow 版连同一位学生的中英双语笔记，以及中文课程笔记（PyTorch）。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # | 来源 | 原文 | 正确说法 |
@@ -97,7 +97,7 @@ print(chanconv.conv2d_cost(100, 100, 5, 5, 68, 68))
 # | 课程笔记、幻灯片 | “10层，1M样本，10PFlops”；幻灯片：“CPU 0.15 TF = 18 h, GPU 12 TF = 14 min” | 这是工作量，不是速率：$1.02 \cdot 10^{16}$ 次乘加 $= 2.05 \cdot 10^{16}$ 次浮点运算（仅前向传播）；按 0.15 TFLOP/s 约需 37.9 h，按 12 TFLOP/s 约需 28.4 min。幻灯片上的 18 h / 14 min 是用 $10^{16}$ 次乘加除以 FLOP/s 速率得到的（笔记本 4，下面也会算出） |
 # | 课程笔记 | $k_h = h_w = 5$ | $k_h = k_w = 5$ |
 # | 课程笔记 | $\mathbf{Y} = \sum_{i=0}^{c_i} \mathbf{X}_{i,:,:} \star \mathbf{W}_{i,:,:}$ | 通道从 0 开始编号，求和应止于 $c_i - 1$：共 $c_i$ 项（笔记本 1） |
-# | D2L（MXNet、TensorFlow） | “首先沿 X 和 K 的第 0 个维度（通道维度）遍历”（TensorFlow 版的英文原文把 “traverse along” 写作 “iterate through”） | `zip(X, K)` 是同时沿两者的通道轴前进，把 `X[i]` 与 `K[i]` 配成一对（笔记本 1） |
+# | D2L（MXNet、TensorFlow） | “First, traverse along the 0th dimension (channel dimension) of X and K”（首先沿 X 和 K 的第 0 个维度（通道维度）遍历；TensorFlow 版作 “iterate through”） | `zip(X, K)` 是同时沿两者的通道轴遍历，把 `X[i]` 与 `K[i]` 配成一对（笔记本 1） |
 # | 课程笔记 | `nn.Conv2d(input_channel, output_channel, kernel_size, padding, stride)` | `torch.nn.Conv2d` 的第 4 个位置参数是 `stride`，第 5 个才是 `padding`：按位置这样写会把两者对调；应当按参数名传入（下面会验证） |
 # | 双语笔记 | $n$ 个输出通道、$m$ 个输入通道，“把  $n$  个 channels 变成了  $m$  个 channels” | 该层把 $m$ 个输入通道变成 $n$ 个输出通道（$n$ 个卷积核张量，每个含 $m$ 个 1 × 1 小块） |
 # | 讲课文字稿 | “1 × 1 卷积实际上就是逐像素应用的多层感知机” | 单个 1 × 1 层相当于在每个像素上应用一个全连接（线性）层；堆叠的 1 × 1 层只有在层间加入非线性时，才相当于逐像素的多层感知机（网络中的网络，NiN）；没有非线性时，两个 1 × 1 层就等于一个（下面会验证） |

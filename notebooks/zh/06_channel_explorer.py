@@ -33,9 +33,9 @@ chanconv.set_language("zh")
 # 笔记本 1–4 讲的都是固定的例子。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 在这里由你来选：输入通道数 $c_i$、输出通道数 $c_o$、卷积核大小 $k_h \times k_w$、输入大小 $n_h \times n_w$，步幅、填充、分组数（groups）和膨胀（dilation），输入（课上的 $\mathbf{X}$、随机整数或一张照片）以及卷积核（课上的 $\mathbf{K}$、边缘检测器、模糊、恒等或随机），然后看到整个计算过程被画出来：
+# 在这里由你来选：输入通道数 $c_i$、输出通道数 $c_o$、卷积核大小 $k_h \times k_w$、输入大小 $n_h \times n_w$，步幅、填充、分组数（groups）和膨胀（dilation），输入（讲座中的 $\mathbf{X}$、随机整数或一张照片）以及卷积核（讲座中的 $\mathbf{K}$、边缘检测器、模糊、恒等或随机），然后看到整个计算过程被画出来：
 # - 输入通道 $\mathbf{X}_i$、由卷积核 $\mathbf{K}_{o,i}$ 排成的 $c_o \times c_i$ 网格，以及输出通道 $\mathbf{Y}_o$，都按**图例**着色（数值 → 颜色；白色表示 0；输入用一套色标，卷积核用一套，部分和图与输出共用一套；填充部分为灰色并带斜线）；格子放得下时，数值直接写在格子里；
-# - **一个输出通道是怎样算出来的**：对选定的输出通道 $o$，每个输入通道 $i$ 对应一张部分和图（partial map）$\mathbf{X}_i \star \mathbf{K}_{o,i}$，也就是这一个输入通道与它的卷积核做互相关运算得到的整张图；依次画出这些部分和图、它们的和、$+\, b_o$、$= \mathbf{Y}_o$。这正是本讲的核心图示，这里以整张图的形式画出：
+# - **一个输出通道是怎样算出来的**：对选定的输出通道 $o$，依次画出每个输入通道 $i$ 的一张部分和图（partial map）$\mathbf{X}_i \star \mathbf{K}_{o,i}$、它们的和、$+\, b_o$、$= \mathbf{Y}_o$。这正是本讲的核心图示，这里以整张图的形式画出：
 
 # %% [markdown] slideshow={"slide_type": "-"}
 # $$\mathbf{Y}_{o} = \sum_{i=0}^{c_i-1} \mathbf{X}_{i} \star \mathbf{K}_{o,i} + b_o;$$
@@ -53,7 +53,7 @@ explorer = ChannelExplorer()
 explorer
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# 初始状态是课上的例子：$c_i = 2$，$c_o = 3$（$\mathbf{K}$、$\mathbf{K} + 1$、$\mathbf{K} + 2$），在 $3 \times 3$ 的输入上使用 $2 \times 2$ 的卷积核。
+# 初始状态是讲座中的例子：$c_i = 2$，$c_o = 3$（$\mathbf{K}$、$\mathbf{K} + 1$、$\mathbf{K} + 2$），在 $3 \times 3$ 的输入上使用 $2 \times 2$ 的卷积核。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 同一状态的文字版（图中为选中的元素 $\mathbf{Y}_{0,0,0}$ 写出的内容，就来自这些数字）：
@@ -66,16 +66,16 @@ print(explorer.element_text)
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 可以试试：
 # 1. 增大 $c_o$：每多一个输出通道，就多一行 $c_i$ 个卷积核（$\mathbf{K} + 3$、$\mathbf{K} + 4$ 等）和 $c_i k_h k_w$ 个权重；输入不变。
-# 2. 增大 $c_i$：课上的 $\mathbf{X}$ 只有 2 个通道，所以探索器会换成新形状的随机整数，并用一行文字说明；每行卷积核多一个卷积核，$\mathbf{Y}_o$ 多一张部分和图。回到 $c_i = 2$（以及 $3 \times 3$、$2 \times 2$）时，课上的数字又会回来。
+# 2. 增大 $c_i$：讲座中的 $\mathbf{X}$ 只有 2 个通道，所以探索器会换成新形状的随机整数，并用一行文字说明；每行卷积核多一个卷积核，$\mathbf{Y}_o$ 多一张部分和图。回到 $c_i = 2$（以及 $3 \times 3$、$2 \times 2$）时，讲座中的数字又会回来。
 # 3. 设 $k_h = k_w = 1$：窗口只有一个像素，每个输出通道都是该像素处各输入通道的加权和（笔记本 3）。
 # 4. 增大步幅或填充，观察 $m_h \times m_w$ 如何遵循输出大小公式 $m_h = \lfloor (n_h + 2p_h - k_h) / s_h \rfloor + 1$（有膨胀 $d_h$ 时为 $\lfloor (n_h + 2p_h - d_h(k_h - 1) - 1) / s_h \rfloor + 1$）。
-# 5. 把 $c_o$ 设为 $c_i$ 的倍数（分组数必须同时整除两者；例如 $c_i = 2$ 时取 $c_o = 4$），再选分组数 $g = c_i$，即逐通道（depthwise）卷积：每个输出通道只读取一个输入通道，卷积核块缩小为 $(c_o, 1, k_h, k_w)$，参数个数和乘加次数都缩小为原来的 $c_i$ 分之一。
+# 5. 把 $c_o$ 设为 $c_i$ 的倍数（分组数必须同时整除两者；例如 $c_i = 2$ 时取 $c_o = 4$），再选分组数 $g = c_i$，即逐通道（depthwise）卷积：每个输出通道只读取一个输入通道，卷积核块缩小为 $(c_o, 1, k_h, k_w)$，权重个数和乘加次数都缩小为原来的 $c_i$ 分之一（$c_o$ 个偏置不变）。
 # 6. 让卷积核比填充后的输入还大：$\mathbf{X}$ 和 $\mathbf{K}$ 仍然显示，并有一行文字说明为什么没有 $\mathbf{Y}$。
 # 7. 选择“the photo”（照片）：三个真实的颜色通道（每个都用同一套色标绘制，而不是用各自的颜色）和四个边缘检测器，每个输出通道对应一个方向。再在照片上试试其他卷积核预设。
 # 8. 在教室里投影时，按下“projector mode”（投影模式）：文字和格子更大，求和式更短（勾选“every term”可写出每一个乘积）。“3-D view”（三维视图）会画出立体的输入、卷积核块 $\mathbf{K}_o$ 和立体的输出，并与选中的元素联动。
 # 9. 依次把指针移到 $\mathbf{Y}_1$ 的各个格子上：窗口按步幅在输入上滑动，而且所有输出通道用的都是同一个窗口；变的只是那一行卷积核。
 #
-# 代码也可以设置这些控件（`explorer.controls["c_i"].value = 3`），测试就是这样驱动它的。在控件背后，`explore(Settings(...))` 根据各控件的值算出图中显示的一切，完全不需要控件。一旦离开课上的形状，会有一条说明指出这一点：
+# 代码也可以设置这些控件（`explorer.controls["c_i"].value = 3`），测试就是这样驱动它的。在控件背后，`explore(Settings(...))` 根据各控件的值算出图中显示的一切，完全不需要控件。一旦离开讲座中的形状，会有一条说明指出这一点：
 
 # %% slideshow={"slide_type": "notes"}
 from chanconv.explorer import Settings, explore
@@ -104,7 +104,7 @@ print(photo.tensors[1][0, 0])  # the same for i = 1, 2
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## 分组：逐通道卷积
 #
-# 分组数 $= g$ 时，输出通道 $o$ 只读取它所在组的 $c_i / g$ 个输入通道，因此 $\mathbf{K}$ 的形状为 $(c_o, c_i / g, k_h, k_w)$，参数个数和乘加次数都除以 $g$：
+# 分组数 $= g$ 时，输出通道 $o$ 只读取它所在组的 $c_i / g$ 个输入通道，因此 $\mathbf{K}$ 的形状为 $(c_o, c_i / g, k_h, k_w)$，权重个数和乘加次数都除以 $g$（偏置不除）：
 #
 # $$\text{parameters} = \frac{c_o c_i k_h k_w}{g} + c_o, \qquad
 # \text{MACs} = \frac{c_i c_o k_h k_w m_h m_w}{g}.$$
@@ -125,8 +125,8 @@ for groups in (1, 2, 4):
 print(explore(Settings(source="random", n_h=4, n_w=4, k_h=7, padding=1)).message)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 回顾
+# ## 小结
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # - $c_i$ 决定每个输出通道要把多少张部分和图 $\mathbf{X}_i \star \mathbf{K}_{o,i}$ 加起来；$c_o$ 决定有多少个这样的和（即多少行卷积核）；$k_h \times k_w$ 决定每个卷积核的窗口。
-# - 参数个数 $c_o c_i k_h k_w + c_o$ 和乘加次数 $c_o c_i k_h k_w m_h m_w$ 随其中每一个量增长（分组时除以 $g$）；输出大小只取决于 $n_h \times n_w$、$k_h \times k_w$、填充、膨胀和步幅。
+# - 参数个数 $c_o c_i k_h k_w + c_o$ 和乘加次数 $c_o c_i k_h k_w m_h m_w$ 随其中每一个量增长（分组时权重个数和乘加次数除以 $g$）；输出大小只取决于 $n_h \times n_w$、$k_h \times k_w$、填充、膨胀和步幅。

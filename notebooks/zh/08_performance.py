@@ -39,7 +39,7 @@ chanconv.set_language("zh")
 # | --- | --- |
 # | `loops` | 讲座中的做法：对每个输入通道做`corr2d`再求和，按输出通道堆叠 |
 # | `unfold` | 用一个带步幅的视图表示所有窗口，一次`einsum`：没有Python循环 |
-# | `im2col` | 把整个卷积写成一次矩阵乘法：$\mathbf{W}$（$c_o \times c_i k_h k_w$）乘以列矩阵（$c_i k_h k_w \times m_h m_w$）；$\mathbf{W}$只需改变形状，不做任何转置 |
+# | `im2col` | 把每个卷积都写成一次矩阵乘法：$\mathbf{W}$（$c_o \times c_i k_h k_w$）乘以列矩阵（$c_i k_h k_w \times m_h m_w$）；$\mathbf{W}$只需改变形状，不做任何转置 |
 # | `im2row` | 同一个乘法的转置形式，（$m_h m_w \times k_h k_w c_i$）乘以（$k_h k_w c_i \times c_o$），基于一份通道在后（channels-last）的副本，按缓存大小分段计算 |
 # | `shift` | 每个卷积核偏移做一次（$c_o \times c_i$）乘（$c_i \times m_h m_w$）的乘法，直接从展平的输入中读取 |
 # | `matmul1x1` | $k_h = k_w = 1$：逐像素的全连接层，一次乘法 |
@@ -135,10 +135,10 @@ print(f"\nfastest here: {order[0]} ({ratio[order[0]]:.2f}× torch); {orientation
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 时间随$c_i = c_o$和$k$的变化
 #
-# 要看什么。
+# 观察要点。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# chanconv的每次调用都要付出torch没有的固定开销（Python、准备工作），工作量越小，这部分开销越显著。乘加次数在$c_i = c_o$每翻一倍时变为4倍，并随$k_h k_w$增长，所以在计算量占主导的地方，一个方法的曲线与torch的曲线平行。Winograd（仅限$3 \times 3$卷积核）要付出变换的开销，它随$c_i + c_o$增长；而它的乘积部分（正是在这里省下2.25倍的乘法）随$c_i c_o$增长：通道越多，它与torch的差距应当越小。FFT的开销由图像大小和每个频率上的$c_i c_o$次乘积决定，与卷积核无关。图下方的几行对每个方法给出本次运行中最小和最大设置下的“时间 ÷ torch的时间”，以及差距是缩小了还是扩大了。
+# chanconv的每次调用都要付出torch没有的固定开销（Python、准备工作），工作量越小，这部分开销越显著。乘加次数在$c_i = c_o$每翻一倍时变为4倍，并随$k_h k_w$增长，所以在计算量占主导的地方，一个方法的曲线与torch的曲线平行。Winograd（仅限$3 \times 3$卷积核）要付出变换的开销，它随$c_i + c_o$增长；而它的乘积部分（正是这部分的乘法次数被减为1/2.25）随$c_i c_o$增长：通道越多，它与torch的差距应当越小。FFT的开销由图像大小和每个频率上的$c_i c_o$次乘积决定，与卷积核无关。图下方的几行对每个方法给出本次运行中最小和最大设置下的“时间 ÷ torch的时间”，以及差距是缩小了还是扩大了。
 
 # %% slideshow={"slide_type": "-"} tags=["nbval-ignore-output", "slide-figure-only"]
 sweep_c = run([Shape("c", c, c, 3, 24, padding=1) for c in (8, 16, 32, 64, 128)], device=device, repeat=3,
@@ -276,7 +276,7 @@ print("points above the attainable peak:", ", ".join(above) if above else "none"
       "(a layer whose data sit in cache, timed again and again, can beat a product over large matrices)" if above else "")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 要看的是：稠密层（右侧）能向计算屋顶攀升；$1 \times 1$ 16 → 16层和逐通道卷积层（左侧）位于脊点附近或其左侧，倾斜的内存屋顶可能成为它们的上限（打印的每一行都会说明本次运行中哪个屋顶适用于该层）；而且深度卷积层每个输出通道只有一个输入通道，每载入一个数只做很少的运算，循环本身的开销可能比内存更要紧。极小的层受一次调用的固定开销限制，而不受任何屋顶限制。打印的每一行给出该层的屋顶，以及torch和最好的从零实现方法在本次运行中达到的速率，还有最好方法的时间相对于torch的倍数；最后一行列出高于可达峰值的点。可达峰值是实测的最好结果；理论峰值则是在别的因素都不起作用时，芯片的乘法器在标称时钟频率下能达到的速率。
+# 观察要点：稠密层（右侧）能向计算屋顶攀升；$1 \times 1$ 16 → 16层和逐通道卷积层（左侧）位于脊点附近或其左侧，倾斜的内存屋顶可能成为它们的上限（打印的每一行都会说明本次运行中哪个屋顶适用于该层）；而且逐通道卷积层每个输出通道只有一个输入通道，每载入一个数只做很少的运算，循环本身的开销可能比内存更要紧。极小的层受一次调用的固定开销限制，而不受任何屋顶限制。打印的每一行给出该层的屋顶，以及torch和最好的从零实现方法在本次运行中达到的速率，还有最好方法的时间相对于torch的倍数；最后一行列出高于可达峰值的点。可达峰值是实测的最好结果；理论峰值则是在别的因素都不起作用时，芯片的乘法器在标称时钟频率下能达到的速率。
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 编译级：它融合了什么

@@ -263,7 +263,7 @@ with torch.no_grad():
     print(f"red ↔ green swapped: accuracy against the swapped labels {accuracy(net, swapped, swap_label):.3f}")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 两个网络从相同的权重出发，看到相同的数据；chanconv的前向传播（`method="auto"`选出的方法，打印在计时结果上方）和反向传播（编译级或Python版，同样打印在那里）与PyTorch的结果只差float32的舍入误差，所以训练出的权重只在最后几位数字上不同，测试准确率也相同。把红和绿对调，预测就变成另一种颜色的类别（见上面对照对调后标签的准确率）：网络是凭哪个通道是哪个来区分颜色的。
+# 两个网络从相同的权重出发，看到相同的数据；chanconv的前向传播（`method="auto"`选出的方法，打印在计时结果上方）和反向传播（编译级或Python版，同样打印在那里）与PyTorch的结果只差float32的舍入误差，所以训练出的权重只在最后几位数字上不同，测试准确率也相同。把红和绿对调，预测就变成另一种颜色的类别（见上面按对调后的标签计算的准确率）：网络区分颜色，靠的是认清哪个通道是哪种颜色。
 #
 # 决策依赖于哪些通道？下面是同样的测试图像，但短条只保留在**一个**颜色通道中（`make_images(..., channels=(0,))`：红色短条只在红色通道中更亮，绿色短条只在红色通道中更暗；绿色通道里没有短条），以及完全没有短条的情形。最后两行对任何网络都不可能是别的结果：没有短条，图像里就没有任何可供分类的信息；而图像的灰度副本（每个通道都设为三个通道的均值）同样没有短条，因为短条的灰度值与背景相同。它们给出的是随机猜测的水平：准确率1/4，颜色和方向各有一半猜对。
 
@@ -292,7 +292,7 @@ print(f"{'guessing':27} {0.25:8.3f} {0.5:12.3f} {0.5:17.3f}")
 # ## 第一层学到了什么（按输入通道看）
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 每一行是学到的8个$3 \times 3$卷积核$\mathbf{W}^{(1)}_j$之一，显示为它对红、绿、蓝三个输入通道$i$的三个切片$\mathbf{W}^{(1)}_{j,i}$（所有切片共用一个色标，见色条：紫色为正，橙色为负，白色为0）。标为*dead*（死亡）的行，是在训练图像的任何像素上ReLU都不激活的检测器（见下一个单元格）。
+# 每一列是学到的8个$3 \times 3$卷积核$\mathbf{W}^{(1)}_j$之一，显示为它对红、绿、蓝三个输入通道$i$的三个切片$\mathbf{W}^{(1)}_{j,i}$，每行一个通道（所有切片共用一个色标，见颜色条：紫色为正，橙色为负，白色为0）。标为*dead*（死亡）的列，是在训练图像的任何像素上ReLU都不激活的检测器（见下一个单元格）。
 
 # %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 W1 = net.edges.weight.detach()                 # W⁽¹⁾: (c_o, c_i, k_h, k_w) = (8, 3, 3, 3)
@@ -301,19 +301,18 @@ with torch.no_grad():
 fires = (before_relu > 0).float().mean(dim=(0, 2, 3))   # (8,): share of pixels whose ReLU passes
 active = fires > 0                             # a detector whose ReLU never fires is dead
 lim = W1.abs().max().item()
-fig, axes = plt.subplots(8, 3, figsize=(4.4, 10))
+fig, axes = plt.subplots(3, 8, figsize=(12, 4.6))
 for j in range(8):
     for i, colour in enumerate(["red", "green", "blue"]):
-        im = axes[j, i].imshow(W1[j, i].numpy(), cmap=DIVERGING, vmin=-lim, vmax=lim)
-        axes[j, i].set_xticks([])
-        axes[j, i].set_yticks([])
+        im = axes[i, j].imshow(W1[j, i].numpy(), cmap=DIVERGING, vmin=-lim, vmax=lim)
+        axes[i, j].set_xticks([])
+        axes[i, j].set_yticks([])
         if j == 0:
-            axes[j, i].set_title(f"{colour}, $i = {i}$", fontsize=10)
-    axes[j, 0].set_ylabel(rf"$\mathbf{{W}}^{{(1)}}_{{{j}}}$" + ("" if active[j] else "\ndead"), rotation=0,
-                          labelpad=20, va="center")
-fig.colorbar(im, ax=axes, shrink=0.5, label=r"weight $W^{(1)}_{j,i,a,e}$")
-fig.suptitle(r"first layer: $\mathbf{W}^{(1)}_{j,i}$ for detector $j$ (rows) and colour channel $i$ (columns)",
-             fontsize=10)
+            axes[i, 0].set_ylabel(f"{colour}, $i = {i}$", fontsize=10)
+    axes[0, j].set_title(rf"$\mathbf{{W}}^{{(1)}}_{{{j}}}$" + ("" if active[j] else " dead"), fontsize=11)
+fig.colorbar(im, ax=axes, shrink=0.8, label=r"weight $W^{(1)}_{j,i,a,e}$")
+fig.suptitle(r"first layer: $\mathbf{W}^{(1)}_{j,i}$ for detector $j$ (columns) and colour channel $i$ (rows)",
+             fontsize=11)
 plt.show()
 
 # %% slideshow={"slide_type": "notes"}
