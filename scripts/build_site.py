@@ -99,10 +99,31 @@ SITES = {
         "conf": {"project": "chanconv：多输入多输出通道", "language": "zh_CN",
                  "html_title": "通道：多输入多输出通道", "html_search_language": "zh",
                  "copyright": "chanconv 的作者们；代码采用 MIT 许可，文字和图采用 CC BY-SA 4.0 许可",
-                 "extensions": ["myst_nb", "search_zh"], "mathjax_path": "../../_static/mathjax/tex-chtml.js"},
+                 "extensions": ["myst_nb", "search_zh"], "mathjax_path": "../../_static/mathjax/tex-chtml.js",
+                 "locale_dirs": ["locale"]},  # THEME_WORDS
         "shared": "../../_static/", "shared_from_page": "../_static/", "slides": "../slides/zh/", "folder": "zh",
         "notebook": "笔记本（{name}）", "its_slides": "幻灯片",
         "switch": {"label": "English", "lang": "en", "title": "This page in English", "to": "../"},
+    },
+}
+# The theme's words that Sphinx's own catalog for the language lacks (Furo's page links, footer and skip link):
+# the site's own catalog, staged as locale/<language>/LC_MESSAGES/sphinx.mo (Sphinx reads a project's
+# locale_dirs before its own catalog, and falls back to it for every other word)
+THEME_WORDS = {
+    "zh": {
+        "Next": "下一页",
+        "Previous": "上一页",
+        "Home": "首页",
+        "On this page": "本页内容",
+        "Back to top": "回到顶部",
+        "Skip to content": "跳到正文",
+        "Copyright &#169; %(copyright)s": "版权所有 &#169; %(copyright)s",
+        "Made with ": "构建工具：",
+        '<a href="https://www.sphinx-doc.org/">Sphinx</a> and ': '<a href="https://www.sphinx-doc.org/">Sphinx</a>、',
+        "Last updated on %(last_updated)s": "最后更新于 %(last_updated)s",
+        "Edit this page": "编辑本页",
+        "View this page": "查看本页",
+        "Please activate JavaScript to enable the search functionality.": "请启用 JavaScript 以使用搜索功能。",
     },
 }
 SHARED = ("mathjax", "widgets")  # in the English site's _static/, loaded by both
@@ -245,6 +266,23 @@ def stage_site(stage: Path, lang: str, notebooks: list[Path], decks: bool) -> No
         (stage / "_templates" / name).write_text(SWITCH, encoding="utf-8")
     (stage / "_ext").mkdir()
     shutil.copy2(Path(__file__).with_name("search_zh.py"), stage / "_ext" / "search_zh.py")
+    if lang in THEME_WORDS:
+        write_theme_words(stage / "locale", SITES[lang]["conf"]["language"], THEME_WORDS[lang])
+
+
+def write_theme_words(locale_dir: Path, language: str, words: dict[str, str]) -> Path:
+    """``words`` (English -> translation) as Sphinx's catalog ``sphinx.mo`` in ``locale_dir`` for ``language``."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+
+    catalog = Catalog(locale=language, domain="sphinx")
+    for english, translated in words.items():
+        catalog.add(english, translated)
+    path = locale_dir / language / "LC_MESSAGES" / "sphinx.mo"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as f:
+        write_mo(f, catalog)
+    return path
 
 
 def course_notebooks() -> list[Path]:

@@ -91,6 +91,10 @@ def test_every_page_offline_with_math_figures_and_no_request(site, browser):
                    .concat([...document.querySelectorAll('form[action]')].map(f => f.action)),
             switch: [...document.querySelectorAll('.language-switch a')].map(a => a.href),
             lang: document.documentElement.lang,
+            // the theme's words around the page (links to the next page, footer, skip link), not the page's own
+            chrome: (() => { const b = document.body.cloneNode(true);
+                             b.querySelectorAll('article, script, style, svg').forEach(e => e.remove());
+                             return b.textContent; })(),
         })""")
         pages[url] = info
         assert not info["broken"], f"{url}: images that did not load: {info['broken']}"
@@ -117,6 +121,10 @@ def test_every_page_offline_with_math_figures_and_no_request(site, browser):
         assert info["switch"] and {urldefrag(h)[0] for h in info["switch"]} == {f"{root}/{other}.html"}, name
         assert other in by_name, f"{name}: its other language's page {other} was not reached"
         assert info["lang"] == ("zh-CN" if name.startswith("zh/") else "en"), (name, info["lang"])
+        if name.startswith("zh/"):  # the theme speaks the page's language too (build_site.THEME_WORDS)
+            english = [w for w in ("Next", "Previous", "Back to top", "Skip to content", "On this page", "Made with",
+                                   "Copyright") if w in info["chrome"]]
+            assert english == [], f"{name}: the theme's words in English: {english}"
     page.close()
 
 
