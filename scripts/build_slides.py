@@ -204,7 +204,7 @@ def print_pdfs(decks, out: Path, browser) -> list[Path]:
     page = browser.new_page(viewport={"width": 1280, "height": 720})
     page.route("http*://**/*", lambda route: route.abort())
     for deck in decks:
-        page.goto(deck.as_uri() + "?print-pdf")
+        page.goto(Path(deck).resolve().as_uri() + "?print-pdf")  # make slides passes a relative OUT
         page.wait_for_selector("body.deck-ready", timeout=30_000)
         page.wait_for_timeout(500)  # MathJax's last typesetting
         lang = language_of(deck)

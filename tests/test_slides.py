@@ -298,3 +298,27 @@ for _test in (test_every_slide_fits_the_screen, test_a_deck_has_a_title_slide_nu
               test_the_explorer_picks_in_the_offline_deck):
     for _mark in browser_only:
         _mark(_test)
+
+
+def test_pdfs_are_printed_from_a_relative_out_folder(tmp_path, monkeypatch):
+    """`make slides` passes a relative OUT (_build/slides): each deck is opened by its absolute file URI and its PDF
+    goes to OUT/pdf/ (a Chinese deck's to OUT/zh/pdf/). A stand-in browser records what it was asked."""
+    monkeypatch.chdir(tmp_path)
+    out = Path("_build/slides")
+    decks = [out / "01_x.slides.html", out / "zh" / "01_x.slides.html"]
+    asked = []
+
+    class Page:
+        def route(self, *a): pass
+        def goto(self, url): asked.append(url)
+        def wait_for_selector(self, *a, **k): pass
+        def wait_for_timeout(self, *a): pass
+        def pdf(self, path, **k): Path(path).write_bytes(b"%PDF")
+        def close(self): pass
+
+    class Browser:
+        def new_page(self, **k): return Page()
+
+    pdfs = build_slides.print_pdfs(decks, out, Browser())
+    assert asked == [(tmp_path / d).as_uri() + "?print-pdf" for d in decks]
+    assert pdfs == [out / "pdf" / "01_x.pdf", out / "zh" / "pdf" / "01_x.pdf"] and all(p.exists() for p in pdfs)

@@ -100,7 +100,7 @@ print(chanconv.conv2d_cost(100, 100, 5, 5, 68, 68))
 # | D2L（MXNet、TensorFlow） | “First, traverse along the 0th dimension (channel dimension) of X and K”（首先沿 X 和 K 的第 0 个维度（通道维度）遍历；TensorFlow 版作 “iterate through”） | `zip(X, K)` 是同时沿两者的通道轴遍历，把 `X[i]` 与 `K[i]` 配成一对（笔记本 1） |
 # | 课程笔记 | `nn.Conv2d(input_channel, output_channel, kernel_size, padding, stride)` | `torch.nn.Conv2d` 的第 4 个位置参数是 `stride`，第 5 个才是 `padding`：按位置这样写会把两者对调；应当按参数名传入（下面会验证） |
 # | 双语笔记 | $n$ 个输出通道、$m$ 个输入通道，“把  $n$  个 channels 变成了  $m$  个 channels” | 该层把 $m$ 个输入通道变成 $n$ 个输出通道（$n$ 个卷积核张量，每个含 $m$ 个 1 × 1 小块） |
-# | 讲课文字稿 | “1 × 1 卷积实际上就是逐像素应用的多层感知机” | 单个 1 × 1 层相当于在每个像素上应用一个全连接（线性）层；堆叠的 1 × 1 层只有在层间加入非线性时，才相当于逐像素的多层感知机（网络中的网络，NiN）；没有非线性时，两个 1 × 1 层就等于一个（下面会验证） |
+# | 讲课文字稿 | “one by one convolutions are effectively multi-layer perceptrons applied on a per pixel basis”（1 × 1 卷积实际上就是逐像素应用的多层感知机） | 单个 1 × 1 层相当于在每个像素上应用一个全连接（线性）层；堆叠的 1 × 1 层只有在层间加入非线性时，才相当于逐像素的多层感知机（网络中的网络，NiN）；没有非线性时，两个 1 × 1 层就等于一个（下面会验证） |
 #
 # 表中的数字，计算如下：
 
