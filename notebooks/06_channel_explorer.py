@@ -167,7 +167,7 @@ print(explore(Settings(source="random", n_h=4, n_w=4, k_h=7, padding=1)).message
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Recap
 
-# %% [markdown] slideshow={"slide_type": "notes"}
+# %% [markdown] slideshow={"slide_type": "-"}
 # - $c_i$ sets how many partial maps $\mathbf{X}_i \star \mathbf{K}_{o,i}$ each output channel sums;
 #   $c_o$ sets how many such sums (rows of kernels) there are; $k_h \times k_w$ sets each kernel's
 #   window.

@@ -127,6 +127,6 @@ print(explore(Settings(source="random", n_h=4, n_w=4, k_h=7, padding=1)).message
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 小结
 
-# %% [markdown] slideshow={"slide_type": "notes"}
+# %% [markdown] slideshow={"slide_type": "-"}
 # - $c_i$ 决定每个输出通道要把多少张部分和图 $\mathbf{X}_i \star \mathbf{K}_{o,i}$ 加起来；$c_o$ 决定有多少个这样的和（即多少行卷积核）；$k_h \times k_w$ 决定每个卷积核的窗口。
 # - 参数个数 $c_o c_i k_h k_w + c_o$ 和乘加次数 $c_o c_i k_h k_w m_h m_w$ 随其中每一个量增长（分组时权重个数和乘加次数除以 $g$）；输出大小只取决于 $n_h \times n_w$、$k_h \times k_w$、填充、膨胀和步幅。
