@@ -242,7 +242,7 @@ def test_the_explorer_speaks_chinese(zh):
     assert line.startswith("torch.nn.Conv2d(2, 3, kernel_size=(2, 2)") and "给出相同的 Y：是" in line
     ex = ChannelExplorer(device="cpu")
     assert ex.controls["preset"].description == "卷积核 K" and ex.view.strings == ui_strings()
-    assert ex.view.strings["the_sum"] == "和" and ex.controls["source"].options[0][0] == "讲义中的 X"
+    assert ex.view.strings["the_sum"] == "和" and ex.controls["source"].options[0][0] == "讲座中的 X"
     with language("en"):
         english = explore(Settings(c_i=3, k_h=5, k_w=5))  # the tensors are cached, the words are not
     assert english.message.startswith("no output Y: the 5×5 kernel") and english.notes[0].startswith("c_i × n_h")
