@@ -274,6 +274,7 @@ def draw_every_figure():
     from chanconv.course.data import lecture_K, lecture_X
     from chanconv.course.figures import plot_element, plot_multi_in_out, plot_partial_maps, plot_volume
     from chanconv.perf.figures import plot_roofline
+    from chanconv.perf.roofline import roof_peaks
 
     X, K = lecture_X(), lecture_K()
     K3 = torch.stack([K, K + 1, K + 2])
@@ -281,7 +282,7 @@ def draw_every_figure():
               dict(label="lecture", intensity=2.0, gflops=5.0, method="winograd")]
     return {"element": plot_element(X, K), "partial maps": plot_partial_maps(X, K3, 1, bias=torch.ones(3)),
             "multi in out": plot_multi_in_out(X, K3, bias=torch.ones(3)), "volume": plot_volume(c_o=2),
-            "roofline": plot_roofline(points, {"peak": 100.0}, 20.0, nominal=("winograd",), cpu="CPU")}
+            "roofline": plot_roofline(points, roof_peaks(100.0), 20.0, nominal=("winograd",), cpu="CPU")}
 
 
 @NEEDS_FONT
@@ -294,6 +295,8 @@ def test_figures_in_chinese_are_drawn_with_a_cjk_font_and_no_missing_glyph(zh, c
         assert not any(re.search(r"\b(input|output|kernel|channel|sum)\b", t) for t in words), (name, words)
     assert "输入通道" in " ".join(all_text(figures["element"]))
     assert any("卷积核块" in t for t in all_text(figures["volume"]))
+    roof_words = " ".join(all_text(figures["roofline"]))  # the peaks' names, written on their lines too
+    assert "可达峰值（矩阵乘法）：100 GFLOP/s" in roof_words and "attainable" not in roof_words
     missing = [r.getMessage() for r in caplog.records if "glyph" in r.getMessage().lower()]
     missing += [str(w.message) for w in recwarn if "missing from font" in str(w.message)]
     assert not missing, missing[:3]

@@ -444,9 +444,7 @@ def main(argv=None):
         report.update(summary=summarize(rows)[0], rows=rows, fitted_tables={k: {str(kk): v for kk, v in t.items()}
                                                                            for k, t in tables.items()})
         _write_csv(stem.with_suffix(".csv"), rows)
-        peaks = {"attainable peak (matrix product)": peak}
-        if "cpu" in lim:
-            peaks = {"theoretical peak": lim["cpu"].theoretical_peak_gflops, **peaks}
+        peaks = roofline.roof_peaks(peak, lim.get("cpu"))
         report["peaks"] = peaks
         fig = plot_roofline(roofline_points(rows), peaks, bw.gbs, nominal=("winograd", "fft"), cpu=machine["cpu"])
         fig.savefig(stem.parent / f"roofline-{device.type}.png", dpi=110)

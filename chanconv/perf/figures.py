@@ -170,14 +170,16 @@ def plot_roofline(points, peaks, bandwidth, *, nominal=(), cpu=None, title=None,
     has its own colour and marker; a method in ``nominal`` is drawn hollow with a legend entry
     saying that its rate is nominal (it does fewer multiplications than the FLOPs counted, as
     Winograd and the FFT do), which is how it can sit above a roof.
-    peaks: {name: GFLOP/s}, e.g. ``{"theoretical peak": 358, "attainable peak (matrix product)": 209}``,
+    peaks: {name: GFLOP/s}, e.g. ``{"theoretical peak": 358, "attainable peak (matrix product)": 209}``
+    (:func:`chanconv.perf.roofline.roof_peaks`; a name the catalog has is written in the language in use),
     each a horizontal line labelled with its value and its ridge point (●, where the memory roof
     meets it: I = peak / bandwidth).
     bandwidth: GB/s (10⁹ bytes/s), the memory roof bandwidth × I; or {name: GB/s} for several
     roofs (the first is the memory's). cpu: named in the title.
     Returns the Figure (its one axes: ``fig.axes[0]``).
     """
-    points, peaks = list(points), dict(peaks)
+    points = list(points)
+    peaks = {_(name): value for name, value in dict(peaks).items()}  # roof_peaks' names, in the language in use
     roofs = dict(bandwidth) if isinstance(bandwidth, dict) else {_("memory roof"): float(bandwidth)}
     if not peaks or not roofs:
         raise ValueError(_("plot_roofline needs at least one peak and one bandwidth"))

@@ -33,13 +33,14 @@ import numpy as np
 import torch
 
 from ..core.device import cpu_model, cpuinfo_fields, logical_cpus, read_sys
+from ..core.i18n import N_
 from ..core.timing import median_seconds
 
 __all__ = [
     "CPUDescription", "FMA_TABLE", "cpu_description",
     "MatmulRate", "AttainablePeak", "attainable_peak",
     "Bandwidth", "memory_bandwidth",
-    "arithmetic_intensity", "roof", "ridge_point", "OtherLoad",
+    "arithmetic_intensity", "roof", "ridge_point", "roof_peaks", "OtherLoad",
 ]
 
 FLOAT32_BYTES = 4
@@ -369,6 +370,18 @@ def roof(intensity, peak_gflops: float, bandwidth_gbs: float):
     """
     value = np.minimum(peak_gflops, bandwidth_gbs * np.asarray(intensity, dtype=float))
     return float(value) if np.ndim(value) == 0 else value
+
+
+# the peaks' names (English, marked for the catalog: a roofline writes them in the language in use)
+THEORETICAL_PEAK = N_("theoretical peak")
+ATTAINABLE_PEAK = N_("attainable peak (matrix product)")
+
+
+def roof_peaks(attainable_gflops: float, cpu: CPUDescription | None = None) -> dict[str, float]:
+    """The peaks a roofline draws, {name: GFLOP/s}: the CPU's theoretical peak (when the CPU could be read) and
+    the attainable peak (:func:`attainable_peak`), for :func:`chanconv.perf.figures.plot_roofline`."""
+    theoretical = {THEORETICAL_PEAK: cpu.theoretical_peak_gflops} if cpu is not None else {}
+    return {**theoretical, ATTAINABLE_PEAK: attainable_gflops}
 
 
 def ridge_point(peak_gflops: float, bandwidth_gbs: float) -> float:

@@ -254,9 +254,7 @@ ROOF_GRID = [
 ]
 roof_methods = tuple(m for m in ("im2col", "shift", "matmul1x1", "winograd", "compiled") if m in methods_here)
 roof_rows = run(ROOF_GRID, device=device, repeat=3, rounds=2, methods=roof_methods, progress=False)
-peaks = {"attainable peak (matrix product)": attainable.gflops}
-if limits_cpu is not None:
-    peaks = {"theoretical peak": limits_cpu.theoretical_peak_gflops, **peaks}
+peaks = roofline.roof_peaks(attainable.gflops, limits_cpu)
 fig = plot_roofline(roofline_points(roof_rows), peaks, bandwidth.gbs, nominal=("winograd",),
                     cpu=limits_cpu.model if limits_cpu is not None else chanconv.device_name(device), figsize=(10, 7))
 plt.show()

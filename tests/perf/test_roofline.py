@@ -102,6 +102,15 @@ def test_intel_avx512_xeon_each_factor_and_the_product(fake_cpu):
         assert part in line
 
 
+def test_roof_peaks_names_the_theoretical_peak_only_when_the_cpu_was_read(fake_cpu):
+    fake_cpu(INTEL_AVX512, logical=4)
+    cpu = roofline.cpu_description(threads=4)
+    assert roofline.roof_peaks(209.0, cpu) == {"theoretical peak": pytest.approx(320),
+                                               "attainable peak (matrix product)": 209.0}
+    assert list(roofline.roof_peaks(209.0, cpu)) == ["theoretical peak", "attainable peak (matrix product)"]
+    assert roofline.roof_peaks(209.0) == {"attainable peak (matrix product)": 209.0}
+
+
 def test_amd_zen4_runs_avx512_on_256_bit_pipes(fake_cpu):
     fake_cpu(AMD_ZEN4, sys_files={"cpuinfo_max_freq": "3700000"}, logical=2)
     d = roofline.cpu_description(threads=2)
