@@ -133,16 +133,16 @@ assets: setup  ## regenerate the pictures in assets/ from the tensors (scripts/m
 	$(PY) scripts/make_assets.py
 
 # The catalogs of what a student reads from the code (chanconv.core.i18n): the messages marked with _(), N_() and
-# ngettext() in chanconv/ (the mapping is pyproject.toml's [tool.babel]) -> chanconv/locale/chanconv.pot ->
+# ngettext() in chanconv/ and tr() in notebooks/*.py (the mapping is pyproject.toml's [tool.babel]) -> chanconv/locale/chanconv.pot ->
 # each language's chanconv/locale/<lang>/LC_MESSAGES/chanconv.po (new messages empty or fuzzy: translate them,
 # then run it again) -> chanconv.mo, which the wheel ships. tests/test_i18n.py reads I18N_KEYWORDS from here.
 LOCALES       := zh
-I18N_KEYWORDS := -k _ -k N_ -k ngettext:1,2
+I18N_KEYWORDS := -k _ -k N_ -k ngettext:1,2 -k tr
 I18N_DIR      := chanconv/locale
 i18n: setup  ## the catalogs: extract the marked messages to chanconv.pot, update each language's .po, compile the .mo
 	$(BIN)/pybabel extract -F pyproject.toml --no-default-keywords $(I18N_KEYWORDS) --add-location=file --sort-output \
 	  --project=chanconv --version=$$($(PY) -c "import chanconv; print(chanconv.__version__)") \
-	  --copyright-holder="The chanconv authors" -o $(I18N_DIR)/chanconv.pot chanconv
+	  --copyright-holder="The chanconv authors" -o $(I18N_DIR)/chanconv.pot chanconv notebooks
 	for lang in $(LOCALES); do \
 	  $(BIN)/pybabel update -i $(I18N_DIR)/chanconv.pot -d $(I18N_DIR) -D chanconv -l $$lang --init-missing \
 	    --ignore-obsolete --ignore-pot-creation-date || exit 1; \

@@ -11,7 +11,8 @@ The general layer ``conv2d(input, weight, bias=None, stride=1, padding=0, dilati
 method="auto")`` (torch's signature) with the methods in ``METHODS``, its cost ``conv2d_cost(...)``,
 the from-scratch backward ``conv2d_backward(dY, X, W, ...) -> (dX, dW, db)``, one validated
 description of a layer ``Layer``, the module ``nn.Conv2d`` (a drop-in for ``torch.nn.Conv2d``),
-``default_device()``, and ``set_language("zh")`` (the language a student reads).
+``default_device()``, ``set_language("zh")`` (the language a student reads) and ``tr(message)`` (a notebook's own
+words in that language).
 
 The package, by what it holds (each folder imports only those above it)::
 
@@ -37,6 +38,7 @@ from .core import (
     nn,
     output_size,
     set_language,
+    tr,
 )
 from .course import corr2d, corr2d_multi_in, corr2d_multi_in_out, corr2d_multi_in_out_1x1, data
 
@@ -64,4 +66,5 @@ __all__ = [
     "get_language",
     "output_size",
     "set_language",
+    "tr",
 ]

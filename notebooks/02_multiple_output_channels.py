@@ -45,6 +45,7 @@ import matplotlib.pyplot as plt
 import torch
 
 import chanconv
+from chanconv import tr
 from chanconv.course.data import lecture_K, lecture_X, load_photo
 from chanconv.course.element import element_terms
 from chanconv.course.figures import CHANNEL_CMAPS, plot_maps, plot_multi_in_out, plot_partial_maps, plot_volume
@@ -53,7 +54,7 @@ from chanconv.course.partials import partial_maps
 
 torch.manual_seed(0)
 device = chanconv.default_device()
-print("device:", device)
+print(tr("device:"), device)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## One kernel per output channel
@@ -130,10 +131,10 @@ print(Y)
 # function equals chanconv's, and the general layer `chanconv.conv2d` (every method) agrees:
 
 # %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
-print("equals chanconv.corr2d_multi_in_out:", torch.equal(Y, chanconv.corr2d_multi_in_out(X, K)))
+print(tr("equals chanconv.corr2d_multi_in_out:"), torch.equal(Y, chanconv.corr2d_multi_in_out(X, K)))
 for method in ["loops", "unfold", "im2col", "im2row", "shift", "fft", "torch"]:
     same = torch.allclose(chanconv.conv2d(X, K, method=method), Y)
-    print(f"conv2d(method={method!r:9}) gives the same Y:", same)
+    print(f"conv2d(method={method!r:9})", tr("gives the same Y:"), same)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # What to see: the two inputs are drawn once, on top.
@@ -151,7 +152,7 @@ fig = plot_multi_in_out(X.cpu(), K.cpu())
 # %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 for o in range(3):
     print(f"Y[{o}, 0, 0] =", element_terms(X, K, o, 0, 0).text())
-print("sum of the first window over both channels:", float(X[:, :2, :2].sum()))
+print(tr("sum of the first window over both channels:"), float(X[:, :2, :2].sum()))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The same code in MXNet and TensorFlow
@@ -200,12 +201,12 @@ print("sum of the first window over both channels:", float(X[:, :2, :2].sum()))
 X_nhwc = nchw_to_nhwc(X[None].cpu())             # (batch, n_h, n_w, c_i) = (1, 3, 3, 2)
 K_hwio = oihw_to_hwio(K.cpu())                    # (k_h, k_w, c_i, c_o) = (2, 2, 2, 3)
 Y_nhwc = conv2d_nhwc(X_nhwc.numpy(), K_hwio.numpy())
-print("TensorFlow layout: X", tuple(X_nhwc.shape), " K", tuple(K_hwio.shape), " Y", Y_nhwc.shape)
+print(tr("TensorFlow layout:"), "X", tuple(X_nhwc.shape), " K", tuple(K_hwio.shape), " Y", Y_nhwc.shape)
 Y_back = nhwc_to_nchw(torch.from_numpy(Y_nhwc))[0].float()
-print("back to (c_o, m_h, m_w):", tuple(Y_back.shape), " equals Y:", torch.equal(Y_back, Y.cpu()))
+print(tr("back to (c_o, m_h, m_w):"), tuple(Y_back.shape), tr(" equals Y:"), torch.equal(Y_back, Y.cpu()))
 wrong = K.cpu().reshape(2, 2, 2, 3)              # a reshape keeps the memory order: wrong
 Y_wrong = conv2d_nhwc(X_nhwc.numpy(), wrong.numpy())
-print("a reshape instead of the transpose gives the same Y:", bool((Y_wrong == Y_nhwc).all()))
+print(tr("a reshape instead of the transpose gives the same Y:"), bool((Y_wrong == Y_nhwc).all()))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Each output channel is a detector
@@ -227,10 +228,10 @@ blur = torch.full((3, 3), 1 / 9)
 centre = torch.zeros(3, 3)
 centre[1, 1] = 1.0
 detectors = {
-    "horizontal edges": torch.einsum("c,hw->chw", luma, sobel),
-    "vertical edges": torch.einsum("c,hw->chw", luma, sobel.T),
-    "blur": torch.einsum("c,hw->chw", luma, blur),
-    "blue minus red": torch.einsum("c,hw->chw", torch.tensor([-1.0, 0.0, 1.0]), centre),
+    tr("horizontal edges"): torch.einsum("c,hw->chw", luma, sobel),
+    tr("vertical edges"): torch.einsum("c,hw->chw", luma, sobel.T),
+    tr("blur"): torch.einsum("c,hw->chw", luma, blur),
+    tr("blue minus red"): torch.einsum("c,hw->chw", torch.tensor([-1.0, 0.0, 1.0]), centre),
 }
 W = torch.stack(list(detectors.values())).to(device)
 X_photo = load_photo(height=150, device=device)
@@ -264,9 +265,10 @@ fig = plot_maps([Y_photo[o].cpu() for o in range(4)],
                 ranges=[None, None, (0, 1), None], symmetric=True)
 
 # %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
-print("blur, mean of row 0:", round(float(Y_photo[2, 0].mean()), 3), "  of row 1:", round(float(Y_photo[2, 1].mean()), 3))
-print("horizontal edges, mean of row 0:", round(float(Y_photo[0, 0].mean()), 3),
-      "  of row 1:", round(float(Y_photo[0, 1].mean()), 3))
+print(tr("blur, mean of row 0:"), round(float(Y_photo[2, 0].mean()), 3),
+      tr("  of row 1:"), round(float(Y_photo[2, 1].mean()), 3))
+print(tr("horizontal edges, mean of row 0:"), round(float(Y_photo[0, 0].mean()), 3),
+      tr("  of row 1:"), round(float(Y_photo[0, 1].mean()), 3))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## One output channel, channel by channel
@@ -287,9 +289,9 @@ print("horizontal edges, mean of row 0:", round(float(Y_photo[0, 0].mean()), 3),
 # (green's 0.587 gives the strongest), and their sum is $\mathbf{Y}_0$.
 
 # %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
-names = [r"$\mathbf{X}_0$ (red)", r"$\mathbf{X}_1$ (green)", r"$\mathbf{X}_2$ (blue)"]
+names = [r"$\mathbf{X}_0$ " + tr("(red)"), r"$\mathbf{X}_1$ " + tr("(green)"), r"$\mathbf{X}_2$ " + tr("(blue)")]
 fig = plot_partial_maps(X_photo.cpu(), W.cpu(), 0, padding=1, input_cmaps=CHANNEL_CMAPS, input_names=names,
-                        value_label="edge response (top − bottom)")
+                        value_label=tr("edge response (top − bottom)"))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # What to see, blue minus red: the partial maps are $-\mathbf{X}_0$ (the red channel, negated: orange,
@@ -302,12 +304,13 @@ fig = plot_partial_maps(X_photo.cpu(), W.cpu(), 0, padding=1, input_cmaps=CHANNE
 
 # %% slideshow={"slide_type": "subslide"} tags=["slide-output-only"]
 fig = plot_partial_maps(X_photo.cpu(), W.cpu(), 3, padding=1, input_cmaps=CHANNEL_CMAPS, input_names=names,
-                        value_label="blue − red (> 0: bluer)")
+                        value_label=tr("blue − red (> 0: bluer)"))
 P3 = partial_maps(X_photo, W, 3, padding=1)
-print("the partial maps add up to Y[3]:", torch.allclose(P3.output, Y_photo[3], atol=1e-6))
-for region, (rows, cols) in {"blue backdrop": (slice(20, 60), slice(112, 128)),
-                             "face": (slice(55, 85), slice(45, 80))}.items():
-    print(f"Y[3] = blue − red, mean over the {region}: {float(Y_photo[3, rows, cols].mean()):+.2f}")
+print(tr("the partial maps add up to Y[3]:"), torch.allclose(P3.output, Y_photo[3], atol=1e-6))
+for region, (rows, cols) in {tr("blue backdrop"): (slice(20, 60), slice(112, 128)),
+                             tr("face"): (slice(55, 85), slice(45, 80))}.items():
+    print(tr("Y[3] = blue − red, mean over the {region}: {mean:+.2f}",
+             region=region, mean=float(Y_photo[3, rows, cols].mean())))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # In a trained network nobody writes these kernels: they are learned, and a feature is often a

@@ -43,13 +43,14 @@ import matplotlib.pyplot as plt
 import torch
 
 import chanconv
+from chanconv import tr
 from chanconv.course.data import load_photo
 from chanconv.course.element import element_terms
 from chanconv.course.figures import plot_maps, plot_multi_in_out
 
 torch.manual_seed(0)
 device = chanconv.default_device()
-print("device:", device)
+print(tr("device:"), device)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## A fully connected layer at every pixel
@@ -87,7 +88,8 @@ def corr2d_multi_in_out_1x1(X, K):
 
 # %% slideshow={"slide_type": "notes"}
 for n_h, p_h, s_h in [(28, 0, 1), (28, 1, 1), (28, 0, 2)]:
-    print(f"n_h = {n_h}, padding {p_h}, stride {s_h}: m_h =", chanconv.output_size(n_h, 1, stride=s_h, padding=p_h))
+    print(tr("n_h = {n_h}, padding {p_h}, stride {s_h}: m_h =", n_h=n_h, p_h=p_h, s_h=s_h),
+          chanconv.output_size(n_h, 1, stride=s_h, padding=p_h))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The lecture's check: random $\mathbf{X}$ with $c_i = 3$ channels of $3 \times 3$, a kernel with
@@ -104,7 +106,7 @@ Y1 = corr2d_multi_in_out_1x1(X, K)
 Y2 = chanconv.corr2d_multi_in_out(X, K)
 print("Y1:", tuple(Y1.shape), " Y2:", tuple(Y2.shape))
 print("‖Y1 - Y2‖ < 1e-6:", float((Y1 - Y2).norm()) < 1e-6)
-print("equals chanconv.corr2d_multi_in_out_1x1:", torch.equal(Y1, chanconv.corr2d_multi_in_out_1x1(X, K)))
+print(tr("equals chanconv.corr2d_multi_in_out_1x1:"), torch.equal(Y1, chanconv.corr2d_multi_in_out_1x1(X, K)))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Why does the lecture compare with a tolerance (1e-6) instead of asking for equality?
@@ -127,7 +129,8 @@ for name, (A, B) in {"c_i = 3  ": (Y1, Y2),
                      "c_i = 256": (corr2d_multi_in_out_1x1(X_many, K_many),
                                    chanconv.corr2d_multi_in_out(X_many, K_many))}.items():
     rel = float(((A - B).abs() / B.abs()).max())
-    print(f"{name}: exactly equal: {torch.equal(A, B)!s:5}   largest relative difference: {rel:.1e}")
+    print(tr("{name}: exactly equal: {same!s:5}   largest relative difference: {rel:.1e}",
+             name=name, same=torch.equal(A, B), rel=rel))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # What to see: the three inputs are drawn once, on top; each row pairs every input with its
@@ -161,10 +164,10 @@ print(element_terms(X_small, K_small, 0, 0, 0).text())
 # %% slideshow={"slide_type": "notes"}
 reduce = chanconv.conv2d_cost(256, 64, 1, 1, 28, 28)
 print(reduce)
-print("weights c_o·c_i:", reduce.weights, " biases c_o:", reduce.params - reduce.weights)
-print("(c_o + 1)(c_i + 1) would be:", (64 + 1) * (256 + 1), "— not a parameter count")
+print(tr("weights c_o·c_i:"), reduce.weights, tr(" biases c_o:"), reduce.params - reduce.weights)
+print(tr("(c_o + 1)(c_i + 1) would be:"), (64 + 1) * (256 + 1), tr("— not a parameter count"))
 layer = torch.nn.Conv2d(256, 64, kernel_size=1)
-print("torch.nn.Conv2d(256, 64, 1) has", sum(p.numel() for p in layer.parameters()), "parameters")
+print(tr("torch.nn.Conv2d(256, 64, 1) has {count} parameters", count=sum(p.numel() for p in layer.parameters())))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # It runs as one matrix product, and `chanconv.conv2d` chooses that method by itself for $1 \times 1$
@@ -176,9 +179,9 @@ print("torch.nn.Conv2d(256, 64, 1) has", sum(p.numel() for p in layer.parameters
 # %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 X256 = torch.randn(256, 28, 28, generator=g).to(device)
 W64 = torch.randn(64, 256, 1, 1, generator=g).to(device) / 16
-print("method chosen:", chanconv.auto_method(256, 64, 1, 1, 28, 28))
+print(tr("method chosen:"), chanconv.auto_method(256, 64, 1, 1, 28, 28))
 print("Y:", tuple(chanconv.conv2d(X256, W64).shape))
-print("3×3 instead:", chanconv.conv2d_cost(256, 64, 3, 3, 28, 28, padding=1).params, "parameters")
+print(tr("3×3 instead: {count} parameters", count=chanconv.conv2d_cost(256, 64, 3, 3, 28, 28, padding=1).params))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Combining edge channels, pixel by pixel
@@ -198,7 +201,7 @@ gray = torch.einsum("c,chw->hw", torch.tensor([0.299, 0.587, 0.114], device=devi
 sobel = torch.tensor([[1.0, 2.0, 1.0], [0.0, 0.0, 0.0], [-1.0, -2.0, -1.0]])
 W_edges = torch.stack([sobel, sobel.T])[:, None].to(device)  # (c_o, c_i, k_h, k_w) = (2, 1, 3, 3)
 E = chanconv.conv2d(gray, W_edges, padding=1)  # channel 0: horizontal edges, 1: vertical edges
-print("edges E:", tuple(E.shape))
+print(tr("edges E:"), tuple(E.shape))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Two $1 \times 1$ layers then read $\mathbf{E}$, side by side (neither reads the other's output):
@@ -226,8 +229,8 @@ print("edges E:", tuple(E.shape))
 W_diag = (torch.tensor([[1.0, 1.0], [1.0, -1.0]]) / 2**0.5).reshape(2, 2, 1, 1).to(device)
 D = chanconv.conv2d(E, W_diag)                                              # E -> D
 strength = chanconv.conv2d(E**2, torch.ones(1, 2, 1, 1, device=device)).sqrt()  # E -> E² -> sum -> √
-print("diagonal edges D:", tuple(D.shape), " strength S:", tuple(strength.shape))
-print("the same S from D² instead of E²:",
+print(tr("diagonal edges D:"), tuple(D.shape), tr(" strength S:"), tuple(strength.shape))
+print(tr("the same S from D² instead of E²:"),
       torch.allclose(chanconv.conv2d(D**2, torch.ones(1, 2, 1, 1, device=device)).sqrt(), strength, atol=1e-4))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -252,18 +255,18 @@ print("the same S from D² instead of E²:",
 # %% slideshow={"slide_type": "notes"}
 n = 12
 u, v = torch.meshgrid(torch.arange(n), torch.arange(n), indexing="ij")  # row u, column v
-tests = {"horizontal": (u < n // 2).float(), "vertical": (v < n // 2).float(),
-         "/ diagonal": (u + v < n).float(), "\\ diagonal": (u < v).float()}
-print(f"{'edge':12} {'|E[0]|':>7} {'|E[1]|':>7} {'|D[0]|':>7} {'|D[1]|':>7} {'S':>7}   (largest inside the image)")
+tests = {tr("horizontal"): (u < n // 2).float(), tr("vertical"): (v < n // 2).float(),
+         tr("/ diagonal"): (u + v < n).float(), tr("\\ diagonal"): (u < v).float()}
+print(f"{'|E[0]|':>7} {'|E[1]|':>7} {'|D[0]|':>7} {'|D[1]|':>7} {'S':>7}   " + tr("edge (largest inside the image)"))
 test_maps = []
 for name, img in tests.items():
     E_test = chanconv.conv2d(img[None].to(device), W_edges, padding=1)
     D_test = chanconv.conv2d(E_test, W_diag)
     S_test = E_test.pow(2).sum(0).sqrt()
     largest = [float(m[1:-1, 1:-1].abs().max()) for m in (E_test[0], E_test[1], D_test[0], D_test[1], S_test)]
-    print(f"{name:12}" + "".join(f" {x:7.3f}" for x in largest))
+    print("".join(f"{x:7.3f} " for x in largest) + "  " + name)
     test_maps.append((img[1:-1, 1:-1], D_test.cpu()))
-print("1/√2 of the horizontal edge's strength:", round(4 / 2**0.5, 3))
+print(tr("1/√2 of the horizontal edge's strength:"), round(4 / 2**0.5, 3))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The same in pictures: each test image (top row) and its $\mathbf{D}_0$ and $\mathbf{D}_1$ (rows below,
@@ -277,7 +280,7 @@ print("1/√2 of the horizontal edge's strength:", round(4 / 2**0.5, 3))
 # %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 fig = plot_maps([img for img, _ in test_maps] + [d[0, 1:-1, 1:-1] for _, d in test_maps]
                 + [d[1, 1:-1, 1:-1] for _, d in test_maps],
-                [f"test image: {name}" for name in tests] + [rf"$\mathbf{{D}}_0$: {name}" for name in tests]
+                [tr("test image: {name}", name=name) for name in tests] + [rf"$\mathbf{{D}}_0$: {name}" for name in tests]
                 + [rf"$\mathbf{{D}}_1$: {name}" for name in tests],
                 ncols=4, ranges=[(0, 1)] * 4 + [(-4.3, 4.3)] * 8)
 
@@ -301,15 +304,15 @@ fig = plot_maps([img for img, _ in test_maps] + [d[0, 1:-1, 1:-1] for _, d in te
 
 # %% slideshow={"slide_type": "notes"}
 fig = plot_maps([E[0].cpu(), E[1].cpu(), D[0].cpu(), D[1].cpu(), strength[0].cpu()],
-                [r"$\mathbf{E}_0$: horizontal edges", r"$\mathbf{E}_1$: vertical edges",
-                 r"$\mathbf{D}_0 = (\mathbf{E}_0 + \mathbf{E}_1)/\sqrt{2}$: full for /",
-                 r"$\mathbf{D}_1 = (\mathbf{E}_0 - \mathbf{E}_1)/\sqrt{2}$: full for " + "\\",
-                 r"strength $\mathbf{S} = \sqrt{\mathbf{E}_0^2 + \mathbf{E}_1^2}$"], ncols=3, symmetric=True,
+                [r"$\mathbf{E}_0$: " + tr("horizontal edges"), r"$\mathbf{E}_1$: " + tr("vertical edges"),
+                 r"$\mathbf{D}_0 = (\mathbf{E}_0 + \mathbf{E}_1)/\sqrt{2}$: " + tr("full for /"),
+                 r"$\mathbf{D}_1 = (\mathbf{E}_0 - \mathbf{E}_1)/\sqrt{2}$: " + tr("full for \\"),
+                 tr("strength") + r" $\mathbf{S} = \sqrt{\mathbf{E}_0^2 + \mathbf{E}_1^2}$"], ncols=3, symmetric=True,
                 ranges=[None, None, None, None, (0, None)])
 S = strength[0]
-print("strength, mean of the top row:", round(float(S[0].mean()), 2),
-      "  left column:", round(float(S[:, 0].mean()), 2), "  right column:", round(float(S[:, -1].mean()), 2),
-      "  bottom row:", round(float(S[-1].mean()), 2), "  inside:", round(float(S[1:-1, 1:-1].mean()), 2))
+print(tr("strength, mean of the top row:"), round(float(S[0].mean()), 2),
+      tr("  left column:"), round(float(S[:, 0].mean()), 2), tr("  right column:"), round(float(S[:, -1].mean()), 2),
+      tr("  bottom row:"), round(float(S[-1].mean()), 2), tr("  inside:"), round(float(S[1:-1, 1:-1].mean()), 2))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Without a nonlinearity in between, a $1 \times 1$ layer after a $3 \times 3$ layer is itself one
@@ -322,7 +325,7 @@ print("strength, mean of the top row:", round(float(S[0].mean()), 2),
 
 # %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 W_combined = torch.einsum("oc,cihw->oihw", W_diag[:, :, 0, 0], W_edges)
-print("one 3×3 layer gives the same D:",
+print(tr("one 3×3 layer gives the same D:"),
       torch.allclose(chanconv.conv2d(gray, W_combined, padding=1), D, atol=1e-5))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -351,8 +354,8 @@ for step in range(501):
     loss = ((chanconv.conv2d(X_train, W, b) - T_train) ** 2).mean()
     if step in (0, 10, 100, 500):  # the weights that gave this loss, before this step's update
         shown = f"{loss.item():.1e}" if loss.item() >= 1e-12 else "< 1e-12"  # below: rounding, not learning
-        print(f"step {step:3}: loss {shown}  weights {[round(w, 3) for w in W.flatten().tolist()]}"
-              f"  bias {b.item():+.3f}")
+        print(tr("step {step:3}: loss {loss}  weights {weights}  bias {bias:+.3f}",
+                 step=step, loss=shown, weights=[round(w, 3) for w in W.flatten().tolist()], bias=b.item()))
     loss.backward()
     optimizer.step()
 
@@ -365,9 +368,11 @@ for step in range(501):
 
 # %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 learned_gray = chanconv.conv2d(photo, W.detach(), b.detach())
-print("learned weights (after 501 updates):", [round(w, 3) for w in W.flatten().tolist()], " bias:", round(b.item(), 4))
-print("equals the true grayscale within 1e-4:", torch.allclose(learned_gray, gray, atol=1e-4))
-fig = plot_maps([photo.permute(1, 2, 0).cpu(), learned_gray[0].cpu()], [r"$\mathbf{X}$ (RGB)", r"learned 1×1: $\mathbf{Y}$"],
+print(tr("learned weights (after 501 updates):"), [round(w, 3) for w in W.flatten().tolist()],
+      tr(" bias:"), round(b.item(), 4))
+print(tr("equals the true grayscale within 1e-4:"), torch.allclose(learned_gray, gray, atol=1e-4))
+fig = plot_maps([photo.permute(1, 2, 0).cpu(), learned_gray[0].cpu()],
+                [r"$\mathbf{X}$ (RGB)", tr("learned 1×1:") + r" $\mathbf{Y}$"],
                 ranges=[None, (0, 1)])
 
 # %% [markdown] slideshow={"slide_type": "slide"}

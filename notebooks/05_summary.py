@@ -112,17 +112,18 @@ import inspect
 
 samples_work = chanconv.conv2d_cost(100, 100, 5, 5, 68, 68, batch=1_000_000)
 flops = 10 * samples_work.flops
-print(f"10 layers × 1M samples: {10 * samples_work.macs:.3e} MACs = {flops:.3e} FLOPs")
-print(f"at 0.15 TFLOP/s: {flops / 0.15e12 / 3600:.1f} h;  at 12 TFLOP/s: {flops / 12e12 / 60:.1f} min")
-print("torch.nn.Conv2d's positional parameters:", list(inspect.signature(torch.nn.Conv2d).parameters)[:5])
+print(chanconv.tr("10 layers × 1M samples: {macs:.3e} MACs = {flops:.3e} FLOPs", macs=10 * samples_work.macs, flops=flops))
+print(chanconv.tr("at 0.15 TFLOP/s: {hours:.1f} h;  at 12 TFLOP/s: {minutes:.1f} min",
+                  hours=flops / 0.15e12 / 3600, minutes=flops / 12e12 / 60))
+print(chanconv.tr("torch.nn.Conv2d's positional parameters:"), list(inspect.signature(torch.nn.Conv2d).parameters)[:5])
 W1, W2 = torch.randn(5, 4, 1, 1, generator=g), torch.randn(3, 5, 1, 1, generator=g)
 X4 = torch.rand(4, 6, 6, generator=g)
 stacked = chanconv.conv2d(chanconv.conv2d(X4, W1), W2)
 one = chanconv.conv2d(X4, (W2[:, :, 0, 0] @ W1[:, :, 0, 0])[:, :, None, None])
 with_relu = chanconv.conv2d(torch.relu(chanconv.conv2d(X4, W1)), W2)
-print("two 1×1 layers = one 1×1 layer with the product of their matrices:",
+print(chanconv.tr("two 1×1 layers = one 1×1 layer with the product of their matrices:"),
       torch.allclose(stacked, one, atol=1e-5))
-print("with a ReLU between them they are not:", not torch.allclose(with_relu, one, atol=1e-3))
+print(chanconv.tr("with a ReLU between them they are not:"), not torch.allclose(with_relu, one, atol=1e-3))
 
 # %% [markdown] slideshow={"slide_type": "-"}
 # The exercises of the section come with their own notebook.

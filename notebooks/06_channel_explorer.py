@@ -76,8 +76,10 @@ explorer
 # picture writes for the picked element $\mathbf{Y}_{0,0,0}$ comes from these numbers):
 
 # %% slideshow={"slide_type": "notes"}
+from chanconv import tr
+
 print(explorer.summary)
-print(explorer.state.element.compact_text(), "  (one partial sum per input channel)")
+print(explorer.state.element.compact_text(), tr("  (one partial sum per input channel)"))
 print(explorer.element_text)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
@@ -136,7 +138,7 @@ photo
 
 # %% slideshow={"slide_type": "notes"}
 print(photo.summary)
-print("K[0, i] for every input channel i of output channel 0 (horizontal edges, weight 1/3):")
+print(tr("K[0, i] for every input channel i of output channel 0 (horizontal edges, weight 1/3):"))
 print(photo.tensors[1][0, 0])  # the same for i = 1, 2
 
 # %% [markdown] slideshow={"slide_type": "subslide"}

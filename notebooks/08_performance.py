@@ -54,7 +54,9 @@ import matplotlib.pyplot as plt
 import torch
 
 import chanconv
+from chanconv import tr
 from chanconv.core import auto_table
+from chanconv.core.i18n import pad  # f"{text:10}" counting a Chinese character as two columns
 from chanconv.core.methods import FFT_REL_ERROR, WINOGRAD_REL_ERROR, compiled
 from chanconv.perf import roofline
 from chanconv.perf.bench import Shape, aten_calls, roofline_points, run, summarize
@@ -62,7 +64,7 @@ from chanconv.perf.figures import method_colour, plot_roofline
 
 _ = torch.manual_seed(0)
 device = chanconv.default_device()
-print("device:", device)
+print(tr("device:"), device)
 
 # %% [markdown] slideshow={"slide_type": "-"}
 # The compiled rung is built the first time it is used (30–90 s with a C++ compiler; cached
@@ -96,7 +98,7 @@ for method in methods_here:
     if method == "matmul1x1":
         continue
     Y = chanconv.conv2d(X, W, b, padding=1, method=method)
-    print(f"{method:9} same as torch: {torch.allclose(Y, reference, atol=1e-4)}")
+    print(f"{method:9}", tr("same as torch:"), torch.allclose(Y, reference, atol=1e-4))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Step 1: leave the Python loops
@@ -113,7 +115,8 @@ small = run([Shape("small", 4, 4, 3, 12)], device=device, repeat=3, methods=meth
 loops_time = next(r["seconds"] for r in small if r["method"] == "loops")
 for r in small:
     if r["seconds"] is not None:
-        print(f"{r['method']:9} {r['seconds'] * 1e3:9.3f} ms   {loops_time / r['seconds']:8.0f}× faster than loops")
+        print(f"{r['method']:9} {r['seconds'] * 1e3:9.3f} ms   "
+              + tr("{times:8.0f}× faster than loops", times=loops_time / r["seconds"]))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Step 2: one big matrix product
@@ -140,11 +143,14 @@ for r in layer:
 ratio = {r["method"]: r["ratio_to_torch"] for r in layer if r["ratio_to_torch"]}
 order = sorted((m for m in ratio if m not in ("torch", "loops")), key=ratio.get)
 if abs(ratio["im2row"] / ratio["im2col"] - 1) < 0.03:
-    orientation = f"im2row and im2col were level on this CPU ({ratio['im2row']:.2f}× and {ratio['im2col']:.2f}×)"
+    orientation = tr("im2row and im2col were level on this CPU ({row:.2f}× and {col:.2f}×)",
+                     row=ratio["im2row"], col=ratio["im2col"])
 else:
     won, lost = sorted(("im2row", "im2col"), key=ratio.get)
-    orientation = f"{won} beat {lost} on this CPU ({ratio[won]:.2f}× against {ratio[lost]:.2f}×)"
-print(f"\nfastest here: {order[0]} ({ratio[order[0]]:.2f}× torch); {orientation}")
+    orientation = tr("{won} beat {lost} on this CPU ({a:.2f}× against {b:.2f}×)",
+                     won=won, lost=lost, a=ratio[won], b=ratio[lost])
+print("\n" + tr("fastest here: {method} ({ratio:.2f}× torch); {orientation}",
+                method=order[0], ratio=ratio[order[0]], orientation=orientation))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Time against $c_i = c_o$ and against $k$
@@ -180,36 +186,39 @@ def plot_sweep(ax, rows, key, label):
     values = sorted({r[key] for r in rows})
     ax.set_xticks(values, [str(v) for v in values])
     ax.set_xlabel(label)
-    ax.set_ylabel("time (ms)")
+    ax.set_ylabel(tr("time (ms)"))
     ax.grid(True, which="both", alpha=0.3)
 
 
 def gaps(rows, key, name):
     """Per method: time ÷ torch's at the smallest and the largest setting, and what the gap did."""
-    print(f"against {name}:")
+    print(tr("against {name}:", name=name))
     for method in dict.fromkeys(r["method"] for r in rows if r["method"] != "torch"):
         pts = sorted((r[key], r["ratio_to_torch"]) for r in rows if r["method"] == method and r["ratio_to_torch"])
         (v0, r0), (v1, r1) = pts[0], pts[-1]
-        trend = "narrowed" if r1 < 0.9 * r0 else "widened" if r1 > 1.1 * r0 else "stayed within 10 %"
-        print(f"  {method:9} {r0:6.2f}× torch at {v0:3} → {r1:6.2f}× at {v1:3}: the gap {trend}")
+        trend = (tr("the gap narrowed") if r1 < 0.9 * r0 else tr("the gap widened") if r1 > 1.1 * r0
+                 else tr("the gap stayed within 10 %"))
+        print(f"  {method:9} " + tr("{r0:6.2f}× torch at {v0:3} → {r1:6.2f}× at {v1:3}: {trend}",
+                                     r0=r0, v0=v0, r1=r1, v1=v1, trend=trend))
 
 
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-plot_sweep(axes[0], sweep_c, "c_i", r"$c_i = c_o$ ($3 \times 3$ kernel, $24 \times 24$ input)")
-plot_sweep(axes[1], sweep_k, "k", r"$k_h = k_w$ ($c_i = c_o = 32$, $24 \times 24$ input)")
+plot_sweep(axes[0], sweep_c, "c_i", r"$c_i = c_o$ " + tr(r"($3 \times 3$ kernel, $24 \times 24$ input)"))
+plot_sweep(axes[1], sweep_k, "k", r"$k_h = k_w$ " + tr(r"($c_i = c_o = 32$, $24 \times 24$ input)"))
 axes[0].legend(fontsize=8, loc="upper left")
 axes[1].legend(fontsize=8, loc="lower right")
-axes[0].set_title("time against channels")
-axes[1].set_title("time against kernel size")
+axes[0].set_title(tr("time against channels"))
+axes[1].set_title(tr("time against kernel size"))
 fig.tight_layout()
 plt.show()
 gaps(sweep_c, "c_i", "c_i = c_o")
 gaps(sweep_k, "k", "k_h = k_w")
 seconds_k = {(r["method"], r["k"]): r["seconds"] for r in sweep_k if r["seconds"]}
 if ("fft", 9) in seconds_k:
-    print(f"from k = 3 to 9 the multiply-adds grow 9×; fft's time grew {seconds_k['fft', 9] / seconds_k['fft', 3]:.1f}×, "
-          f"torch's {seconds_k['torch', 9] / seconds_k['torch', 3]:.1f}×; fft faster than torch anywhere in the two "
-          f"sweeps: {any(r['ratio_to_torch'] < 1 for r in sweep_c + sweep_k if r['method'] == 'fft')}")
+    print(tr("from k = 3 to 9 the multiply-adds grow 9×; fft's time grew {fft:.1f}×, torch's {torch:.1f}×; "
+             "fft faster than torch anywhere in the two sweeps: {faster}",
+             fft=seconds_k["fft", 9] / seconds_k["fft", 3], torch=seconds_k["torch", 9] / seconds_k["torch", 3],
+             faster=any(r["ratio_to_torch"] < 1 for r in sweep_c + sweep_k if r["method"] == "fft")))
 
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -237,13 +246,13 @@ limits_cpu = roofline.cpu_description() if device.type == "cpu" else None
 attainable = roofline.attainable_peak(device)
 bandwidth = roofline.memory_bandwidth(device)
 if limits_cpu is not None:
-    print("theoretical peak:", limits_cpu.describe())
-print(f"attainable peak: {attainable.gflops:.0f} GFLOP/s, the best of")
+    print(tr("theoretical peak:"), limits_cpu.describe())
+print(tr("attainable peak: {gflops:.0f} GFLOP/s, the best of", gflops=attainable.gflops))
 print(attainable.format_table())
-print(f"memory bandwidth: copy {bandwidth.copy_gbs:.1f} GB/s, triad {bandwidth.triad_gbs:.1f} GB/s "
-      f"({bandwidth.array_mib:.0f} MiB arrays)")
+print(tr("memory bandwidth: copy {copy:.1f} GB/s, triad {triad:.1f} GB/s ({mib:.0f} MiB arrays)",
+         copy=bandwidth.copy_gbs, triad=bandwidth.triad_gbs, mib=bandwidth.array_mib))
 ridge = roofline.ridge_point(attainable.gflops, bandwidth.gbs)
-print(f"ridge point: {ridge:.1f} FLOP/byte")
+print(tr("ridge point: {ridge:.1f} FLOP/byte", ridge=ridge))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The roofline
@@ -288,14 +297,14 @@ print(f"ridge point: {ridge:.1f} FLOP/byte")
 
 # %% slideshow={"slide_type": "-"} tags=["nbval-ignore-output", "slide-figure-only"]
 ROOF_GRID = [
-    Shape("lecture 5×5", 100, 100, 5, 68),
-    Shape("3×3, 64 ch", 64, 64, 3, 32, padding=1),
-    Shape("3×3, 256 ch", 256, 256, 3, 32, padding=1),
-    Shape("7×7 stem, stride 2", 3, 64, 7, 112, stride=2, padding=3),
+    Shape(tr("lecture 5×5"), 100, 100, 5, 68),
+    Shape(tr("3×3, 64 ch"), 64, 64, 3, 32, padding=1),
+    Shape(tr("3×3, 256 ch"), 256, 256, 3, 32, padding=1),
+    Shape(tr("7×7 stem, stride 2"), 3, 64, 7, 112, stride=2, padding=3),
     Shape("1×1, 256 → 64", 256, 64, 1, 28),
     Shape("1×1, 16 → 16", 16, 16, 1, 112),
-    Shape("depthwise 3×3", 64, 64, 3, 56, padding=1, groups=64),
-    Shape("tiny 3 → 8", 3, 8, 3, 16, padding=1),
+    Shape(tr("depthwise 3×3"), 64, 64, 3, 56, padding=1, groups=64),
+    Shape(tr("tiny 3 → 8"), 3, 8, 3, 16, padding=1),
 ]
 roof_methods = tuple(m for m in ("im2col", "shift", "matmul1x1", "winograd", "compiled") if m in methods_here)
 roof_rows = run(ROOF_GRID, device=device, repeat=3, rounds=2, methods=roof_methods, progress=False)
@@ -308,15 +317,18 @@ torch_rows = {r["shape"]: r for r in roof_rows if r["method"] == "torch"}
 for shape in ROOF_GRID:
     best = fastest[shape.label]
     top = roofline.roof(best["intensity"], attainable.gflops, bandwidth.gbs)
-    nominal = ", nominal" if best["method"] in ("winograd", "fft") else ""
-    side = "memory roof" if best["intensity"] < ridge else "compute roof"
-    print(f"{shape.family:20} I = {best['intensity']:6.1f} FLOP/byte ({side})  roof {top:6.1f}   "
-          f"torch {torch_rows[shape.label]['gflops']:6.1f}   best from scratch {best['gflops']:6.1f} GFLOP/s "
-          f"({best['method']}{nominal}, {best['ratio_to_torch']:.2f}× torch's time)")
+    nominal = tr(", nominal") if best["method"] in ("winograd", "fft") else ""
+    side = tr("memory roof") if best["intensity"] < ridge else tr("compute roof")
+    print(f"{shape.family:20} " + tr("I = {intensity:6.1f} FLOP/byte ({side})  roof {top:6.1f}   torch {torch:6.1f}   "
+                                     "best from scratch {best:6.1f} GFLOP/s ({method}{nominal}, {ratio:.2f}× torch's time)",
+                                     intensity=best["intensity"], side=side, top=top,
+                                     torch=torch_rows[shape.label]["gflops"], best=best["gflops"],
+                                     method=best["method"], nominal=nominal, ratio=best["ratio_to_torch"]))
 above = sorted({f"{r['shape'].split(':')[0]} ({r['method']})" for r in roof_rows
                 if r["gflops"] and r["gflops"] > attainable.gflops})
-print("points above the attainable peak:", ", ".join(above) if above else "none",
-      "(a layer whose data sit in cache, timed again and again, can beat a product over large matrices)" if above else "")
+print(tr("points above the attainable peak:"), ", ".join(above) if above else tr("none"),
+      tr("(a layer whose data sit in cache, timed again and again, can beat a product over large matrices)")
+      if above else "")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # What to look for: the dense layers (right) can climb towards the compute roofs; the $1 \times 1$
@@ -351,7 +363,7 @@ for method in ("im2col", "im2row", "compiled"):
     if method not in methods_here:
         continue
     passes, views = aten_calls(lambda m=method: chanconv.conv2d(Xs, Ws, bs, stride=2, padding=1, method=m))
-    print(f"{method:9} aten operations that write a tensor: {dict(sorted(passes.items()))}")
+    print(f"{method:9}", tr("aten operations that write a tensor:"), dict(sorted(passes.items())))
 
 # %% [markdown] slideshow={"slide_type": "-"}
 # Python's `im2col` pays for `constant_pad_nd` (a padded copy of $\mathbf{X}$), `clone`
@@ -388,15 +400,16 @@ FUSED = [Shape("stride", 64, 128, 3, 56, stride=2, padding=1), Shape("stem", 3, 
          Shape("channels", 64, 64, 3, 32, padding=1)]
 if "compiled" in methods_here:
     fused = run(FUSED, device=device, repeat=5, methods=("im2col", "compiled"), progress=False)
-    print(f"(built or loaded in {compiled.build_seconds():.1f} s, not part of the times)")
+    print(tr("(built or loaded in {seconds:.1f} s, not part of the times)", seconds=compiled.build_seconds()))
     gain = {}
     for shape in FUSED:
         t = {r["method"]: r for r in fused if r["shape"] == shape.label}
         gain[shape.family] = t["im2col"]["ratio_to_torch"] / t["compiled"]["ratio_to_torch"]
         print(f"{shape.label:42} ×torch: im2col {t['im2col']['ratio_to_torch']:5.2f}  "
-              f"compiled {t['compiled']['ratio_to_torch']:5.2f}   compiled {gain[shape.family]:5.1f}× faster than im2col")
+              f"compiled {t['compiled']['ratio_to_torch']:5.2f}   "
+              + tr("compiled {gain:5.1f}× faster than im2col", gain=gain[shape.family]))
     ranked = sorted(gain, key=gain.get, reverse=True)
-    print(f"\ncompiling gained most on: {', '.join(ranked[:3])}; least on: {ranked[-1]}")
+    print("\n" + tr("compiling gained most on: {most}; least on: {least}", most=", ".join(ranked[:3]), least=ranked[-1]))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## How `auto` chooses
@@ -421,16 +434,19 @@ if "compiled" in methods_here:
 # not. They are printed below, with what `auto` picks for this notebook's layers under each.
 
 # %% slideshow={"slide_type": "notes"}
-print("fitted on:", ", ".join(f"{k} {v}" for k, v in auto_table.FITTED.items()))
+print(tr("fitted on:"), ", ".join(f"{k} {v}" for k, v in auto_table.FITTED.items()))
 for name in ("rung", "python"):
-    print(f"\ntable '{name}' ({'compiled rung loaded' if name == 'rung' else 'no compiled rung'}):")
+    print("\n" + tr("table '{name}' ({when}):", name=name,
+                    when=tr("compiled rung loaded") if name == "rung" else tr("no compiled rung")))
     for (kind, size), method in auto_table.TABLE[name].items():
-        print(f"  {kind or 'any kind':10} {size or 'any size':9} -> {method}")
+        kind, size = kind or tr("any kind"), size or tr("any size")
+        print(f"  {pad(kind, 10)} {pad(size, 9)} -> {method}")
 print()
 for shape in [Shape("channels", 64, 64, 3, 32, padding=1), *ROOF_GRID[3:]]:
     kind, size = auto_table.layer_class(shape.layer)
     picks = [auto_table.lookup(auto_table.TABLE[t], kind, size) for t in ("rung", "python")]
-    print(f"{shape.label:46} {kind:9} {size:5}   with the rung: {picks[0]:9} without: {picks[1]}")
+    print(f"{shape.label:46} {kind:9} {size:5}   "
+          + tr("with the rung: {with_rung:9} without: {without}", with_rung=picks[0], without=picks[1]))
 
 # %% [markdown] slideshow={"slide_type": "-"}
 # A check on three layers of the validation grid, timed here: `auto` (called as a caller calls it,
@@ -452,7 +468,8 @@ for shape in check:
     auto_row = next(r for r in check_rows if r["shape"] == shape.label and r["method"] == "auto")
     best = fastest[shape.label]
     print(f"{shape.label:44} auto ({chanconv.core.pick_method(shape.layer, device)}) "
-          f"{auto_row['ratio_to_torch']:5.2f}× torch; fastest {best['method']} {best['ratio_to_torch']:5.2f}×")
+          + tr("{auto:5.2f}× torch; fastest {method} {best:5.2f}×", auto=auto_row["ratio_to_torch"],
+               method=best["method"], best=best["ratio_to_torch"]))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Fewer multiplications, still accurate
@@ -472,8 +489,8 @@ exact = torch.nn.functional.conv2d(X, W, padding=1)
 for method, bound in [("im2col", None), ("winograd", WINOGRAD_REL_ERROR), ("fft", FFT_REL_ERROR)]:
     Y = chanconv.conv2d(X.float().to(device), W.float().to(device), padding=1, method=method).double().cpu()
     rel = float((Y - exact).norm() / exact.norm())
-    within = "" if bound is None else f"   within its bound {bound:.0e}: {rel < bound}"
-    print(f"{method:9} relative error {'below 1e-6' if rel < 1e-6 else 'above 1e-6'}{within}")
+    within = "" if bound is None else "   " + tr("within its bound {bound:.0e}: {ok}", bound=bound, ok=rel < bound)
+    print(f"{method:9} " + (tr("relative error below 1e-6") if rel < 1e-6 else tr("relative error above 1e-6")) + within)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Recap
@@ -482,11 +499,12 @@ for method, bound in [("im2col", None), ("winograd", WINOGRAD_REL_ERROR), ("fft"
 
 # %% slideshow={"slide_type": "notes"} tags=["nbval-ignore-output"]
 fast_small = min((r for r in small if r["seconds"] and r["method"] not in ("torch", "loops")), key=lambda r: r["seconds"])
-print(f"step 1: the fastest vectorized method ({fast_small['method']}) ran {loops_time / fast_small['seconds']:.0f}× "
-      f"faster than the lecture's loops")
+print(tr("step 1: the fastest vectorized method ({method}) ran {times:.0f}× faster than the lecture's loops",
+         method=fast_small["method"], times=loops_time / fast_small["seconds"]))
 products = {m: ratio[m] for m in ("im2col", "im2row", "shift") if m in ratio}
-print("step 2: the matrix-product methods took " + ", ".join(f"{m} {v:.2f}×" for m, v in products.items())
-      + f" torch's time; the fastest from-scratch method, {order[0]}, {ratio[order[0]]:.2f}×")
+print(tr("step 2: the matrix-product methods took {products} torch's time; the fastest from-scratch method, "
+         "{method}, {ratio:.2f}×", products=", ".join(f"{m} {v:.2f}×" for m, v in products.items()),
+         method=order[0], ratio=ratio[order[0]]))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # - Leaving Python loops is the first step; its factor is printed above.

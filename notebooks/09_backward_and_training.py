@@ -44,13 +44,15 @@ import torch
 import torch.nn.functional as F
 
 import chanconv
+from chanconv import tr
+from chanconv.core.i18n import pad  # f"{text:16}" counting a Chinese character as two columns
 from chanconv.course.data import lecture_K, lecture_X
 from chanconv.course.figures import DIVERGING
 
 torch.manual_seed(0)
 torch.set_num_threads(1)  # one thread: the same result every run, and fair on a shared machine
 device = chanconv.default_device()
-print("device:", device)
+print(tr("device:"), device)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The three gradients
@@ -127,7 +129,7 @@ dW = torch.stack([torch.stack([chanconv.corr2d(X[i], dY[o]) for i in range(c_i)]
 dY_full = F.pad(dY, (k_w - 1, k_w - 1, k_h - 1, k_h - 1))   # k − 1 zeros all round
 dX = torch.stack([sum(chanconv.corr2d(dY_full[o], K[o, i].flip(0, 1)) for o in range(c_o)) for i in range(c_i)])
 print("db =", db.tolist())
-print("dW[0] (output channel 0, one 2×2 map per input channel):\n", dW[0])
+print(tr("dW[0] (output channel 0, one 2×2 map per input channel):") + "\n", dW[0])
 print("dX:\n", dX)
 
 # %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
@@ -135,7 +137,8 @@ dX2, dW2, db2 = chanconv.conv2d_backward(dY, X, K)       # the same three, as co
 Xg, Kg, bg = (t.clone().requires_grad_() for t in (X, K, b))
 (chanconv.conv2d(Xg, Kg, bg) * T).sum().backward()       # PyTorch's autograd on chanconv's forward
 for name, mine, formula, auto in [("dX", dX2, dX, Xg.grad), ("dW", dW2, dW, Kg.grad), ("db", db2, db, bg.grad)]:
-    print(f"{name}: conv2d_backward = formula: {torch.equal(mine, formula)};  = autograd: {torch.equal(mine, auto)}")
+    print(tr("{name}: conv2d_backward = formula: {formula};  = autograd: {auto}",
+             name=name, formula=torch.equal(mine, formula), auto=torch.equal(mine, auto)))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # All three agree exactly (these are small integers, so there is no rounding to hide behind).
@@ -157,7 +160,7 @@ for name, mine, formula, auto in [("dX", dX2, dX, Xg.grad), ("dW", dW2, dW, Kg.g
 # is not there at all: its gray level is the background's, by construction.
 
 # %% slideshow={"slide_type": "-"} tags=["slide-figure-only"]
-CLASSES = ["red horizontal", "red vertical", "green horizontal", "green vertical"]
+CLASSES = [tr("red horizontal"), tr("red vertical"), tr("green horizontal"), tr("green vertical")]
 
 
 def make_images(count, seed, size=10, channels=(0, 1)):
@@ -183,10 +186,10 @@ def make_images(count, seed, size=10, channels=(0, 1)):
 
 X_train, y_train = make_images(256, seed=0)
 X_test, y_test = make_images(256, seed=1)
-print("X_train:", tuple(X_train.shape), " classes in training:", torch.bincount(y_train).tolist())
+print("X_train:", tuple(X_train.shape), tr(" classes in training:"), torch.bincount(y_train).tolist())
 gray = X_train.mean(dim=1)  # (count, n_h, n_w)
-print("mean gray level per class:", ", ".join(f"{gray[y_train == k].mean():.3f}" for k in range(4)),
-      "(the bar adds +0.5 − 0.5 = 0)")
+print(tr("mean gray level per class:"), ", ".join(f"{gray[y_train == k].mean():.3f}" for k in range(4)),
+      tr("(the bar adds +0.5 − 0.5 = 0)"))
 
 fig, axes = plt.subplots(1, 4, figsize=(9, 2.6))
 for ax, cls in zip(axes, range(4)):
@@ -194,7 +197,7 @@ for ax, cls in zip(axes, range(4)):
     ax.imshow(X_train[n].permute(1, 2, 0).clamp(0, 1).numpy())
     ax.set_title(CLASSES[cls], fontsize=10)
     ax.axis("off")
-fig.suptitle("one training image per class (RGB)")
+fig.suptitle(tr("one training image per class (RGB)"))
 fig.tight_layout()
 plt.show()
 
@@ -253,7 +256,7 @@ twin = SmallCNN(torch.nn.Conv2d)
 twin.load_state_dict(net.state_dict())   # the same starting weights
 W1_start = net.edges.weight.detach().clone()   # the first layer's random start, to compare with later
 print(net)
-print("parameters:", sum(p.numel() for p in net.parameters()),
+print(tr("parameters:"), sum(p.numel() for p in net.parameters()),
       "= 8·3·3·3 + 8 + 4·8·1·1 + 4 =", 8 * 3 * 3 * 3 + 8 + 4 * 8 * 1 * 1 + 4)
 
 # %% [markdown] slideshow={"slide_type": "-"}
@@ -274,10 +277,12 @@ from chanconv.core.methods import compiled
 from chanconv.perf.bench import describe_machine
 
 print(compiled.prepare("cpu"))
-print(f"on the CPU ({describe_machine('cpu')['cpu']}), torch threads: {torch.get_num_threads()}")
-print("auto picks", chanconv.auto_method(3, 8, 3, 3, 10, 10, batch=256, padding=1), "for the 3 × 3 layer and",
-      chanconv.auto_method(8, 4, 1, 1, 10, 10, batch=256), "for the 1 × 1 layer; the backward runs",
-      "in the compiled rung" if compiled.loaded() else "in Python (no compiled rung here)")
+print(tr("on the CPU ({cpu}), torch threads: {threads}", cpu=describe_machine("cpu")["cpu"],
+         threads=torch.get_num_threads()))
+print(tr("auto picks {first} for the 3 × 3 layer and {second} for the 1 × 1 layer; the backward runs {where}",
+         first=chanconv.auto_method(3, 8, 3, 3, 10, 10, batch=256, padding=1),
+         second=chanconv.auto_method(8, 4, 1, 1, 10, 10, batch=256),
+         where=tr("in the compiled rung") if compiled.loaded() else tr("in Python (no compiled rung here)")))
 pairs = [("chanconv.nn.Conv2d", net), ("torch.nn.Conv2d", twin)]
 times = {name: [] for name, _ in pairs}
 for round_ in range(3):  # round 0 is the warm-up
@@ -288,22 +293,25 @@ for round_ in range(3):  # round 0 is the warm-up
             times[name].append(time.perf_counter() - start)
 for name, model in pairs:
     final_loss = train(model)
-    print(f"{name:18}: 60 steps in {min(times[name]):5.2f} s (best of two; final training loss {final_loss:.4f})")
+    print(f"{name:18}: " + tr("60 steps in {seconds:5.2f} s (best of two; final training loss {loss:.4f})",
+                              seconds=min(times[name]), loss=final_loss))
 ratio = min(times["chanconv.nn.Conv2d"]) / min(times["torch.nn.Conv2d"])
-print(f"chanconv.nn.Conv2d trained in {ratio:.2f}× the time of torch.nn.Conv2d on this run")
+print(tr("chanconv.nn.Conv2d trained in {ratio:.2f}× the time of torch.nn.Conv2d on this run", ratio=ratio))
 
 # %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 acc = {name: accuracy(model, X_test, y_test) for name, model in [("chanconv", net), ("torch", twin)]}
-print(f"test accuracy, chanconv.nn.Conv2d: {acc['chanconv']:.3f}   torch.nn.Conv2d: {acc['torch']:.3f}")
-print("same accuracy:", acc["chanconv"] == acc["torch"])
-print("largest weight difference after training below 1e-4:",
+print(tr("test accuracy, chanconv.nn.Conv2d: {ours:.3f}   torch.nn.Conv2d: {theirs:.3f}",
+         ours=acc["chanconv"], theirs=acc["torch"]))
+print(tr("same accuracy:"), acc["chanconv"] == acc["torch"])
+print(tr("largest weight difference after training below 1e-4:"),
       max((p - q).abs().max().item() for p, q in zip(net.parameters(), twin.parameters())) < 1e-4)
 
 # does the network read colour? Swap the red and green channels: every red bar becomes a green one
 swapped = X_test[:, [1, 0, 2]]
 swap_label = torch.tensor([2, 3, 0, 1])[y_test]            # red ↔ green, same orientation
 with torch.no_grad():
-    print(f"red ↔ green swapped: accuracy against the swapped labels {accuracy(net, swapped, swap_label):.3f}")
+    print(tr("red ↔ green swapped: accuracy against the swapped labels {accuracy:.3f}",
+             accuracy=accuracy(net, swapped, swap_label)))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # The two networks start from the same weights and see the same data; chanconv's forward
@@ -323,18 +331,20 @@ with torch.no_grad():
 
 # %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 as_gray = X_test.mean(dim=1, keepdim=True).expand(-1, 3, -1, -1)  # every channel the gray level
-variants = {"red and green (as trained)": make_images(256, seed=1)[0],
-            "red only": make_images(256, seed=1, channels=(0,))[0],
-            "green only": make_images(256, seed=1, channels=(1,))[0],
-            "no bar at all": make_images(256, seed=1, channels=())[0],
-            "gray copies": as_gray}
-print(f"{'bar in the channels':27} {'accuracy':>8} {'colour right':>12} {'orientation right':>17}")
+variants = {tr("red and green (as trained)"): make_images(256, seed=1)[0],
+            tr("red only"): make_images(256, seed=1, channels=(0,))[0],
+            tr("green only"): make_images(256, seed=1, channels=(1,))[0],
+            tr("no bar at all"): make_images(256, seed=1, channels=())[0],
+            tr("gray copies"): as_gray}
+widths = (8, 12, 17)  # the columns: accuracy, colour right, orientation right
+print(pad(tr("bar in the channels"), 27)
+      + "".join(" " + pad(h, w, ">") for h, w in zip((tr("accuracy"), tr("colour right"), tr("orientation right")), widths)))
 for name, images in variants.items():
     with torch.no_grad():
         pred = net(images).argmax(dim=1)
     right = [(pred == y_test), (pred // 2 == y_test // 2), (pred % 2 == y_test % 2)]
-    print(f"{name:27}" + "".join(f" {r.float().mean():{w}.3f}" for r, w in zip(right, (8, 12, 17))))
-print(f"{'guessing':27} {0.25:8.3f} {0.5:12.3f} {0.5:17.3f}")
+    print(pad(name, 27) + "".join(f" {r.float().mean():{w}.3f}" for r, w in zip(right, widths)))
+print(pad(tr("guessing"), 27) + f" {0.25:8.3f} {0.5:12.3f} {0.5:17.3f}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # If the network read the colour from one channel alone, the bar in the other channel only would
@@ -363,15 +373,15 @@ active = fires > 0                             # a detector whose ReLU never fir
 lim = W1.abs().max().item()
 fig, axes = plt.subplots(3, 8, figsize=(12, 4.6))
 for j in range(8):
-    for i, colour in enumerate(["red", "green", "blue"]):
+    for i, colour in enumerate([tr("red"), tr("green"), tr("blue")]):
         im = axes[i, j].imshow(W1[j, i].numpy(), cmap=DIVERGING, vmin=-lim, vmax=lim)
         axes[i, j].set_xticks([])
         axes[i, j].set_yticks([])
         if j == 0:
             axes[i, 0].set_ylabel(f"{colour}, $i = {i}$", fontsize=10)
-    axes[0, j].set_title(rf"$\mathbf{{W}}^{{(1)}}_{{{j}}}$" + ("" if active[j] else " dead"), fontsize=11)
-fig.colorbar(im, ax=axes, shrink=0.8, label=r"weight $W^{(1)}_{j,i,a,e}$")
-fig.suptitle(r"first layer: $\mathbf{W}^{(1)}_{j,i}$ for detector $j$ (columns) and colour channel $i$ (rows)",
+    axes[0, j].set_title(rf"$\mathbf{{W}}^{{(1)}}_{{{j}}}$" + ("" if active[j] else " " + tr("dead")), fontsize=11)
+fig.colorbar(im, ax=axes, shrink=0.8, label=tr("weight") + r" $W^{(1)}_{j,i,a,e}$")
+fig.suptitle(tr(r"first layer: $\mathbf{W}^{(1)}_{j,i}$ for detector $j$ (columns) and colour channel $i$ (rows)"),
              fontsize=11)
 plt.show()
 
@@ -383,15 +393,19 @@ b1 = net.edges.bias.detach()
 size, size_start = W1.abs().sum(dim=(1, 2, 3)), W1_start.abs().sum(dim=(1, 2, 3))   # (8,) each
 negative = (W1 < 0).float().mean(dim=(1, 2, 3))        # (8,)
 peak = before_relu.amax(dim=(0, 2, 3))                  # (8,): over every pixel of every training image
-print("X_train's values lie in", f"[{X_train.min():.2f}, {X_train.max():.2f}], mean {X_train.mean():.2f}")
-print(f"{'detector':8}  {'ReLU passes':>11}  {'Σ|W| start -> now':>17}  {'weights < 0':>11}  {'bias':>5}  "
-      f"{'max before ReLU':>15}")
+print(tr("X_train's values lie in [{low:.2f}, {high:.2f}], mean {mean:.2f}",
+         low=X_train.min(), high=X_train.max(), mean=X_train.mean()))
+print("  ".join(pad(h, w, ">") for h, w in zip((tr("detector"), tr("ReLU passes"), tr("Σ|W| start -> now"),
+                                                 tr("weights < 0"), tr("bias"), tr("max before ReLU")),
+                                                (8, 11, 17, 11, 5, 15))))
 for j in range(8):
+    note = "" if active[j] else tr("dead: its ReLU never fires")
     print(f"{j:8}  {100 * fires[j]:10.1f}%  {size_start[j]:8.2f} -> {size[j]:5.2f}  {100 * negative[j]:10.0f}%  "
-          f"{b1[j]:+5.2f}  {peak[j]:+15.2f}  {'' if active[j] else 'dead: its ReLU never fires'}")
-print("active detectors:", int(active.sum()), "of 8; dead:", [j for j in range(8) if not active[j]])
-print("over the active detectors, mean |W1[:, i]| per input channel:",
-      ", ".join(f"{c} {W1[active, i].abs().mean():.2f}" for i, c in enumerate(["red", "green", "blue"])))
+          f"{b1[j]:+5.2f}  {peak[j]:+15.2f}  {note}")
+print(tr("active detectors: {active} of 8; dead: {dead}",
+         active=int(active.sum()), dead=[j for j in range(8) if not active[j]]))
+print(tr("over the active detectors, mean |W1[:, i]| per input channel:"),
+      ", ".join(f"{c} {W1[active, i].abs().mean():.2f}" for i, c in enumerate([tr("red"), tr("green"), tr("blue")])))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The detectors marked *dead* did not stay near their random start: training moved them (their
@@ -426,13 +440,14 @@ def describe(row):
     """A detector's label from its response to the four classes (red h, red v, green h, green v)."""
     colour = 0 if row[0] + row[1] >= row[2] + row[3] else 1
     h, v = row[2 * colour].item(), row[2 * colour + 1].item()
-    name = ["red", "green"][colour]
-    return f"{name} horizontal" if h >= 1.5 * v else f"{name} vertical" if v >= 1.5 * h else f"{name} bars"
+    name = [tr("red"), tr("green")][colour]
+    return (tr("{colour} horizontal", colour=name) if h >= 1.5 * v else tr("{colour} vertical", colour=name)
+            if v >= 1.5 * h else tr("{colour} bars", colour=name))
 
 
-label = {j: describe(response[j]) if active[j] else "dead" for j in range(8)}
-print("the bar's effect on each detector's largest value, by class (training images):")
-print(f"{'detector':8}  " + "  ".join(f"{c:>16}" for c in CLASSES) + "  label")
+label = {j: describe(response[j]) if active[j] else tr("dead") for j in range(8)}
+print(tr("the bar's effect on each detector's largest value, by class (training images):"))
+print(pad(tr("detector"), 8) + "  " + "  ".join(pad(c, 16, ">") for c in CLASSES) + "  " + tr("label"))
 for j in range(8):
     if active[j]:
         print(f"{j:8}  " + "  ".join(f"{x:+16.2f}" for x in response[j].tolist()) + f"  {label[j]}")
@@ -463,16 +478,17 @@ fig, ax = plt.subplots(figsize=(8.5, 3.4))
 im = ax.imshow(W2.numpy(), cmap=DIVERGING, vmin=-lim2, vmax=lim2)
 ax.set_yticks(range(4), CLASSES)
 ax.set_xticks(range(8), [f"$j = {j}$\n" + label[j].replace(" ", "\n") for j in range(8)], fontsize=8)
-ax.set_xlabel(r"first-layer detector $j$ (what it responds to)")
-ax.set_title(r"$1 \times 1$ layer: weight $W^{(2)}_{o,j}$ of detector $j$ in class $o$")
-fig.colorbar(im, ax=ax, label=r"weight $W^{(2)}_{o,j}$")
+ax.set_xlabel(tr(r"first-layer detector $j$ (what it responds to)"))
+ax.set_title(tr(r"$1 \times 1$ layer: weight $W^{(2)}_{o,j}$ of detector $j$ in class $o$"))
+fig.colorbar(im, ax=ax, label=tr("weight") + r" $W^{(2)}_{o,j}$")
 fig.tight_layout()
 plt.show()
 
 # %% slideshow={"slide_type": "notes"}
 for o, name in enumerate(CLASSES):
     votes = sorted(((W2[o, j].item(), j) for j in range(8) if active[j]), reverse=True)
-    print(f"{name:16}: " + ", ".join(f"detector {j} ({label[j]}) {w:+.2f}" for w, j in votes))
+    print(pad(name, 16) + ": " + ", ".join(tr("detector {j} ({label}) {w:+.2f}", j=j, label=label[j], w=w)
+                                           for w, j in votes))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The $1 \times 1$ layer mixes channels and nothing else: every class map is a weighted sum of the

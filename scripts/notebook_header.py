@@ -11,8 +11,9 @@ For each notebook it
   anywhere else it does nothing;
 - in a translated notebook (``notebooks/zh/``) puts the language cell right after it
   (``chanconv.set_language("zh")``, tagged ``language``, skipped in slides), so that chanconv's own
-  text (figure labels, the explorer, the checks' verdicts, errors) speaks the notebook's language;
-  English notebooks have none;
+  text (figure labels, the explorer, the checks' verdicts, errors) and the notebook's own words
+  (``chanconv.tr``) speak the notebook's language, and ``use_language_font()``, so that the figures
+  the notebook's own code draws take a font that has its glyphs; English notebooks have none;
 - in ``00_overview`` keeps the "Open in Colab" / Binder links (tagged ``open-links``) under the
   title, made from the same URL, in the notebook's language and to the notebook in that language;
 and rewrites the notebook's py:percent pair. Outside the notebooks it points every other copy of
@@ -57,9 +58,12 @@ LINKS = {
 LANGUAGE_CELL = """\
 # {comment}
 import chanconv
+from chanconv.core.fonts import use_language_font
 
-chanconv.set_language("{lang}")"""
-LANGUAGE_COMMENTS = {"zh": "中文版：chanconv 输出的文字（图的标注、探索器、练习检查的结论、错误信息）用中文"}
+chanconv.set_language("{lang}")
+font = use_language_font()  # {font_comment}"""
+LANGUAGE_COMMENTS = {"zh": ("中文版：chanconv 输出的文字（图的标注、探索器、练习检查的结论、错误信息）用中文",
+                            "笔记本自己画的图也用中文字体（没有中文字体时保持英文，并有一行说明）")}
 
 
 def language_of(path: Path) -> str:
@@ -80,7 +84,8 @@ def links_source(notebook: str = "00_overview.ipynb", lang: str = "en") -> str:
 
 def language_source(lang: str) -> str:
     """The cell of a translated notebook that switches chanconv's own text to ``lang``."""
-    return LANGUAGE_CELL.format(comment=LANGUAGE_COMMENTS[lang], lang=lang)
+    comment, font_comment = LANGUAGE_COMMENTS[lang]
+    return LANGUAGE_CELL.format(comment=comment, font_comment=font_comment, lang=lang)
 
 
 # Files outside the notebooks that carry the repository's address, and the forms it takes there

@@ -65,15 +65,17 @@ def fields(text):
 
 # -- the catalogs ------------------------------------------------------------------------------------------------
 def extracted() -> dict:
-    """msgid -> plural id (or None) of every message marked in chanconv/, as `make i18n` extracts them."""
+    """msgid -> plural id (or None) of every message marked in chanconv/ and in the English notebooks' text pairs
+    (notebooks/*.py, tr()), as `make i18n` extracts them."""
     make = (ROOT / "Makefile").read_text()
     keywords = re.search(r"^I18N_KEYWORDS\s*:=\s*(.+)$", make, re.M).group(1).split("-k")
     mapping = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["babel"]["mappings"]
     out = {}
-    for _, _, message, _, _ in extract_from_dir(str(ROOT / "chanconv"), [(m["pattern"], m["method"]) for m in mapping],
-                                                keywords=parse_keywords([k.strip() for k in keywords if k.strip()])):
-        singular, plural = (message[0], message[1]) if isinstance(message, tuple) else (message, None)
-        out[singular] = plural
+    for folder in ("chanconv", "notebooks"):
+        for _, _, message, _, _ in extract_from_dir(str(ROOT / folder), [(m["pattern"], m["method"]) for m in mapping],
+                                                    keywords=parse_keywords([k.strip() for k in keywords if k.strip()])):
+            singular, plural = (message[0], message[1]) if isinstance(message, tuple) else (message, None)
+            out[singular] = plural
     return out
 
 
@@ -302,6 +304,30 @@ def test_figures_in_chinese_are_drawn_with_a_cjk_font_and_no_missing_glyph(zh, c
     assert not missing, missing[:3]
     family = figures["element"].axes[0].title.get_fontfamily()
     assert family[0] == fonts.cjk_font()  # first: the text around a formula is drawn in the first family alone
+
+
+def test_a_notebooks_own_words_are_in_the_language_in_use_with_their_values(zh, monkeypatch):
+    """chanconv.tr, for what a notebook's code prints and draws: the catalog's words, the values filled in by name
+    with their format specs; English outside the Chinese edition."""
+    monkeypatch.setattr(fonts, "cjk_font", lambda: "Noto Sans CJK SC")  # a font can draw it: the words are Chinese
+    assert chanconv.tr("time against channels") == "时间随通道数的变化"
+    assert chanconv.tr("{times:8.0f}× faster than loops", times=1234.4) == "比 loops 快     1234×"
+    with language("en"):
+        assert chanconv.tr("{times:8.0f}× faster than loops", times=1234.4) == "    1234× faster than loops"
+        assert chanconv.tr("a sentence no catalog has") == "a sentence no catalog has"
+    assert i18n.pad("红色水平", 16, ">") == " " * 8 + "红色水平" and i18n.pad("red", 5) == "red  "
+
+
+def test_without_a_cjk_font_a_notebooks_own_words_stay_english_too(zh, monkeypatch, capsys):
+    """A notebook's words may be a figure's title: with no font to draw Chinese they stay English (and the one
+    line says why), like chanconv's own labels."""
+    monkeypatch.setattr(fonts, "cjk_font", lambda: None)
+    monkeypatch.setattr(fonts, "_noted", [False])
+    assert chanconv.tr("time against channels") == "time against channels"
+    assert chanconv.tr("test image: {name}", name="vertical") == "test image: vertical"
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "fonts-noto-cjk" in err
+    assert chanconv.get_language() == "zh" and i18n._("device:") == "设备:"  # the rest stays Chinese
 
 
 def test_without_a_cjk_font_the_labels_stay_english_and_one_line_says_why(zh, monkeypatch, capsys):

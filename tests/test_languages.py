@@ -125,7 +125,11 @@ def test_code_cells_are_the_english_ones_plus_the_language_cell(name):
     zh = stored(name)
     language = [c for c in zh.cells if notebook_header.LANGUAGE_TAG in c.metadata.get("tags", [])]
     assert [c.source for c in language] == ['# 中文版：chanconv 输出的文字（图的标注、探索器、练习检查的结论、错误信息）用中文\n'
-                                            'import chanconv\n\nchanconv.set_language("zh")']
+                                            'import chanconv\n'
+                                            'from chanconv.core.fonts import use_language_font\n\n'
+                                            'chanconv.set_language("zh")\n'
+                                            'font = use_language_font()  # 笔记本自己画的图也用中文字体（没有中文字体时保持英文，'
+                                            '并有一行说明）']
     assert zh.cells[1] is language[0], "right after the Colab cell, before any of the notebook's own code"
     assert [(c.source, c.metadata) for c in zh.cells if c.cell_type == "code" and c is not language[0]] == [
         (c.source, c.metadata) for c in english.cells if c.cell_type == "code"]
@@ -135,6 +139,98 @@ def test_code_cells_are_the_english_ones_plus_the_language_cell(name):
     for cell in zh.cells:
         if cell.cell_type == "markdown" and "open-links" not in cell.metadata.get("tags", []):
             assert CJK.search(cell.source) or not words(cell.source), cell.source[:80]
+
+
+# What a notebook's own code prints and draws is in the edition's language (chanconv.tr) --------------------------
+# three English words in a row ("same as torch", "faster than loops"); a list ("winograd, fft, compiled"), words
+# with digits or underscores, dotted
+# names and ALL-CAPS names (im2col, torch.nn.Conv2d, AMD EPYC) are code or names, not sentences
+ENGLISH_RUN = re.compile(r"(?<![\w.-])[A-Za-z][a-z]+(?:(?: |'|-)[A-Za-z][a-z]+(?![\w.])){2,}")
+# in a figure a single word is enough ("grayscale"); these calls' positional arguments and these keywords hold
+# the words a student reads (not cmap="gray" or loc="upper left")
+FIGURE_CALLS = {"set_title", "suptitle", "set_xlabel", "set_ylabel", "text", "annotate", "legend", "plot_maps",
+                "plot_partial_maps", "colorbar"}
+FIGURE_KEYWORDS = {"label", "value_label", "title", "titles", "input_names", "xlabel", "ylabel"}
+ENGLISH_WORD = re.compile(r"(?<![\w\\])[A-Za-z][a-z]{2,}(?![\w])")
+MATH = re.compile(r"\$[^$]*\$")
+
+
+def english_runs(text):
+    return [m.group() for m in ENGLISH_RUN.finditer(MATH.sub(" ", text))]
+
+
+def outputs(nb):
+    """(cell id, text) of every text a code cell shows: printed, returned, or an error."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            text = out.get("text", "") + out.get("data", {}).get("text/plain", "") + out.get("evalue", "")
+            if text:
+                yield cell.id, text
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_chinese_notebooks_print_no_english_sentence(name):
+    found = [f"cell {cid}: {run!r}" for cid, text in outputs(stored(name)) for run in english_runs(text)]
+    assert found == [], ("English printed by a code cell of the Chinese notebook: mark the words with chanconv.tr() "
+                         "in the English notebook, translate them (make i18n), then make zh\n" + "\n".join(found))
+
+
+def untranslated_figure_words(source):
+    """The English words in the figure calls of ``source`` that no tr() call wraps."""
+    import ast
+
+    found = []
+
+    def strings(node):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "tr":
+            return
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            found.extend(ENGLISH_WORD.findall(MATH.sub(" ", node.value)))
+        for child in ast.iter_child_nodes(node):
+            strings(child)
+
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            func = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if func in FIGURE_CALLS:
+                for arg in [*node.args, *(k.value for k in node.keywords if k.arg in FIGURE_KEYWORDS)]:
+                    strings(arg)
+    return found
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_figures_a_notebook_draws_take_their_words_through_tr(name):
+    english = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+    found = [f"cell {c.id}: {w!r}" for c in english.cells if c.cell_type == "code"
+             for w in untranslated_figure_words(c.source)]
+    assert found == [], "figure words no tr() translates:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize(("source", "found"), [
+    ('ax.set_title("time against channels")', ["time", "against", "channels"]),
+    ('ax.set_title(tr("time against channels"))', []),
+    ('fig = plot_maps([x], [rf"$\\mathbf{{Y}}_0$: " + tr("horizontal edges"), "the patch (RGB)"], cmap="gray")',
+     ["the", "patch"]),
+    ('fig.colorbar(im, label=tr("weight") + r" $W^{(1)}_{j,i}$")', []),
+    ('fig.colorbar(im, ax=axes, label="weight")', ["weight"]),
+    ('ax.legend(fontsize=8, loc="upper left")', []),
+    ('print("not a figure call at all")', []),
+])
+def test_figure_words_outside_tr_are_found(source, found):
+    assert untranslated_figure_words(source) == found
+
+
+@pytest.mark.parametrize(("text", "runs"), [
+    ("same as torch: True", ["same as torch"]),
+    ("im2col    与 torch 相同: True", []),
+    ("device: cpu", []),
+    ("on the CPU (AMD EPYC 7B13 64-Core Processor), torch threads: 2", []),
+    ("im2col    0.95× torch at   8 → 1.10× at 128: the gap narrowed", ["the gap narrowed"]),
+    ("torch.nn.Conv2d(256, 64, 1) 有 16448 个参数", []),
+    (r"$c_i = c_o$ （$3 \times 3$ 卷积核）", []),
+])
+def test_english_runs_are_three_words_in_a_row(text, runs):
+    assert english_runs(text) == runs
 
 
 # The twin format and its checks, on small made-up notebooks (they must be able to fail) -----------------------

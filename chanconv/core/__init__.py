@@ -11,7 +11,7 @@
     device     default_device(), device_name()
     timing     median_seconds(fn), the one timer
     checks     the input checks, in the lecture's words
-    i18n       set_language("zh"), get_language(), _(): the language a student reads (gettext); term_problems()
+    i18n       set_language("zh"), get_language(), _(), tr(): the language a student reads (gettext); term_problems()
     fonts      figures in the language in use (a CJK font for Chinese)
 """
 
@@ -22,10 +22,10 @@ from .conv import conv2d, conv2d_with_backward
 from .cost import ConvCost, conv2d_cost
 from .device import default_device, device_name
 from .dispatch import auto_method, pick_method
-from .i18n import get_language, set_language
+from .i18n import get_language, set_language, tr
 from .layer import Layer
 from .methods import METHODS
 
 __all__ = ["METHODS", "ConvCost", "Layer", "auto_method", "conv2d", "conv2d_backward", "conv2d_cost",
            "conv2d_with_backward", "default_device", "device_name", "get_language", "methods", "nn", "output_size",
-           "pick_method", "set_language"]
+           "pick_method", "set_language", "tr"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .i18n import _
 from .layer import Layer
 
 __all__ = ["ConvCost", "conv2d_cost"]
@@ -83,10 +84,9 @@ class ConvCost:
 
     def __str__(self) -> str:
         L, (c_o, m_h, m_w) = self.layer, self.out_shape
-        return (
-            f"X ({L.batch}, {L.c_i}, {L.n_h}, {L.n_w}) -> Y ({L.batch}, {c_o}, {m_h}, {m_w}); "
-            f"params {self.params:,}; MACs {self.macs:,} ({self.flops:,} FLOPs)"
-        )
+        return _("X {x_shape} -> Y {y_shape}; params {params:,}; MACs {macs:,} ({flops:,} FLOPs)").format(
+            x_shape=(L.batch, L.c_i, L.n_h, L.n_w), y_shape=(L.batch, c_o, m_h, m_w), params=self.params,
+            macs=self.macs, flops=self.flops)
 
 
 _LAYER_FIELDS = frozenset({"c_i", "c_o", "k_h", "k_w", "n_h", "n_w", "stride", "dilation", "groups", "batch"})

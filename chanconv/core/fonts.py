@@ -57,7 +57,8 @@ def _note_once() -> None:
     if not _noted[0]:
         _noted[0] = True
         print(_("chanconv: no Chinese font found (e.g. Noto Sans CJK SC: apt-get install fonts-noto-cjk), "
-                "so the figures' labels stay in English"), file=sys.stderr)
+                "so the figures' labels, and what the notebook's own code prints and draws, stay in English"),
+              file=sys.stderr)
 
 
 @contextmanager

@@ -6,8 +6,9 @@
 
 The language comes from :func:`set_language`, else the environment variable ``CHANCONV_LANG``, else
 English. Text a student reads from the code (error messages, figure labels, the explorer's text, the
-checkers' verdicts) goes through :func:`_`, the standard gettext lookup in the catalogs under
-``chanconv/locale/<lang>/LC_MESSAGES/chanconv.mo``; a message with no translation stays English.
+checkers' verdicts, and, through :func:`tr`, what the notebooks' own code prints and draws) goes through
+:func:`_`, the standard gettext lookup in the catalogs under ``chanconv/locale/<lang>/LC_MESSAGES/chanconv.mo``;
+a message with no translation stays English.
 
 Marking a message (``make i18n`` extracts the marked ones into ``chanconv/locale/chanconv.pot``, updates
 the catalogs and compiles them)::
@@ -31,13 +32,14 @@ import csv
 import gettext
 import os
 import re
+import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 __all__ = ["LANGUAGES", "LOCALE_DIR", "DOMAIN", "TERMS_FILE", "ENV", "set_language", "get_language", "language",
-           "translator", "_", "N_", "ngettext", "Term", "terms", "term_problems", "symbol_problems"]
+           "translator", "_", "N_", "ngettext", "tr", "pad", "Term", "terms", "term_problems", "symbol_problems"]
 
 LANGUAGES = ("en", "zh")
 DOMAIN = "chanconv"
@@ -92,6 +94,37 @@ def translator(lang: str) -> gettext.NullTranslations:
 def _(message: str) -> str:
     """``message`` in the language in use (gettext)."""
     return translator(get_language()).gettext(message)
+
+
+def tr(message: str, /, **fields) -> str:
+    """``message`` in the language in use, its ``{fields}`` filled in: the words a notebook's own code prints or draws.
+
+        print(tr("largest |response| in the red channel:"), value)
+        ax.set_title(tr("time against channels"))
+        print(tr("{method:9} same as torch: {same}", method=method, same=ok))
+
+    :func:`_` under a name a notebook can use (there ``_`` is IPython's last result). ``make i18n`` extracts the
+    messages from the English notebooks (``notebooks/*.py``) into the same catalog as chanconv's own.
+
+    A notebook's words may end up in a figure it draws, so where no font on this machine can draw the language
+    (Chinese without a CJK font: :func:`chanconv.core.fonts.figure_rc` is None) they stay English, as chanconv's
+    own figure labels do, and the one-line note says why: never boxes of missing glyphs.
+    """
+    from . import fonts  # here: fonts imports this module
+
+    if get_language() != "en" and fonts.figure_rc() is None:
+        fonts._note_once()
+        with language("en"):
+            return tr(message, **fields)
+    text = _(message)
+    return text.format(**fields) if fields else text
+
+
+def pad(text: str, width: int, align: str = "<") -> str:
+    """``f"{text:{align}{width}}"`` counting a Chinese character as two columns (it is drawn about twice as wide as
+    a letter in a monospaced font), so that a printed table's columns line up in both editions."""
+    wide = sum(unicodedata.east_asian_width(ch) in "WF" for ch in text)
+    return f"{text:{align}{max(width - wide, 0)}}"
 
 
 def N_(message: str) -> str:

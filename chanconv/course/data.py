@@ -7,10 +7,12 @@ import matplotlib.image as mimage
 import torch
 import torch.nn.functional as F
 
+from ..core.i18n import N_
+
 __all__ = ["lecture_X", "lecture_K", "load_photo", "PHOTO_CREDIT"]
 
-PHOTO_CREDIT = ("Grace Hopper, official U.S. Navy photograph (public domain), "
-                "shipped with matplotlib as sample data 'grace_hopper.jpg'")
+PHOTO_CREDIT = N_("Grace Hopper, official U.S. Navy photograph (public domain), "
+                  "shipped with matplotlib as sample data 'grace_hopper.jpg'")  # tr(PHOTO_CREDIT) where shown
 
 
 def lecture_X(device=None) -> torch.Tensor:

@@ -33,7 +33,7 @@ import numpy as np
 import torch
 
 from ..core.device import cpu_model, cpuinfo_fields, logical_cpus, read_sys
-from ..core.i18n import N_
+from ..core.i18n import N_, _
 from ..core.timing import median_seconds
 
 __all__ = [
@@ -50,7 +50,7 @@ def _count_cpu_list(text: str) -> int:
     """How many CPUs a sysfs list names: '0-1' → 2, '0,4' → 2, '3' → 1."""
     n = 0
     for part in text.split(","):
-        lo, _, hi = part.partition("-")
+        lo, _dash, hi = part.partition("-")
         n += int(hi) - int(lo) + 1 if hi else 1
     return n
 
@@ -267,9 +267,9 @@ class AttainablePeak:
     table: tuple[MatmulRate, ...]
 
     def format_table(self) -> str:
-        lines = [f"{'size':>6} {'threads':>7} {'ms':>9} {'GFLOP/s':>8}"]
+        lines = [_("  size threads        ms  GFLOP/s")]  # the columns: 6, 7, 9 and 8 wide
         for r in self.table:
-            mark = "  best" if r is self.best else ""
+            mark = "  " + _("best") if r is self.best else ""
             lines.append(f"{r.size:>6} {r.threads if r.threads is not None else '-':>7} "
                          f"{r.seconds * 1e3:9.2f} {r.gflops:8.1f}{mark}")
         return "\n".join(lines)

@@ -24,8 +24,10 @@ if "google.colab" in sys.modules:
 # %% slideshow={"slide_type": "skip"} tags=["language"]
 # 中文版：chanconv 输出的文字（图的标注、探索器、练习检查的结论、错误信息）用中文
 import chanconv
+from chanconv.core.fonts import use_language_font
 
 chanconv.set_language("zh")
+font = use_language_font()  # 笔记本自己画的图也用中文字体（没有中文字体时保持英文，并有一行说明）
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # 1. 多输入通道
@@ -48,6 +50,7 @@ import torch
 import torch.nn.functional as F
 
 import chanconv
+from chanconv import tr
 from chanconv.course.data import PHOTO_CREDIT, lecture_K, lecture_X, load_photo
 from chanconv.course.element import element_terms
 from chanconv.course.figures import plot_element, plot_maps, plot_partial_maps, plot_photo_channels
@@ -55,7 +58,7 @@ from chanconv.course.partials import partial_maps
 
 torch.manual_seed(0)
 device = chanconv.default_device()
-print("device:", device)
+print(tr("device:"), device)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 一张照片有三个通道
@@ -67,8 +70,8 @@ print("device:", device)
 
 # %% slideshow={"slide_type": "notes"}
 X_photo = load_photo(height=150, device=device)
-print("X shape (c_i, n_h, n_w):", tuple(X_photo.shape))
-print("photo:", PHOTO_CREDIT)
+print(tr("X shape (c_i, n_h, n_w):"), tuple(X_photo.shape))
+print(tr("photo:"), tr(PHOTO_CREDIT))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # 观察要点：每个通道本身就是一幅图，从黑色（0：完全没有这种颜色）到纯色（1），并配有各自的颜色条。
@@ -83,13 +86,13 @@ fig = plot_photo_channels(X_photo.cpu())
 # 用数字来看也是一样：照片中三个区域上各通道的平均值（区域用$150 \times 128$图像中的行号和列号给出）。
 
 # %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
-regions = {"blue backdrop (rows 20-59, cols 112-127)": (slice(20, 60), slice(112, 128)),
-           "face (rows 55-84, cols 45-79)": (slice(55, 85), slice(45, 80)),
-           "uniform (rows 115-149, cols 10-119)": (slice(115, 150), slice(10, 120))}
-print(f"{'region':42} {'red':>5} {'green':>5} {'blue':>5}")
+regions = {tr("blue backdrop (rows 20-59, cols 112-127)"): (slice(20, 60), slice(112, 128)),
+           tr("face (rows 55-84, cols 45-79)"): (slice(55, 85), slice(45, 80)),
+           tr("uniform (rows 115-149, cols 10-119)"): (slice(115, 150), slice(10, 120))}
+print(tr("   red green  blue   region"))
 for name, (rows, cols) in regions.items():
     means = X_photo[:, rows, cols].mean(dim=(1, 2)).tolist()
-    print(f"{name:42}" + "".join(f"{m:6.2f}" for m in means))
+    print("".join(f"{m:6.2f}" for m in means) + "   " + name)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 转换为灰度会丢失信息
@@ -108,7 +111,7 @@ patch = torch.empty(3, 6, 8)
 patch[:, :, :4] = red.view(3, 1, 1)
 patch[:, :, 4:] = green.view(3, 1, 1)
 gray = torch.einsum("c,chw->hw", luma, patch)
-print("gray of red:", round(float(luma @ red), 4), " gray of green:", round(float(luma @ green), 4))
+print(tr("gray of red:"), round(float(luma @ red), 4), tr(" gray of green:"), round(float(luma @ green), 4))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # 垂直边缘卷积核$[1, -1]$能在红色通道中找到两半之间的分界线，在灰度图中却什么也找不到：边缘消失了。
@@ -120,10 +123,10 @@ print("gray of red:", round(float(luma @ red), 4), " gray of green:", round(floa
 edge = torch.tensor([[1.0, -1.0]])
 edge_in_red = chanconv.corr2d(patch[0], edge)
 edge_in_gray = chanconv.corr2d(gray, edge)
-print("largest |response| in the red channel:", round(float(edge_in_red.abs().max()), 4))
-print("largest |response| in grayscale:      ", round(float(edge_in_gray.abs().max()), 4))
+print(tr("largest |response| in the red channel:"), round(float(edge_in_red.abs().max()), 4))
+print(tr("largest |response| in grayscale:      "), round(float(edge_in_gray.abs().max()), 4))
 fig = plot_maps([patch.permute(1, 2, 0), gray, edge_in_red, edge_in_gray],
-                ["the patch (RGB)", "grayscale", "edge in the red channel", "edge in grayscale"],
+                [tr("the patch (RGB)"), tr("grayscale"), tr("edge in the red channel"), tr("edge in grayscale")],
                 cmap="gray", ranges=[None, (0, 1), (-1, 1), (-1, 1)])
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -207,7 +210,7 @@ print(Y)
 fig = plot_partial_maps(X.cpu(), K.cpu())
 P = partial_maps(X, K)
 print("X[0] ⋆ K[0] =", P.partials[0].tolist(), "  X[1] ⋆ K[1] =", P.partials[1].tolist())
-print("their sum equals Y:", torch.equal(P.summed, Y))
+print(tr("their sum equals Y:"), torch.equal(P.summed, Y))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # 我们这一行代码就是chanconv中的`corr2d_multi_in`，而且与PyTorch的`conv2d`（它计算的同样是互相关运算）结果一致。
@@ -216,8 +219,8 @@ print("their sum equals Y:", torch.equal(P.summed, Y))
 # PyTorch要求有批量轴和输出通道轴：`X`的形状为$(1, c_i, n_h, n_w)$，`K`的形状为$(1, c_i, k_h, k_w)$。
 
 # %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
-print("equals chanconv.corr2d_multi_in:", torch.equal(Y, chanconv.corr2d_multi_in(X, K)))
-print("equals torch's conv2d:          ", torch.equal(Y, F.conv2d(X[None], K[None])[0, 0]))
+print(tr("equals chanconv.corr2d_multi_in:"), torch.equal(Y, chanconv.corr2d_multi_in(X, K)))
+print(tr("equals torch's conv2d:          "), torch.equal(Y, F.conv2d(X[None], K[None])[0, 0]))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 每个元素，每个通道

@@ -24,8 +24,10 @@ if "google.colab" in sys.modules:
 # %% slideshow={"slide_type": "skip"} tags=["language"]
 # 中文版：chanconv 输出的文字（图的标注、探索器、练习检查的结论、错误信息）用中文
 import chanconv
+from chanconv.core.fonts import use_language_font
 
 chanconv.set_language("zh")
+font = use_language_font()  # 笔记本自己画的图也用中文字体（没有中文字体时保持英文，并有一行说明）
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # 2. 多输出通道
@@ -46,6 +48,7 @@ import matplotlib.pyplot as plt
 import torch
 
 import chanconv
+from chanconv import tr
 from chanconv.course.data import lecture_K, lecture_X, load_photo
 from chanconv.course.element import element_terms
 from chanconv.course.figures import CHANNEL_CMAPS, plot_maps, plot_multi_in_out, plot_partial_maps, plot_volume
@@ -54,7 +57,7 @@ from chanconv.course.partials import partial_maps
 
 torch.manual_seed(0)
 device = chanconv.default_device()
-print("device:", device)
+print(tr("device:"), device)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 每个输出通道一个卷积核
@@ -115,10 +118,10 @@ print(Y)
 # 我们的函数与chanconv中的函数结果相同，通用卷积层`chanconv.conv2d`（无论用哪种计算方法）也给出相同的结果：
 
 # %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
-print("equals chanconv.corr2d_multi_in_out:", torch.equal(Y, chanconv.corr2d_multi_in_out(X, K)))
+print(tr("equals chanconv.corr2d_multi_in_out:"), torch.equal(Y, chanconv.corr2d_multi_in_out(X, K)))
 for method in ["loops", "unfold", "im2col", "im2row", "shift", "fft", "torch"]:
     same = torch.allclose(chanconv.conv2d(X, K, method=method), Y)
-    print(f"conv2d(method={method!r:9}) gives the same Y:", same)
+    print(f"conv2d(method={method!r:9})", tr("gives the same Y:"), same)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # 观察要点：两个输入只在最上方画一次。
@@ -132,7 +135,7 @@ fig = plot_multi_in_out(X.cpu(), K.cpu())
 # %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 for o in range(3):
     print(f"Y[{o}, 0, 0] =", element_terms(X, K, o, 0, 0).text())
-print("sum of the first window over both channels:", float(X[:, :2, :2].sum()))
+print(tr("sum of the first window over both channels:"), float(X[:, :2, :2].sum()))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## MXNet和TensorFlow中的同一段代码
@@ -168,12 +171,12 @@ print("sum of the first window over both channels:", float(X[:, :2, :2].sum()))
 X_nhwc = nchw_to_nhwc(X[None].cpu())             # (batch, n_h, n_w, c_i) = (1, 3, 3, 2)
 K_hwio = oihw_to_hwio(K.cpu())                    # (k_h, k_w, c_i, c_o) = (2, 2, 2, 3)
 Y_nhwc = conv2d_nhwc(X_nhwc.numpy(), K_hwio.numpy())
-print("TensorFlow layout: X", tuple(X_nhwc.shape), " K", tuple(K_hwio.shape), " Y", Y_nhwc.shape)
+print(tr("TensorFlow layout:"), "X", tuple(X_nhwc.shape), " K", tuple(K_hwio.shape), " Y", Y_nhwc.shape)
 Y_back = nhwc_to_nchw(torch.from_numpy(Y_nhwc))[0].float()
-print("back to (c_o, m_h, m_w):", tuple(Y_back.shape), " equals Y:", torch.equal(Y_back, Y.cpu()))
+print(tr("back to (c_o, m_h, m_w):"), tuple(Y_back.shape), tr(" equals Y:"), torch.equal(Y_back, Y.cpu()))
 wrong = K.cpu().reshape(2, 2, 2, 3)              # a reshape keeps the memory order: wrong
 Y_wrong = conv2d_nhwc(X_nhwc.numpy(), wrong.numpy())
-print("a reshape instead of the transpose gives the same Y:", bool((Y_wrong == Y_nhwc).all()))
+print(tr("a reshape instead of the transpose gives the same Y:"), bool((Y_wrong == Y_nhwc).all()))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 每个输出通道都是一个检测器
@@ -190,10 +193,10 @@ blur = torch.full((3, 3), 1 / 9)
 centre = torch.zeros(3, 3)
 centre[1, 1] = 1.0
 detectors = {
-    "horizontal edges": torch.einsum("c,hw->chw", luma, sobel),
-    "vertical edges": torch.einsum("c,hw->chw", luma, sobel.T),
-    "blur": torch.einsum("c,hw->chw", luma, blur),
-    "blue minus red": torch.einsum("c,hw->chw", torch.tensor([-1.0, 0.0, 1.0]), centre),
+    tr("horizontal edges"): torch.einsum("c,hw->chw", luma, sobel),
+    tr("vertical edges"): torch.einsum("c,hw->chw", luma, sobel.T),
+    tr("blur"): torch.einsum("c,hw->chw", luma, blur),
+    tr("blue minus red"): torch.einsum("c,hw->chw", torch.tensor([-1.0, 0.0, 1.0]), centre),
 }
 W = torch.stack(list(detectors.values())).to(device)
 X_photo = load_photo(height=150, device=device)
@@ -214,9 +217,10 @@ fig = plot_maps([Y_photo[o].cpu() for o in range(4)],
                 ranges=[None, None, (0, 1), None], symmetric=True)
 
 # %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
-print("blur, mean of row 0:", round(float(Y_photo[2, 0].mean()), 3), "  of row 1:", round(float(Y_photo[2, 1].mean()), 3))
-print("horizontal edges, mean of row 0:", round(float(Y_photo[0, 0].mean()), 3),
-      "  of row 1:", round(float(Y_photo[0, 1].mean()), 3))
+print(tr("blur, mean of row 0:"), round(float(Y_photo[2, 0].mean()), 3),
+      tr("  of row 1:"), round(float(Y_photo[2, 1].mean()), 3))
+print(tr("horizontal edges, mean of row 0:"), round(float(Y_photo[0, 0].mean()), 3),
+      tr("  of row 1:"), round(float(Y_photo[0, 1].mean()), 3))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## 逐通道拆开一个输出通道
@@ -232,21 +236,22 @@ print("horizontal edges, mean of row 0:", round(float(Y_photo[0, 0].mean()), 3),
 # 水平边缘的观察要点：三张部分和图看起来很像，因为照片的红、绿、蓝通道大体上有相同的边缘；每张图都按各自的亮度权重缩放（绿色的0.587最大，所以最强），它们的和就是$\mathbf{Y}_0$。
 
 # %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
-names = [r"$\mathbf{X}_0$ (red)", r"$\mathbf{X}_1$ (green)", r"$\mathbf{X}_2$ (blue)"]
+names = [r"$\mathbf{X}_0$ " + tr("(red)"), r"$\mathbf{X}_1$ " + tr("(green)"), r"$\mathbf{X}_2$ " + tr("(blue)")]
 fig = plot_partial_maps(X_photo.cpu(), W.cpu(), 0, padding=1, input_cmaps=CHANNEL_CMAPS, input_names=names,
-                        value_label="edge response (top − bottom)")
+                        value_label=tr("edge response (top − bottom)"))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # “蓝减红”的观察要点：三张部分和图分别是$-\mathbf{X}_0$（取负的红色通道：橙色，在红色通道最亮处颜色最深，白色的帽子和衣领上与脸上一样深）、0（绿色通道的权重为0）和$+\mathbf{X}_2$（紫色，在蓝色通道最亮处颜色最深）。它们的和$\mathbf{Y}_3 = \mathbf{X}_2 - \mathbf{X}_0$在蓝多于红的地方（背景）呈紫色（正），在红多于蓝的地方（脸上）呈橙色（负）；下面打印的是它在笔记本1那几个区域上的值。
 
 # %% slideshow={"slide_type": "subslide"} tags=["slide-output-only"]
 fig = plot_partial_maps(X_photo.cpu(), W.cpu(), 3, padding=1, input_cmaps=CHANNEL_CMAPS, input_names=names,
-                        value_label="blue − red (> 0: bluer)")
+                        value_label=tr("blue − red (> 0: bluer)"))
 P3 = partial_maps(X_photo, W, 3, padding=1)
-print("the partial maps add up to Y[3]:", torch.allclose(P3.output, Y_photo[3], atol=1e-6))
-for region, (rows, cols) in {"blue backdrop": (slice(20, 60), slice(112, 128)),
-                             "face": (slice(55, 85), slice(45, 80))}.items():
-    print(f"Y[3] = blue − red, mean over the {region}: {float(Y_photo[3, rows, cols].mean()):+.2f}")
+print(tr("the partial maps add up to Y[3]:"), torch.allclose(P3.output, Y_photo[3], atol=1e-6))
+for region, (rows, cols) in {tr("blue backdrop"): (slice(20, 60), slice(112, 128)),
+                             tr("face"): (slice(55, 85), slice(45, 80))}.items():
+    print(tr("Y[3] = blue − red, mean over the {region}: {mean:+.2f}",
+             region=region, mean=float(Y_photo[3, rows, cols].mean())))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # 在训练好的网络中，没有人手写这些卷积核：它们是学出来的，而且一个特征往往对应通道空间中的一个方向，而不是单独某一个通道。

@@ -24,8 +24,10 @@ if "google.colab" in sys.modules:
 # %% slideshow={"slide_type": "skip"} tags=["language"]
 # 中文版：chanconv 输出的文字（图的标注、探索器、练习检查的结论、错误信息）用中文
 import chanconv
+from chanconv.core.fonts import use_language_font
 
 chanconv.set_language("zh")
+font = use_language_font()  # 笔记本自己画的图也用中文字体（没有中文字体时保持英文，并有一行说明）
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # 4. 卷积层及其计算代价
@@ -43,13 +45,14 @@ import matplotlib.pyplot as plt
 import torch
 
 import chanconv
+from chanconv import tr
 from chanconv.core.timing import median_seconds
 from chanconv.course.data import lecture_K, lecture_X
 from chanconv.course.figures import plot_partial_maps
 
 torch.manual_seed(0)
 device = chanconv.default_device()
-print("device:", device)
+print(tr("device:"), device)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 形状
@@ -80,7 +83,7 @@ layer = torch.nn.Conv2d(c_i, c_o, kernel_size=(k_h, k_w), padding=1, stride=2).t
 print("W:", tuple(layer.weight.shape), " b:", tuple(layer.bias.shape))
 X = torch.randn(c_i, n_h, n_w, device=device)
 print("X:", tuple(X.shape), " Y:", tuple(layer(X[None])[0].shape))
-print("formula m_h = floor((8 + 2·1 − 3) / 2) + 1 =", chanconv.output_size(n_h, k_h, stride=2, padding=1))
+print(tr("formula m_h = floor((8 + 2·1 − 3) / 2) + 1 ="), chanconv.output_size(n_h, k_h, stride=2, padding=1))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 偏置在哪里加进来？用讲座中的例子（笔记本 2 中的 $\mathbf{K}$、$\mathbf{K} + 1$、$\mathbf{K} + 2$）来看，为了画图，取偏置 $\mathbf{b} = (1, -2, 3)$：输出通道 $o = 1$ 是两张完整的图 $\mathbf{X}_0 \star \mathbf{K}_{1,0}$ 与 $\mathbf{X}_1 \star \mathbf{K}_{1,1}$ 之和（76 100 / 148 172，与笔记本 2 相同），然后把 $b_1 = -2$ 加到这个通道的**每一个**元素上：$\mathbf{Y}_1$ = 74 98 / 146 170。
@@ -90,7 +93,7 @@ X_lec, K_lec = lecture_X(device), lecture_K(device)
 K_lec = torch.stack((K_lec, K_lec + 1, K_lec + 2))
 b_lec = torch.tensor([1.0, -2.0, 3.0], device=device)
 fig = plot_partial_maps(X_lec.cpu(), K_lec.cpu(), 1, bias=b_lec.cpu())
-print("Y = chanconv.conv2d(X, K, b), channel 1:", chanconv.conv2d(X_lec, K_lec, b_lec)[1].tolist())
+print(tr("Y = chanconv.conv2d(X, K, b), channel 1:"), chanconv.conv2d(X_lec, K_lec, b_lec)[1].tolist())
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # 把 chanconv 的权重和偏置交给 `torch.nn.Conv2d`，它算出的输出与 chanconv 的一致（每一种计算方法都是如此）：
@@ -140,8 +143,8 @@ lecture = chanconv.conv2d_cost(100, 100, 5, 5, 68, 68)
 print(lecture)
 print(f"MACs  = 100·100·5·5·64·64 = {lecture.macs:,}  ≈ {lecture.macs / 1e9:.2f}e9")
 print(f"FLOPs = 2 · MACs          = {lecture.flops:,}  ≈ {lecture.flops / 1e9:.2f}e9")
-print(f"parameters = {lecture.params:,}; float32 bytes: X {lecture.input_bytes:,}, "
-      f"W and b {lecture.weight_bytes:,}, Y {lecture.output_bytes:,}")
+print(tr("parameters = {params:,}; float32 bytes: X {x:,}, W and b {w:,}, Y {y:,}", params=lecture.params,
+         x=lecture.input_bytes, w=lecture.weight_bytes, y=lecture.output_bytes))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # 乘加次数（MAC）还是浮点运算次数（FLOP）？
@@ -161,7 +164,7 @@ print(f"parameters = {lecture.params:,}; float32 bytes: X {lecture.input_bytes:,
 X_big = torch.randn(1, 100, 68, 68, generator=g).to(device)
 W_big = (torch.randn(100, 100, 5, 5, generator=g) / 50).to(device)
 method = chanconv.auto_method(100, 100, 5, 5, 68, 68, device=device)
-print("chanconv's method for this shape:", method)
+print(tr("chanconv's method for this shape:"), method)
 
 # %% slideshow={"slide_type": "-"} tags=["nbval-ignore-output", "slide-output-only"]
 t_chanconv = median_seconds(lambda: chanconv.conv2d(X_big, W_big), device=device)
@@ -169,7 +172,7 @@ t_torch = median_seconds(lambda: torch.nn.functional.conv2d(X_big, W_big), devic
 rate = lecture.flops / t_torch  # FLOP/s achieved by torch's conv2d
 print(f"chanconv.conv2d ({method}): {t_chanconv * 1e3:6.1f} ms  {lecture.flops / t_chanconv / 1e9:6.1f} GFLOP/s")
 print(f"torch conv2d:         {t_torch * 1e3:6.1f} ms  {rate / 1e9:6.1f} GFLOP/s")
-print(f"chanconv / torch: {t_chanconv / t_torch:.2f}×   ({torch.get_num_threads()} CPU threads)")
+print(f"chanconv / torch: {t_chanconv / t_torch:.2f}×   " + tr("({threads} CPU threads)", threads=torch.get_num_threads()))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 10 层，100 万个样本
@@ -185,11 +188,12 @@ print(f"chanconv / torch: {t_chanconv / t_torch:.2f}×   ({torch.get_num_threads
 samples, layers = 1_000_000, 10
 work = chanconv.conv2d_cost(100, 100, 5, 5, 68, 68, batch=samples)
 work_macs, work_flops = layers * work.macs, layers * work.flops
-print(f"work: {work_macs:.3e} MACs = {work_flops:.3e} FLOPs (forward pass only)")
+print(tr("work: {macs:.3e} MACs = {flops:.3e} FLOPs (forward pass only)", macs=work_macs, flops=work_flops))
 slide_rates = {"CPU": 0.15e12, "GPU": 12e12}  # FLOP/s, as the lecture's slide gives them
 for name, flop_per_s in slide_rates.items():
     seconds = work_flops / flop_per_s
-    print(f"{name} at {flop_per_s / 1e12:5.2f} TFLOP/s: {seconds / 3600:5.1f} h = {seconds / 60:7.1f} min")
+    print(tr("{name} at {rate:5.2f} TFLOP/s: {hours:5.1f} h = {minutes:7.1f} min",
+             name=name, rate=flop_per_s / 1e12, hours=seconds / 3600, minutes=seconds / 60))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # CPU 上约需 **38 小时**，GPU 上约需 **28 分钟**。
@@ -201,14 +205,15 @@ for name, flop_per_s in slide_rates.items():
 slide_work = 1e16  # the notes' round "10 PFlops": really 10¹⁶ multiply-adds
 for name, rate_ in slide_rates.items():
     seconds = slide_work / rate_
-    print(f"slide's rounding, {name}: 1e16 / {rate_ / 1e12:g}e12 = {seconds / 3600:5.1f} h = {seconds / 60:7.1f} min")
+    print(tr("slide's rounding, {name}:", name=name), f"1e16 / {rate_ / 1e12:g}e12 = {seconds / 3600:5.1f} h = {seconds / 60:7.1f} min")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # 按上面在本机上测得的速率（以 FLOP/s 计，每次乘加算 2 次浮点运算）完成同样的工作量：
 
 # %% slideshow={"slide_type": "-"} tags=["nbval-ignore-output", "slide-output-only"]
 seconds = work_flops / rate
-print(f"this {device.type}, {rate / 1e12:.3f} TFLOP/s: {seconds / 3600:,.1f} h = {seconds / 86400:,.1f} days")
+print(tr("this {device}, {rate:.3f} TFLOP/s: {hours:,.1f} h = {days:,.1f} days",
+         device=device.type.upper(), rate=rate / 1e12, hours=seconds / 3600, days=seconds / 86400))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 小结

@@ -24,8 +24,10 @@ if "google.colab" in sys.modules:
 # %% slideshow={"slide_type": "skip"} tags=["language"]
 # 中文版：chanconv 输出的文字（图的标注、探索器、练习检查的结论、错误信息）用中文
 import chanconv
+from chanconv.core.fonts import use_language_font
 
 chanconv.set_language("zh")
+font = use_language_font()  # 笔记本自己画的图也用中文字体（没有中文字体时保持英文，并有一行说明）
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # 5. 小结
@@ -109,17 +111,18 @@ import inspect
 
 samples_work = chanconv.conv2d_cost(100, 100, 5, 5, 68, 68, batch=1_000_000)
 flops = 10 * samples_work.flops
-print(f"10 layers × 1M samples: {10 * samples_work.macs:.3e} MACs = {flops:.3e} FLOPs")
-print(f"at 0.15 TFLOP/s: {flops / 0.15e12 / 3600:.1f} h;  at 12 TFLOP/s: {flops / 12e12 / 60:.1f} min")
-print("torch.nn.Conv2d's positional parameters:", list(inspect.signature(torch.nn.Conv2d).parameters)[:5])
+print(chanconv.tr("10 layers × 1M samples: {macs:.3e} MACs = {flops:.3e} FLOPs", macs=10 * samples_work.macs, flops=flops))
+print(chanconv.tr("at 0.15 TFLOP/s: {hours:.1f} h;  at 12 TFLOP/s: {minutes:.1f} min",
+                  hours=flops / 0.15e12 / 3600, minutes=flops / 12e12 / 60))
+print(chanconv.tr("torch.nn.Conv2d's positional parameters:"), list(inspect.signature(torch.nn.Conv2d).parameters)[:5])
 W1, W2 = torch.randn(5, 4, 1, 1, generator=g), torch.randn(3, 5, 1, 1, generator=g)
 X4 = torch.rand(4, 6, 6, generator=g)
 stacked = chanconv.conv2d(chanconv.conv2d(X4, W1), W2)
 one = chanconv.conv2d(X4, (W2[:, :, 0, 0] @ W1[:, :, 0, 0])[:, :, None, None])
 with_relu = chanconv.conv2d(torch.relu(chanconv.conv2d(X4, W1)), W2)
-print("two 1×1 layers = one 1×1 layer with the product of their matrices:",
+print(chanconv.tr("two 1×1 layers = one 1×1 layer with the product of their matrices:"),
       torch.allclose(stacked, one, atol=1e-5))
-print("with a ReLU between them they are not:", not torch.allclose(with_relu, one, atol=1e-3))
+print(chanconv.tr("with a ReLU between them they are not:"), not torch.allclose(with_relu, one, atol=1e-3))
 
 # %% [markdown] slideshow={"slide_type": "-"}
 # 本节的练习有单独的笔记本。

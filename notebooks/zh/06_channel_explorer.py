@@ -24,8 +24,10 @@ if "google.colab" in sys.modules:
 # %% slideshow={"slide_type": "skip"} tags=["language"]
 # 中文版：chanconv 输出的文字（图的标注、探索器、练习检查的结论、错误信息）用中文
 import chanconv
+from chanconv.core.fonts import use_language_font
 
 chanconv.set_language("zh")
+font = use_language_font()  # 笔记本自己画的图也用中文字体（没有中文字体时保持英文，并有一行说明）
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # 6. 通道探索器
@@ -59,8 +61,10 @@ explorer
 # 同一状态的文字版（图中为选中的元素 $\mathbf{Y}_{0,0,0}$ 写出的内容，就来自这些数字）：
 
 # %% slideshow={"slide_type": "notes"}
+from chanconv import tr
+
 print(explorer.summary)
-print(explorer.state.element.compact_text(), "  (one partial sum per input channel)")
+print(explorer.state.element.compact_text(), tr("  (one partial sum per input channel)"))
 print(explorer.element_text)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
@@ -98,7 +102,7 @@ photo
 
 # %% slideshow={"slide_type": "notes"}
 print(photo.summary)
-print("K[0, i] for every input channel i of output channel 0 (horizontal edges, weight 1/3):")
+print(tr("K[0, i] for every input channel i of output channel 0 (horizontal edges, weight 1/3):"))
 print(photo.tensors[1][0, 0])  # the same for i = 1, 2
 
 # %% [markdown] slideshow={"slide_type": "subslide"}

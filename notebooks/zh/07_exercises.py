@@ -24,8 +24,10 @@ if "google.colab" in sys.modules:
 # %% slideshow={"slide_type": "skip"} tags=["language"]
 # 中文版：chanconv 输出的文字（图的标注、探索器、练习检查的结论、错误信息）用中文
 import chanconv
+from chanconv.core.fonts import use_language_font
 
 chanconv.set_language("zh")
+font = use_language_font()  # 笔记本自己画的图也用中文字体（没有中文字体时保持英文，并有一行说明）
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["exercise"]
 # # 7. 练习

@@ -24,8 +24,10 @@ if "google.colab" in sys.modules:
 # %% slideshow={"slide_type": "skip"} tags=["language"]
 # 中文版：chanconv 输出的文字（图的标注、探索器、练习检查的结论、错误信息）用中文
 import chanconv
+from chanconv.core.fonts import use_language_font
 
 chanconv.set_language("zh")
+font = use_language_font()  # 笔记本自己画的图也用中文字体（没有中文字体时保持英文，并有一行说明）
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # 9. 反向传播，以及用chanconv训练网络
@@ -45,13 +47,15 @@ import torch
 import torch.nn.functional as F
 
 import chanconv
+from chanconv import tr
+from chanconv.core.i18n import pad  # f"{text:16}" counting a Chinese character as two columns
 from chanconv.course.data import lecture_K, lecture_X
 from chanconv.course.figures import DIVERGING
 
 torch.manual_seed(0)
 torch.set_num_threads(1)  # one thread: the same result every run, and fair on a shared machine
 device = chanconv.default_device()
-print("device:", device)
+print(tr("device:"), device)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 三个梯度
@@ -103,7 +107,7 @@ dW = torch.stack([torch.stack([chanconv.corr2d(X[i], dY[o]) for i in range(c_i)]
 dY_full = F.pad(dY, (k_w - 1, k_w - 1, k_h - 1, k_h - 1))   # k − 1 zeros all round
 dX = torch.stack([sum(chanconv.corr2d(dY_full[o], K[o, i].flip(0, 1)) for o in range(c_o)) for i in range(c_i)])
 print("db =", db.tolist())
-print("dW[0] (output channel 0, one 2×2 map per input channel):\n", dW[0])
+print(tr("dW[0] (output channel 0, one 2×2 map per input channel):") + "\n", dW[0])
 print("dX:\n", dX)
 
 # %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
@@ -111,7 +115,8 @@ dX2, dW2, db2 = chanconv.conv2d_backward(dY, X, K)       # the same three, as co
 Xg, Kg, bg = (t.clone().requires_grad_() for t in (X, K, b))
 (chanconv.conv2d(Xg, Kg, bg) * T).sum().backward()       # PyTorch's autograd on chanconv's forward
 for name, mine, formula, auto in [("dX", dX2, dX, Xg.grad), ("dW", dW2, dW, Kg.grad), ("db", db2, db, bg.grad)]:
-    print(f"{name}: conv2d_backward = formula: {torch.equal(mine, formula)};  = autograd: {torch.equal(mine, auto)}")
+    print(tr("{name}: conv2d_backward = formula: {formula};  = autograd: {auto}",
+             name=name, formula=torch.equal(mine, formula), auto=torch.equal(mine, auto)))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # 三者完全一致（这些都是小整数，没有舍入误差可以掩盖差异）。
@@ -126,7 +131,7 @@ for name, mine, formula, auto in [("dX", dX2, dX, Xg.grad), ("dW", dW2, dW, Kg.g
 # 每张$10 \times 10$的图像（$c_i = 3$：红、绿、蓝）都是围绕中灰的噪声，各通道独立采样，图中有一根短条，水平或竖直，比周围**更红**或**更绿**：一个通道上$+0.5$，另一个通道上$-0.5$，因此短条的灰度值（三个通道的均值）与背景相同。共四个类别：红色水平、红色竖直、绿色水平、绿色竖直。方向要靠空间上的卷积核来识别；颜色则只能通过比较通道来读出。在灰度图中短条根本不存在：按照构造，它的灰度值与背景相同。
 
 # %% slideshow={"slide_type": "-"} tags=["slide-figure-only"]
-CLASSES = ["red horizontal", "red vertical", "green horizontal", "green vertical"]
+CLASSES = [tr("red horizontal"), tr("red vertical"), tr("green horizontal"), tr("green vertical")]
 
 
 def make_images(count, seed, size=10, channels=(0, 1)):
@@ -152,10 +157,10 @@ def make_images(count, seed, size=10, channels=(0, 1)):
 
 X_train, y_train = make_images(256, seed=0)
 X_test, y_test = make_images(256, seed=1)
-print("X_train:", tuple(X_train.shape), " classes in training:", torch.bincount(y_train).tolist())
+print("X_train:", tuple(X_train.shape), tr(" classes in training:"), torch.bincount(y_train).tolist())
 gray = X_train.mean(dim=1)  # (count, n_h, n_w)
-print("mean gray level per class:", ", ".join(f"{gray[y_train == k].mean():.3f}" for k in range(4)),
-      "(the bar adds +0.5 − 0.5 = 0)")
+print(tr("mean gray level per class:"), ", ".join(f"{gray[y_train == k].mean():.3f}" for k in range(4)),
+      tr("(the bar adds +0.5 − 0.5 = 0)"))
 
 fig, axes = plt.subplots(1, 4, figsize=(9, 2.6))
 for ax, cls in zip(axes, range(4)):
@@ -163,7 +168,7 @@ for ax, cls in zip(axes, range(4)):
     ax.imshow(X_train[n].permute(1, 2, 0).clamp(0, 1).numpy())
     ax.set_title(CLASSES[cls], fontsize=10)
     ax.axis("off")
-fig.suptitle("one training image per class (RGB)")
+fig.suptitle(tr("one training image per class (RGB)"))
 fig.tight_layout()
 plt.show()
 
@@ -214,7 +219,7 @@ twin = SmallCNN(torch.nn.Conv2d)
 twin.load_state_dict(net.state_dict())   # the same starting weights
 W1_start = net.edges.weight.detach().clone()   # the first layer's random start, to compare with later
 print(net)
-print("parameters:", sum(p.numel() for p in net.parameters()),
+print(tr("parameters:"), sum(p.numel() for p in net.parameters()),
       "= 8·3·3·3 + 8 + 4·8·1·1 + 4 =", 8 * 3 * 3 * 3 + 8 + 4 * 8 * 1 * 1 + 4)
 
 # %% [markdown] slideshow={"slide_type": "-"}
@@ -231,10 +236,12 @@ from chanconv.core.methods import compiled
 from chanconv.perf.bench import describe_machine
 
 print(compiled.prepare("cpu"))
-print(f"on the CPU ({describe_machine('cpu')['cpu']}), torch threads: {torch.get_num_threads()}")
-print("auto picks", chanconv.auto_method(3, 8, 3, 3, 10, 10, batch=256, padding=1), "for the 3 × 3 layer and",
-      chanconv.auto_method(8, 4, 1, 1, 10, 10, batch=256), "for the 1 × 1 layer; the backward runs",
-      "in the compiled rung" if compiled.loaded() else "in Python (no compiled rung here)")
+print(tr("on the CPU ({cpu}), torch threads: {threads}", cpu=describe_machine("cpu")["cpu"],
+         threads=torch.get_num_threads()))
+print(tr("auto picks {first} for the 3 × 3 layer and {second} for the 1 × 1 layer; the backward runs {where}",
+         first=chanconv.auto_method(3, 8, 3, 3, 10, 10, batch=256, padding=1),
+         second=chanconv.auto_method(8, 4, 1, 1, 10, 10, batch=256),
+         where=tr("in the compiled rung") if compiled.loaded() else tr("in Python (no compiled rung here)")))
 pairs = [("chanconv.nn.Conv2d", net), ("torch.nn.Conv2d", twin)]
 times = {name: [] for name, _ in pairs}
 for round_ in range(3):  # round 0 is the warm-up
@@ -245,22 +252,25 @@ for round_ in range(3):  # round 0 is the warm-up
             times[name].append(time.perf_counter() - start)
 for name, model in pairs:
     final_loss = train(model)
-    print(f"{name:18}: 60 steps in {min(times[name]):5.2f} s (best of two; final training loss {final_loss:.4f})")
+    print(f"{name:18}: " + tr("60 steps in {seconds:5.2f} s (best of two; final training loss {loss:.4f})",
+                              seconds=min(times[name]), loss=final_loss))
 ratio = min(times["chanconv.nn.Conv2d"]) / min(times["torch.nn.Conv2d"])
-print(f"chanconv.nn.Conv2d trained in {ratio:.2f}× the time of torch.nn.Conv2d on this run")
+print(tr("chanconv.nn.Conv2d trained in {ratio:.2f}× the time of torch.nn.Conv2d on this run", ratio=ratio))
 
 # %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 acc = {name: accuracy(model, X_test, y_test) for name, model in [("chanconv", net), ("torch", twin)]}
-print(f"test accuracy, chanconv.nn.Conv2d: {acc['chanconv']:.3f}   torch.nn.Conv2d: {acc['torch']:.3f}")
-print("same accuracy:", acc["chanconv"] == acc["torch"])
-print("largest weight difference after training below 1e-4:",
+print(tr("test accuracy, chanconv.nn.Conv2d: {ours:.3f}   torch.nn.Conv2d: {theirs:.3f}",
+         ours=acc["chanconv"], theirs=acc["torch"]))
+print(tr("same accuracy:"), acc["chanconv"] == acc["torch"])
+print(tr("largest weight difference after training below 1e-4:"),
       max((p - q).abs().max().item() for p, q in zip(net.parameters(), twin.parameters())) < 1e-4)
 
 # does the network read colour? Swap the red and green channels: every red bar becomes a green one
 swapped = X_test[:, [1, 0, 2]]
 swap_label = torch.tensor([2, 3, 0, 1])[y_test]            # red ↔ green, same orientation
 with torch.no_grad():
-    print(f"red ↔ green swapped: accuracy against the swapped labels {accuracy(net, swapped, swap_label):.3f}")
+    print(tr("red ↔ green swapped: accuracy against the swapped labels {accuracy:.3f}",
+             accuracy=accuracy(net, swapped, swap_label)))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 两个网络从相同的权重出发，看到相同的数据；chanconv的前向传播（`method="auto"`选出的方法，打印在计时结果上方）和反向传播（编译级或Python版，同样打印在那里）与PyTorch的结果只差float32的舍入误差，所以训练出的权重只在最后几位数字上不同，测试准确率也相同。把红和绿对调，预测就变成另一种颜色的类别（见上面按对调后的标签计算的准确率）：网络区分颜色，靠的是认清哪个通道是哪种颜色。
@@ -269,18 +279,20 @@ with torch.no_grad():
 
 # %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 as_gray = X_test.mean(dim=1, keepdim=True).expand(-1, 3, -1, -1)  # every channel the gray level
-variants = {"red and green (as trained)": make_images(256, seed=1)[0],
-            "red only": make_images(256, seed=1, channels=(0,))[0],
-            "green only": make_images(256, seed=1, channels=(1,))[0],
-            "no bar at all": make_images(256, seed=1, channels=())[0],
-            "gray copies": as_gray}
-print(f"{'bar in the channels':27} {'accuracy':>8} {'colour right':>12} {'orientation right':>17}")
+variants = {tr("red and green (as trained)"): make_images(256, seed=1)[0],
+            tr("red only"): make_images(256, seed=1, channels=(0,))[0],
+            tr("green only"): make_images(256, seed=1, channels=(1,))[0],
+            tr("no bar at all"): make_images(256, seed=1, channels=())[0],
+            tr("gray copies"): as_gray}
+widths = (8, 12, 17)  # the columns: accuracy, colour right, orientation right
+print(pad(tr("bar in the channels"), 27)
+      + "".join(" " + pad(h, w, ">") for h, w in zip((tr("accuracy"), tr("colour right"), tr("orientation right")), widths)))
 for name, images in variants.items():
     with torch.no_grad():
         pred = net(images).argmax(dim=1)
     right = [(pred == y_test), (pred // 2 == y_test // 2), (pred % 2 == y_test % 2)]
-    print(f"{name:27}" + "".join(f" {r.float().mean():{w}.3f}" for r, w in zip(right, (8, 12, 17))))
-print(f"{'guessing':27} {0.25:8.3f} {0.5:12.3f} {0.5:17.3f}")
+    print(pad(name, 27) + "".join(f" {r.float().mean():{w}.3f}" for r, w in zip(right, widths)))
+print(pad(tr("guessing"), 27) + f" {0.25:8.3f} {0.5:12.3f} {0.5:17.3f}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # 如果网络只从一个通道读取颜色，那么只留在另一个通道中的短条就会让它只能瞎猜颜色。
@@ -292,7 +304,7 @@ print(f"{'guessing':27} {0.25:8.3f} {0.5:12.3f} {0.5:17.3f}")
 # ## 第一层学到了什么（按输入通道看）
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# 每一列是学到的8个$3 \times 3$卷积核$\mathbf{W}^{(1)}_j$之一，显示为它对红、绿、蓝三个输入通道$i$的三个切片$\mathbf{W}^{(1)}_{j,i}$，每行一个通道（所有切片共用一个色标，见颜色条：紫色为正，橙色为负，白色为0）。标为*dead*（死亡）的列，是在训练图像的任何像素上ReLU都不激活的检测器（见下一个单元格）。
+# 每一列是学到的8个$3 \times 3$卷积核$\mathbf{W}^{(1)}_j$之一，显示为它对红、绿、蓝三个输入通道$i$的三个切片$\mathbf{W}^{(1)}_{j,i}$，每行一个通道（所有切片共用一个色标，见颜色条：紫色为正，橙色为负，白色为0）。标为*死亡*的列，是在训练图像的任何像素上ReLU都不激活的检测器（见下一个单元格）。
 
 # %% slideshow={"slide_type": "-"} tags=["slide-output-only"]
 W1 = net.edges.weight.detach()                 # W⁽¹⁾: (c_o, c_i, k_h, k_w) = (8, 3, 3, 3)
@@ -303,15 +315,15 @@ active = fires > 0                             # a detector whose ReLU never fir
 lim = W1.abs().max().item()
 fig, axes = plt.subplots(3, 8, figsize=(12, 4.6))
 for j in range(8):
-    for i, colour in enumerate(["red", "green", "blue"]):
+    for i, colour in enumerate([tr("red"), tr("green"), tr("blue")]):
         im = axes[i, j].imshow(W1[j, i].numpy(), cmap=DIVERGING, vmin=-lim, vmax=lim)
         axes[i, j].set_xticks([])
         axes[i, j].set_yticks([])
         if j == 0:
             axes[i, 0].set_ylabel(f"{colour}, $i = {i}$", fontsize=10)
-    axes[0, j].set_title(rf"$\mathbf{{W}}^{{(1)}}_{{{j}}}$" + ("" if active[j] else " dead"), fontsize=11)
-fig.colorbar(im, ax=axes, shrink=0.8, label=r"weight $W^{(1)}_{j,i,a,e}$")
-fig.suptitle(r"first layer: $\mathbf{W}^{(1)}_{j,i}$ for detector $j$ (columns) and colour channel $i$ (rows)",
+    axes[0, j].set_title(rf"$\mathbf{{W}}^{{(1)}}_{{{j}}}$" + ("" if active[j] else " " + tr("dead")), fontsize=11)
+fig.colorbar(im, ax=axes, shrink=0.8, label=tr("weight") + r" $W^{(1)}_{j,i,a,e}$")
+fig.suptitle(tr(r"first layer: $\mathbf{W}^{(1)}_{j,i}$ for detector $j$ (columns) and colour channel $i$ (rows)"),
              fontsize=11)
 plt.show()
 
@@ -323,18 +335,22 @@ b1 = net.edges.bias.detach()
 size, size_start = W1.abs().sum(dim=(1, 2, 3)), W1_start.abs().sum(dim=(1, 2, 3))   # (8,) each
 negative = (W1 < 0).float().mean(dim=(1, 2, 3))        # (8,)
 peak = before_relu.amax(dim=(0, 2, 3))                  # (8,): over every pixel of every training image
-print("X_train's values lie in", f"[{X_train.min():.2f}, {X_train.max():.2f}], mean {X_train.mean():.2f}")
-print(f"{'detector':8}  {'ReLU passes':>11}  {'Σ|W| start -> now':>17}  {'weights < 0':>11}  {'bias':>5}  "
-      f"{'max before ReLU':>15}")
+print(tr("X_train's values lie in [{low:.2f}, {high:.2f}], mean {mean:.2f}",
+         low=X_train.min(), high=X_train.max(), mean=X_train.mean()))
+print("  ".join(pad(h, w, ">") for h, w in zip((tr("detector"), tr("ReLU passes"), tr("Σ|W| start -> now"),
+                                                 tr("weights < 0"), tr("bias"), tr("max before ReLU")),
+                                                (8, 11, 17, 11, 5, 15))))
 for j in range(8):
+    note = "" if active[j] else tr("dead: its ReLU never fires")
     print(f"{j:8}  {100 * fires[j]:10.1f}%  {size_start[j]:8.2f} -> {size[j]:5.2f}  {100 * negative[j]:10.0f}%  "
-          f"{b1[j]:+5.2f}  {peak[j]:+15.2f}  {'' if active[j] else 'dead: its ReLU never fires'}")
-print("active detectors:", int(active.sum()), "of 8; dead:", [j for j in range(8) if not active[j]])
-print("over the active detectors, mean |W1[:, i]| per input channel:",
-      ", ".join(f"{c} {W1[active, i].abs().mean():.2f}" for i, c in enumerate(["red", "green", "blue"])))
+          f"{b1[j]:+5.2f}  {peak[j]:+15.2f}  {note}")
+print(tr("active detectors: {active} of 8; dead: {dead}",
+         active=int(active.sum()), dead=[j for j in range(8) if not active[j]]))
+print(tr("over the active detectors, mean |W1[:, i]| per input channel:"),
+      ", ".join(f"{c} {W1[active, i].abs().mean():.2f}" for i, c in enumerate([tr("red"), tr("green"), tr("blue")])))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# 标为*dead*的检测器并没有停留在随机初始值附近：训练改变了它们（上面它们的$\sum |\mathbf{W}^{(1)}_j|$比初始时增大了），只是把它们推向了负值：它们几乎所有的权重都小于零，偏置也是。
+# 标为*死亡*的检测器并没有停留在随机初始值附近：训练改变了它们（上面它们的$\sum |\mathbf{W}^{(1)}_j|$比初始时增大了），只是把它们推向了负值：它们几乎所有的权重都小于零，偏置也是。
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 图像的值在0.5左右（取值范围和均值已在上面打印），所以全是负权重的卷积核在每个像素上得到的和都是负的：在所有训练像素上，它们在ReLU之前达到的最大值都小于零。ReLU什么也不放行，它的导数处处为0，因此没有梯度传回这些权重：它们再也无法恢复。网络并不需要它们：这个任务只需要几个检测器，活跃的那些就足以达到上面的测试准确率。在这里蓝色通道只携带噪声；可以把活跃检测器上蓝色权重绝对值的平均与上面红色、绿色的比较一下。
@@ -353,13 +369,14 @@ def describe(row):
     """A detector's label from its response to the four classes (red h, red v, green h, green v)."""
     colour = 0 if row[0] + row[1] >= row[2] + row[3] else 1
     h, v = row[2 * colour].item(), row[2 * colour + 1].item()
-    name = ["red", "green"][colour]
-    return f"{name} horizontal" if h >= 1.5 * v else f"{name} vertical" if v >= 1.5 * h else f"{name} bars"
+    name = [tr("red"), tr("green")][colour]
+    return (tr("{colour} horizontal", colour=name) if h >= 1.5 * v else tr("{colour} vertical", colour=name)
+            if v >= 1.5 * h else tr("{colour} bars", colour=name))
 
 
-label = {j: describe(response[j]) if active[j] else "dead" for j in range(8)}
-print("the bar's effect on each detector's largest value, by class (training images):")
-print(f"{'detector':8}  " + "  ".join(f"{c:>16}" for c in CLASSES) + "  label")
+label = {j: describe(response[j]) if active[j] else tr("dead") for j in range(8)}
+print(tr("the bar's effect on each detector's largest value, by class (training images):"))
+print(pad(tr("detector"), 8) + "  " + "  ".join(pad(c, 16, ">") for c in CLASSES) + "  " + tr("label"))
 for j in range(8):
     if active[j]:
         print(f"{j:8}  " + "  ".join(f"{x:+16.2f}" for x in response[j].tolist()) + f"  {label[j]}")
@@ -385,16 +402,17 @@ fig, ax = plt.subplots(figsize=(8.5, 3.4))
 im = ax.imshow(W2.numpy(), cmap=DIVERGING, vmin=-lim2, vmax=lim2)
 ax.set_yticks(range(4), CLASSES)
 ax.set_xticks(range(8), [f"$j = {j}$\n" + label[j].replace(" ", "\n") for j in range(8)], fontsize=8)
-ax.set_xlabel(r"first-layer detector $j$ (what it responds to)")
-ax.set_title(r"$1 \times 1$ layer: weight $W^{(2)}_{o,j}$ of detector $j$ in class $o$")
-fig.colorbar(im, ax=ax, label=r"weight $W^{(2)}_{o,j}$")
+ax.set_xlabel(tr(r"first-layer detector $j$ (what it responds to)"))
+ax.set_title(tr(r"$1 \times 1$ layer: weight $W^{(2)}_{o,j}$ of detector $j$ in class $o$"))
+fig.colorbar(im, ax=ax, label=tr("weight") + r" $W^{(2)}_{o,j}$")
 fig.tight_layout()
 plt.show()
 
 # %% slideshow={"slide_type": "notes"}
 for o, name in enumerate(CLASSES):
     votes = sorted(((W2[o, j].item(), j) for j in range(8) if active[j]), reverse=True)
-    print(f"{name:16}: " + ", ".join(f"detector {j} ({label[j]}) {w:+.2f}" for w, j in votes))
+    print(pad(name, 16) + ": " + ", ".join(tr("detector {j} ({label}) {w:+.2f}", j=j, label=label[j], w=w)
+                                           for w, j in votes))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # $1 \times 1$层只混合通道，别的什么也不做：每个类别的得分图都是同一像素上各活跃检测器特征图的加权和（上面按投票从大到小列出）。

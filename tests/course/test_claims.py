@@ -222,7 +222,7 @@ def test_each_diagonal_channel_is_blind_to_the_other_diagonal_only():
     assert got["\\ diagonal"][3] == pytest.approx(3 * 2**0.5, abs=1e-4) and got["\\ diagonal"][2] < 1e-6
     text = notebook_text("03_1x1_convolution")
     for name, values in got.items():
-        assert f"{name:12}" + "".join(f" {x:7.3f}" for x in values) in text, name
+        assert "".join(f"{x:7.3f} " for x in values) + "  " + name in text, name
     assert "answers only" not in text and "edges along /" not in text and "diagonal ↘" not in text
     assert "keeps the input's size: m_h = n_h" not in text, "holds only at stride 1 without padding"
     assert "n_h = 28, padding 1, stride 1: m_h = 30" in text and "n_h = 28, padding 0, stride 2: m_h = 14" in text

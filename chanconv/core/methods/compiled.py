@@ -35,6 +35,7 @@ from pathlib import Path
 
 import torch
 
+from ..i18n import _
 from .common import CHUNK_BYTES
 
 __all__ = ["compiled", "input_grad", "weight_grad", "REASON", "SOURCE", "SOURCES",
@@ -145,14 +146,14 @@ def prepare(device="cpu") -> str:
     or why it is absent or failed. Afterwards :func:`loaded` says whether it can be used (and ``auto``
     may pick it). ``make bench`` and notebook 8 call this before any timing."""
     if torch.device(device).type != "cpu":
-        return "compiled rung: CPU only, not used on this device"
+        return _("compiled rung: CPU only, not used on this device")
     if REASON is not None:
-        return f"compiled rung absent: {REASON}"
+        return _("compiled rung absent: {reason}").format(reason=REASON)
     try:
         load()
     except RuntimeError as exc:
-        return f"compiled rung failed to build: {exc}"
-    return f"compiled rung ready: built or loaded from the cache in {build_seconds():.1f} s"
+        return _("compiled rung failed to build: {error}").format(error=exc)
+    return _("compiled rung ready: built or loaded from the cache in {seconds:.1f} s").format(seconds=build_seconds())
 
 
 def compiled(X, W, b, stride, padding, dilation=(1, 1), groups=1, *, path="auto", nv=0):
