@@ -847,12 +847,16 @@ class Explorer {
       });
       c.addEventListener("pointerleave", () => this.show(null));
       // a press on a map picks; it does not reach the notebook, which would make the cell active and may scroll
-      // the page under the pointer (JupyterLab), moving the map before the click lands
-      c.addEventListener("mousedown", (ev) => ev.stopPropagation());
+      // the page under the pointer (JupyterLab), moving the map before the click lands. Nor does it focus the
+      // map at once: JupyterLab answers a focus in a cell by making that cell active, work that landed in the
+      // frame that shows the pick (6 ms of its median in Lab); the map takes the focus (for the arrow keys)
+      // after that frame
+      c.addEventListener("mousedown", (ev) => { ev.stopPropagation(); ev.preventDefault(); });
       c.addEventListener("pointerdown", (ev) => ev.stopPropagation());
       c.addEventListener("click", (ev) => {
         const cell = m.cellAt(ev);
         if (cell) this.keep(oOf(), ...cell);
+        requestAnimationFrame(() => setTimeout(() => c.focus({ preventScroll: true }), 0));
       });
       c.addEventListener("keydown", (ev) => {
         const step = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] }[ev.key];

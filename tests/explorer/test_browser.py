@@ -151,7 +151,10 @@ def test_hover_previews_without_moving_the_page_keys_and_the_walk(lab, browser):
         assert root.evaluate(boxes) == before, "hovering moved something on the page"
         page.mouse.move(5, 5)
         wait_attr(root, "data-shown", "1,0,0")
-        canvas.focus()  # the keyboard: Tab reaches the maps (tabindex), the arrows move the picked cell
+        # the keyboard: a click gives the map the focus (a frame after the pick: see explorer.js), Tab reaches the
+        # maps (tabindex), the arrows move the picked cell
+        page.mouse.click(*cell_point(canvas, 0, 0))
+        page.wait_for_function("c => document.activeElement === c", arg=canvas.element_handle(), timeout=5000)
         page.keyboard.press("ArrowRight")
         page.keyboard.press("ArrowDown")
         wait_attr(root, "data-picked", "1,1,1")
