@@ -156,8 +156,11 @@ for name, mine, formula, auto in [("dX", dX2, dX, Xg.grad), ("dW", dW2, dW, Kg.g
 # **greener** than its surroundings: $+0.5$ in one channel and $-0.5$ in the other, so the gray level
 # (the mean of the three channels) of the bar is the background's.
 # Four classes: red horizontal, red vertical, green horizontal, green vertical. Orientation needs
-# the spatial kernels; the colour can only be read by comparing channels. In a gray image the bar
-# is not there at all: its gray level is the background's, by construction.
+# the spatial kernels; the colour can only be read by comparing channels. In a gray image made
+# this way (the mean of the three channels) the bar is not there at all: its gray level is the
+# background's, by construction. Notebook 1's weighted gray, $0.299\,R + 0.587\,G + 0.114\,B$,
+# would still show it faintly: $0.299 \cdot 0.5 - 0.587 \cdot 0.5 \approx -0.14$, a red bar a
+# little darker than its surroundings and a green one a little lighter.
 
 # %% slideshow={"slide_type": "-"} tags=["slide-figure-only"]
 CLASSES = [tr("red horizontal"), tr("red vertical"), tr("green horizontal"), tr("green vertical")]
