@@ -105,16 +105,17 @@ check_combined_kernel_size(combined_kernel_size)
 # ✍ **Your proof** (why is it one cross-correlation?): *double-click and write here*
 
 # %% [markdown] id="a032f7bb" slideshow={"slide_type": "skip"} tags=["solution"]
-# **Model answer.** Output pixel $(i, j)$ of the second layer sums the first layer's outputs at
-# $(i + u, j + v)$ for $0 \le u, v < k_2$, and each of those sums the input at
-# $(i + u + a, j + v + b)$ for $0 \le a, b < k_1$. Everything is linear, so the result is one sum
-# over the input at offsets $s = u + a$, $t = v + b$ from $0$ to $k_1 + k_2 - 2$, with weights
-# that depend only on the offset, not on $(i, j)$: a single cross-correlation whose kernel, of side
+# **Model answer.** Output pixel $(u, v)$ of the second layer sums the first layer's outputs at
+# $(u + p, v + q)$ for $0 \le p, q < k_2$, and each of those sums the input at
+# $(u + p + a, v + q + e)$ for $0 \le a, e < k_1$. Everything is linear, so the result is one sum
+# over the input at offsets $s = p + a$, $t = q + e$ from $0$ to $k_1 + k_2 - 2$, with weights
+# that depend only on the offset, not on $(u, v)$: a single cross-correlation whose kernel, of side
 # $k_1 + k_2 - 1$, is
 #
-# $$\mathbf{K}_{o,i,s,t} = \sum_m \sum_{u + a = s,\; v + b = t} \mathbf{K}^{(2)}_{o,m,u,v}\, \mathbf{K}^{(1)}_{m,i,a,b}$$
+# $$\mathbf{K}_{o,i,s,t} = \sum_m \sum_{p + a = s,\; q + e = t} \mathbf{K}^{(2)}_{o,m,p,q}\, \mathbf{K}^{(1)}_{m,i,a,e}$$
 #
-# (`compose_kernels`; $\mathbf{K}^{(1)}$ is the first layer's kernel, $\mathbf{K}^{(2)}$ the second's).
+# (`compose_kernels`; $\mathbf{K}^{(1)}$ is the first layer's kernel, $\mathbf{K}^{(2)}$ the second's;
+# $o$ and $i$ are the output and input channels, $m$ the middle ones).
 
 # %% [markdown] id="b79b6b94" slideshow={"slide_type": "subslide"}
 # ### Exercise 1, the converse
