@@ -858,18 +858,22 @@ class Explorer {
         if (cell) this.keep(oOf(), ...cell);
         requestAnimationFrame(() => setTimeout(() => c.focus({ preventScroll: true }), 0));
       });
-      c.addEventListener("keydown", (ev) => {
+      // the keys, read by render()'s listener on the window before the page's own shortcuts see them (Jupyter
+      // Notebook 7 took the arrows for itself): true when the key was the map's
+      c.pickKey = (ev) => {
         const step = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] }[ev.key];
         const [, u, v] = this.picked;
         if (step) {
-          ev.preventDefault();
           const { m_h, m_w } = this.L;
           this.keep(oOf(), Math.max(0, Math.min(m_h - 1, u + step[0])), Math.max(0, Math.min(m_w - 1, v + step[1])));
         } else if (ev.key === "Enter" || ev.key === " ") {
-          ev.preventDefault();
           this.keep(oOf(), u, v);
+        } else {
+          return false;
         }
-      });
+        ev.preventDefault();
+        return true;
+      };
     }
   }
 
@@ -1013,7 +1017,13 @@ function render({ model, el: root }) {
     setTimeout(() => { if (!view.live) { view.noKernel = true; view.drawStatus(); } }, 5000);
   }
   redraw();
-  return () => view.pause();
+  // a key on a focused map: caught on its way down (the capture phase, on the window) and kept from the page
+  const keys = (ev) => {
+    const c = ev.target;
+    if (c && c.pickKey && root.contains(c) && c.pickKey(ev)) ev.stopPropagation();
+  };
+  window.addEventListener("keydown", keys, true);
+  return () => { view.pause(); window.removeEventListener("keydown", keys, true); };
 }
 
 export default { render };
