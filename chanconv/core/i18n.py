@@ -110,7 +110,7 @@ def tr(message: str, /, **fields) -> str:
     (Chinese without a CJK font: :func:`chanconv.core.fonts.figure_rc` is None) they stay English, as chanconv's
     own figure labels do, and the one-line note says why: never boxes of missing glyphs.
     """
-    from . import fonts  # here: fonts imports this module
+    from . import fonts  # lazy: fonts imports this module (a cycle at import time)
 
     if get_language() != "en" and fonts.figure_rc() is None:
         fonts._note_once()
