@@ -176,10 +176,12 @@ function scratchCanvas(w, h) {
 }
 // A map is drawn once into a base canvas; each paint puts it back and draws the outlines on the map's own canvas.
 function baseCanvas(view) {
-  const b = (view.base = document.createElement("canvas"));
-  b.width = view.canvas.width;
-  b.height = view.canvas.height;
-  return b.getContext("2d");
+  // kept for the view's life: a map drawn again (another output channel's) reuses it
+  const b = view.base || (view.base = document.createElement("canvas"));
+  if (b.width !== view.canvas.width) b.width = view.canvas.width;
+  if (b.height !== view.canvas.height) b.height = view.canvas.height;
+  if (!b.ctx) b.ctx = b.getContext("2d");
+  return b.ctx;
 }
 const widest = new WeakMap(); // a decoded array -> the most characters one of its values is written with
 function widestValue(A) {
@@ -227,6 +229,15 @@ class MapView {
     this.dpr = dpr;
   }
 
+  static key(role, { rows, cols, cell, font, values, pad = 0 }) {
+    return [role, rows, cols, cell, font, !!values, pad].join(",");
+  }
+
+  rename(name) {
+    this.name = name;
+    this.canvas.dataset.map = name;
+  }
+
   isPad(r, c) {
     const p = this.pad;
     return p > 0 && (r < p || r >= this.rows - p || c < p || c >= this.cols - p);
@@ -236,6 +247,7 @@ class MapView {
     // the map's image: get(r, c) gives a value or null (padding)
     this.get = get;
     this.lim = lim;
+    this.shown = null; // what paint() last drew on the canvas: drawn again whatever the marks
     const ctx = baseCanvas(this);
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     ctx.clearRect(0, 0, this.w, this.h);
@@ -293,7 +305,11 @@ class MapView {
   }
 
   paint(marks) {
-    // marks: {box: [r0, r1, c0, c1], taps: [rows, cols] or null, dashed}
+    // marks: {box: [r0, r1, c0, c1], taps: [rows, cols] or null, dashed}. A canvas whose picture would not change
+    // is left alone: each one drawn again costs the frame that shows a pick (the browser hands it on afresh)
+    const key = JSON.stringify(marks);
+    if (key === this.shown) return;
+    this.shown = key;
     const ctx = this.ctx || (this.ctx = this.canvas.getContext("2d"));
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
@@ -349,8 +365,10 @@ class MapView {
 // -- the kernels: the c_o × c_i / groups grid on one canvas ------------------------------------------
 
 class KernelGrid {
-  constructor(L, D, { cell, font, values, projector }) {
+  constructor(L, D, { cell, font, values, projector, old }) {
+    // old: the last picture's grid, whose canvases are drawn again here (resized when the grid's size changed)
     Object.assign(this, { L, D, cell, font, values });
+    if (old) { this.base = old.base; this.ctx = old.ctx; }
     const label = projector ? 150 : 96;
     const head = font + 10;
     const gap = Math.max(4, Math.round(cell / 2));
@@ -358,10 +376,10 @@ class KernelGrid {
     const bias = L.bias ? (projector ? 64 : 44) : 0;
     this.w = label + L.c_ig * (this.geo.kw + gap) + bias + 2 * MARGIN;
     this.h = head + L.c_o * (this.geo.kh + gap) + 2 * MARGIN;
-    const c = (this.canvas = document.createElement("canvas"));
+    const c = (this.canvas = old ? old.canvas : document.createElement("canvas"));
     const dpr = (this.dpr = window.devicePixelRatio || 1);
-    c.width = Math.round(this.w * dpr);
-    c.height = Math.round(this.h * dpr);
+    if (c.width !== Math.round(this.w * dpr)) c.width = Math.round(this.w * dpr);
+    if (c.height !== Math.round(this.h * dpr)) c.height = Math.round(this.h * dpr);
     c.style.width = `${this.w}px`;
     c.style.height = `${this.h}px`;
     c.setAttribute("role", "img");
@@ -376,6 +394,7 @@ class KernelGrid {
 
   draw() {
     const { L, D, cell, font } = this;
+    this.shown = null;
     const ctx = baseCanvas(this);
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     ctx.font = `${font}px system-ui, sans-serif`;
@@ -424,6 +443,8 @@ class KernelGrid {
   }
 
   paint(o, dashed) {
+    if (this.shown === `${o},${dashed}`) return; // unchanged (see MapView.paint)
+    this.shown = `${o},${dashed}`;
     const ctx = this.ctx || (this.ctx = this.canvas.getContext("2d"));
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
@@ -513,6 +534,17 @@ export function volumesSvg(L, o, u, v, projector, S) {
 }
 
 // -- the view ----------------------------------------------------------------------------------------
+
+function afterFrame(fn) {
+  // fn once the next frame is drawn, behind the page's other tasks: what follows a pick there (telling Python and
+  // the o, u, v sliders, 2–9 ms in Lab; focusing the map, which makes Lab activate its cell) is not what the
+  // student waits to see, and a pointer that moves on goes first (the scheduler's background priority, where the
+  // browser has one)
+  const post = globalThis.scheduler && globalThis.scheduler.postTask
+    ? () => globalThis.scheduler.postTask(fn, { priority: "background" }).catch((e) => console.error(e))
+    : () => setTimeout(fn, 0);
+  requestAnimationFrame(post);
+}
 
 function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
@@ -640,7 +672,25 @@ class Explorer {
     this.drawStatus();
     this.picture.replaceChildren();
     const keep = this.xPart && this.xPart.D === D.x && this.xPart.key === this.inputKey(projector) ? this.xPart : null;
+    // the last picture's canvases, drawn again where this one has a map of the same role and size: a new canvas
+    // costs about half a millisecond to make and its first frames (12 of a 23 ms c_o change at the largest settings)
+    this.pool = new Map();
+    const old = this.maps ? [...(keep ? [] : this.maps.x), ...this.maps.p, ...this.maps.y] : [];
+    if (this.pParts) for (const part of this.pParts.chans) if (part.kernel) old.push(part.kernel);
+    for (const m of old) {
+      if (!this.pool.has(m.key)) this.pool.set(m.key, []);
+      this.pool.get(m.key).push(m);
+    }
     this.maps = { x: keep ? keep.maps : [], p: [], y: [] };
+    try {
+      this.buildPicture(keep, projector);
+    } finally {
+      this.pool = null;
+    }
+  }
+
+  buildPicture(keep, projector) {
+    const { L, D } = this;
     if (!L || L.format !== 1 || !D.x) return;
     if (keep) this.picture.append(keep.node); // the same input, drawn the same way: kept as it is (a c_o change)
     else this.buildInput(projector);
@@ -658,6 +708,16 @@ class Explorer {
     if (this.view3d) this.picture.append(this.view3d);
     this.reserveSumHeight(projector);
     this.paint();
+  }
+
+  mapView(role, opts) {
+    // a map of this role ("x", "k", "p", "y"): a canvas of the last picture of the same size, else a new one
+    const key = MapView.key(role, opts);
+    const spare = this.pool && this.pool.get(key);
+    const m = spare && spare.length ? spare.pop() : new MapView(opts);
+    m.key = key;
+    m.rename(opts.name);
+    return m;
   }
 
   drawStatus() {
@@ -698,7 +758,7 @@ class Explorer {
     if (L.x_kind === "photo") row.append(this.figure(this.t("photo"), this.photo(projector)));
     const names = L.x_kind === "photo" ? [" (R)", " (G)", " (B)"] : [];
     for (let i = 0; i < L.c_i; i++) {
-      const m = new MapView({ name: `X[${i}]`, rows, cols, cell, font, values, pad: p });
+      const m = this.mapView("x", { name: `X[${i}]`, rows, cols, cell, font, values, pad: p });
       m.fill((r, c) => (m.isPad(r, c) ? null : at(D.x, i, r - p, c - p)), L.scales.x[0]);
       m.i = i;
       this.maps.x.push(m);
@@ -741,7 +801,7 @@ class Explorer {
     const font = projector ? 18 : 12;
     this.kValues = showValues(L.c_o * L.c_ig, L.k_h, L.k_w);
     const cell = this.kValues ? this.valueCell(font, D.k) : Math.max(Math.floor(cellPx(L.k_h, L.k_w, projector) / 2), projector ? 9 : 6);
-    this.kgrid = new KernelGrid(L, D, { cell, font, values: this.kValues, projector });
+    this.kgrid = new KernelGrid(L, D, { cell, font, values: this.kValues, projector, old: this.kgrid });
     const groups = L.groups > 1 ? this.t("kernels_groups", { g: L.groups, c_ig: L.c_ig }) : "";
     const dilation = L.dilation > 1 ? this.t("kernels_dilation", { d: L.dilation }) : "";
     const values = this.kValues || !L.m_h ? "" : this.t("kernels_values");
@@ -759,6 +819,7 @@ class Explorer {
     this.pHead = el("h4");
     this.pRow = el("div", { class: "row" });
     this.pNote = el("div", { class: "pnote" });
+    this.pParts = null;
     this.picture.append(el("div", { class: "sp" }, this.pHead,
       legend(this.model.get("strings"), this.t("legend_partials"), L.scales.y, false), this.pNote, this.pRow));
     this.partialsFor = null;
@@ -776,53 +837,76 @@ class Explorer {
     this.partialsFor = shown;
     const by = L.bias ? `, + b[${shown}]` : "";
     this.pHead.textContent = this.t(L.groups > 1 ? "partials_head_group" : "partials_head", { o: shown, by });
+    // The row is made once per picture and drawn again in place for another output channel: new canvases cost
+    // the browser a fresh buffer each for their first frames (about 7 ms of a pick's frame in Lab, 8 partial maps).
+    const row = this.pParts || (this.pParts = this.makePartialRow());
     const chans = channelsOf(L, shown);
-    const mk = (name, get) => {
-      const m = new MapView({ name, rows: L.m_h, cols: L.m_w, cell: this.pCell, font: this.pFont, values: this.pValues });
-      m.fill(get, L.scales.y[0]);
-      m.o = shown;
-      return m;
-    };
-    this.maps.p = [];
-    this.pRow.replaceChildren();
+    const fill = (m, name, get, lim = L.scales.y[0]) => { m.rename(name); m.fill(get, lim); m.o = shown; };
     chans.forEach((i, il) => {
       const kname = `K[${shown}, ${L.groups > 1 ? il : i}]`;
-      const m = mk(`X[${i}] ⋆ ${kname}`, (r, c) => at(P, il, r, c));
-      this.maps.p.push(m);
-      const parts = [];
-      if (!this.kValues) parts.push(el("div", { class: "cap", text: this.t("kernel_colours", { kernel: kname }) }),
-        this.kernelCanvas(shown, il));
-      parts.push(el("div", { class: "cap", text: m.name }), m.canvas);
-      const fig = el("div", { class: "fig" }, ...parts);
-      this.pRow.append(il ? el("div", { class: "opfig" }, el("span", { class: "op", text: "+" }), fig) : fig);
+      const part = row.chans[il];
+      if (part.kernel) {
+        part.kernelCap.textContent = this.t("kernel_colours", { kernel: kname });
+        fill(part.kernel, kname, (r, c) => at(D.k, shown, il, r, c), L.scales.k[0]);
+        part.kernel.paint(null);
+        part.kernel.canvas.setAttribute("aria-label", this.t("kernel_label", { kernel: kname, k_h: L.k_h, k_w: L.k_w }));
+      }
+      fill(part.map, `X[${i}] ⋆ ${kname}`, (r, c) => at(P, il, r, c));
+      part.cap.textContent = part.map.name;
     });
-    const sum = mk(this.t("the_sum"), (r, c) => { let s = 0; for (let il = 0; il < chans.length; il++) s += at(P, il, r, c); return s; });
-    this.maps.p.push(sum);
-    this.pRow.append(this.figure(this.t("the_sum"), sum.canvas, "="));
-    if (L.bias) this.pRow.append(el("div", { class: "opfig" }, el("span", { class: "op", text: "+" }),
-      el("div", { class: "fig" }, el("div", { class: "cap", text: `b[${shown}]` }), el("b", { class: "bval", text: short(D.b.data[shown]) }))));
-    const yo = mk(this.t(L.bias ? "y_sum_bias" : "y_sum", { o: shown }), (r, c) => at(D.y, shown, r, c));
-    this.maps.p.push(yo);
-    this.pRow.append(this.figure(`Y[${shown}]`, yo.canvas, "="));
-    this.wire(this.maps.p, () => shown);
+    fill(row.sum, this.t("the_sum"), (r, c) => { let s = 0; for (let il = 0; il < chans.length; il++) s += at(P, il, r, c); return s; });
+    if (row.bias) {
+      row.biasCap.textContent = `b[${shown}]`;
+      row.bias.textContent = short(D.b.data[shown]);
+    }
+    fill(row.y, this.t(L.bias ? "y_sum_bias" : "y_sum", { o: shown }), (r, c) => at(D.y, shown, r, c));
+    row.yCap.textContent = `Y[${shown}]`;
   }
 
-  kernelCanvas(o, il) {
-    // K[o, i] with its values, above its partial map (when the grid is too large to write them)
-    const { L, D } = this;
-    const font = this.pFont;
-    const m = new MapView({ name: `K[${o}, ${il}]`, rows: L.k_h, cols: L.k_w, cell: this.valueCell(font, D.k), font, values: true });
-    m.fill((r, c) => at(D.k, o, il, r, c), L.scales.k[0]);
-    m.paint(null);
-    m.canvas.setAttribute("aria-label", this.t("kernel_label", { kernel: `K[${o}, ${il}]`, k_h: L.k_h, k_w: L.k_w }));
-    return m.canvas;
+  makePartialRow() {
+    // the row's figures and canvases, for a picture's layer: per input channel read, the kernel (when the grid
+    // does not write its values) and the partial map; + their sum, (+ the bias), = Y[o]. fillPartials draws them
+    const { L } = this;
+    const mk = (values = this.pValues, rows = L.m_h, cols = L.m_w, cell = this.pCell, role = "p") =>
+      this.mapView(role, { name: "", rows, cols, cell, font: this.pFont, values });
+    const cap = () => el("div", { class: "cap" });
+    const row = { chans: [] };
+    const kCell = this.kValues ? 0 : this.valueCell(this.pFont, this.D.k);
+    for (let il = 0; il < L.c_ig; il++) {
+      const part = { map: mk(), cap: cap() };
+      const parts = [];
+      if (!this.kValues) {
+        part.kernel = mk(true, L.k_h, L.k_w, kCell, "k");
+        part.kernelCap = cap();
+        parts.push(part.kernelCap, part.kernel.canvas);
+      }
+      parts.push(part.cap, part.map.canvas);
+      const fig = el("div", { class: "fig" }, ...parts);
+      this.pRow.append(il ? el("div", { class: "opfig" }, el("span", { class: "op", text: "+" }), fig) : fig);
+      row.chans.push(part);
+    }
+    row.sum = mk();
+    this.pRow.append(this.figure(this.t("the_sum"), row.sum.canvas, "="));
+    if (L.bias) {
+      row.biasCap = cap();
+      row.bias = el("b", { class: "bval" });
+      this.pRow.append(el("div", { class: "opfig" }, el("span", { class: "op", text: "+" }),
+        el("div", { class: "fig" }, row.biasCap, row.bias)));
+    }
+    row.y = mk();
+    const yFig = this.figure("", row.y.canvas, "=");
+    row.yCap = yFig.querySelector(".cap");
+    this.pRow.append(yFig);
+    this.maps.p = [...row.chans.map((part) => part.map), row.sum, row.y];
+    this.wire(this.maps.p, () => this.partialsFor);
+    return row;
   }
 
   buildOutput(projector) {
     const { L, D } = this;
     const row = el("div", { class: "row" });
     for (let o = 0; o < L.c_o; o++) {
-      const m = new MapView({ name: `Y[${o}]`, rows: L.m_h, cols: L.m_w, cell: this.pCell, font: this.pFont, values: this.pValues });
+      const m = this.mapView("y", { name: `Y[${o}]`, rows: L.m_h, cols: L.m_w, cell: this.pCell, font: this.pFont, values: this.pValues });
       m.fill((r, c) => at(D.y, o, r, c), L.scales.y[0]);
       m.o = o;
       this.maps.y.push(m);
@@ -836,9 +920,13 @@ class Explorer {
 
   wire(maps, fixedO) {
     // pointer, touch and keyboard on output maps: preview on hover, keep on click or tap, arrows move the kept cell
+    // (once per canvas: a canvas drawn again for another picture keeps its listeners)
     for (const m of maps) {
+      m.pickO = fixedO || (() => m.o);
+      if (m.wired) continue;
+      m.wired = true;
       const c = m.canvas;
-      const oOf = () => (fixedO ? fixedO() : m.o);
+      const oOf = () => m.pickO();
       c.tabIndex = 0;
       c.classList.add("pick");
       c.addEventListener("pointermove", (ev) => {
@@ -856,7 +944,7 @@ class Explorer {
       c.addEventListener("click", (ev) => {
         const cell = m.cellAt(ev);
         if (cell) this.keep(oOf(), ...cell);
-        requestAnimationFrame(() => setTimeout(() => c.focus({ preventScroll: true }), 0));
+        afterFrame(() => c.focus({ preventScroll: true }));
       });
       // the keys, read by render()'s listener on the window before the page's own shortcuts see them (Jupyter
       // Notebook 7 took the arrows for itself): true when the key was the map's
@@ -892,13 +980,13 @@ class Explorer {
     this.paint();
     if (this.saving) return;
     this.saving = true;
-    requestAnimationFrame(() => setTimeout(() => {
+    afterFrame(() => {
       this.saving = false;
       const [ko, ku, kv] = this.kept || [o, u, v];
       this.model.set({ o: ko, u: ku, v: kv });
       this.model.save_changes();
       this.kept = null;
-    }, 0));
+    });
   }
 
   schedulePaint() {

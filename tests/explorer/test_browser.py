@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from chanconv.course.element import format_number
 from chanconv.explorer.state import Settings, explore
 from tools.explorer_bench import (
     CHROMIUM,
@@ -101,6 +102,17 @@ def check_pick(root, kw, o, u, v):
     written = root.locator("pre.sum").inner_text().splitlines()
     assert e.compact_text() in written
     assert "every product:" not in "\n".join(written) or e.full_text() in written
+    # the row "how Y[o] is made" shows o's partial maps (drawn again in place when o changes), their sum and Y[o]:
+    # each map's text alternative names it and holds its value at (u, v)
+    labels = root.locator(".sp canvas.pick").evaluate_all("cs => cs.map(c => [c.dataset.map, c.getAttribute('aria-label')])")
+    groups = kw.get("groups", 1)
+    names = [f"X[{i}] ⋆ K[{o}, {i - e.channels[0] if groups > 1 else i}]" for i in e.channels]
+    assert [name for name, _ in labels[:len(names)]] == names, labels
+    values = [float(state.partial[j, u, v]) for j in range(len(names))] + [float(state.partial[:, u, v].sum()),
+                                                                            float(state.Y[o, u, v])]
+    assert len(labels) == len(values), labels
+    for (name, label), value in zip(labels, values):
+        assert label.endswith(f"; at ({u}, {v}): {format_number(value, paren=False)}"), (name, label, value)
 
 
 def test_clicking_output_cells_lights_up_the_window_explore_computes(lab, browser):
