@@ -108,6 +108,13 @@ print(explorer.element_text)
 #    $\mathbf{K}_o$ and the output volume, linked to the picked element.
 # 9. Point at the cells of $\mathbf{Y}_1$ one after the other: the window slides over the input by the
 #    stride, and the same window serves every output channel; only the kernel row changes.
+# 10. Tick "gradient view" for what the picked element sends back in the backward pass (notebook 9).
+#     With $L = \mathbf{Y}_{o,u,v}$, the gradient $\mathrm{d}\mathbf{X}_i$ is the kernel
+#     $\mathbf{K}_{o,i}$ laid on the window and $\mathrm{d}\mathbf{W}_{o,i}$ is the window of
+#     $\mathbf{X}_i$ (notebook 9's $\mathbf{W}$ is the lecture's $\mathbf{K}$); every other kernel row
+#     gets 0, and $\mathrm{d}b_o = 1$: the same window, read backwards. Notebook 9's
+#     $\mathrm{d}\mathbf{X}$ and $\mathrm{d}\mathbf{W}$ add these up over every output element, each
+#     weighted by its $\partial L / \partial \mathbf{Y}$.
 #
 # Code can set the controls too (`explorer.controls["c_i"].value = 3`), which is how the tests
 # drive it. Behind the widget, `explore(Settings(...))` computes everything the picture shows from

@@ -214,19 +214,26 @@ function hatchPattern(ctx) {
 class MapView {
   // One 2-D map: its cells coloured on ±lim (written values when ``values``), drawn once into a base image;
   // paint() puts the base back and draws the outlines of what is picked.
-  constructor({ name, label, rows, cols, cell, font, values, pad = 0 }) {
-    Object.assign(this, { name, label, rows, cols, cell, font, values, pad });
-    const c = (this.canvas = document.createElement("canvas"));
+  constructor(opts) {
+    this.canvas = document.createElement("canvas");
+    this.canvas.setAttribute("role", "img");
+    this.setup(opts);
+  }
+
+  setup({ name, rows, cols, cell, font, values, pad = 0 }) {
+    // its size and what it shows (also a canvas of the last picture's, made over for a map of another size)
+    Object.assign(this, { name, rows, cols, cell, font, values, pad });
+    const c = this.canvas;
     this.w = cols * cell + 2 * MARGIN;
     this.h = rows * cell + 2 * MARGIN;
-    const dpr = window.devicePixelRatio || 1;
-    c.width = Math.round(this.w * dpr);
-    c.height = Math.round(this.h * dpr);
+    const dpr = (this.dpr = window.devicePixelRatio || 1);
+    if (c.width !== Math.round(this.w * dpr)) c.width = Math.round(this.w * dpr);
+    if (c.height !== Math.round(this.h * dpr)) c.height = Math.round(this.h * dpr);
     c.style.width = `${this.w}px`;
     c.style.height = `${this.h}px`;
-    c.setAttribute("role", "img");
     Object.assign(c.dataset, { map: name, rows, cols, cell, margin: MARGIN });
-    this.dpr = dpr;
+    this.ctx = null; // a resized canvas's context starts over (its transform too)
+    this.shown = null;
   }
 
   static key(role, { rows, cols, cell, font, values, pad = 0 }) {
@@ -677,6 +684,7 @@ class Explorer {
     this.pool = new Map();
     const old = this.maps ? [...(keep ? [] : this.maps.x), ...this.maps.p, ...this.maps.y] : [];
     if (this.pParts) for (const part of this.pParts.chans) if (part.kernel) old.push(part.kernel);
+    if (this.grad) old.push(...this.grad.dx, ...this.grad.dw);
     for (const m of old) {
       if (!this.pool.has(m.key)) this.pool.set(m.key, []);
       this.pool.get(m.key).push(m);
@@ -704,17 +712,113 @@ class Explorer {
       this.sumBox = null;
       this.picture.append(el("div", { class: "msg", text: `⚠ ${this.model.get("text").message || ""}` }));
     }
+    this.grad = this.model.get("gradient") && this.sumBox ? this.buildGradient(projector) : null;
     this.view3d = this.model.get("view3d") ? el("div", { class: "v3d" }) : null;
     if (this.view3d) this.picture.append(this.view3d);
     this.reserveSumHeight(projector);
     this.paint();
   }
 
+  buildGradient(projector) {
+    // the gradient view: one dX map per input channel (its padded grid, like X's) and the row dW[o] (one window per
+    // input channel read), drawn for the shown element by paintGradient
+    const { L, D } = this;
+    const p = L.padding;
+    const rows = L.n_h + 2 * p;
+    const cols = L.n_w + 2 * p;
+    const font = projector ? 18 : 12;
+    const xValues = showValues(L.c_i, rows, cols);
+    const xCell = xValues ? this.valueCell(font, D.k) : cellPx(rows, cols, projector);
+    const wValues = showValues(L.c_ig, L.k_h, L.k_w);
+    const wCell = wValues ? this.valueCell(font, D.x) : Math.max(cellPx(L.k_h, L.k_w, projector), projector ? 9 : 6);
+    const S = this.model.get("strings");
+    const G = { at: null, dx: [], dw: [], dwCaps: [], texts: el("div", { class: "gnote" }) };
+    const dxRow = el("div", { class: "row" });
+    for (let i = 0; i < L.c_i; i++) {
+      const m = this.mapView("gx", { name: `dX[${i}]`, rows, cols, cell: xCell, font, values: xValues, pad: p });
+      m.i = i;
+      const cap = el("div", { class: "cap", text: `dX[${i}]` });
+      G.dx.push(m);
+      dxRow.append(el("div", { class: "fig" }, cap, m.canvas));
+    }
+    const dwRow = el("div", { class: "row" });
+    for (let il = 0; il < L.c_ig; il++) {
+      const m = this.mapView("gw", { name: `dW[0, ${il}]`, rows: L.k_h, cols: L.k_w, cell: wCell, font, values: wValues });
+      const cap = el("div", { class: "cap" });
+      G.dw.push(m);
+      G.dwCaps.push(cap);
+      dwRow.append(el("div", { class: "fig" }, cap, m.canvas));
+    }
+    if (L.bias) {
+      G.dbCap = el("div", { class: "cap" });
+      dwRow.append(el("div", { class: "fig" }, G.dbCap, el("b", { class: "bval", text: "1" })));
+    }
+    G.texts.append(...[
+      this.t("grad_dx", { unread: L.groups > 1 ? this.t("grad_dx_unread") : "", padding: p ? this.t("grad_dx_padding") : "" }),
+      this.t("grad_dw", { bias: L.bias ? this.t("grad_db") : "" }),
+      this.t("grad_sum"),
+    ].map((text) => el("div", { text })));
+    this.picture.append(el("div", { class: "sg" }, el("h4", { text: this.t("grad_head") }), G.texts,
+      legend(S, "dX", L.scales.k, p > 0), dxRow, legend(S, "dW", L.scales.x, false), dwRow));
+    return G;
+  }
+
+  paintGradient(o, u, v, dashed) {
+    // dX[i] = K[o, i] laid on the window of Y[o, u, v] (0 elsewhere, grey on the padding); dW[o, i] = the window of
+    // X[i]: read from the arrays here, by index (no arithmetic); the browser test checks both against autograd
+    const G = this.grad;
+    const { L, D } = this;
+    const p = L.padding;
+    const win = windowOf(L, u, v);
+    const chans = channelsOf(L, o);
+    const t = (key, params) => this.t(key, params);
+    if (G.at !== `${o},${u},${v}`) {
+      G.at = `${o},${u},${v}`;
+      const taps = new Map();
+      win.rows.forEach((r, a) => win.cols.forEach((c, e) => taps.set(`${r},${c}`, [a, e])));
+      const onPad = (r, c) => r < p || r >= p + L.n_h || c < p || c >= p + L.n_w;
+      G.dx.forEach((m, i) => {
+        const il = chans.indexOf(i);
+        m.fill((r, c) => {
+          if (m.isPad(r, c)) return null;
+          const tap = il >= 0 ? taps.get(`${r},${c}`) : null;
+          return tap ? at(D.k, o, il, tap[0], tap[1]) : 0;
+        }, L.scales.k[0]);
+        const [r0, r1, c0, c1] = win.box;
+        m.canvas.setAttribute("aria-label", t("grad_dx_label", { i, o, u, v, rows: m.rows, cols: m.cols }) +
+          (il >= 0 ? t("grad_dx_label_on", { o, il, r0, r1: r1 - 1, c0, c1: c1 - 1 }) : t("grad_dx_label_unread", { o })));
+      });
+      G.dw.forEach((m, il) => {
+        const i = chans[il];
+        m.rename(`dW[${o}, ${il}]`);
+        m.fill((a, e) => {
+          const r = win.rows[a];
+          const c = win.cols[e];
+          return onPad(r, c) ? 0 : at(D.x, i, r - p, c - p);
+        }, L.scales.x[0]);
+        m.paint(null);
+        G.dwCaps[il].textContent = m.name;
+        m.canvas.setAttribute("aria-label", t("grad_dw_label", { o, il, i, u, v, k_h: L.k_h, k_w: L.k_w }));
+      });
+      if (G.dbCap) G.dbCap.textContent = `db[${o}]`;
+    }
+    G.dx.forEach((m, i) => m.paint(chans.includes(i) ? { box: win.box, taps: null, dashed } : null));
+  }
+
   mapView(role, opts) {
-    // a map of this role ("x", "k", "p", "y"): a canvas of the last picture of the same size, else a new one
+    // a map of this role ("x", "k", "p", "y", "gx", "gw"): a canvas of the last picture of the same size, else one
+    // of its canvases of this role made over to the new size (n_h changed), else a new one
     const key = MapView.key(role, opts);
-    const spare = this.pool && this.pool.get(key);
-    const m = spare && spare.length ? spare.pop() : new MapView(opts);
+    const spare = this.pool && (this.pool.get(key) || []);
+    let m = spare && spare.length ? spare.pop() : null;
+    if (!m && this.pool) {
+      const other = [...this.pool.entries()].find(([k, maps]) => k.startsWith(`${role},`) && maps.length);
+      if (other) {
+        m = other[1].pop();
+        m.setup(opts);
+      }
+    }
+    if (!m) m = new MapView(opts);
     m.key = key;
     m.rename(opts.name);
     return m;
@@ -1080,6 +1184,7 @@ class Explorer {
     this.sumBox.textContent = texts.lines.join("\n");
     this.hint.textContent = this.t(this.preview ? "hint_preview" : "hint_picked", { o, u, v });
     if (!this.preview) this.live_region.textContent = texts.compact || texts.full;
+    if (this.grad) this.paintGradient(o, u, v, dashed);
     if (this.view3d) {
       const head = el("h4", { text: this.t("view3d_head", { o, u, v, c_ig: L.c_ig, k_h: L.k_h, k_w: L.k_w, by: L.bias ? `, + b[${o}]` : "" }) });
       this.view3d.innerHTML = head.outerHTML + volumesSvg(L, o, u, v, projector, S);
@@ -1091,7 +1196,7 @@ function render({ model, el: root }) {
   const view = new Explorer(model, root);
   const redraw = () => view.refresh();
   model.on("change:redraw", redraw);
-  for (const name of ["projector", "view3d"]) model.on(`change:${name}`, () => view.build());
+  for (const name of ["projector", "view3d", "gradient"]) model.on(`change:${name}`, () => view.build());
   model.on("change:full_terms", () => { view.reserveSumHeight(model.get("projector")); view.paint(); });
   for (const name of ["o", "u", "v"]) model.on(`change:${name}`, () => view.schedulePaint());
   model.on("change:text", () => view.drawStatus());

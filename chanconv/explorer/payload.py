@@ -210,6 +210,23 @@ UI_STRINGS = {
                       "kernel block K[{o}] (blue){by}"),
     "view3d_label": N_("3-D view: the input volume, the kernel block K[{o}] and the output volume"),
     "view3d_padding": N_(" (+ padding {p})"),
+    # the gradient view (notebook 9's backward pass, for one output element); the same words for every element (a
+    # pick changes no line's length: nothing on the page moves)
+    "grad_head": N_("gradient view: what the picked element Y[o, u, v] sends back. Take L = Y[o, u, v], so that ∂L/∂Y "
+                    "is 1 at (o, u, v) and 0 elsewhere: each sum of notebook 9's dX and dW keeps one term"),
+    "grad_dx": N_("dX[i] = ∂Y[o, u, v] / ∂X[i]: the kernel K[o, i] laid on the window, the same window read backwards "
+                  "(on K's colour scale); 0 elsewhere{unread}{padding}"),
+    "grad_dx_unread": N_(", and 0 in the input channels Y[o] does not read (other groups)"),
+    "grad_dx_padding": N_("; a tap on the padding sends nothing back (the padding is not part of X)"),
+    "grad_dw": N_("dW[o, i] = ∂Y[o, u, v] / ∂K[o, i] (notebook 9 writes W for the lecture's K): the window of X[i] (a "
+                  "padding zero where it overhangs; on X's colour scale); every other row dW[o′], o′ ≠ o, is 0{bias}"),
+    "grad_db": N_("; db[o] = 1, db elsewhere 0"),
+    "grad_sum": N_("Summed over every output element, each weighted by its ∂L/∂Y, these give notebook 9's "
+                   "dW[o, i] = X[i] ⋆ dY[o] and dX, the transposed convolution."),
+    "grad_dx_label": N_("gradient dX[{i}] of Y[{o}, {u}, {v}], {rows} × {cols} with the padding"),
+    "grad_dx_label_on": N_("; K[{o}, {il}] on padded rows {r0} to {r1}, columns {c0} to {c1}"),
+    "grad_dx_label_unread": N_("; 0: not read by Y[{o}]"),
+    "grad_dw_label": N_("gradient dW[{o}, {il}] of Y[{o}, {u}, {v}], {k_h} × {k_w}: the window of X[{i}]"),
 }
 
 

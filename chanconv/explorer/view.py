@@ -73,7 +73,8 @@ class ExplorerView(anywidget.AnyWidget):
 
     Traits sent to the browser: ``layer``, ``text``, ``x``, ``k``, ``b``, ``y``, ``p``, ``strings`` (what each
     holds: :mod:`chanconv.explorer.payload`), ``redraw`` (the picture's number), the display switches ``projector``,
-    ``full_terms``, ``view3d``, and ``static`` (set by the site and slide builds: no Python behind the page).
+    ``full_terms``, ``view3d``, ``gradient``, and ``static`` (set by the site and slide builds: no Python behind the
+    page).
     ``o``, ``u``, ``v``: the picked element Y[o, u, v], changed by either side.
     """
 
@@ -94,6 +95,7 @@ class ExplorerView(anywidget.AnyWidget):
     projector = traitlets.Bool(False).tag(sync=True)
     full_terms = traitlets.Bool(False).tag(sync=True)
     view3d = traitlets.Bool(False).tag(sync=True)
+    gradient = traitlets.Bool(False).tag(sync=True)
     static = traitlets.Bool(False).tag(sync=True)
 
     def __init__(self, device="cpu", **kwargs):

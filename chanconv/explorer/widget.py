@@ -39,7 +39,7 @@ TIMING_RUNS = 5  # chanconv.conv2d's time for the layer shown: a median of this 
 LAYER_CLASS = "ccx-layer"  # the controls that change the layer (a page without Python shows them disabled)
 MAIN = ("c_i", "c_o", "k_h", "k_w")  # the layer's controls projector mode keeps (class ccx-main), beside o, u, v
 PICKED = ("o", "u", "v")
-LINKED = PICKED + ("projector", "full_terms", "view3d")  # linked to the picture in the page
+LINKED = PICKED + ("projector", "full_terms", "view3d", "gradient")  # linked to the picture in the page
 # the most rows or columns any output has (m ≤ n + 2p, with k = 1)
 M_MAX = max(RANGES["n_h"][1], RANGES["n_w"][1]) + 2 * RANGES["padding"][1]
 
@@ -97,6 +97,8 @@ def make_controls() -> dict[str, widgets.Widget]:
                                        style=check_style),
         "view3d": widgets.Checkbox(value=False, description=_("3-D view"), indent=False, layout=switch,
                                    style=check_style),
+        "gradient": widgets.Checkbox(value=False, description=_("gradient view"), indent=False, layout=switch,
+                                     style=check_style),
     }
     for name, widget in controls.items():
         if name not in LINKED:
@@ -122,7 +124,8 @@ def control_panel(c: dict) -> widgets.Box:
         group(_("kernels K and bias b"), ("preset", "c_o", "k_h", "k_w", "bias")),
         group(_("the layer"), ("stride", "padding", "groups", "dilation")),
         group(_("the picked output element Y[o, u, v]"), PICKED,
-              [widgets.HBox([c["projector"], c["full_terms"], c["view3d"]], layout=plain)]),
+              [widgets.HBox([c["projector"], c["full_terms"], c["view3d"], c["gradient"]],
+                            layout=widgets.Layout(flex_flow="row wrap"))]),
     ], layout=widgets.Layout(flex_flow="row wrap"))
 
 
@@ -134,7 +137,8 @@ class ChannelExplorer:
     ``stride`` (1–3), ``padding`` (0–3), ``groups`` (the divisors of c_i and c_o), ``dilation`` (1–3),
     ``seed``, ``bias``, the picked output element Y[o, u, v] (``o``, ``u``, ``v``; pointing at a cell of an
     output map picks too, and ▶ in the picture walks the positions), and the display switches
-    ``projector``, ``full_terms`` and ``view3d``. Keyword arguments set initial values, e.g.
+    ``projector``, ``full_terms``, ``view3d`` and ``gradient`` (the gradient view: which input cells and kernel
+    taps the picked element's gradient reaches). Keyword arguments set initial values, e.g.
     ``ChannelExplorer(source="random", c_i=3, c_o=4)``; ``n=`` sets n_h = n_w.
     """
 

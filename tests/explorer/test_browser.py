@@ -61,6 +61,13 @@ def random_layers(count=3, seed=23):
 
 
 LAYERS = random_layers()
+# the gradient view: dilation, stride, padding and a bias; and groups (two input channels read nothing); maps of
+# more than 8 cells a side, so that no value is written over the colours the test reads
+GRADIENT_LAYERS = [
+    dict(source="random", c_i=3, c_o=4, k_h=3, k_w=2, n_h=10, n_w=9, stride=2, padding=1, dilation=2, bias=True,
+         seed=4),
+    dict(source="random", c_i=4, c_o=4, groups=2, k_h=3, k_w=3, n_h=9, n_w=10, padding=1, seed=8),
+]
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +76,7 @@ def lab(tmp_path_factory):
     shutil.copy(ROOT / "notebooks" / "06_channel_explorer.ipynb", root)
     cells = ["from chanconv.explorer import ChannelExplorer"]
     cells += [f"ChannelExplorer(**{kw!r})" for kw in LAYERS]
+    cells += [f"ChannelExplorer(gradient=True, **{kw!r})" for kw in GRADIENT_LAYERS]
     (root / "random.ipynb").write_text(json.dumps(notebook(cells + ["print('explorers ready')"])))
     with jupyterlab(root) as url:
         yield url
@@ -140,6 +148,80 @@ def test_clicking_output_cells_lights_up_the_window_explore_computes(lab, browse
         page.locator(".ccx2").nth(0).scroll_into_view_if_needed()
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "explorer-random-picked.png"))
+    finally:
+        page.close()
+
+
+def read_signs(root, name):
+    """The sign of every cell of map ``name`` as its colours show it (+1 red, -1 blue, 0 white, None the grey
+    padding), read 3 pixels into each cell from its top left corner: inside the window's outline, above a
+    written value."""
+    return root.locator(f"canvas[data-map='{name}']").evaluate("""c => {
+        const cell = +c.dataset.cell, m = +c.dataset.margin, dpr = c.width / parseFloat(c.style.width);
+        const ctx = c.getContext('2d'), out = [];
+        for (let r = 0; r < +c.dataset.rows; r++) {
+            const row = [];
+            for (let q = 0; q < +c.dataset.cols; q++) {
+                const [R, G, B] = ctx.getImageData(Math.round((m + q * cell + 3) * dpr),
+                                                   Math.round((m + r * cell + 3) * dpr), 1, 1).data;
+                row.push(R > 250 && G > 250 && B > 250 ? 0 : R === 255 && B < 250 ? 1 : B === 255 && R < 250 ? -1 : null);
+            }
+            out.push(row);
+        }
+        return out;
+    }""")
+
+
+def expected_signs(grad, lim, pad=None):
+    """Signs of a gradient as the page colours them (values within a hundredth of the scale are white)."""
+    out = [[0 if abs(g) < lim / 100 else (1 if g > 0 else -1) for g in row] for row in grad.tolist()]
+    if pad:  # the padded grid: grey all round
+        width = len(out[0]) + 2 * pad
+        out = [[None] * width] * pad + [[None] * pad + row + [None] * pad for row in out] + [[None] * width] * pad
+    return out
+
+
+def test_the_gradient_view_shows_what_autograd_computes(lab, browser):
+    """For picked elements of two layers (dilation, stride, padding, bias; groups), each dX[i] and dW[o, i] map's
+    colours have the signs of torch's autograd of Y[o, u, v] (dX: K[o] laid on the window; dW: the window of X),
+    and picking moves nothing on the page."""
+    import torch
+    import torch.nn.functional as F
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        count = len(LAYERS) + len(GRADIENT_LAYERS)
+        open_and_run(page, lab, "random.ipynb", "() => document.body.innerText.includes('explorers ready') && "
+                     f"document.querySelectorAll('.ccx2[data-redraw]').length >= {count}")
+        rng = random.Random(9)
+        for index, kw in enumerate(GRADIENT_LAYERS, start=len(LAYERS)):
+            root = page.locator(".ccx2").nth(index)
+            state = explore(Settings(**kw))
+            s = state.settings
+            c_o, m_h, m_w = state.Y.shape
+            assert "gradient view" in root.locator(".sg h4").inner_text()
+            boxes = "r => [...r.querySelectorAll('.sg canvas, .sg .gnote, .sg h4')].map(e => JSON.stringify(e.getBoundingClientRect()))"
+            before = None
+            for o, u, v in [(c_o - 1, m_h - 1, 0)] + [(rng.randrange(c_o), rng.randrange(m_h), rng.randrange(m_w))
+                                                      for _ in range(2)]:
+                page.mouse.click(*cell_point(root.locator(f"canvas[data-map='Y[{o}]']"), u, v))
+                wait_attr(root, "data-picked", f"{o},{u},{v}")
+                page.mouse.move(2, 2)
+                wait_attr(root, "data-shown", f"{o},{u},{v}")
+                X = state.X.clone().requires_grad_()
+                K = state.K.clone().requires_grad_()
+                Y = F.conv2d(X[None], K, state.b, stride=s.stride, padding=s.padding, dilation=s.dilation,
+                             groups=s.groups)
+                Y[0, o, u, v].backward()
+                assert not K.grad[torch.arange(c_o) != o].any()  # only row o of dW: the page draws that row alone
+                lim_k, lim_x = float(state.K.abs().max()), float(state.X.abs().max())
+                for i in range(s.c_i):
+                    assert read_signs(root, f"dX[{i}]") == expected_signs(X.grad[i], lim_k, s.padding), (o, u, v, i)
+                for il in range(s.c_i // s.groups):
+                    assert read_signs(root, f"dW[{o}, {il}]") == expected_signs(K.grad[o, il], lim_x), (o, u, v, il)
+                now = root.evaluate(boxes)
+                assert before is None or now == before, "a pick moved something in the gradient view"
+                before = now
     finally:
         page.close()
 

@@ -490,11 +490,14 @@ def test_projector_and_the_display_switches_at_the_largest_settings():
     assert "ccx-proj" in ex.widget._dom_classes and ex.view.projector
     ex.controls["full_terms"].value = True
     ex.controls["view3d"].value = True
-    assert ex.view.full_terms and ex.view.view3d and ex.payload_bytes < 1_000  # drawn in the page: nothing to send
+    ex.controls["gradient"].value = True
+    assert ex.view.full_terms and ex.view.view3d and ex.view.gradient
+    assert ex.payload_bytes < 1_000  # drawn in the page: nothing to send
     for name in ("c_i", "c_o", "k_h", "k_w", "n_h", "n_w", "stride", "padding", "dilation"):
         assert ex.controls[name].continuous_update is False, name  # a new layer on release
     linked = {(link.source[0], link.source[1], link.target[1]) for link in ex.links}
-    assert {(ex.controls[n], "value", n) for n in ("o", "u", "v", "projector", "full_terms", "view3d")} == linked
+    assert {(ex.controls[n], "value", n) for n in ("o", "u", "v", "projector", "full_terms", "view3d",
+                                                   "gradient")} == linked
     assert all(link.target[0] is ex.view for link in ex.links)
 
 
