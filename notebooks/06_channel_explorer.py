@@ -110,11 +110,13 @@ print(explorer.element_text)
 #    stride, and the same window serves every output channel; only the kernel row changes.
 # 10. Tick "gradient view" for what the picked element sends back in the backward pass (notebook 9).
 #     With $L = \mathbf{Y}_{o,u,v}$, the gradient $\mathrm{d}\mathbf{X}_i$ is the kernel
-#     $\mathbf{K}_{o,i}$ laid on the window and $\mathrm{d}\mathbf{W}_{o,i}$ is the window of
+#     $\mathbf{K}_{o,i}$ laid on the window, not flipped, and $\mathrm{d}\mathbf{W}_{o,i}$ is the window of
 #     $\mathbf{X}_i$ (notebook 9's $\mathbf{W}$ is the lecture's $\mathbf{K}$); every other kernel row
-#     gets 0, and $\mathrm{d}b_o = 1$: the same window, read backwards. Notebook 9's
-#     $\mathrm{d}\mathbf{X}$ and $\mathrm{d}\mathbf{W}$ add these up over every output element, each
-#     weighted by its $\partial L / \partial \mathbf{Y}$.
+#     gets 0, and $\mathrm{d}b_o = 1$. It is the window the forward pass read, now sent from
+#     $\mathbf{Y}$ back to $\mathbf{X}$. Notebook 9's $\mathrm{d}\mathbf{X}$ and $\mathrm{d}\mathbf{W}$
+#     add these up over every output element, each weighted by its $\partial L / \partial \mathbf{Y}$;
+#     the flipped kernel appears only when that whole sum for $\mathrm{d}\mathbf{X}$ is written as one
+#     cross-correlation over $\mathrm{d}\mathbf{Y}$.
 #
 # Code can set the controls too (`explorer.controls["c_i"].value = 3`), which is how the tests
 # drive it. Behind the widget, `explore(Settings(...))` computes everything the picture shows from

@@ -259,9 +259,11 @@ class MapView {
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     ctx.clearRect(0, 0, this.w, this.h);
     const img = new ImageData(this.cols, this.rows);
+    const inner = []; // padding inside the map (a gradient view's window taps on the padding): hatched cell by cell
     for (let r = 0; r < this.rows; r++) {
       for (let c = 0; c < this.cols; c++) {
         const v = get(r, c);
+        if (v === null && !this.isPad(r, c)) inner.push([r, c]);
         const [R, G, B] = v === null ? PAD_GREY : PALETTE[level(v, lim)];
         const j = 4 * (r * this.cols + c);
         img.data[j] = R; img.data[j + 1] = G; img.data[j + 2] = B; img.data[j + 3] = 255;
@@ -273,6 +275,10 @@ class MapView {
     const { cell } = this;
     ctx.drawImage(small, MARGIN, MARGIN, this.cols * cell, this.rows * cell);
     if (this.pad && cell >= 3) this.hatchPadding(ctx);
+    if (inner.length && cell >= 3) {
+      ctx.fillStyle = hatchPattern(ctx);
+      for (const [r, c] of inner) ctx.fillRect(MARGIN + c * cell, MARGIN + r * cell, cell, cell);
+    }
     if (cell >= 8) {
       ctx.strokeStyle = "rgba(0,0,0,0.18)";
       ctx.lineWidth = 1;
@@ -297,7 +303,9 @@ class MapView {
   }
 
   writeValue(ctx, r, c, bold) {
+    // blankNull: padding is left unwritten (a gradient dX: the padding is not part of X, it has no gradient)
     const v = this.get(r, c);
+    if (v === null && this.blankNull) return;
     const x = MARGIN + (c + 0.5) * this.cell;
     const y = MARGIN + (r + 0.5) * this.cell;
     if (bold) {
@@ -307,7 +315,7 @@ class MapView {
     ctx.font = `${bold ? "bold " : ""}${this.font}px ui-monospace, Menlo, Consolas, monospace`;
     ctx.textAlign = "center";
     ctx.textBaseline = "middle";
-    ctx.fillStyle = this.isPad(r, c) ? "#777" : "#111";
+    ctx.fillStyle = v === null || this.isPad(r, c) ? "#777" : "#111";
     ctx.fillText(short(v === null ? 0 : v), x, y + 0.5);
   }
 
@@ -564,13 +572,13 @@ function el(tag, attrs = {}, ...children) {
   return e;
 }
 
-function legend(S, name, [lim, signed], pad) {
+function legend(S, name, [lim, signed], pad, padKey = "legend_padding") {
   const lo = signed ? -lim : 0;
   const stops = Array.from({ length: 11 }, (_, j) => css(PALETTE[level(lo + ((lim - lo) * j) / 10, lim)]));
   const bar = el("span", { class: "bar", style: `background:linear-gradient(to right,${stops.join(",")})` });
   const out = el("span", { class: "lg" }, el("b", { text: name }), ` ${short(lo)} `, bar, ` ${short(lim)} `,
     el("span", { class: "dim", text: tr(S, "legend_scale") }));
-  if (pad) out.append(el("span", { class: "padkey" }), el("span", { class: "dim", text: tr(S, "legend_padding") }));
+  if (pad) out.append(el("span", { class: "padkey" }), el("span", { class: "dim", text: tr(S, padKey) }));
   return out;
 }
 
@@ -707,7 +715,7 @@ class Explorer {
       this.buildPartials(projector);
       this.buildOutput(projector);
       this.sumBox = el("pre", { class: "sum" });
-      this.picture.append(el("div", {}, this.sumBox));
+      this.picture.append(el("div", { class: "ssum" }, this.sumBox));
     } else {
       this.sumBox = null;
       this.picture.append(el("div", { class: "msg", text: `⚠ ${this.model.get("text").message || ""}` }));
@@ -737,6 +745,7 @@ class Explorer {
     for (let i = 0; i < L.c_i; i++) {
       const m = this.mapView("gx", { name: `dX[${i}]`, rows, cols, cell: xCell, font, values: xValues, pad: p });
       m.i = i;
+      m.blankNull = true;
       const cap = el("div", { class: "cap", text: `dX[${i}]` });
       G.dx.push(m);
       dxRow.append(el("div", { class: "fig" }, cap, m.canvas));
@@ -759,7 +768,8 @@ class Explorer {
       this.t("grad_sum"),
     ].map((text) => el("div", { text })));
     this.picture.append(el("div", { class: "sg" }, el("h4", { text: this.t("grad_head") }), G.texts,
-      legend(S, "dX", L.scales.k, p > 0), dxRow, legend(S, "dW", L.scales.x, false), dwRow));
+      legend(S, "dX", L.scales.k, p > 0, "legend_padding_grad"), dxRow,
+      legend(S, "dW", L.scales.x, p > 0, "legend_padding_window"), dwRow));
     return G;
   }
 
@@ -794,7 +804,7 @@ class Explorer {
         m.fill((a, e) => {
           const r = win.rows[a];
           const c = win.cols[e];
-          return onPad(r, c) ? 0 : at(D.x, i, r - p, c - p);
+          return onPad(r, c) ? null : at(D.x, i, r - p, c - p);
         }, L.scales.x[0]);
         m.paint(null);
         G.dwCaps[il].textContent = m.name;
@@ -802,7 +812,7 @@ class Explorer {
       });
       if (G.dbCap) G.dbCap.textContent = `db[${o}]`;
     }
-    G.dx.forEach((m, i) => m.paint(chans.includes(i) ? { box: win.box, taps: null, dashed } : null));
+    G.dx.forEach((m, i) => m.paint(chans.includes(i) ? { box: win.box, taps: [win.rows, win.cols], dashed } : null));
   }
 
   mapView(role, opts) {

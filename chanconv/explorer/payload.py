@@ -154,6 +154,8 @@ UI_STRINGS = {
     # the colour legends
     "legend_scale": N_("(value → colour, white = 0)"),
     "legend_padding": N_("padding (a zero)"),
+    "legend_padding_grad": N_("padding (not part of X: no gradient)"),
+    "legend_padding_window": N_("padding (a zero in the window)"),
     "legend_partials": N_("partial maps, their sum and Y"),
     # ▶ and ■, the page without Python
     "walk": N_("▶ walk"),
@@ -213,16 +215,21 @@ UI_STRINGS = {
     # the gradient view (notebook 9's backward pass, for one output element); the same words for every element (a
     # pick changes no line's length: nothing on the page moves)
     "grad_head": N_("gradient view: what the picked element Y[o, u, v] sends back. Take L = Y[o, u, v], so that ∂L/∂Y "
-                    "is 1 at (o, u, v) and 0 elsewhere: each sum of notebook 9's dX and dW keeps one term"),
-    "grad_dx": N_("dX[i] = ∂Y[o, u, v] / ∂X[i]: the kernel K[o, i] laid on the window, the same window read backwards "
-                  "(on K's colour scale); 0 elsewhere{unread}{padding}"),
-    "grad_dx_unread": N_(", and 0 in the input channels Y[o] does not read (other groups)"),
-    "grad_dx_padding": N_("; a tap on the padding sends nothing back (the padding is not part of X)"),
-    "grad_dw": N_("dW[o, i] = ∂Y[o, u, v] / ∂K[o, i] (notebook 9 writes W for the lecture's K): the window of X[i] (a "
-                  "padding zero where it overhangs; on X's colour scale); every other row dW[o′], o′ ≠ o, is 0{bias}"),
+                    "is 1 at (o, u, v) and 0 elsewhere: each sum of notebook 9's dX and dW keeps at most one term"),
+    "grad_dx": N_("dX[i] = ∂Y[o, u, v] / ∂X[i]: the kernel K[o, i] laid on the window, not flipped (on K's colour "
+                  "scale; every tap marked when dilated): the window the forward pass read, now sent from Y back to X; "
+                  "0 elsewhere{unread}{padding}"),
+    "grad_dx_unread": N_(", and 0 in the input channels Y[o] does not read (other groups; i counts the channels of "
+                         "Y[o]'s group)"),
+    "grad_dx_padding": N_("; a tap on the padding sends no gradient back (the padding is not part of X)"),
+    "grad_dw": N_("dW[o, i] = ∂Y[o, u, v] / ∂W[o, i] (W: notebook 9's name for the lecture's K): the window of X[i] (a "
+                  "padding zero, hatched, where it overhangs; on X's colour scale); every other row dW[o′], o′ ≠ o, is "
+                  "0{bias}"),
     "grad_db": N_("; db[o] = 1, db elsewhere 0"),
     "grad_sum": N_("Summed over every output element, each weighted by its ∂L/∂Y, these give notebook 9's "
-                   "dW[o, i] = X[i] ⋆ dY[o] and dX, the transposed convolution."),
+                   "dW[o, i] = X[i] ⋆ dY[o] (a cross-correlation; at stride 1, no padding, no dilation) and dX, the "
+                   "transposed convolution: written as one cross-correlation over dY, that is where K appears "
+                   "flipped."),
     "grad_dx_label": N_("gradient dX[{i}] of Y[{o}, {u}, {v}], {rows} × {cols} with the padding"),
     "grad_dx_label_on": N_("; K[{o}, {il}] on padded rows {r0} to {r1}, columns {c0} to {c1}"),
     "grad_dx_label_unread": N_("; 0: not read by Y[{o}]"),

@@ -78,7 +78,7 @@ print(explorer.element_text)
 # 7. 选择“照片（R, G, B）”：三个真实的颜色通道（每个都用同一套色标绘制，而不是用各自的颜色）和四个边缘检测器，每个输出通道对应一个方向。再在照片上试试其他卷积核预设。
 # 8. 在教室里投影时，按下“投影模式”：文字和格子更大，求和式更短（勾选“每一项”可写出每一个乘积）。“三维视图”会画出立体的输入、卷积核块 $\mathbf{K}_o$ 和立体的输出，并与选中的元素联动。
 # 9. 依次把指针移到 $\mathbf{Y}_1$ 的各个格子上：窗口按步幅在输入上滑动，而且所有输出通道用的都是同一个窗口；变的只是那一行卷积核。
-# 10. 勾选“梯度视图”，看选中的元素在反向传播中传回什么（笔记本 9）。取 $L = \mathbf{Y}_{o,u,v}$，梯度 $\mathrm{d}\mathbf{X}_i$ 就是放在窗口上的卷积核 $\mathbf{K}_{o,i}$，而 $\mathrm{d}\mathbf{W}_{o,i}$ 就是 $\mathbf{X}_i$ 的窗口（笔记本 9 的 $\mathbf{W}$ 就是讲座中的 $\mathbf{K}$）；其余各行卷积核的梯度都是 0，而 $\mathrm{d}b_o = 1$：同一个窗口，反过来读。笔记本 9 的 $\mathrm{d}\mathbf{X}$ 和 $\mathrm{d}\mathbf{W}$ 就是把这些对每个输出元素求和，每一项按它的 $\partial L / \partial \mathbf{Y}$ 加权。
+# 10. 勾选“梯度视图”，看选中的元素在反向传播中传回什么（笔记本 9）。取 $L = \mathbf{Y}_{o,u,v}$，梯度 $\mathrm{d}\mathbf{X}_i$ 就是不加翻转地放在窗口上的卷积核 $\mathbf{K}_{o,i}$，而 $\mathrm{d}\mathbf{W}_{o,i}$ 就是 $\mathbf{X}_i$ 的窗口（笔记本 9 的 $\mathbf{W}$ 就是讲座中的 $\mathbf{K}$）；其余各行卷积核的梯度都是 0，而 $\mathrm{d}b_o = 1$。这就是前向传播读过的那个窗口，这次由 $\mathbf{Y}$ 传回 $\mathbf{X}$。笔记本 9 的 $\mathrm{d}\mathbf{X}$ 和 $\mathrm{d}\mathbf{W}$ 就是把这些对每个输出元素求和，每一项按它的 $\partial L / \partial \mathbf{Y}$ 加权；只有把 $\mathrm{d}\mathbf{X}$ 的整个求和写成对 $\mathrm{d}\mathbf{Y}$ 的一次互相关运算时，卷积核才是翻转的。
 #
 # 代码也可以设置这些控件（`explorer.controls["c_i"].value = 3`），测试就是这样驱动它的。在控件背后，`explore(Settings(...))` 根据各控件的值算出图中显示的一切，完全不需要控件。一旦离开讲座中的形状，会有一条说明指出这一点：
 

@@ -217,8 +217,15 @@ def test_the_gradient_view_shows_what_autograd_computes(lab, browser):
                 lim_k, lim_x = float(state.K.abs().max()), float(state.X.abs().max())
                 for i in range(s.c_i):
                     assert read_signs(root, f"dX[{i}]") == expected_signs(X.grad[i], lim_k, s.padding), (o, u, v, i)
+                # dW: the window of X[i]; a tap on the padding is a zero there, drawn as padding (grey)
+                rows = [u * s.stride + a * s.dilation for a in range(s.k_h)]
+                cols = [v * s.stride + e * s.dilation for e in range(s.k_w)]
+                on_pad = [[not (s.padding <= r < s.padding + s.n_h and s.padding <= c < s.padding + s.n_w)
+                           for c in cols] for r in rows]
                 for il in range(s.c_i // s.groups):
-                    assert read_signs(root, f"dW[{o}, {il}]") == expected_signs(K.grad[o, il], lim_x), (o, u, v, il)
+                    want = [[None if on_pad[a][e] else sign for e, sign in enumerate(row)]
+                            for a, row in enumerate(expected_signs(K.grad[o, il], lim_x))]
+                    assert read_signs(root, f"dW[{o}, {il}]") == want, (o, u, v, il)
                 now = root.evaluate(boxes)
                 assert before is None or now == before, "a pick moved something in the gradient view"
                 before = now
@@ -350,5 +357,15 @@ def test_projector_mode_presents_on_one_screen_of_1280_by_720(lab, browser):
             assert view["y"] - 1 <= box["y"] and box["y"] + box["height"] <= view["y"] + view["height"], (name, box)
         assert y_map.bounding_box()["y"] >= bar.bounding_box()["y"] + bar.bounding_box()["height"] - 1
         page.screenshot(path=str(ARTIFACTS / "explorer-presenter-1280x720.png"))
+        # the gradient view ticked in the bar: under the two columns, within the screen, its words 18 px and more
+        bar.locator(".widget-checkbox", has_text="gradient view").locator("input").check()
+        root.locator(".sg canvas[data-map='dX[0]']").wait_for(timeout=30_000)
+        page.wait_for_timeout(300)
+        picture, grad = root.bounding_box(), root.locator(".sg").bounding_box()
+        assert picture["x"] + picture["width"] <= 1280 and grad["x"] + grad["width"] <= 1280, (picture, grad)
+        assert grad["y"] >= root.locator(".sy").bounding_box()["y"] + root.locator(".sy").bounding_box()["height"]
+        smallest = root.evaluate("r => Math.min(...[...r.querySelectorAll('.sg .gnote div, .sg .cap, .sg .lg')]"
+                                 ".map(e => parseFloat(getComputedStyle(e).fontSize)))")
+        assert smallest >= 18, smallest
     finally:
         page.close()
