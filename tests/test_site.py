@@ -200,6 +200,11 @@ def test_the_explorer_picks_offline(site, browser):
     assert readouts[-3:] == ["2", "1", "1"], readouts  # the o, u, v sliders followed (links in the page)
     root.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "site-06-explorer.png"))
+    # the gradient view needs no Python either: a display switch, drawn from the arrays the page holds
+    explorer.locator(".widget-checkbox", has_text="gradient view").locator("input").check()
+    label = root.locator("canvas[data-map='dX[1]']").get_attribute("aria-label", timeout=10_000)
+    assert label.endswith("K[2, 1] on padded rows 1 to 2, columns 1 to 2"), label  # Y[2, 1, 1]'s window
+    assert root.locator(".sg .cap").all_inner_texts()[-2:] == ["dW[2, 0]", "dW[2, 1]"]
     photo = page.locator(".ccx2").nth(1)  # the photo: the partial maps of the picked o only are stored
     photo.locator("canvas[data-map='Y[3]']").scroll_into_view_if_needed()
     page.mouse.click(*cell_point(photo.locator("canvas[data-map='Y[3]']"), 20, 10))
