@@ -234,6 +234,7 @@ class MapView {
     Object.assign(c.dataset, { map: name, rows, cols, cell, margin: MARGIN });
     this.ctx = null; // a resized canvas's context starts over (its transform too)
     this.shown = null;
+    this.src = null; // what a kernel's canvas shows (Explorer.fillPartials): nothing yet
   }
 
   static key(role, { rows, cols, cell, font, values, pad = 0 }) {
@@ -399,7 +400,13 @@ class KernelGrid {
     c.style.height = `${this.h}px`;
     c.setAttribute("role", "img");
     Object.assign(c.dataset, { map: "K", rows: L.c_o, cols: L.c_ig });
-    this.draw();
+    // the same kernels drawn the same way (an n_h change, a stride): the last grid's picture stands as it is
+    this.sig = JSON.stringify([cell, font, values, projector, L.c_o, L.c_ig, L.k_h, L.k_w, L.groups, L.bias, L.scales.k]);
+    if (old && old.sig === this.sig && old.D.k === D.k && old.D.b === D.b && old.w === this.w && old.h === this.h) {
+      this.shown = old.shown;
+    } else {
+      this.draw();
+    }
   }
 
   origin(o, il) {
@@ -959,11 +966,14 @@ class Explorer {
     chans.forEach((i, il) => {
       const kname = `K[${shown}, ${L.groups > 1 ? il : i}]`;
       const part = row.chans[il];
-      if (part.kernel) {
-        part.kernelCap.textContent = this.t("kernel_colours", { kernel: kname });
-        fill(part.kernel, kname, (r, c) => at(D.k, shown, il, r, c), L.scales.k[0]);
-        part.kernel.paint(null);
-        part.kernel.canvas.setAttribute("aria-label", this.t("kernel_label", { kernel: kname, k_h: L.k_h, k_w: L.k_w }));
+      const k = part.kernel;
+      if (k) part.kernelCap.textContent = this.t("kernel_colours", { kernel: kname });
+      if (k && !(k.src === D.k && k.srcKey === `${shown},${il},${L.scales.k[0]}`)) { // unless it shows K[o, i] already
+        fill(k, kname, (r, c) => at(D.k, shown, il, r, c), L.scales.k[0]);
+        k.paint(null);
+        k.canvas.setAttribute("aria-label", this.t("kernel_label", { kernel: kname, k_h: L.k_h, k_w: L.k_w }));
+        k.src = D.k;
+        k.srcKey = `${shown},${il},${L.scales.k[0]}`;
       }
       fill(part.map, `X[${i}] ⋆ ${kname}`, (r, c) => at(P, il, r, c));
       part.cap.textContent = part.map.name;
