@@ -127,16 +127,21 @@ function partialsHere(D, o) {
   return { shape: [c, h, w], data: P.data.subarray((o - P.first) * size, (o - P.first + 1) * size) };
 }
 
+function inputAt(L, D, i, r, c) {
+  // X[i] at row r, column c of the padded input, or null on the padding (not part of X)
+  const p = L.padding;
+  return r < p || r >= p + L.n_h || c < p || c >= p + L.n_w ? null : at(D.x, i, r - p, c - p);
+}
+
 export function elementTexts(L, D, o, u, v, projector, fullTerms, S) {
   // The written sum of Y[o, u, v], as chanconv.course.element.Element writes it (compact and every product);
   // S: the words Python sent (the "strings" trait)
   const { rows, cols } = windowOf(L, u, v);
-  const p = L.padding;
   const terms = channelsOf(L, o).map((i, il) => {
     const out = [];
     rows.forEach((r, a) => cols.forEach((c, e) => {
-      const pad = r < p || r >= p + L.n_h || c < p || c >= p + L.n_w;
-      out.push({ x: pad ? 0 : at(D.x, i, r - p, c - p), k: at(D.k, o, il, a, e), pad });
+      const x = inputAt(L, D, i, r, c);
+      out.push({ x: x === null ? 0 : x, k: at(D.k, o, il, a, e), pad: x === null });
     }));
     return out;
   });
@@ -785,15 +790,14 @@ class Explorer {
     // X[i]: read from the arrays here, by index (no arithmetic); the browser test checks both against autograd
     const G = this.grad;
     const { L, D } = this;
-    const p = L.padding;
     const win = windowOf(L, u, v);
     const chans = channelsOf(L, o);
-    const t = (key, params) => this.t(key, params);
+    const t = this.t.bind(this);
     if (G.at !== `${o},${u},${v}`) {
       G.at = `${o},${u},${v}`;
       const taps = new Map();
       win.rows.forEach((r, a) => win.cols.forEach((c, e) => taps.set(`${r},${c}`, [a, e])));
-      const onPad = (r, c) => r < p || r >= p + L.n_h || c < p || c >= p + L.n_w;
+
       G.dx.forEach((m, i) => {
         const il = chans.indexOf(i);
         m.fill((r, c) => {
@@ -808,11 +812,7 @@ class Explorer {
       G.dw.forEach((m, il) => {
         const i = chans[il];
         m.rename(`dW[${o}, ${il}]`);
-        m.fill((a, e) => {
-          const r = win.rows[a];
-          const c = win.cols[e];
-          return onPad(r, c) ? null : at(D.x, i, r - p, c - p);
-        }, L.scales.x[0]);
+        m.fill((a, e) => inputAt(L, D, i, win.rows[a], win.cols[e]), L.scales.x[0]);
         m.paint(null);
         G.dwCaps[il].textContent = m.name;
         m.canvas.setAttribute("aria-label", t("grad_dw_label", { o, il, i, u, v, k_h: L.k_h, k_w: L.k_w }));
@@ -880,7 +880,7 @@ class Explorer {
     const names = L.x_kind === "photo" ? [" (R)", " (G)", " (B)"] : [];
     for (let i = 0; i < L.c_i; i++) {
       const m = this.mapView("x", { name: `X[${i}]`, rows, cols, cell, font, values, pad: p });
-      m.fill((r, c) => (m.isPad(r, c) ? null : at(D.x, i, r - p, c - p)), L.scales.x[0]);
+      m.fill((r, c) => inputAt(L, D, i, r, c), L.scales.x[0]);
       m.i = i;
       this.maps.x.push(m);
       row.append(this.figure(`X[${i}]${names[i] || ""}`, m.canvas));

@@ -218,10 +218,9 @@ def test_the_gradient_view_shows_what_autograd_computes(lab, browser):
                 for i in range(s.c_i):
                     assert read_signs(root, f"dX[{i}]") == expected_signs(X.grad[i], lim_k, s.padding), (o, u, v, i)
                 # dW: the window of X[i]; a tap on the padding is a zero there, drawn as padding (grey)
-                rows = [u * s.stride + a * s.dilation for a in range(s.k_h)]
-                cols = [v * s.stride + e * s.dilation for e in range(s.k_w)]
+                element = explore(Settings(**kw, o=o, u=u, v=v)).element  # its rows and columns: of the padded input
                 on_pad = [[not (s.padding <= r < s.padding + s.n_h and s.padding <= c < s.padding + s.n_w)
-                           for c in cols] for r in rows]
+                           for c in element.cols] for r in element.rows]
                 for il in range(s.c_i // s.groups):
                     want = [[None if on_pad[a][e] else sign for e, sign in enumerate(row)]
                             for a, row in enumerate(expected_signs(K.grad[o, il], lim_x))]
